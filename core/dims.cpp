@@ -1,0 +1,110 @@
+#include "dims.h"
+
+#include "error.h"
+
+#include <charconv>
+#include <cstdio>
+#include <vector>
+
+namespace rnnscope {
+
+std::string dimsString(const Dims &d)
+{
+    return std::to_string(d.N) + "," + std::to_string(d.T) + "," + std::to_string(d.D) + ","
+        + std::to_string(d.M) + "," + std::to_string(d.K);
+}
+
+Dims parseDims(const std::string &text)
+{
+    const auto malformed = [&text](const std::string &why) {
+        return Error(ErrorKind::BadUsage, "--dims '" + text + "' is malformed (" + why
+                                              + "): expected five integers N,T,D,M,K such as 1,10,3,5,2");
+    };
+    std::vector<long long> values;
+    std::size_t pos = 0;
+    while (true) {
+        const std::size_t comma = text.find(',', pos);
+        const std::string field = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        long long v = 0;
+        const char *begin = field.data();
+        const char *end = field.data() + field.size();
+        while (begin < end && *begin == ' ')
+            ++begin;
+        while (end > begin && end[-1] == ' ')
+            --end;
+        const auto [ptr, ec] = std::from_chars(begin, end, v);
+        if (begin == end || ec != std::errc() || ptr != end)
+            throw malformed(field.empty() ? "an empty field" : "'" + field + "' is not an integer");
+        values.push_back(v);
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    if (values.size() != 5)
+        throw malformed(std::to_string(values.size()) + " values");
+    const auto clampInt = [](long long v) {
+        return static_cast<int>(std::max<long long>(std::min<long long>(v, 1LL << 30), -(1LL << 30)));
+    };
+    return Dims{clampInt(values[0]), clampInt(values[1]), clampInt(values[2]), clampInt(values[3]),
+                clampInt(values[4])};
+}
+
+void validateDims(const Dims &d)
+{
+    const auto check = [](const char *name, int value, int lo, int hi) {
+        if (value < lo || value > hi)
+            throw Error(ErrorKind::OutOfRange, std::string(name) + "=" + std::to_string(value)
+                                                   + " is out of range: expected " + std::to_string(lo)
+                                                   + " ≤ " + name + " ≤ " + std::to_string(hi));
+    };
+    check("N", d.N, 1, DimLimits::maxN);
+    check("T", d.T, 1, DimLimits::maxT);
+    check("D", d.D, 1, DimLimits::maxD);
+    check("M", d.M, 1, DimLimits::maxM);
+    check("K", d.K, 0, DimLimits::maxK);
+}
+
+std::uint64_t estimateBytes(const Dims &d, DType dtype)
+{
+    // Long double keeps the arithmetic exact enough and free of overflow for any int inputs.
+    const long double s = dtype == DType::Float32 ? 4 : 8;
+    const long double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
+    const long double input = N * T * D * (8 + s);
+    const long double history = N * T * M * 2 * s + N * T * K * s;
+    const long double weights = (D * M + M * M + M + M * K + K) * (8 + s);
+    const long double total = input + history + weights;
+    if (total >= 1.8e19L)
+        return UINT64_MAX;
+    return static_cast<std::uint64_t>(total);
+}
+
+std::string formatBytes(std::uint64_t bytes)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    if (u == 0)
+        std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
+    else
+        std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+void checkDims(const Dims &d, DType dtype, std::uint64_t budget)
+{
+    validateDims(d);
+    const std::uint64_t need = estimateBytes(d, dtype);
+    if (need > budget)
+        throw Error(ErrorKind::TooLarge,
+                    "N=" + std::to_string(d.N) + ", T=" + std::to_string(d.T) + ", D=" + std::to_string(d.D)
+                        + ", M=" + std::to_string(d.M) + ", K=" + std::to_string(d.K) + " (" + dtypeName(dtype)
+                        + ") would need " + formatBytes(need) + ", more than the " + formatBytes(budget)
+                        + " memory budget");
+}
+
+} // namespace rnnscope

@@ -1,0 +1,86 @@
+#include "engine.h"
+
+namespace rnnscope {
+
+template <typename S>
+void Engine<S>::setSpec(const NetworkSpec &spec)
+{
+    m_spec = spec;
+    const auto &d = spec.dims;
+    const Eigen::Index cols = static_cast<Eigen::Index>(d.T) * d.N;
+    m_X.resize(d.D, cols);
+    m_P.resize(d.M, cols);
+    m_H.resize(d.M, cols);
+    m_Y.resize(d.K, cols);
+    m_Y.setConstant(std::numeric_limits<S>::quiet_NaN());
+}
+
+template <typename S>
+void Engine<S>::setWeights(const Weights &w)
+{
+    m_WxT = w.Wx.transpose().cast<S>();
+    m_WhT = w.Wh.transpose().cast<S>();
+    m_bh = w.bh.cast<S>();
+    m_WoT = w.Wo.transpose().cast<S>();
+    m_bo = w.bo.cast<S>();
+}
+
+template <typename S>
+void Engine<S>::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x)
+{
+    m_X = x.cast<S>();
+}
+
+template <typename S>
+void Engine<S>::project()
+{
+    m_P.noalias() = m_WxT * m_X;
+    m_P.colwise() += m_bh;
+}
+
+template <typename S>
+void Engine<S>::step(int t)
+{
+    const Eigen::Index n = m_spec.dims.N;
+    auto p = m_P.middleCols(col(t), n);
+    if (t > 0)
+        p.noalias() += m_WhT * m_H.middleCols(col(t - 1), n);
+    auto h = m_H.middleCols(col(t), n);
+    h = p;
+    applyActivation(m_spec.cell, h);
+}
+
+template <typename S>
+void Engine<S>::output(int t)
+{
+    if (m_spec.dims.K == 0)
+        return;
+    auto y = m_Y.middleCols(col(t), m_spec.dims.N);
+    y.noalias() = m_WoT * m_H.middleCols(col(t), m_spec.dims.N);
+    y.colwise() += m_bo;
+    applyActivation(m_spec.dense, y);
+}
+
+template <typename S>
+void Engine<S>::forward()
+{
+    const int T = m_spec.dims.T;
+    project();
+    for (int t = 0; t < T; ++t)
+        step(t);
+    if (m_spec.dims.K == 0)
+        return;
+    if (m_spec.returnSequences) {
+        // One product for all timesteps: Y = Woᵀ·H + bo.
+        m_Y.noalias() = m_WoT * m_H;
+        m_Y.colwise() += m_bo;
+        applyActivation(m_spec.dense, m_Y);
+    } else {
+        output(T - 1);
+    }
+}
+
+template class Engine<float>;
+template class Engine<double>;
+
+} // namespace rnnscope

@@ -1,0 +1,157 @@
+#include "initializer.h"
+
+#include <Eigen/QR>
+
+#include <cmath>
+#include <numbers>
+
+namespace rnnscope {
+
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+} // namespace
+
+Rng::Rng(std::uint64_t seed, Stream stream, std::uint64_t substream)
+    : m_gen(splitmix64(splitmix64(splitmix64(seed) ^ (static_cast<std::uint64_t>(stream) * 0xd1b54a32d192ed03ULL))
+                       + substream))
+{
+}
+
+double Rng::uniform01()
+{
+    return static_cast<double>(m_gen() >> 11) * 0x1.0p-53;
+}
+
+double Rng::uniform(double lo, double hi)
+{
+    return lo + (hi - lo) * uniform01();
+}
+
+double Rng::normal()
+{
+    if (m_spare) {
+        const double z = *m_spare;
+        m_spare.reset();
+        return z;
+    }
+    const double u1 = 1.0 - uniform01(); // (0, 1]: log is finite
+    const double u2 = uniform01();
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    const double theta = 2.0 * std::numbers::pi * u2;
+    m_spare = r * std::sin(theta);
+    return r * std::cos(theta);
+}
+
+const char *initSchemeName(InitScheme s)
+{
+    switch (s) {
+    case InitScheme::KerasDefault: return "keras";
+    case InitScheme::Normal: return "normal";
+    case InitScheme::Uniform: return "uniform";
+    case InitScheme::Identity: return "identity";
+    case InitScheme::Zeros: return "zeros";
+    }
+    return "keras";
+}
+
+std::optional<InitScheme> parseInitScheme(const std::string &name)
+{
+    for (InitScheme s : {InitScheme::KerasDefault, InitScheme::Normal, InitScheme::Uniform, InitScheme::Identity,
+                         InitScheme::Zeros})
+        if (name == initSchemeName(s))
+            return s;
+    return std::nullopt;
+}
+
+// Draws row by row, as NumPy fills a C-ordered array.
+static Eigen::MatrixXd drawMatrix(int rows, int cols, Rng &rng, double (*draw)(Rng &, double), double p)
+{
+    Eigen::MatrixXd m(rows, cols);
+    for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j)
+            m(i, j) = draw(rng, p);
+    return m;
+}
+
+Eigen::MatrixXd glorotUniform(int rows, int cols, Rng &rng)
+{
+    const double limit = std::sqrt(6.0 / (rows + cols));
+    return uniformMatrix(rows, cols, limit, rng);
+}
+
+Eigen::MatrixXd normalMatrix(int rows, int cols, double sigma, Rng &rng)
+{
+    return drawMatrix(rows, cols, rng, [](Rng &r, double s) { return s * r.normal(); }, sigma);
+}
+
+Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng)
+{
+    return drawMatrix(rows, cols, rng, [](Rng &r, double lim) { return r.uniform(-lim, lim); }, a);
+}
+
+Eigen::MatrixXd orthogonal(int n, Rng &rng)
+{
+    // Keras's Orthogonal: q, r = qr(a); q *= sign(diag(r)).
+    const Eigen::MatrixXd a = normalMatrix(n, n, 1.0, rng);
+    const Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(n, n);
+    const Eigen::MatrixXd r = qr.matrixQR().triangularView<Eigen::Upper>();
+    for (int j = 0; j < n; ++j)
+        if (r(j, j) < 0)
+            q.col(j) = -q.col(j);
+    return q;
+}
+
+Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed)
+{
+    Rng rWx(seed, Stream::Wx), rWh(seed, Stream::Wh), rWo(seed, Stream::Wo);
+    Weights w;
+    w.bh = Eigen::VectorXd::Zero(M);
+    w.bo = Eigen::VectorXd::Zero(K);
+    switch (spec.scheme) {
+    case InitScheme::KerasDefault:
+    case InitScheme::Identity:
+        w.Wx = glorotUniform(D, M, rWx);
+        w.Wh = spec.scheme == InitScheme::Identity ? Eigen::MatrixXd::Identity(M, M) : orthogonal(M, rWh);
+        w.Wo = glorotUniform(M, K, rWo);
+        break;
+    case InitScheme::Normal:
+        w.Wx = normalMatrix(D, M, spec.scale, rWx);
+        w.Wh = normalMatrix(M, M, spec.scale, rWh);
+        w.Wo = normalMatrix(M, K, spec.scale, rWo);
+        break;
+    case InitScheme::Uniform:
+        w.Wx = uniformMatrix(D, M, spec.scale, rWx);
+        w.Wh = uniformMatrix(M, M, spec.scale, rWh);
+        w.Wo = uniformMatrix(M, K, spec.scale, rWo);
+        break;
+    case InitScheme::Zeros:
+        w.Wx = Eigen::MatrixXd::Zero(D, M);
+        w.Wh = Eigen::MatrixXd::Zero(M, M);
+        w.Wo = Eigen::MatrixXd::Zero(M, K);
+        break;
+    }
+    return w;
+}
+
+Eigen::MatrixXd randomInput(int N, int T, int D, std::uint64_t seed)
+{
+    Eigen::MatrixXd x(D, static_cast<Eigen::Index>(T) * N);
+    for (int n = 0; n < N; ++n) {
+        Rng rng(seed, Stream::X, static_cast<std::uint64_t>(n));
+        for (int t = 0; t < T; ++t)
+            for (int d = 0; d < D; ++d)
+                x(d, static_cast<Eigen::Index>(t) * N + n) = rng.normal();
+    }
+    return x;
+}
+
+} // namespace rnnscope

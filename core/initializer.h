@@ -1,0 +1,70 @@
+#pragma once
+// Seeded, platform-independent random numbers and Keras's weight initializers.
+//
+// The generator is std::mt19937_64 (its output is fixed by the standard); the distributions are
+// our own, because std:: distributions differ between standard libraries. Each quantity draws from
+// its own stream, derived from the seed, so that loading X from a file or changing N or T leaves
+// the weights as they were.
+//
+//   glorot_uniform (rows, cols):  U(−l, l),  l = sqrt(6 / (rows + cols))
+//   orthogonal (M, M):            Q of A = QR, A standard normal, Q's columns · sign(diag R)
+//   normal(σ):                    N(0, σ²)          uniform(a): U(−a, a)
+//   identity (Wh only, IRNN):     I_M               zeros: 0
+
+#include "weights.h"
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace rnnscope {
+
+enum class Stream : std::uint64_t { Wx = 1, Wh = 2, bh = 3, Wo = 4, bo = 5, X = 6 };
+
+class Rng {
+public:
+    // `substream` splits one stream further (X draws each sample from its own).
+    Rng(std::uint64_t seed, Stream stream, std::uint64_t substream = 0);
+    double uniform01();        // [0, 1), 53 random bits
+    double uniform(double lo, double hi);
+    double normal();           // standard normal (Box–Muller)
+
+private:
+    std::mt19937_64 m_gen;
+    std::optional<double> m_spare;
+};
+
+// How the weights are drawn.
+enum class InitScheme {
+    KerasDefault, // glorot_uniform Wx and Wo, orthogonal Wh, zero biases
+    Normal,       // every weight N(0, scale²), zero biases
+    Uniform,      // every weight U(−scale, scale), zero biases
+    Identity,     // IRNN: Wh = I, Wx and Wo glorot_uniform, zero biases
+    Zeros,        // everything 0
+};
+
+struct InitSpec {
+    InitScheme scheme = InitScheme::KerasDefault;
+    double scale = 0.05; // σ for Normal, a for Uniform (Keras's RandomNormal/RandomUniform default)
+};
+
+const char *initSchemeName(InitScheme s); // "keras", "normal", "uniform", "identity", "zeros"
+std::optional<InitScheme> parseInitScheme(const std::string &name);
+
+Eigen::MatrixXd glorotUniform(int rows, int cols, Rng &rng);
+Eigen::MatrixXd orthogonal(int n, Rng &rng);
+Eigen::MatrixXd normalMatrix(int rows, int cols, double sigma, Rng &rng);
+Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng);
+
+// Wx (D,M), Wh (M,M), bh (M), Wo (M,K), bo (K) drawn from `seed` by `spec`.
+Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed);
+
+// X of shape (N, T, D), standard normal like np.random.randn(N, T, D), as a D × (T·N) matrix whose
+// column t·N + n is x_t of sample n. Each sample draws from its own substream in (t, d) order, so a
+// larger N keeps the samples a smaller one had and a larger T keeps their first timesteps.
+Eigen::MatrixXd randomInput(int N, int T, int D, std::uint64_t seed);
+
+} // namespace rnnscope

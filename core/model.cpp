@@ -1,0 +1,336 @@
+#include "model.h"
+
+#include "error.h"
+
+#include <cmath>
+
+namespace rnnscope {
+
+const char *weightName(WeightId id)
+{
+    switch (id) {
+    case WeightId::Wx: return "Wx";
+    case WeightId::Wh: return "Wh";
+    case WeightId::bh: return "bh";
+    case WeightId::Wo: return "Wo";
+    case WeightId::bo: return "bo";
+    }
+    return "?";
+}
+
+template <typename F>
+auto Model::withEngine(F &&f)
+{
+    return std::visit(std::forward<F>(f), m_engine);
+}
+
+template <typename F>
+auto Model::withEngine(F &&f) const
+{
+    return std::visit(std::forward<F>(f), m_engine);
+}
+
+Model::Model(const ModelConfig &config)
+    : m_config(config)
+{
+    checkDims(config.dims, config.dtype, config.memoryBudget);
+    if (!isCellActivation(config.cell))
+        throw Error(ErrorKind::BadUsage, std::string("the SimpleRNN cell cannot use ") + activationName(config.cell)
+                                             + ": expected tanh, relu, sigmoid or linear");
+    const Dims &d = config.dims;
+    m_weights = initialWeights(d.D, d.M, d.K, config.init, config.seed);
+    m_X = randomInput(d.N, d.T, d.D, config.seed);
+    rebuildEngine();
+}
+
+NetworkSpec Model::spec() const
+{
+    return NetworkSpec{m_config.dims, m_config.returnSequences, m_config.cell, m_config.dense};
+}
+
+void Model::rebuildEngine()
+{
+    if (m_config.dtype == DType::Float32)
+        m_engine.emplace<Engine<float>>();
+    else
+        m_engine.emplace<Engine<double>>();
+    withEngine([this](auto &e) {
+        e.setSpec(spec());
+        e.setWeights(m_weights);
+        e.setInput(m_X);
+    });
+    m_computed = 0;
+    m_projected = false;
+}
+
+void Model::invalidate()
+{
+    withEngine([this](auto &e) {
+        e.setWeights(m_weights);
+        e.setInput(m_X);
+    });
+    m_computed = 0;
+    m_projected = false;
+}
+
+void Model::setDims(const Dims &dims)
+{
+    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    const Dims old = m_config.dims;
+    Weights w = m_weights;
+    if (dims.D != old.D || dims.M != old.M || dims.K != old.K)
+        w = initialWeights(dims.D, dims.M, dims.K, m_config.init, m_config.seed);
+    Eigen::MatrixXd x = m_X;
+    if (dims.N != old.N || dims.T != old.T || dims.D != old.D) {
+        x = randomInput(dims.N, dims.T, dims.D, m_config.seed);
+        const int n = std::min(dims.N, old.N), t = std::min(dims.T, old.T), dd = std::min(dims.D, old.D);
+        for (int i = 0; i < n; ++i)
+            for (int s = 0; s < t; ++s)
+                x.block(0, static_cast<Eigen::Index>(s) * dims.N + i, dd, 1) =
+                    m_X.block(0, static_cast<Eigen::Index>(s) * old.N + i, dd, 1);
+    }
+    m_config.dims = dims;
+    m_weights = std::move(w);
+    m_X = std::move(x);
+    rebuildEngine();
+}
+
+void Model::setReturnSequences(bool on)
+{
+    m_config.returnSequences = on;
+    rebuildEngine();
+}
+
+void Model::setActivations(Activation cell, Activation dense)
+{
+    if (!isCellActivation(cell))
+        throw Error(ErrorKind::BadUsage, std::string("the SimpleRNN cell cannot use ") + activationName(cell)
+                                             + ": expected tanh, relu, sigmoid or linear");
+    m_config.cell = cell;
+    m_config.dense = dense;
+    rebuildEngine();
+}
+
+void Model::setDtype(DType dtype)
+{
+    checkDims(m_config.dims, dtype, m_config.memoryBudget);
+    m_config.dtype = dtype;
+    rebuildEngine();
+}
+
+void Model::setInitSpec(const InitSpec &spec)
+{
+    if (!(spec.scale >= 0) || !std::isfinite(spec.scale))
+        throw Error(ErrorKind::OutOfRange, "initializer scale " + std::to_string(spec.scale)
+                                               + " is out of range: expected a finite number ≥ 0");
+    m_config.init = spec;
+}
+
+void Model::setSeed(std::uint64_t seed)
+{
+    m_config.seed = seed;
+}
+
+void Model::randomizeWeights()
+{
+    const Dims &d = m_config.dims;
+    m_weights = initialWeights(d.D, d.M, d.K, m_config.init, m_config.seed);
+    invalidate();
+}
+
+void Model::randomizeInput()
+{
+    const Dims &d = m_config.dims;
+    m_X = randomInput(d.N, d.T, d.D, m_config.seed);
+    invalidate();
+}
+
+void Model::setWeights(const Weights &w)
+{
+    checkShapes(w);
+    Dims dims = m_config.dims;
+    dims.D = w.D();
+    dims.M = w.M();
+    dims.K = w.hasDense() ? w.K() : 0;
+    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    Eigen::MatrixXd x = m_X;
+    if (dims.D != m_config.dims.D)
+        x = randomInput(dims.N, dims.T, dims.D, m_config.seed);
+    m_config.dims = dims;
+    m_weights = w;
+    if (!w.hasDense()) {
+        m_weights.Wo.resize(dims.M, 0);
+        m_weights.bo.resize(0);
+    }
+    m_X = std::move(x);
+    rebuildEngine();
+}
+
+void Model::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T)
+{
+    Dims dims = m_config.dims;
+    if (x.rows() != dims.D)
+        throw Error(ErrorKind::ShapeMismatch, "X has " + std::to_string(x.rows()) + " features, but D="
+                                                  + std::to_string(dims.D) + " needs (N, T, "
+                                                  + std::to_string(dims.D) + ")");
+    if (x.cols() != static_cast<Eigen::Index>(N) * T)
+        throw Error(ErrorKind::ShapeMismatch, "X has " + std::to_string(x.cols()) + " columns, but N="
+                                                  + std::to_string(N) + ", T=" + std::to_string(T)
+                                                  + " needs " + std::to_string(static_cast<long long>(N) * T));
+    dims.N = N;
+    dims.T = T;
+    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    m_config.dims = dims;
+    m_X = x;
+    rebuildEngine();
+}
+
+void Model::setInput(const NdArray &a)
+{
+    const int D = m_config.dims.D;
+    if ((a.rank() != 2 && a.rank() != 3) || a.shape.back() != D)
+        throw Error(ErrorKind::ShapeMismatch, "X has shape " + shapeString(a.shape) + ", but D=" + std::to_string(D)
+                                                  + " needs (N, T, " + std::to_string(D) + ") or (T, "
+                                                  + std::to_string(D) + ")");
+    const std::int64_t N = a.rank() == 3 ? a.shape[0] : 1;
+    const std::int64_t T = a.shape[a.rank() - 2];
+    if (N < 1 || T < 1 || N > DimLimits::maxN || T > DimLimits::maxT)
+        throw Error(ErrorKind::OutOfRange, "X has shape " + shapeString(a.shape)
+                                               + ": N and T must be at least 1 and at most "
+                                               + std::to_string(DimLimits::maxT));
+    Dims dims = m_config.dims;
+    dims.N = static_cast<int>(N);
+    dims.T = static_cast<int>(T);
+    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    Eigen::MatrixXd x(D, N * T);
+    for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t t = 0; t < T; ++t)
+            for (int d = 0; d < D; ++d)
+                x(d, t * N + n) = a.values[static_cast<std::size_t>((n * T + t) * D + d)];
+    setInput(x, dims.N, dims.T);
+}
+
+void Model::setWeightValue(WeightId id, int row, int col, double value)
+{
+    Eigen::MatrixXd *m = nullptr;
+    Eigen::VectorXd *v = nullptr;
+    switch (id) {
+    case WeightId::Wx: m = &m_weights.Wx; break;
+    case WeightId::Wh: m = &m_weights.Wh; break;
+    case WeightId::Wo: m = &m_weights.Wo; break;
+    case WeightId::bh: v = &m_weights.bh; break;
+    case WeightId::bo: v = &m_weights.bo; break;
+    }
+    const Eigen::Index rows = m ? m->rows() : v->size(), cols = m ? m->cols() : 1;
+    if (row < 0 || row >= rows || col < 0 || col >= cols)
+        throw Error(ErrorKind::OutOfRange, std::string(weightName(id)) + "[" + std::to_string(row) + ", "
+                                               + std::to_string(col) + "] is outside its shape "
+                                               + (m ? shapeOf(*m) : shapeOf(*v)));
+    if (m)
+        (*m)(row, col) = value;
+    else
+        (*v)(row) = value;
+    invalidate();
+}
+
+void Model::setInputValue(int n, int t, int d, double value)
+{
+    const Dims &dims = m_config.dims;
+    if (n < 0 || n >= dims.N || t < 0 || t >= dims.T || d < 0 || d >= dims.D)
+        throw Error(ErrorKind::OutOfRange, "X[" + std::to_string(n) + ", " + std::to_string(t) + ", "
+                                               + std::to_string(d) + "] is outside its shape "
+                                               + shapeString({dims.N, dims.T, dims.D}));
+    m_X(d, col(n, t)) = value;
+    invalidate();
+}
+
+void Model::computeThrough(int t)
+{
+    t = std::min(t, m_config.dims.T - 1);
+    if (t < m_computed)
+        return;
+    withEngine([&](auto &e) {
+        if (!m_projected) {
+            e.project();
+            m_projected = true;
+        }
+        for (int s = m_computed; s <= t; ++s) {
+            e.step(s);
+            e.output(s);
+        }
+    });
+    m_computed = t + 1;
+}
+
+Eigen::MatrixXd Model::x(int t) const
+{
+    return m_X.middleCols(col(0, t), m_config.dims.N).transpose();
+}
+
+Eigen::MatrixXd Model::pre(int t)
+{
+    computeThrough(t);
+    return withEngine([t](const auto &e) -> Eigen::MatrixXd { return e.pre(t).transpose().template cast<double>(); });
+}
+
+Eigen::MatrixXd Model::hidden(int t)
+{
+    computeThrough(t);
+    return withEngine(
+        [t](const auto &e) -> Eigen::MatrixXd { return e.hidden(t).transpose().template cast<double>(); });
+}
+
+Eigen::MatrixXd Model::output(int t)
+{
+    computeThrough(t);
+    return withEngine([t](const auto &e) -> Eigen::MatrixXd { return e.out(t).transpose().template cast<double>(); });
+}
+
+namespace {
+
+// (N, T, C) or (N, C) from per-timestep (N × C) matrices.
+template <typename Get>
+NdArray stack(int N, int T, int C, bool sequences, DType dtype, Get &&get)
+{
+    NdArray a;
+    a.dtype = dtype;
+    a.shape = sequences ? std::vector<std::int64_t>{N, T, C} : std::vector<std::int64_t>{N, C};
+    a.values.resize(a.size());
+    const int t0 = sequences ? 0 : T - 1;
+    for (int t = t0; t < T; ++t) {
+        const Eigen::MatrixXd m = get(t);
+        for (int n = 0; n < N; ++n)
+            for (int c = 0; c < C; ++c) {
+                const std::size_t i = sequences ? (static_cast<std::size_t>(n) * T + t) * C + c
+                                                : static_cast<std::size_t>(n) * C + c;
+                a.values[i] = m(n, c);
+            }
+    }
+    return a;
+}
+
+} // namespace
+
+NdArray Model::prediction()
+{
+    computeAll();
+    const Dims &d = m_config.dims;
+    if (d.K == 0)
+        return stack(d.N, d.T, d.M, m_config.returnSequences, m_config.dtype, [this](int t) { return hidden(t); });
+    return stack(d.N, d.T, d.K, m_config.returnSequences, m_config.dtype, [this](int t) { return output(t); });
+}
+
+NdArray Model::hiddenStates()
+{
+    computeAll();
+    const Dims &d = m_config.dims;
+    return stack(d.N, d.T, d.M, true, m_config.dtype, [this](int t) { return hidden(t); });
+}
+
+NdArray Model::inputArray() const
+{
+    const Dims &d = m_config.dims;
+    return stack(d.N, d.T, d.D, true, m_config.dtype, [this](int t) { return x(t); });
+}
+
+} // namespace rnnscope

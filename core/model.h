@@ -1,0 +1,113 @@
+#pragma once
+// rnnscope::Model — one SimpleRNN(M) -> Dense(K) with its weights, its input and its results.
+//
+// The model owns the master copy of the weights and of X (as double) and an Engine in the chosen
+// dtype (float32 like Keras, float64 like NumPy). Results are computed lazily, one timestep at a
+// time, so a stepper that shows t = 3 has computed t = 0 … 3 only. Every change validates first
+// and, when it refuses, leaves the model exactly as it was (strong exception guarantee).
+//
+// Results are handed out in Keras's row convention: x_t (N,D), a_t and h_t (N,M), y_t (N,K).
+
+#include "activation.h"
+#include "dims.h"
+#include "engine.h"
+#include "initializer.h"
+#include "ndarray.h"
+#include "weights.h"
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <variant>
+
+namespace rnnscope {
+
+struct ModelConfig {
+    Dims dims;
+    bool returnSequences = false;
+    Activation cell = Activation::Tanh;
+    Activation dense = Activation::Linear;
+    DType dtype = DType::Float32;
+    std::uint64_t seed = 0;
+    InitSpec init;
+    std::uint64_t memoryBudget = kDefaultMemoryBudget;
+};
+
+// Which weight an edit addresses.
+enum class WeightId { Wx, Wh, bh, Wo, bo };
+const char *weightName(WeightId id); // "Wx", …
+
+class Model {
+public:
+    // Draws the weights and X from config.seed. Throws Error when the config is refused.
+    explicit Model(const ModelConfig &config = {});
+
+    const ModelConfig &config() const { return m_config; }
+    const Dims &dims() const { return m_config.dims; }
+    const Weights &weights() const { return m_weights; }
+    // X as D × (T·N): column t·N + n is x_t of sample n.
+    const Eigen::MatrixXd &input() const { return m_X; }
+    double inputValue(int n, int t, int d) const { return m_X(d, col(n, t)); }
+
+    // --- changes (each refuses with Error and changes nothing, or applies and drops results) ---
+
+    // New sizes. Weights are drawn again from the seed when D, M or K change; X keeps the values
+    // it had where (n, t, d) still exists and draws the rest from the seed.
+    void setDims(const Dims &dims);
+    void setReturnSequences(bool on);
+    void setActivations(Activation cell, Activation dense);
+    void setDtype(DType dtype);
+    void setInitSpec(const InitSpec &spec);        // takes effect at the next randomizeWeights
+    void setSeed(std::uint64_t seed);              // takes effect at the next randomize
+    void randomizeWeights();                       // from config's seed and init
+    void randomizeInput();                         // from config's seed
+    // Weights of any consistent shape: D, M, K follow them, N and T stay.
+    void setWeights(const Weights &w);
+    // X as D × (T·N) with the given N and T; D must equal the model's D.
+    void setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T);
+    // X from an array of shape (N, T, D) or (T, D). D must equal the model's D.
+    void setInput(const NdArray &x);
+    void setWeightValue(WeightId id, int row, int col, double value);
+    void setInputValue(int n, int t, int d, double value);
+
+    // --- results ---
+
+    int computedSteps() const { return m_computed; }   // timesteps 0 … computedSteps()−1 are ready
+    void computeThrough(int t);                         // steps 0 … t and their outputs
+    void computeAll() { computeThrough(m_config.dims.T - 1); }
+
+    // Timestep t of all N samples (computes through t when needed).
+    Eigen::MatrixXd x(int t) const;       // (N, D)
+    Eigen::MatrixXd pre(int t);           // (N, M)
+    Eigen::MatrixXd hidden(int t);        // (N, M)
+    Eigen::MatrixXd output(int t);        // (N, K): y_t = act_o(h_t·Wo + bo); empty when K = 0
+
+    // What Keras's model.predict returns: Y (N, K) or (N, T, K); without Dense the SimpleRNN's
+    // output h_{T−1} (N, M) or H (N, T, M). Computes everything.
+    NdArray prediction();
+    // All hidden states H (N, T, M). Computes everything.
+    NdArray hiddenStates();
+    // X as (N, T, D).
+    NdArray inputArray() const;
+
+    // The engine in the model's dtype (for the benchmark and the trace).
+    const Engine<float> *engineF() const { return std::get_if<Engine<float>>(&m_engine); }
+    const Engine<double> *engineD() const { return std::get_if<Engine<double>>(&m_engine); }
+
+private:
+    Eigen::Index col(int n, int t) const { return static_cast<Eigen::Index>(t) * m_config.dims.N + n; }
+    NetworkSpec spec() const;
+    void rebuildEngine();  // spec, weights and X into a fresh engine; results dropped
+    void invalidate();     // weights or X changed: results dropped, engine keeps its buffers
+    template <typename F> auto withEngine(F &&f);
+    template <typename F> auto withEngine(F &&f) const;
+
+    ModelConfig m_config;
+    Weights m_weights;
+    Eigen::MatrixXd m_X;
+    std::variant<Engine<float>, Engine<double>> m_engine;
+    int m_computed = 0;
+    bool m_projected = false;
+};
+
+} // namespace rnnscope

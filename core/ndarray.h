@@ -1,0 +1,35 @@
+#pragma once
+// rnnscope::NdArray — an n-dimensional array of real numbers as files hold them.
+//
+// Values are kept as double in C (row-major) order whatever the file stored: float32 widens to
+// double exactly, so a float32 file read and written back is bit-identical. `dtype` remembers
+// what the file held.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rnnscope {
+
+enum class DType { Float32, Float64 };
+
+const char *dtypeName(DType dtype); // "float32" / "float64"
+
+struct NdArray {
+    std::vector<std::int64_t> shape; // C order, slowest dimension first; {} is a scalar
+    std::vector<double> values;      // product(shape) values, row-major
+    DType dtype = DType::Float32;
+
+    std::size_t size() const;        // product of shape (1 for a scalar)
+    int rank() const { return static_cast<int>(shape.size()); }
+};
+
+// "(3, 5)", "(5,)", "()" — the way NumPy prints a shape.
+std::string shapeString(const std::vector<std::int64_t> &shape);
+
+// A named list of arrays, in file order (an .npz archive, an HDF5 layer's weights, ...).
+using NamedArrays = std::vector<std::pair<std::string, NdArray>>;
+
+} // namespace rnnscope

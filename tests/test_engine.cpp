@@ -1,0 +1,592 @@
+// The engine against Keras's published numbers, the NumPy fixtures' float64 forward pass, and
+// its own properties (stepper = batched pass, orthogonal Wh, glorot bounds, seeds, NaN/Inf).
+
+#include "activation.h"
+#include "dims.h"
+#include "error.h"
+#include "initializer.h"
+#include "model.h"
+#include "stepper.h"
+#include "summary.h"
+
+#include <QTest>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+using namespace rnnscope;
+using json = nlohmann::json;
+
+Q_DECLARE_METATYPE(rnnscope::Dims)
+Q_DECLARE_METATYPE(rnnscope::DType)
+Q_DECLARE_METATYPE(rnnscope::Activation)
+
+namespace {
+
+json loadJson(const std::string &relative)
+{
+    std::ifstream in(std::string(RNNSCOPE_SHARED_DIR) + "/" + relative);
+    if (!in)
+        qFatal("cannot open %s", relative.c_str());
+    return json::parse(in);
+}
+
+Eigen::MatrixXd matrix(const json &j)
+{
+    Eigen::MatrixXd m(j.size(), j[0].size());
+    for (std::size_t i = 0; i < j.size(); ++i)
+        for (std::size_t k = 0; k < j[i].size(); ++k)
+            m(i, k) = j[i][k].get<double>();
+    return m;
+}
+
+Eigen::VectorXd vector(const json &j)
+{
+    Eigen::VectorXd v(j.size());
+    for (std::size_t i = 0; i < j.size(); ++i)
+        v(i) = j[i].get<double>();
+    return v;
+}
+
+// X (N, T, D) from nested JSON lists.
+NdArray array3(const json &j)
+{
+    NdArray a;
+    a.shape = {static_cast<std::int64_t>(j.size()), static_cast<std::int64_t>(j[0].size()),
+               static_cast<std::int64_t>(j[0][0].size())};
+    for (const auto &n : j)
+        for (const auto &t : n)
+            for (const auto &v : t)
+                a.values.push_back(v.get<double>());
+    return a;
+}
+
+double maxAbsDiff(const Eigen::MatrixXd &a, const Eigen::MatrixXd &b)
+{
+    return (a - b).cwiseAbs().maxCoeff();
+}
+
+const json &seedCase(const char *name)
+{
+    static const json cases = loadJson("reference/seed_cases.json");
+    for (const auto &c : cases["cases"])
+        if (c["name"] == name)
+            return c;
+    qFatal("no seed case %s", name);
+}
+
+Model fixtureModel(DType dtype, bool sequences)
+{
+    const json m = loadJson("fixtures/numpy/manifest.json")["model"];
+    const json &w = m["weights_float32"];
+    ModelConfig c;
+    c.dtype = dtype;
+    c.returnSequences = sequences;
+    Model model(c);
+    Weights weights;
+    weights.Wx = matrix(w["kernel"]);
+    weights.Wh = matrix(w["recurrent_kernel"]);
+    weights.bh = vector(w["bias"]);
+    weights.Wo = matrix(w["dense_kernel"]);
+    weights.bo = vector(w["dense_bias"]);
+    model.setWeights(weights);
+    model.setInput(array3(m["X_float32"]));
+    return model;
+}
+
+} // namespace
+
+class TestEngine : public QObject {
+    Q_OBJECT
+
+private slots:
+    void classicSummary();
+    void publishedWhIsOrthogonal();
+    void returnSequencesManualLoop_data();
+    void returnSequencesManualLoop();
+    void firstStepWorkedExample();
+    void numpyFixtureForward_data();
+    void numpyFixtureForward();
+    void stepperEqualsBatchedPass_data();
+    void stepperEqualsBatchedPass();
+    void stepperMovesAndReports();
+    void returnSequencesLastStepIsPlainOutput();
+    void orthogonalIsOrthogonal_data();
+    void orthogonalIsOrthogonal();
+    void glorotBounds();
+    void sameSeedSameNumbers();
+    void sizesDoNotChangeWeights();
+    void activationsPropagateNanAndInf();
+    void float64TanhIsAccurate();
+    void softmaxSumsToOne();
+    void dimsParsing_data();
+    void dimsParsing();
+    void absurdSizesRefusedBeforeAllocating();
+    void refusedChangeLeavesModelIntact();
+    void float32AndFloat64Differ();
+};
+
+void TestEngine::classicSummary()
+{
+    const json &c = seedCase("classic_summary");
+    ModelConfig config;
+    config.dims = Dims{1, 10, 3, 5, 2};
+    const Summary s = modelSummary(config);
+    QCOMPARE(s.rows.size(), c["summary"].size());
+    for (std::size_t i = 0; i < s.rows.size(); ++i) {
+        const json &r = c["summary"][i];
+        QCOMPARE(s.rows[i].name, r["layer"].get<std::string>());
+        QCOMPARE(s.rows[i].type, r["type"].get<std::string>());
+        QCOMPARE(s.rows[i].params, r["params"].get<long long>());
+        std::string shape = "(None";
+        for (std::size_t k = 1; k < r["output_shape"].size(); ++k)
+            shape += ", " + std::to_string(r["output_shape"][k].get<int>());
+        QCOMPARE(s.rows[i].shape, shape + ")");
+    }
+    QCOMPARE(s.totalParams, c["total_params"].get<long long>());
+    QCOMPARE(s.totalBytes, c["total_bytes_float32"].get<std::uint64_t>());
+    const std::string text = summaryText(s);
+    QVERIFY(text.find("simple_rnn (SimpleRNN)") != std::string::npos);
+    QVERIFY(text.find("Total params: 57 (228.00 B)") != std::string::npos);
+    // The model's own weights have the published shapes.
+    const Model model(config);
+    QCOMPARE(shapeOf(model.weights().Wx), std::string("(3, 5)"));
+    QCOMPARE(shapeOf(model.weights().Wh), std::string("(5, 5)"));
+    QCOMPARE(shapeOf(model.weights().bh), std::string("(5,)"));
+    QCOMPARE(shapeOf(model.weights().Wo), std::string("(5, 2)"));
+    QCOMPARE(shapeOf(model.weights().bo), std::string("(2,)"));
+    QCOMPARE(model.weights().rnnParams() + model.weights().denseParams(), 57LL);
+}
+
+void TestEngine::publishedWhIsOrthogonal()
+{
+    const Eigen::MatrixXd wh = matrix(seedCase("classic_summary")["weights_published"]["Wh"]);
+    QVERIFY(maxAbsDiff(wh.transpose() * wh, Eigen::MatrixXd::Identity(5, 5)) < 1e-6);
+}
+
+void TestEngine::returnSequencesManualLoop_data()
+{
+    QTest::addColumn<DType>("dtype");
+    QTest::newRow("float32") << DType::Float32;
+    QTest::newRow("float64") << DType::Float64;
+}
+
+void TestEngine::returnSequencesManualLoop()
+{
+    QFETCH(DType, dtype);
+    const json &c = seedCase("return_sequences_manual_loop");
+    ModelConfig config;
+    config.dims = Dims{1, 3, 5, 2, 0};
+    config.returnSequences = true;
+    config.dtype = dtype;
+    Model model(config);
+    Weights w;
+    w.Wx = matrix(c["weights"]["Wx"]);
+    w.Wh = matrix(c["weights"]["Wh"]);
+    w.bh = vector(c["weights"]["bh"]);
+    w.Wo.resize(2, 0);
+    model.setWeights(w);
+    model.setInput(array3(c["X"]));
+    const NdArray y = model.prediction(); // no Dense: the SimpleRNN's sequence (1, 3, 2)
+    QCOMPARE(y.shape, (std::vector<std::int64_t>{1, 3, 2}));
+    const NdArray expected = array3(c["expected_H"]);
+    for (std::size_t i = 0; i < y.values.size(); ++i)
+        QVERIFY2(std::abs(y.values[i] - expected.values[i]) < 1e-6, qPrintable(QString::number(i)));
+}
+
+void TestEngine::firstStepWorkedExample()
+{
+    const json &c = seedCase("first_step_worked_example");
+    ModelConfig config;
+    config.dims = Dims{1, 1, 5, 2, 0};
+    Model model(config);
+    Weights w;
+    w.Wx = matrix(c["weights"]["Wx"]);
+    w.Wh = Eigen::MatrixXd::Zero(2, 2);
+    w.bh = vector(c["weights"]["bh"]);
+    w.Wo.resize(2, 0);
+    model.setWeights(w);
+    model.setInput(array3(c["X"]));
+    const Eigen::MatrixXd pre = model.pre(0), h = model.hidden(0);
+    QVERIFY(maxAbsDiff(pre, matrix(c["expected_preactivation_t0"])) < 1e-6);
+    QVERIFY(maxAbsDiff(h, matrix(c["expected_h_t0"])) < 1e-6);
+}
+
+void TestEngine::numpyFixtureForward_data()
+{
+    QTest::addColumn<DType>("dtype");
+    QTest::addColumn<double>("tolerance");
+    QTest::newRow("float32") << DType::Float32 << 1e-5;
+    QTest::newRow("float64") << DType::Float64 << 1e-12;
+}
+
+void TestEngine::numpyFixtureForward()
+{
+    QFETCH(DType, dtype);
+    QFETCH(double, tolerance);
+    const json f = loadJson("fixtures/numpy/manifest.json")["forward_float64"];
+    Model plain = fixtureModel(dtype, false);
+    const NdArray H = plain.hiddenStates();
+    const NdArray expectedH = array3(f["H"]);
+    QCOMPARE(H.shape, expectedH.shape);
+    for (std::size_t i = 0; i < H.values.size(); ++i)
+        QVERIFY2(std::abs(H.values[i] - expectedH.values[i]) < tolerance, qPrintable(QString::number(i)));
+    const NdArray Y = plain.prediction();
+    QCOMPARE(Y.shape, (std::vector<std::int64_t>{2, 2}));
+    const Eigen::MatrixXd yLast = matrix(f["Y_last"]);
+    for (int n = 0; n < 2; ++n)
+        for (int k = 0; k < 2; ++k)
+            QVERIFY(std::abs(Y.values[n * 2 + k] - yLast(n, k)) < tolerance);
+    Model seq = fixtureModel(dtype, true);
+    const NdArray Ys = seq.prediction();
+    const NdArray expectedYs = array3(f["Y_sequences"]);
+    QCOMPARE(Ys.shape, expectedYs.shape);
+    for (std::size_t i = 0; i < Ys.values.size(); ++i)
+        QVERIFY(std::abs(Ys.values[i] - expectedYs.values[i]) < tolerance);
+}
+
+void TestEngine::stepperEqualsBatchedPass_data()
+{
+    QTest::addColumn<Dims>("dims");
+    QTest::addColumn<DType>("dtype");
+    QTest::addColumn<Activation>("cell");
+    QTest::addColumn<bool>("sequences");
+    QTest::newRow("classic") << Dims{1, 10, 3, 5, 2} << DType::Float32 << Activation::Tanh << false;
+    QTest::newRow("batch f64") << Dims{4, 7, 3, 6, 2} << DType::Float64 << Activation::Tanh << true;
+    QTest::newRow("relu") << Dims{3, 12, 2, 8, 3} << DType::Float32 << Activation::Relu << false;
+    QTest::newRow("sigmoid no dense") << Dims{2, 5, 4, 3, 0} << DType::Float64 << Activation::Sigmoid << true;
+    QTest::newRow("linear") << Dims{5, 4, 1, 16, 1} << DType::Float32 << Activation::Linear << true;
+}
+
+void TestEngine::stepperEqualsBatchedPass()
+{
+    QFETCH(Dims, dims);
+    QFETCH(DType, dtype);
+    QFETCH(Activation, cell);
+    QFETCH(bool, sequences);
+    ModelConfig c;
+    c.dims = dims;
+    c.dtype = dtype;
+    c.cell = cell;
+    c.returnSequences = sequences;
+    c.seed = 7;
+    Model batched(c), stepped(c);
+    const NdArray H = batched.hiddenStates();
+    const NdArray Y = batched.prediction();
+    // The same through the stepper, one timestep at a time, with some back-and-forth.
+    Stepper stepper(stepped);
+    for (int t = 0; t < dims.T; ++t) {
+        stepper.stepForward();
+        if (t % 3 == 2) {
+            stepper.stepBack();
+            stepper.stepForward();
+        }
+        QCOMPARE(stepper.position(), t);
+        const StepRecord r = stepper.record(t);
+        for (int n = 0; n < dims.N; ++n)
+            for (int j = 0; j < dims.M; ++j)
+                QCOMPARE(r.h(n, j), H.values[(static_cast<std::size_t>(n) * dims.T + t) * dims.M + j]);
+    }
+    QVERIFY(stepper.atEnd());
+    const NdArray Y2 = stepped.prediction();
+    QCOMPARE(Y2.shape, Y.shape);
+    for (std::size_t i = 0; i < Y.values.size(); ++i)
+        QCOMPARE(Y2.values[i], Y.values[i]);
+}
+
+namespace {
+
+struct Recorder : StepObserver {
+    std::vector<int> shown;
+    int rewinds = 0;
+    void stepShown(const StepRecord &r) override { shown.push_back(r.t); }
+    void rewound() override { ++rewinds; }
+};
+
+} // namespace
+
+void TestEngine::stepperMovesAndReports()
+{
+    Model model;
+    Stepper stepper(model);
+    Recorder rec;
+    stepper.addObserver(&rec);
+    QVERIFY(stepper.atStart());
+    stepper.stepBack(); // nothing before the start
+    QCOMPARE(rec.shown.size(), std::size_t(0));
+    stepper.stepForward();
+    stepper.stepForward();
+    QCOMPARE(model.computedSteps(), 2);
+    stepper.seek(6);
+    QCOMPARE(model.computedSteps(), 7);
+    stepper.stepBack();
+    stepper.seek(100); // clamped
+    QCOMPARE(stepper.position(), 9);
+    stepper.stepForward(); // nothing after the end
+    QCOMPARE(rec.shown, (std::vector<int>{0, 1, 6, 5, 9}));
+    stepper.reset();
+    QCOMPARE(rec.rewinds, 1);
+    QCOMPARE(stepper.position(), -1);
+    // A change of T keeps the position where it still exists.
+    stepper.seek(8);
+    Dims d = model.dims();
+    d.T = 5;
+    model.setDims(d);
+    stepper.modelChanged();
+    QCOMPARE(stepper.position(), 4);
+    const StepRecord r = stepper.record(4);
+    QCOMPARE(r.x.rows(), 1);
+    QCOMPARE(r.x.cols(), 3);
+    QCOMPARE(r.h.cols(), 5);
+    QCOMPARE(r.y.cols(), 2);
+    stepper.removeObserver(&rec);
+}
+
+void TestEngine::returnSequencesLastStepIsPlainOutput()
+{
+    ModelConfig c;
+    c.dims = Dims{3, 9, 4, 6, 2};
+    c.seed = 3;
+    c.dtype = DType::Float64;
+    Model plain(c);
+    c.returnSequences = true;
+    Model seq(c);
+    const NdArray y = plain.prediction(), ys = seq.prediction();
+    QCOMPARE(ys.shape, (std::vector<std::int64_t>{3, 9, 2}));
+    for (int n = 0; n < 3; ++n)
+        for (int k = 0; k < 2; ++k)
+            QCOMPARE(ys.values[(n * 9 + 8) * 2 + k], y.values[n * 2 + k]);
+}
+
+void TestEngine::orthogonalIsOrthogonal_data()
+{
+    QTest::addColumn<int>("m");
+    for (int m : {1, 2, 5, 32, 128})
+        QTest::newRow(qPrintable(QString::number(m))) << m;
+}
+
+void TestEngine::orthogonalIsOrthogonal()
+{
+    QFETCH(int, m);
+    Rng rng(11, Stream::Wh);
+    const Eigen::MatrixXd q = orthogonal(m, rng);
+    QVERIFY(maxAbsDiff(q.transpose() * q, Eigen::MatrixXd::Identity(m, m)) < 1e-12);
+}
+
+void TestEngine::glorotBounds()
+{
+    Rng rng(5, Stream::Wx);
+    const Eigen::MatrixXd w = glorotUniform(40, 60, rng);
+    const double limit = std::sqrt(6.0 / 100);
+    QVERIFY(w.maxCoeff() < limit);
+    QVERIFY(w.minCoeff() >= -limit);
+    // Spread over the whole interval: the extremes come close to the limits.
+    QVERIFY(w.maxCoeff() > 0.95 * limit);
+    QVERIFY(w.minCoeff() < -0.95 * limit);
+    QVERIFY(std::abs(w.mean()) < 0.02);
+    // The variance of U(-l, l) is l²/3 = 2/(fan_in + fan_out).
+    const double var = (w.array() - w.mean()).square().mean();
+    QVERIFY(std::abs(var - 0.02) < 0.002);
+}
+
+void TestEngine::sameSeedSameNumbers()
+{
+    ModelConfig c;
+    c.dims = Dims{2, 6, 3, 5, 2};
+    c.seed = 42;
+    Model a(c), b(c);
+    QCOMPARE(a.weights().Wx, b.weights().Wx);
+    QCOMPARE(a.weights().Wh, b.weights().Wh);
+    QCOMPARE(a.input(), b.input());
+    QCOMPARE(a.prediction().values, b.prediction().values);
+    c.seed = 43;
+    Model other(c);
+    QVERIFY(other.weights().Wx != a.weights().Wx);
+    QVERIFY(other.input() != a.input());
+    // Values pinned so that any change of the generator or the distributions is noticed: these
+    // are the numbers every platform must draw for seed 0.
+    Rng rng(0, Stream::X);
+    const double first = rng.uniform01();
+    Rng again(0, Stream::X);
+    QCOMPARE(again.uniform01(), first);
+    QVERIFY(first >= 0 && first < 1);
+}
+
+void TestEngine::sizesDoNotChangeWeights()
+{
+    ModelConfig c;
+    c.seed = 9;
+    Model model(c);
+    const Weights before = model.weights();
+    const double x00 = model.inputValue(0, 0, 0);
+    Dims d = model.dims();
+    d.N = 4;
+    d.T = 20;
+    model.setDims(d);
+    QCOMPARE(model.weights().Wx, before.Wx);
+    QCOMPARE(model.weights().Wh, before.Wh);
+    QCOMPARE(model.weights().Wo, before.Wo);
+    QCOMPARE(model.inputValue(0, 0, 0), x00);
+    // A fresh model of the larger size draws the same X for the samples both have.
+    c.dims = d;
+    Model fresh(c);
+    QCOMPARE(fresh.input(), model.input());
+    // A change of M draws new weights, and Wx depends on D and M only.
+    d.M = 7;
+    model.setDims(d);
+    QCOMPARE(model.weights().Wh.rows(), 7);
+}
+
+void TestEngine::activationsPropagateNanAndInf()
+{
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    Eigen::MatrixXd d(5, 1);
+    d << nan, inf, -inf, 0.5, -30;
+    Eigen::MatrixXf f = d.cast<float>();
+    applyActivation(Activation::Tanh, d);
+    applyActivation(Activation::Tanh, f);
+    QVERIFY(std::isnan(d(0)));
+    QVERIFY(std::isnan(f(0)));
+    QCOMPARE(d(1), 1.0);
+    QCOMPARE(f(1), 1.0f);
+    QCOMPARE(d(2), -1.0);
+    QCOMPARE(f(2), -1.0f);
+    QVERIFY(std::abs(d(3) - std::tanh(0.5)) < 1e-15);
+    QCOMPARE(d(4), -1.0);
+    Eigen::MatrixXd r(3, 1);
+    r << nan, -2, 3;
+    applyActivation(Activation::Relu, r);
+    QVERIFY(std::isnan(r(0)));
+    QCOMPARE(r(1), 0.0);
+    QCOMPARE(r(2), 3.0);
+    // A NaN weight reaches every later hidden state and the output, as in Keras.
+    Model model;
+    model.setWeightValue(WeightId::Wh, 0, 0, nan);
+    const NdArray h = model.hiddenStates();
+    QVERIFY(!std::isnan(h.values[0])); // t = 0 does not involve Wh
+    QVERIFY(std::isnan(h.values[5 * 2]));
+    QVERIFY(std::isnan(model.prediction().values[0]));
+}
+
+void TestEngine::float64TanhIsAccurate()
+{
+    Eigen::MatrixXd x(2001, 1);
+    for (int i = 0; i < 2001; ++i)
+        x(i) = (i - 1000) * 0.01 + 1e-9 * i;
+    Eigen::MatrixXd y = x;
+    applyActivation(Activation::Tanh, y);
+    double worst = 0;
+    for (int i = 0; i < 2001; ++i)
+        worst = std::max(worst, std::abs(y(i) - std::tanh(x(i))));
+    QVERIFY2(worst < 1e-15, qPrintable(QString::number(worst)));
+}
+
+void TestEngine::softmaxSumsToOne()
+{
+    Eigen::MatrixXd y(3, 2);
+    y << 1000, 0, 1001, std::numeric_limits<double>::quiet_NaN(), 999, 1;
+    applyActivation(Activation::Softmax, y);
+    QVERIFY(std::abs(y.col(0).sum() - 1) < 1e-15);
+    QVERIFY(y(1, 0) > y(0, 0));
+    QVERIFY(std::isnan(y(0, 1)) && std::isnan(y(2, 1)));
+}
+
+void TestEngine::dimsParsing_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("error"); // empty: accepted
+    QTest::newRow("classic") << "1,10,3,5,2" << "";
+    QTest::newRow("no dense") << "2,4,3,5,0" << "";
+    QTest::newRow("spaces") << " 1, 10 ,3,5,2" << "";
+    QTest::newRow("four values") << "1,10,3,5" << "4 values";
+    QTest::newRow("six values") << "1,10,3,5,2,1" << "6 values";
+    QTest::newRow("word") << "1,ten,3,5,2" << "'ten' is not an integer";
+    QTest::newRow("empty field") << "1,,3,5,2" << "an empty field";
+    QTest::newRow("float") << "1,10,3.5,5,2" << "'3.5' is not an integer";
+    QTest::newRow("zero M") << "1,10,3,0,2" << "M=0 is out of range";
+    QTest::newRow("negative N") << "-1,10,3,5,2" << "N=-1 is out of range";
+    QTest::newRow("negative K") << "1,10,3,5,-2" << "K=-2 is out of range";
+    QTest::newRow("huge M") << "1,10,3,99999999,2" << "M=99999999 is out of range";
+    QTest::newRow("overflowing") << "1,10,3,99999999999999999999,2" << "is not an integer";
+}
+
+void TestEngine::dimsParsing()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, error);
+    try {
+        validateDims(parseDims(text.toStdString()));
+        QVERIFY2(error.isEmpty(), "accepted");
+    } catch (const Error &e) {
+        QVERIFY2(!error.isEmpty(), e.what());
+        QVERIFY2(QString::fromStdString(e.what()).contains(error), e.what());
+    }
+}
+
+void TestEngine::absurdSizesRefusedBeforeAllocating()
+{
+    const Dims huge{100000, 100000, 64, 512, 10};
+    QVERIFY(estimateBytes(huge, DType::Float32) > (std::uint64_t(1) << 40));
+    try {
+        checkDims(huge, DType::Float32);
+        QFAIL("accepted");
+    } catch (const Error &e) {
+        QCOMPARE(e.kind(), ErrorKind::TooLarge);
+        const QString msg = QString::fromLatin1(e.what());
+        QVERIFY2(msg.contains(QLatin1String("N=100000")) && msg.contains(QLatin1String("TiB"))
+                     && msg.contains(QLatin1String("budget")),
+                 e.what());
+    }
+    const Dims maxed{DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
+    QVERIFY(estimateBytes(maxed, DType::Float64) > 0); // no overflow to a small number
+    QVERIFY_THROWS_EXCEPTION(Error, checkDims(maxed, DType::Float64));
+    QCOMPARE(formatBytes(228), std::string("228 B"));
+    QCOMPARE(formatBytes(1536), std::string("1.50 KiB"));
+}
+
+void TestEngine::refusedChangeLeavesModelIntact()
+{
+    Model model;
+    const Weights before = model.weights();
+    const Eigen::MatrixXd x = model.input();
+    const NdArray y = model.prediction();
+    QVERIFY_THROWS_EXCEPTION(Error, model.setDims(Dims{100000, 100000, 64, 512, 10}));
+    QVERIFY_THROWS_EXCEPTION(Error, model.setDims(Dims{1, 10, 3, 0, 2}));
+    Weights bad = before;
+    bad.Wh = Eigen::MatrixXd::Zero(4, 5);
+    try {
+        model.setWeights(bad);
+        QFAIL("accepted");
+    } catch (const Error &e) {
+        QCOMPARE(QString::fromLatin1(e.what()), QStringLiteral("Wh has shape (4, 5), but M=5 needs (5, 5)"));
+    }
+    NdArray wrongX;
+    wrongX.shape = {2, 4, 4};
+    wrongX.values.assign(32, 0.0);
+    QVERIFY_THROWS_EXCEPTION(Error, model.setInput(wrongX));
+    QVERIFY_THROWS_EXCEPTION(Error, model.setWeightValue(WeightId::Wx, 3, 0, 1.0));
+    QCOMPARE(model.dims(), (Dims{1, 10, 3, 5, 2}));
+    QCOMPARE(model.weights().Wh, before.Wh);
+    QCOMPARE(model.input(), x);
+    QCOMPARE(model.prediction().values, y.values);
+}
+
+void TestEngine::float32AndFloat64Differ()
+{
+    ModelConfig c;
+    c.dims = Dims{1, 10, 3, 5, 2};
+    Model f32(c);
+    c.dtype = DType::Float64;
+    Model f64(c);
+    const NdArray a = f32.prediction(), b = f64.prediction();
+    double diff = 0;
+    for (std::size_t i = 0; i < a.values.size(); ++i)
+        diff = std::max(diff, std::abs(a.values[i] - b.values[i]));
+    // The teaching point: the same weights in float32 and float64 differ around 1e-7.
+    QVERIFY2(diff > 0 && diff < 1e-5, qPrintable(QString::number(diff)));
+}
+
+QTEST_APPLESS_MAIN(TestEngine)
+#include "test_engine.moc"
