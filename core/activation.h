@@ -25,7 +25,11 @@ std::optional<Activation> parseActivation(const std::string &name);
 // Dense takes linear, relu, sigmoid, softmax (and tanh, which Keras also allows).
 bool isCellActivation(Activation a);
 
-// Applies `a` in place to every column of `x` (one column = one sample's vector).
+// out = a(in), column by column (one column = one sample's vector); `in` and `out` may be the
+// same matrix. Elementwise activations run vectorised over the whole block.
+void applyActivation(Activation a, const Eigen::Ref<const Eigen::MatrixXf> &in, Eigen::Ref<Eigen::MatrixXf> out);
+void applyActivation(Activation a, const Eigen::Ref<const Eigen::MatrixXd> &in, Eigen::Ref<Eigen::MatrixXd> out);
+// In place.
 void applyActivation(Activation a, Eigen::Ref<Eigen::MatrixXf> x);
 void applyActivation(Activation a, Eigen::Ref<Eigen::MatrixXd> x);
 

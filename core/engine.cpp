@@ -20,6 +20,8 @@ void Engine<S>::setWeights(const Weights &w)
 {
     m_WxT = w.Wx.transpose().cast<S>();
     m_WhT = w.Wh.transpose().cast<S>();
+    m_nonFiniteWh = !m_WhT.allFinite();
+    m_zeroWh = m_WhT * Vec::Zero(m_WhT.cols());
     m_bh = w.bh.cast<S>();
     m_WoT = w.Wo.transpose().cast<S>();
     m_bo = w.bo.cast<S>();
@@ -45,9 +47,9 @@ void Engine<S>::step(int t)
     auto p = m_P.middleCols(col(t), n);
     if (t > 0)
         p.noalias() += m_WhT * m_H.middleCols(col(t - 1), n);
-    auto h = m_H.middleCols(col(t), n);
-    h = p;
-    applyActivation(m_spec.cell, h);
+    else if (m_nonFiniteWh)
+        p.colwise() += m_zeroWh;
+    applyActivation(m_spec.cell, p, m_H.middleCols(col(t), n));
 }
 
 template <typename S>

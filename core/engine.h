@@ -50,7 +50,7 @@ public:
 
     // P = Wxᵀ·X + bh for every timestep at once.
     void project();
-    // Timestep t: P_t += Whᵀ·H_{t−1} (t > 0), H_t = act(P_t). Needs project() and steps < t.
+    // Timestep t: P_t += Whᵀ·H_{t−1} (H_{−1} = 0), H_t = act(P_t). Needs project() and steps < t.
     void step(int t);
     // Y_t = act_o(Woᵀ·H_t + bo) for timestep t (no-op when K = 0).
     void output(int t);
@@ -73,6 +73,10 @@ private:
     NetworkSpec m_spec;
     Mat m_WxT, m_WhT, m_WoT; // transposed weights: M×D, M×M, K×M
     Vec m_bh, m_bo;
+    // h_{−1}·Wh = 0·Wh: zero, except NaN in every column of Wh that holds a NaN or ±Inf (0·Inf is
+    // NaN), as Keras's matmul gives at t = 0.
+    Vec m_zeroWh;
+    bool m_nonFiniteWh = false;
     Mat m_X, m_P, m_H, m_Y;
 };
 

@@ -73,6 +73,16 @@ void Model::invalidate()
     m_projected = false;
 }
 
+void Model::restore(const ModelState &state)
+{
+    checkDims(state.config.dims, state.config.dtype, state.config.memoryBudget);
+    checkShapes(state.weights);
+    m_config = state.config;
+    m_weights = state.weights;
+    m_X = state.X;
+    rebuildEngine();
+}
+
 void Model::setDims(const Dims &dims)
 {
     checkDims(dims, m_config.dtype, m_config.memoryBudget);
@@ -284,6 +294,21 @@ Eigen::MatrixXd Model::output(int t)
 {
     computeThrough(t);
     return withEngine([t](const auto &e) -> Eigen::MatrixXd { return e.out(t).transpose().template cast<double>(); });
+}
+
+double Model::preAt(int n, int t, int j) const
+{
+    return withEngine([=](const auto &e) { return static_cast<double>(e.pre(t)(j, n)); });
+}
+
+double Model::hiddenAt(int n, int t, int j) const
+{
+    return withEngine([=](const auto &e) { return static_cast<double>(e.hidden(t)(j, n)); });
+}
+
+double Model::outputAt(int n, int t, int k) const
+{
+    return withEngine([=](const auto &e) { return static_cast<double>(e.out(t)(k, n)); });
 }
 
 namespace {

@@ -33,6 +33,13 @@ struct ModelConfig {
     std::uint64_t memoryBudget = kDefaultMemoryBudget;
 };
 
+// Everything that defines a model (results aside): what undo keeps and a session file saves.
+struct ModelState {
+    ModelConfig config;
+    Weights weights;
+    Eigen::MatrixXd X; // D × (T·N)
+};
+
 // Which weight an edit addresses.
 enum class WeightId { Wx, Wh, bh, Wo, bo };
 const char *weightName(WeightId id); // "Wx", …
@@ -48,6 +55,10 @@ public:
     // X as D × (T·N): column t·N + n is x_t of sample n.
     const Eigen::MatrixXd &input() const { return m_X; }
     double inputValue(int n, int t, int d) const { return m_X(d, col(n, t)); }
+
+    ModelState state() const { return {m_config, m_weights, m_X}; }
+    // Back to a state taken from a model (results dropped).
+    void restore(const ModelState &state);
 
     // --- changes (each refuses with Error and changes nothing, or applies and drops results) ---
 
@@ -81,6 +92,11 @@ public:
     Eigen::MatrixXd pre(int t);           // (N, M)
     Eigen::MatrixXd hidden(int t);        // (N, M)
     Eigen::MatrixXd output(int t);        // (N, K): y_t = act_o(h_t·Wo + bo); empty when K = 0
+
+    // Single values of computed timesteps (t < computedSteps()), without copies.
+    double preAt(int n, int t, int j) const;
+    double hiddenAt(int n, int t, int j) const;
+    double outputAt(int n, int t, int k) const;
 
     // What Keras's model.predict returns: Y (N, K) or (N, T, K); without Dense the SimpleRNN's
     // output h_{T−1} (N, M) or H (N, T, M). Computes everything.

@@ -137,6 +137,35 @@ Eigen::RowVectorXd product(const Eigen::RowVectorXd &v, const Eigen::MatrixXd &w
 
 } // namespace
 
+StepBreakdown stepBreakdown(Model &model, int t, int sample)
+{
+    const Dims &d = model.dims();
+    if (sample < 0 || sample >= d.N)
+        throw Error(ErrorKind::OutOfRange, "sample " + std::to_string(sample) + " is out of range: expected 0 ≤ n ≤ "
+                                               + std::to_string(d.N - 1));
+    if (t < 0 || t >= d.T)
+        throw Error(ErrorKind::OutOfRange, "timestep " + std::to_string(t) + " is out of range: expected 0 ≤ t ≤ "
+                                               + std::to_string(d.T - 1));
+    const Weights &w = model.weights();
+    const bool f32 = model.config().dtype == DType::Float32;
+    const auto prod = [f32](const Eigen::RowVectorXd &v, const Eigen::MatrixXd &m) {
+        return f32 ? product<float>(v, m) : product<double>(v, m);
+    };
+    StepBreakdown b;
+    b.x = model.x(t).row(sample);
+    b.xWx = prod(b.x, w.Wx);
+    b.hPrev = t == 0 ? Eigen::RowVectorXd::Zero(d.M) : Eigen::RowVectorXd(model.hidden(t - 1).row(sample));
+    b.hWh = prod(b.hPrev, w.Wh);
+    b.bh = w.bh.transpose();
+    if (f32)
+        b.bh = b.bh.cast<float>().cast<double>();
+    b.pre = model.pre(t).row(sample);
+    b.h = model.hidden(t).row(sample);
+    if (d.K > 0)
+        b.y = model.output(t).row(sample);
+    return b;
+}
+
 std::string traceText(Model &model, int sample)
 {
     const Dims &d = model.dims();
@@ -144,11 +173,6 @@ std::string traceText(Model &model, int sample)
     if (sample < 0 || sample >= d.N)
         throw Error(ErrorKind::OutOfRange, "--sample " + std::to_string(sample) + " is out of range: expected 0 ≤ n ≤ "
                                                + std::to_string(d.N - 1));
-    const Weights &w = model.weights();
-    const bool f32 = c.dtype == DType::Float32;
-    const auto prod = [f32](const Eigen::RowVectorXd &v, const Eigen::MatrixXd &m) {
-        return f32 ? product<float>(v, m) : product<double>(v, m);
-    };
     const char *act = activationName(c.cell);
     std::ostringstream out;
     out << "SimpleRNN(" << d.M << ", activation=" << act << ")";
@@ -160,30 +184,25 @@ std::string traceText(Model &model, int sample)
     out << "h_t = " << act << "(x_t · Wx + h_{t-1} · Wh + bh),  h_{-1} = 0 " << shape2(d.N, d.M) << "\n";
     const int width = 22;
     const auto label = [&](const std::string &s) { return pad(s, width); };
-    Eigen::RowVectorXd hPrev = Eigen::RowVectorXd::Zero(d.M);
     for (int t = 0; t < d.T; ++t) {
-        const Eigen::RowVectorXd x = model.x(t).row(sample);
-        const Eigen::RowVectorXd pre = model.pre(t).row(sample);
-        const Eigen::RowVectorXd h = model.hidden(t).row(sample);
+        const StepBreakdown b = stepBreakdown(model, t, sample);
         const std::string ts = std::to_string(t), tp = t == 0 ? "-1" : std::to_string(t - 1);
         out << "\nt = " << t << "\n";
-        out << "  " << label("x_" + ts) << pad(shape2(d.N, d.D), 30) << row(x) << "\n";
+        out << "  " << label("x_" + ts) << pad(shape2(d.N, d.D), 30) << row(b.x) << "\n";
         out << "  " << label("x_" + ts + " · Wx") << pad(shape2(d.N, d.D) + "·" + shape2(d.D, d.M) + " → " + shape2(d.N, d.M), 30)
-            << row(prod(x, w.Wx)) << "\n";
+            << row(b.xWx) << "\n";
         out << "  " << label("h_" + tp + " · Wh") << pad(shape2(d.N, d.M) + "·" + shape2(d.M, d.M) + " → " + shape2(d.N, d.M), 30)
-            << row(prod(hPrev, w.Wh)) << "\n";
-        out << "  " << label("+ bh") << pad("(" + std::to_string(d.M) + ")", 30) << row(w.bh.transpose()) << "\n";
-        out << "  " << label("a_" + ts + " (pre-activation)") << pad(shape2(d.N, d.M), 30) << row(pre) << "\n";
-        out << "  " << label("h_" + ts + " = " + act + "(a_" + ts + ")") << pad(shape2(d.N, d.M), 30) << row(h) << "\n";
+            << row(b.hWh) << "\n";
+        out << "  " << label("+ bh") << pad("(" + std::to_string(d.M) + ")", 30) << row(b.bh) << "\n";
+        out << "  " << label("a_" + ts + " (pre-activation)") << pad(shape2(d.N, d.M), 30) << row(b.pre) << "\n";
+        out << "  " << label("h_" + ts + " = " + act + "(a_" + ts + ")") << pad(shape2(d.N, d.M), 30) << row(b.h) << "\n";
         if (d.K > 0 && (c.returnSequences || t == d.T - 1)) {
-            const Eigen::RowVectorXd y = model.output(t).row(sample);
             out << "  " << label("y_" + ts + " = h_" + ts + "·Wo + bo")
-                << pad(shape2(d.N, d.M) + "·" + shape2(d.M, d.K) + " → " + shape2(d.N, d.K), 30) << row(y);
+                << pad(shape2(d.N, d.M) + "·" + shape2(d.M, d.K) + " → " + shape2(d.N, d.K), 30) << row(b.y);
             if (c.dense != Activation::Linear)
                 out << "  (" << activationName(c.dense) << " applied)";
             out << "\n";
         }
-        hPrev = h;
     }
     out << "\noutput ";
     if (d.K > 0)

@@ -31,6 +31,21 @@ std::string kerasBytes(std::uint64_t bytes);
 // The table as Keras 3's model.summary() prints it (box-drawing characters).
 std::string summaryText(const Summary &s);
 
+// Timestep t of sample n taken apart, as the step panel and the trace show it, each part computed
+// in the model's dtype so that they add up to the engine's pre-activation:
+//   a_t = x_t·Wx + h_{t−1}·Wh + bh,  h_t = act(a_t),  y_t = act_o(h_t·Wo + bo)
+struct StepBreakdown {
+    Eigen::RowVectorXd x;     // x_t (D)
+    Eigen::RowVectorXd xWx;   // x_t·Wx (M)
+    Eigen::RowVectorXd hPrev; // h_{t−1} (M), zeros at t = 0
+    Eigen::RowVectorXd hWh;   // h_{t−1}·Wh (M)
+    Eigen::RowVectorXd bh;    // bh (M)
+    Eigen::RowVectorXd pre;   // a_t (M)
+    Eigen::RowVectorXd h;     // h_t (M)
+    Eigen::RowVectorXd y;     // y_t (K); empty when K = 0
+};
+StepBreakdown stepBreakdown(Model &model, int t, int sample);
+
 // The recurrence step by step for sample n: every timestep's x_t, x_t·Wx, h_{t−1}·Wh, bh, the
 // pre-activation, h_t (and y), each with the shapes of its product, like a worked example.
 std::string traceText(Model &model, int sample);

@@ -8,16 +8,18 @@
 #include "model.h"
 #include "stepper.h"
 #include "summary.h"
+#include "testsupport.h"
 
 #include <QTest>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
+#include <limits>
 
 using namespace rnnscope;
-using json = nlohmann::json;
+using namespace testsupport;
+using json = testsupport::Json;
 
 Q_DECLARE_METATYPE(rnnscope::Dims)
 Q_DECLARE_METATYPE(rnnscope::DType)
@@ -25,74 +27,14 @@ Q_DECLARE_METATYPE(rnnscope::Activation)
 
 namespace {
 
-json loadJson(const std::string &relative)
-{
-    std::ifstream in(std::string(RNNSCOPE_SHARED_DIR) + "/" + relative);
-    if (!in)
-        qFatal("cannot open %s", relative.c_str());
-    return json::parse(in);
-}
-
-Eigen::MatrixXd matrix(const json &j)
-{
-    Eigen::MatrixXd m(j.size(), j[0].size());
-    for (std::size_t i = 0; i < j.size(); ++i)
-        for (std::size_t k = 0; k < j[i].size(); ++k)
-            m(i, k) = j[i][k].get<double>();
-    return m;
-}
-
-Eigen::VectorXd vector(const json &j)
-{
-    Eigen::VectorXd v(j.size());
-    for (std::size_t i = 0; i < j.size(); ++i)
-        v(i) = j[i].get<double>();
-    return v;
-}
-
-// X (N, T, D) from nested JSON lists.
-NdArray array3(const json &j)
-{
-    NdArray a;
-    a.shape = {static_cast<std::int64_t>(j.size()), static_cast<std::int64_t>(j[0].size()),
-               static_cast<std::int64_t>(j[0][0].size())};
-    for (const auto &n : j)
-        for (const auto &t : n)
-            for (const auto &v : t)
-                a.values.push_back(v.get<double>());
-    return a;
-}
-
-double maxAbsDiff(const Eigen::MatrixXd &a, const Eigen::MatrixXd &b)
-{
-    return (a - b).cwiseAbs().maxCoeff();
-}
-
-const json &seedCase(const char *name)
-{
-    static const json cases = loadJson("reference/seed_cases.json");
-    for (const auto &c : cases["cases"])
-        if (c["name"] == name)
-            return c;
-    qFatal("no seed case %s", name);
-}
-
 Model fixtureModel(DType dtype, bool sequences)
 {
-    const json m = loadJson("fixtures/numpy/manifest.json")["model"];
-    const json &w = m["weights_float32"];
     ModelConfig c;
     c.dtype = dtype;
     c.returnSequences = sequences;
     Model model(c);
-    Weights weights;
-    weights.Wx = matrix(w["kernel"]);
-    weights.Wh = matrix(w["recurrent_kernel"]);
-    weights.bh = vector(w["bias"]);
-    weights.Wo = matrix(w["dense_kernel"]);
-    weights.bo = vector(w["dense_bias"]);
-    model.setWeights(weights);
-    model.setInput(array3(m["X_float32"]));
+    model.setWeights(manifestWeights());
+    model.setInput(ndArrayOf(manifest()["model"]["X_float32"]));
     return model;
 }
 
@@ -162,8 +104,8 @@ void TestEngine::classicSummary()
 
 void TestEngine::publishedWhIsOrthogonal()
 {
-    const Eigen::MatrixXd wh = matrix(seedCase("classic_summary")["weights_published"]["Wh"]);
-    QVERIFY(maxAbsDiff(wh.transpose() * wh, Eigen::MatrixXd::Identity(5, 5)) < 1e-6);
+    const Eigen::MatrixXd wh = matrixOf(seedCase("classic_summary")["weights_published"]["Wh"]);
+    QVERIFY(maxDifference(wh.transpose() * wh, Eigen::MatrixXd::Identity(5, 5)) < 1e-6);
 }
 
 void TestEngine::returnSequencesManualLoop_data()
@@ -183,15 +125,15 @@ void TestEngine::returnSequencesManualLoop()
     config.dtype = dtype;
     Model model(config);
     Weights w;
-    w.Wx = matrix(c["weights"]["Wx"]);
-    w.Wh = matrix(c["weights"]["Wh"]);
-    w.bh = vector(c["weights"]["bh"]);
+    w.Wx = matrixOf(c["weights"]["Wx"]);
+    w.Wh = matrixOf(c["weights"]["Wh"]);
+    w.bh = vectorOf(c["weights"]["bh"]);
     w.Wo.resize(2, 0);
     model.setWeights(w);
-    model.setInput(array3(c["X"]));
+    model.setInput(ndArrayOf(c["X"]));
     const NdArray y = model.prediction(); // no Dense: the SimpleRNN's sequence (1, 3, 2)
     QCOMPARE(y.shape, (std::vector<std::int64_t>{1, 3, 2}));
-    const NdArray expected = array3(c["expected_H"]);
+    const NdArray expected = ndArrayOf(c["expected_H"]);
     for (std::size_t i = 0; i < y.values.size(); ++i)
         QVERIFY2(std::abs(y.values[i] - expected.values[i]) < 1e-6, qPrintable(QString::number(i)));
 }
@@ -203,15 +145,15 @@ void TestEngine::firstStepWorkedExample()
     config.dims = Dims{1, 1, 5, 2, 0};
     Model model(config);
     Weights w;
-    w.Wx = matrix(c["weights"]["Wx"]);
+    w.Wx = matrixOf(c["weights"]["Wx"]);
     w.Wh = Eigen::MatrixXd::Zero(2, 2);
-    w.bh = vector(c["weights"]["bh"]);
+    w.bh = vectorOf(c["weights"]["bh"]);
     w.Wo.resize(2, 0);
     model.setWeights(w);
-    model.setInput(array3(c["X"]));
+    model.setInput(ndArrayOf(c["X"]));
     const Eigen::MatrixXd pre = model.pre(0), h = model.hidden(0);
-    QVERIFY(maxAbsDiff(pre, matrix(c["expected_preactivation_t0"])) < 1e-6);
-    QVERIFY(maxAbsDiff(h, matrix(c["expected_h_t0"])) < 1e-6);
+    QVERIFY(maxDifference(pre, matrixOf(c["expected_preactivation_t0"])) < 1e-6);
+    QVERIFY(maxDifference(h, matrixOf(c["expected_h_t0"])) < 1e-6);
 }
 
 void TestEngine::numpyFixtureForward_data()
@@ -226,22 +168,22 @@ void TestEngine::numpyFixtureForward()
 {
     QFETCH(DType, dtype);
     QFETCH(double, tolerance);
-    const json f = loadJson("fixtures/numpy/manifest.json")["forward_float64"];
+    const json &f = manifest()["forward_float64"];
     Model plain = fixtureModel(dtype, false);
     const NdArray H = plain.hiddenStates();
-    const NdArray expectedH = array3(f["H"]);
+    const NdArray expectedH = ndArrayOf(f["H"]);
     QCOMPARE(H.shape, expectedH.shape);
     for (std::size_t i = 0; i < H.values.size(); ++i)
         QVERIFY2(std::abs(H.values[i] - expectedH.values[i]) < tolerance, qPrintable(QString::number(i)));
     const NdArray Y = plain.prediction();
     QCOMPARE(Y.shape, (std::vector<std::int64_t>{2, 2}));
-    const Eigen::MatrixXd yLast = matrix(f["Y_last"]);
+    const Eigen::MatrixXd yLast = matrixOf(f["Y_last"]);
     for (int n = 0; n < 2; ++n)
         for (int k = 0; k < 2; ++k)
             QVERIFY(std::abs(Y.values[n * 2 + k] - yLast(n, k)) < tolerance);
     Model seq = fixtureModel(dtype, true);
     const NdArray Ys = seq.prediction();
-    const NdArray expectedYs = array3(f["Y_sequences"]);
+    const NdArray expectedYs = ndArrayOf(f["Y_sequences"]);
     QCOMPARE(Ys.shape, expectedYs.shape);
     for (std::size_t i = 0; i < Ys.values.size(); ++i)
         QVERIFY(std::abs(Ys.values[i] - expectedYs.values[i]) < tolerance);
@@ -372,7 +314,7 @@ void TestEngine::orthogonalIsOrthogonal()
     QFETCH(int, m);
     Rng rng(11, Stream::Wh);
     const Eigen::MatrixXd q = orthogonal(m, rng);
-    QVERIFY(maxAbsDiff(q.transpose() * q, Eigen::MatrixXd::Identity(m, m)) < 1e-12);
+    QVERIFY(maxDifference(q.transpose() * q, Eigen::MatrixXd::Identity(m, m)) < 1e-12);
 }
 
 void TestEngine::glorotBounds()
@@ -465,7 +407,9 @@ void TestEngine::activationsPropagateNanAndInf()
     Model model;
     model.setWeightValue(WeightId::Wh, 0, 0, nan);
     const NdArray h = model.hiddenStates();
-    QVERIFY(!std::isnan(h.values[0])); // t = 0 does not involve Wh
+    // Even at t = 0: h_{-1}·Wh = 0·Wh has NaN in column 0, as Keras's (and NumPy's) matmul gives.
+    QVERIFY(std::isnan(h.values[0]));
+    QVERIFY(!std::isnan(h.values[1]));
     QVERIFY(std::isnan(h.values[5 * 2]));
     QVERIFY(std::isnan(model.prediction().values[0]));
 }

@@ -1,0 +1,315 @@
+#include "cli.h"
+
+#include "engine.h"
+#include "error.h"
+#include "npy.h"
+#include "summary.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+using namespace rnnscope;
+
+namespace cli {
+
+bool isHeadlessCommand(const QString &name)
+{
+    static const QStringList names = {QStringLiteral("summary"), QStringLiteral("trace"), QStringLiteral("forward"),
+                                      QStringLiteral("save"), QStringLiteral("bench")};
+    return names.contains(name);
+}
+
+void addOptions(QCommandLineParser &p)
+{
+    p.addOptions({
+        {QStringLiteral("dims"), QStringLiteral("Dimensions N,T,D,M,K (default 1,10,3,5,2; K=0: no Dense layer)."),
+         QStringLiteral("N,T,D,M,K")},
+        {QStringLiteral("return-sequences"), QStringLiteral("The SimpleRNN returns every h_t (N,T,M).")},
+        {QStringLiteral("activation"), QStringLiteral("Cell activation: tanh, relu, sigmoid or linear (default tanh)."),
+         QStringLiteral("name")},
+        {QStringLiteral("dense-activation"),
+         QStringLiteral("Dense activation: linear, relu, sigmoid, tanh or softmax (default linear)."),
+         QStringLiteral("name")},
+        {QStringLiteral("dtype"), QStringLiteral("float32 (Keras, default) or float64 (NumPy)."), QStringLiteral("type")},
+        {QStringLiteral("seed"), QStringLiteral("Seed of the random weights and input (default 0)."), QStringLiteral("S")},
+        {QStringLiteral("init"),
+         QStringLiteral("Initializer: keras (glorot/orthogonal/zeros, default), normal, uniform, identity, zeros."),
+         QStringLiteral("name")},
+        {QStringLiteral("init-scale"), QStringLiteral("σ of normal, a of uniform (default 0.05)."), QStringLiteral("x")},
+        {QStringLiteral("weights"), QStringLiteral("Weights file (.npz of np.savez(*model.get_weights()), named or PyTorch keys)."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("layer"), QStringLiteral("The recurrent layer to open, in a file that holds several."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("input"), QStringLiteral("Input X: .npy of shape (N,T,D) or (T,D), or .csv of T rows of D values."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("threads"), QStringLiteral("Engine threads (default 1)."), QStringLiteral("n")},
+        {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
+        {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy)."), QStringLiteral("Y.npy")},
+        {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
+        {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names)."),
+         QStringLiteral("keras|pytorch")},
+        {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
+        {QStringLiteral("json"), QStringLiteral("bench: print one JSON object.")},
+        {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
+        {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
+        {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
+        {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},
+    });
+}
+
+int fail(const QString &message, int status)
+{
+    std::fprintf(stderr, "rnnscope: %s\n", message.toLocal8Bit().constData());
+    return status;
+}
+
+namespace {
+
+std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+long long integerOption(const QCommandLineParser &p, const QString &name, long long lo, long long hi,
+                        long long fallback)
+{
+    if (!p.isSet(name))
+        return fallback;
+    bool ok = false;
+    const QString text = p.value(name);
+    const long long v = text.toLongLong(&ok);
+    if (!ok)
+        throw Error(ErrorKind::BadUsage, "--" + str(name) + " '" + str(text) + "' is not an integer");
+    if (v < lo || v > hi)
+        throw Error(ErrorKind::OutOfRange, "--" + str(name) + " " + str(text) + " is out of range: expected "
+                                               + std::to_string(lo) + " … " + std::to_string(hi));
+    return v;
+}
+
+} // namespace
+
+ModelRequest modelRequest(const QCommandLineParser &p)
+{
+    ModelRequest r;
+    if (p.isSet(QStringLiteral("dims"))) {
+        r.dims = parseDims(str(p.value(QStringLiteral("dims"))));
+        validateDims(*r.dims);
+    }
+    r.config.returnSequences = p.isSet(QStringLiteral("return-sequences"));
+    if (p.isSet(QStringLiteral("activation"))) {
+        const auto a = parseActivation(str(p.value(QStringLiteral("activation"))));
+        if (!a || !isCellActivation(*a))
+            throw Error(ErrorKind::BadUsage, "--activation '" + str(p.value(QStringLiteral("activation")))
+                                                 + "' is not a cell activation: expected tanh, relu, sigmoid or linear");
+        r.config.cell = *a;
+    }
+    if (p.isSet(QStringLiteral("dense-activation"))) {
+        const auto a = parseActivation(str(p.value(QStringLiteral("dense-activation"))));
+        if (!a)
+            throw Error(ErrorKind::BadUsage, "--dense-activation '" + str(p.value(QStringLiteral("dense-activation")))
+                                                 + "' is unknown: expected linear, relu, sigmoid, tanh or softmax");
+        r.config.dense = *a;
+    }
+    if (p.isSet(QStringLiteral("dtype"))) {
+        const QString d = p.value(QStringLiteral("dtype"));
+        if (d == QLatin1String("float32"))
+            r.config.dtype = DType::Float32;
+        else if (d == QLatin1String("float64"))
+            r.config.dtype = DType::Float64;
+        else
+            throw Error(ErrorKind::BadUsage, "--dtype '" + str(d) + "' is unknown: expected float32 or float64");
+    }
+    if (p.isSet(QStringLiteral("seed"))) {
+        bool ok = false;
+        const QString text = p.value(QStringLiteral("seed"));
+        r.config.seed = text.toULongLong(&ok);
+        if (!ok)
+            throw Error(ErrorKind::BadUsage, "--seed '" + str(text) + "' is not a non-negative integer");
+    }
+    if (p.isSet(QStringLiteral("init"))) {
+        const auto s = parseInitScheme(str(p.value(QStringLiteral("init"))));
+        if (!s)
+            throw Error(ErrorKind::BadUsage, "--init '" + str(p.value(QStringLiteral("init")))
+                                                 + "' is unknown: expected keras, normal, uniform, identity or zeros");
+        r.config.init.scheme = *s;
+    }
+    if (p.isSet(QStringLiteral("init-scale"))) {
+        bool ok = false;
+        const QString text = p.value(QStringLiteral("init-scale"));
+        r.config.init.scale = text.toDouble(&ok);
+        if (!ok || !(r.config.init.scale >= 0) || !std::isfinite(r.config.init.scale))
+            throw Error(ErrorKind::BadUsage, "--init-scale '" + str(text) + "' is not a finite number ≥ 0");
+    }
+    r.weightsPath = str(p.value(QStringLiteral("weights")));
+    r.layer = str(p.value(QStringLiteral("layer")));
+    r.inputPath = str(p.value(QStringLiteral("input")));
+    const int threads = static_cast<int>(integerOption(p, QStringLiteral("threads"), 1, 256, 1));
+    Eigen::setNbThreads(threads);
+    return r;
+}
+
+namespace {
+
+void print(const std::string &text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+int summary(const QCommandLineParser &p)
+{
+    ModelRequest r = modelRequest(p);
+    const Model model = buildModel(r);
+    const Dims &d = model.dims();
+    print(summaryText(modelSummary(model.config())));
+    print("Dims: N=" + std::to_string(d.N) + " T=" + std::to_string(d.T) + " D=" + std::to_string(d.D) + " M="
+          + std::to_string(d.M) + " K=" + std::to_string(d.K) + ", " + dtypeName(model.config().dtype)
+          + ", activation=" + activationName(model.config().cell)
+          + (d.K > 0 ? std::string(", dense activation=") + activationName(model.config().dense) : std::string())
+          + (r.weightsPath.empty() ? ", weights drawn from seed " + std::to_string(model.config().seed)
+                                   : ", weights from " + r.weightsPath)
+          + "\n");
+    return Ok;
+}
+
+int trace(const QCommandLineParser &p)
+{
+    Model model = buildModel(modelRequest(p));
+    const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, DimLimits::maxN, 0));
+    print(traceText(model, n));
+    return Ok;
+}
+
+int forward(const QCommandLineParser &p)
+{
+    if (!p.isSet(QStringLiteral("out")))
+        throw Error(ErrorKind::BadUsage, "forward needs --out Y.npy: where to write the output");
+    Model model = buildModel(modelRequest(p));
+    const DType dtype = model.config().dtype;
+    writeNpy(str(p.value(QStringLiteral("out"))), model.prediction(), dtype);
+    if (p.isSet(QStringLiteral("hidden")))
+        writeNpy(str(p.value(QStringLiteral("hidden"))), model.hiddenStates(), dtype);
+    return Ok;
+}
+
+int save(const QCommandLineParser &p, const QStringList &positional)
+{
+    if (positional.size() < 2)
+        throw Error(ErrorKind::BadUsage, "save needs the file to write: rnnscope save OUT.npz [MODEL OPTIONS]");
+    const QString out = positional.at(1);
+    Layout layout = Layout::Keras;
+    if (p.isSet(QStringLiteral("layout"))) {
+        const QString l = p.value(QStringLiteral("layout"));
+        if (l == QLatin1String("pytorch"))
+            layout = Layout::PyTorch;
+        else if (l != QLatin1String("keras"))
+            throw Error(ErrorKind::BadUsage, "--layout '" + str(l) + "' is unknown: expected keras or pytorch");
+    }
+    if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "' has no .npz extension: the weights are written as .npz");
+    const Model model = buildModel(modelRequest(p));
+    writeNpz(str(out), weightsToArrays(model.weights(), layout, model.config().dtype), model.config().dtype);
+    return Ok;
+}
+
+// 2·N·T·(D·M + M·M) + 2·N·M·K (·T with return_sequences).
+double flopCount(const Dims &d, bool sequences)
+{
+    const double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
+    return 2 * N * T * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
+}
+
+template <typename S>
+std::vector<double> timeForward(const Model &model, int warmup, int repeat)
+{
+    Engine<S> e;
+    e.setSpec(NetworkSpec{model.dims(), model.config().returnSequences, model.config().cell, model.config().dense});
+    e.setWeights(model.weights());
+    e.setInput(model.input());
+    for (int i = 0; i < warmup; ++i)
+        e.forward();
+    std::vector<double> seconds;
+    for (int i = 0; i < repeat; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        e.forward();
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return seconds;
+}
+
+int bench(const QCommandLineParser &p)
+{
+    const Model model = buildModel(modelRequest(p));
+    const int repeat = static_cast<int>(integerOption(p, QStringLiteral("repeat"), 1, 1000000, 20));
+    const bool f32 = model.config().dtype == DType::Float32;
+    std::vector<double> s = f32 ? timeForward<float>(model, 2, repeat) : timeForward<double>(model, 2, repeat);
+    std::sort(s.begin(), s.end());
+    const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
+    const Dims &d = model.dims();
+    const double gflops = flopCount(d, model.config().returnSequences) / median / 1e9;
+    char buf[512];
+    if (p.isSet(QStringLiteral("json"))) {
+        std::snprintf(buf, sizeof buf,
+                      "{\"dims\":[%d,%d,%d,%d,%d],\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
+                      "\"gflops\":%.6g,\"threads\":%d}\n",
+                      d.N, d.T, d.D, d.M, d.K, dtypeName(model.config().dtype), repeat, median, gflops,
+                      Eigen::nbThreads());
+    } else {
+        std::snprintf(buf, sizeof buf,
+                      "forward pass, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n",
+                      dimsString(d).c_str(), dtypeName(model.config().dtype), Eigen::nbThreads(), median * 1e3,
+                      repeat, s.front() * 1e3, gflops);
+    }
+    print(buf);
+    return Ok;
+}
+
+} // namespace
+
+int runHeadless(const QCommandLineParser &p, const QStringList &positional)
+{
+    const QString command = positional.at(0);
+    const auto extra = [&](int allowed) {
+        if (positional.size() > allowed)
+            throw Error(ErrorKind::BadUsage, "'" + str(command) + "' takes no argument '" + str(positional.at(allowed)) + "'");
+    };
+    try {
+        if (command == QLatin1String("summary")) {
+            extra(1);
+            return summary(p);
+        }
+        if (command == QLatin1String("trace")) {
+            extra(1);
+            return trace(p);
+        }
+        if (command == QLatin1String("forward")) {
+            extra(1);
+            return forward(p);
+        }
+        if (command == QLatin1String("save")) {
+            extra(2);
+            return save(p, positional);
+        }
+        if (command == QLatin1String("bench")) {
+            extra(1);
+            return bench(p);
+        }
+        return fail(QStringLiteral("unknown command '%1'").arg(command));
+    } catch (const Error &e) {
+        return fail(QString::fromStdString(e.what()), BadInput);
+    } catch (const std::bad_alloc &) {
+        return fail(QStringLiteral("out of memory"), Internal);
+    } catch (const std::exception &e) {
+        return fail(QStringLiteral("internal error: %1").arg(QString::fromLocal8Bit(e.what())), Internal);
+    }
+}
+
+} // namespace cli

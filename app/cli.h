@@ -1,0 +1,30 @@
+#pragma once
+// The command line of rnnscope (DESIGN §3): parsing the model options and running the headless
+// commands (summary, trace, forward, save, bench) against core.
+
+#include "modelrequest.h"
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace cli {
+
+// Exit statuses of the contract.
+enum Exit { Ok = 0, Internal = 1, BadInput = 2 };
+
+// The commands that run without a window.
+bool isHeadlessCommand(const QString &name);
+
+// Adds every option rnnscope accepts (model options and the commands' own) to `parser`.
+void addOptions(QCommandLineParser &parser);
+
+// The model the options ask for. Throws rnnscope::Error on bad usage.
+rnnscope::ModelRequest modelRequest(const QCommandLineParser &parser);
+
+// Runs a headless command; positional[0] is the command's name. Returns the exit status.
+int runHeadless(const QCommandLineParser &parser, const QStringList &positional);
+
+// Prints "rnnscope: <message>" on stderr and returns `status`.
+int fail(const QString &message, int status = BadInput);
+
+} // namespace cli

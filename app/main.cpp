@@ -1,0 +1,133 @@
+// rnnscope: parses the command line, then either runs a headless command against core or opens
+// the desktop app. Nothing else lives here.
+
+#include "cli.h"
+
+#if RNNSCOPE_WITH_GUI
+#include "error.h"
+#include "uientry.h"
+#endif
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <cstdio>
+
+namespace {
+
+QStringList arguments(int argc, char **argv)
+{
+    QStringList args;
+    for (int i = 0; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    return args;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("rnnscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("rnnscope"));
+    QCoreApplication::setOrganizationDomain(QStringLiteral("rnnscope.org"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(RNNSCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "rnnscope: the shapes and the recurrence of SimpleRNN(M) -> Dense(K), step by step.\n\n"
+        "Commands:\n"
+        "  rnnscope [MODEL OPTIONS] [FILE]        open the desktop app\n"
+        "  rnnscope summary [MODEL OPTIONS]       print the Keras-style model summary\n"
+        "  rnnscope trace [MODEL OPTIONS] [--sample n]\n"
+        "                                         print the recurrence step by step\n"
+        "  rnnscope forward [MODEL OPTIONS] --out Y.npy [--hidden H.npy]\n"
+        "                                         run the forward pass, write Y and H\n"
+        "  rnnscope save OUT.npz [MODEL OPTIONS] [--layout keras|pytorch]\n"
+        "                                         write the weights\n"
+        "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
+        "                                         time the forward pass\n"
+        "  rnnscope bench --ui [MODEL OPTIONS] [--json]\n"
+        "                                         time each step of the window (offscreen)\n"
+        "  rnnscope screenshot OUT.png [MODEL OPTIONS] [--step t] [--size WxH]\n"
+        "                                         render the window offscreen to PNG\n\n"
+        "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, bench, screenshot, or a FILE to open."),
+                                 QStringLiteral("[command|FILE]"));
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    cli::addOptions(parser);
+
+    const QStringList args = arguments(argc, argv);
+    if (!parser.parse(args))
+        return cli::fail(parser.errorText() + QStringLiteral(" (see rnnscope --help)"));
+    if (parser.isSet(help)) {
+        std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+        return cli::Ok;
+    }
+    if (parser.isSet(version)) {
+        std::printf("rnnscope %s\n", RNNSCOPE_VERSION);
+        return cli::Ok;
+    }
+
+    const QStringList positional = parser.positionalArguments();
+    const QString first = positional.value(0);
+    const bool bench = first == QLatin1String("bench");
+    if (cli::isHeadlessCommand(first) && !(bench && parser.isSet(QStringLiteral("ui"))))
+        return cli::runHeadless(parser, positional);
+
+    // Everything else needs the window: screenshot, bench --ui, or the app itself (with a FILE).
+    if (!first.isEmpty() && first != QLatin1String("screenshot") && !bench) {
+        const QFileInfo file(first);
+        if (!file.exists())
+            return cli::fail(QStringLiteral("'%1' does not exist: expected a command (summary, trace, forward, save, bench, "
+                                            "screenshot) or a weights or session file to open").arg(first));
+        if (!file.isFile() || !file.isReadable())
+            return cli::fail(QStringLiteral("'%1' cannot be read: expected a readable weights or session file").arg(first));
+        if (positional.size() > 1)
+            return cli::fail(QStringLiteral("unexpected argument '%1': the app opens one file").arg(positional.at(1)));
+    }
+#if RNNSCOPE_WITH_GUI
+    ui::LaunchOptions launch;
+    try {
+        launch.request = cli::modelRequest(parser);
+        launch.presentation = parser.isSet(QStringLiteral("presentation"));
+        if (first == QLatin1String("screenshot")) {
+            if (positional.size() != 2)
+                return cli::fail(QStringLiteral("screenshot needs one file to write: rnnscope screenshot OUT.png [MODEL OPTIONS]"));
+            launch.mode = ui::LaunchOptions::Mode::Screenshot;
+            launch.screenshotPath = positional.at(1);
+            if (parser.isSet(QStringLiteral("step"))) {
+                bool ok = false;
+                launch.step = parser.value(QStringLiteral("step")).toInt(&ok);
+                if (!ok || *launch.step < -1)
+                    return cli::fail(QStringLiteral("--step '%1' is not a timestep: expected -1 (before the first step) … T-1")
+                                         .arg(parser.value(QStringLiteral("step"))));
+            }
+        } else if (bench) {
+            if (positional.size() != 1)
+                return cli::fail(QStringLiteral("'bench' takes no argument '%1'").arg(positional.at(1)));
+            launch.mode = ui::LaunchOptions::Mode::BenchUi;
+            launch.json = parser.isSet(QStringLiteral("json"));
+        } else if (!first.isEmpty()) {
+            if (!launch.request.weightsPath.empty())
+                return cli::fail(QStringLiteral("both --weights and '%1' name a file to open: give one").arg(first));
+            launch.request.weightsPath = first.toStdString();
+        }
+        if (parser.isSet(QStringLiteral("size"))) {
+            const QStringList wh = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));
+            bool okW = false, okH = false;
+            const int w = wh.value(0).toInt(&okW), h = wh.value(1).toInt(&okH);
+            if (wh.size() != 2 || !okW || !okH || w < 320 || h < 240 || w > 8192 || h > 8192)
+                return cli::fail(QStringLiteral("--size '%1' is malformed: expected WxH with 320 ≤ W, H ≤ 8192, such as 1600x900")
+                                     .arg(parser.value(QStringLiteral("size"))));
+            launch.size = QSize(w, h);
+        }
+    } catch (const rnnscope::Error &e) {
+        return cli::fail(QString::fromStdString(e.what()));
+    }
+    return ui::run(argc, argv, launch);
+#else
+    return cli::fail(QStringLiteral("this rnnscope was built without the desktop app (RNNSCOPE_GUI=OFF): "
+                                    "use summary, trace, forward, save or bench"));
+#endif
+}

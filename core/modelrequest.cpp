@@ -1,0 +1,68 @@
+#include "modelrequest.h"
+
+#include "error.h"
+#include "weightfile.h"
+
+namespace rnnscope {
+
+namespace {
+
+void agree(const char *name, int asked, int fixed, const std::string &byWhat)
+{
+    if (asked != fixed)
+        throw Error(ErrorKind::ShapeMismatch, std::string("--dims gives ") + name + "=" + std::to_string(asked)
+                                                  + ", but " + byWhat + " (" + name + "=" + std::to_string(fixed)
+                                                  + ")");
+}
+
+} // namespace
+
+Model buildModel(const ModelRequest &request)
+{
+    Dims dims = request.dims.value_or(Dims{});
+    std::optional<LoadedModel> loaded;
+    if (!request.weightsPath.empty()) {
+        loaded = loadWeightsFile(request.weightsPath);
+        const Weights &w = loaded->weights;
+        const std::string what = request.weightsPath + " holds Wx of shape " + shapeOf(w.Wx)
+            + (w.hasDense() ? " and Wo of shape " + shapeOf(w.Wo) : std::string(" and no Dense layer"));
+        const int K = w.hasDense() ? w.K() : 0;
+        if (request.dims) {
+            agree("D", dims.D, w.D(), what);
+            agree("M", dims.M, w.M(), what);
+            agree("K", dims.K, K, what);
+        }
+        dims.D = w.D();
+        dims.M = w.M();
+        dims.K = K;
+    }
+    std::optional<NdArray> x;
+    if (!request.inputPath.empty())
+        x = loadInputFile(request.inputPath, loaded ? dims.D : (request.dims ? dims.D : -1));
+    else if (loaded && loaded->input)
+        x = inputFromArray(*loaded->input, dims.D);
+    if (x) {
+        const std::string what = (request.inputPath.empty() ? request.weightsPath : request.inputPath)
+            + " holds X of shape " + shapeString(x->shape);
+        const int N = static_cast<int>(x->shape[0]), T = static_cast<int>(x->shape[1]),
+                  D = static_cast<int>(x->shape[2]);
+        if (request.dims) {
+            agree("N", dims.N, N, what);
+            agree("T", dims.T, T, what);
+            agree("D", dims.D, D, what);
+        }
+        dims.N = N;
+        dims.T = T;
+        dims.D = D;
+    }
+    ModelConfig config = request.config;
+    config.dims = dims;
+    Model model(config);
+    if (loaded)
+        model.setWeights(loaded->weights);
+    if (x)
+        model.setInput(*x);
+    return model;
+}
+
+} // namespace rnnscope

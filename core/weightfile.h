@@ -1,0 +1,75 @@
+#pragma once
+// Weight and input files: named arrays (an .npz, later an HDF5 group) turned into the
+// parameters of SimpleRNN(M) -> Dense(K) and an input batch X, with every shape checked
+// against the others.
+//
+// Accepted weight layouts (see weights.h for the maths):
+//
+//   (a) positional, as np.savez(*model.get_weights()) writes them:
+//         arr_0 = Wx (D, M), arr_1 = Wh (M, M), arr_2 = bh (M,)      [, arr_3 = Wo (M, K), arr_4 = bo (K,)]
+//       and the two Keras variants without a bias vector, told apart by rank:
+//         SimpleRNN(use_bias=False):  arr_0 = Wx, arr_1 = Wh [, arr_2 = Wo (M, K), arr_3 = bo (K,)]   (bh = 0)
+//         Dense(use_bias=False):      arr_0 = Wx, arr_1 = Wh, arr_2 = bh, arr_3 = Wo (M, K)           (bo = 0)
+//   (b) named Keras keys:  kernel, recurrent_kernel, bias [, dense_kernel, dense_bias]
+//       (the Dense pair is optional, but both or neither);
+//   (c) a PyTorch state_dict of nn.RNN (+ an optional nn.Linear), under any module prefix:
+//         <p>weight_ih_l0 (M, D) = Wxᵀ,  <p>weight_hh_l0 (M, M) = Whᵀ,
+//         <p>bias_ih_l0 (M,) + <p>bias_hh_l0 (M,) = bh          (both absent: bias=False, bh = 0)
+//         <q>weight (K, M) = Woᵀ,  <q>bias (K,) = bo             (one Linear; bias=False: bo = 0)
+//
+// In every layout a key "X" holds the input batch. Shapes are checked against each other
+// (ShapeMismatch: "Wh (recurrent_kernel) has shape (5, 4), but M=5 needs (5, 5)"); a missing
+// member is MissingArray naming it and the keys found; LSTM/GRU gate layouts, stacked or
+// bidirectional RNNs are Unsupported. Every message starts with the source's name.
+
+#include "ndarray.h"
+#include "weights.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnscope {
+
+struct LoadedModel {
+    Weights weights;
+    std::optional<NdArray> input;   // X (N, T, D), when the file holds one
+    std::string layoutDescription;  // "Keras get_weights() order (arr_0…arr_4)", "named Keras keys", "PyTorch state_dict"
+    std::vector<std::string> notes; // what a user should know: biases summed, keys ignored, …
+    DType dtype = DType::Float32;   // Float64 when every weight array was stored as float64
+};
+
+// Recognises the layout of `arrays` (see above), checks every shape and returns the model.
+// `source` (a file name) starts every error message.
+LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &source);
+
+// Loads a weight file, dispatching on its extension (case-insensitive):
+//   .npz          → readNpz + weightsFromArrays
+//   .npy          → BadUsage: a single .npy is not a weight set (save all weights with np.savez)
+//   .h5 .hdf5 .keras → Unsupported (not yet: Keras files)
+//   anything else → Unsupported, naming the accepted extensions
+// A file that does not exist or cannot be read is Io, whatever its extension.
+LoadedModel loadWeightsFile(const std::string &path);
+
+// The input batch X from an array: (N, T, D) as is, (T, D) as one sample (1, T, D).
+// expectedD = -1 accepts any D. Errors (ShapeMismatch):
+//   "X has shape (2, 4, 4), but D=3 needs (N, T, 3)"
+//   "X has shape (1, 2, 4, 3), but D=3 needs (N, T, 3) or (T, 3)"
+//   "X has shape (0, 4, 3), but N, T and D must be at least 1"
+NdArray inputFromArray(const NdArray &a, int expectedD);
+
+// Loads X from a file (errors name the file):
+//   .npy  an array (N, T, D) or (T, D);
+//   .npz  the member "X" (or the only array of a one-array archive);
+//   .csv  one sample: T lines of D numbers separated by commas (or by white space, as
+//         np.savetxt writes), '#' comment lines and blank lines skipped, an optional first
+//         line of column names, nan / inf / -inf accepted. A line with a different number of
+//         values than the first is ShapeMismatch naming both lines; a value that is not a
+//         number is BadUsage naming line and column; no values at all is MissingArray.
+// Other extensions are Unsupported.
+NdArray loadInputFile(const std::string &path, int expectedD);
+
+// Parses CSV text as loadInputFile does for .csv (values (T, D), Float64); `name` starts errors.
+NdArray parseInputCsv(const std::string &text, const std::string &name);
+
+} // namespace rnnscope

@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""The command line of rnnscope (DESIGN §3) checked from outside, against NumPy.
+
+Usage: /usr/bin/python3 tests/test_cli.py BUILD/app/rnnscope SHARED_DIR
+
+Every file rnnscope writes is read back with numpy; every forward pass is compared with a plain
+float64 NumPy loop of h_t = act(x_t·Wx + h_{t-1}·Wh + bh) on weights and inputs NumPy drew.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+
+BIN, SHARED = sys.argv[1], sys.argv[2]
+NUMPY_FIXTURES = os.path.join(SHARED, "fixtures", "numpy")
+TMP = tempfile.mkdtemp(prefix="rnnscope-cli-")
+ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+
+
+def run(*args, expect=0):
+    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600)
+    if p.returncode != expect:
+        raise AssertionError(f"rnnscope {' '.join(map(str, args))}: exit {p.returncode}, expected {expect}\n"
+                             f"stdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
+    return p
+
+
+def refused(*args, mentions=()):
+    """Exit 2 with one line on stderr that names the offending value."""
+    p = run(*args, expect=2)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    for m in mentions:
+        assert m in lines[0], f"{m!r} not in {lines[0]!r}"
+    assert p.stdout == "", f"stdout should be empty, got {p.stdout!r}"
+    return lines[0]
+
+
+def act(name, a):
+    return {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+            "linear": lambda v: v}[name](a)
+
+
+def numpy_forward(X, Wx, Wh, bh, Wo=None, bo=None, activation="tanh", sequences=False):
+    N, T, D = X.shape
+    h = np.zeros((N, Wh.shape[0]))
+    H = np.zeros((N, T, Wh.shape[0]))
+    for t in range(T):
+        h = act(activation, X[:, t] @ Wx + h @ Wh + bh)
+        H[:, t] = h
+    if Wo is None:
+        return (H if sequences else h), H
+    Y = H @ Wo + bo if sequences else h @ Wo + bo
+    return Y, H
+
+
+def tmp(name):
+    return os.path.join(TMP, name)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_help_and_version():
+    assert "summary" in run("--help").stdout
+    assert run("--version").stdout.startswith("rnnscope ")
+
+
+def test_summary_classic():
+    out = run("summary").stdout
+    for s in ["input (InputLayer)", "(None, 10, 3)", "simple_rnn (SimpleRNN)", "(None, 5)", "45",
+              "dense (Dense)", "(None, 2)", "12", "Total params: 57 (228.00 B)"]:
+        assert s in out, f"{s!r} not in summary:\n{out}"
+
+
+def test_summary_return_sequences_and_float64():
+    out = run("summary", "--dims", "4,50,8,32,3", "--return-sequences", "--dtype", "float64").stdout
+    # 8·32 + 32·32 + 32 = 1312; 32·3 + 3 = 99; total 1411 · 8 bytes
+    for s in ["(None, 50, 32)", "1312", "(None, 50, 3)", "99", "Total params: 1411 (11.02 KB)"]:
+        assert s in out, f"{s!r} not in summary:\n{out}"
+    out = run("summary", "--dims", "1,3,5,2,0").stdout
+    assert "dense" not in out and "Total params: 16 " in out
+
+
+def test_bad_dims():
+    refused("summary", "--dims", "0,10,3,5,2", mentions=["N=0", "1 ≤ N"])
+    refused("summary", "--dims", "1,10,3,-5,2", mentions=["M=-5"])
+    refused("summary", "--dims", "1,10,3,5,-1", mentions=["K=-1"])
+    refused("summary", "--dims", "1,10,3", mentions=["'1,10,3'", "N,T,D,M,K"])
+    refused("summary", "--dims", "1,ten,3,5,2", mentions=["'ten'"])
+    refused("summary", "--dims", "", mentions=["--dims"])
+    refused("summary", "--dims", "1,10,3,99999999,2", mentions=["M=99999999"])
+    refused("forward", "--dims", "100000,100000,512,512,10", "--out", tmp("y.npy"),
+            mentions=["N=100000", "budget"])
+    assert not os.path.exists(tmp("y.npy"))
+
+
+def test_bad_options():
+    refused("summary", "--dtype", "float16", mentions=["'float16'", "float32"])
+    refused("summary", "--activation", "softmax", mentions=["'softmax'"])
+    refused("summary", "--activation", "gelu", mentions=["'gelu'"])
+    refused("summary", "--seed", "-3", mentions=["'-3'"])
+    refused("summary", "--no-such-option", mentions=["no-such-option"])
+    refused("trace", "--sample", "5", mentions=["5", "0 ≤ n ≤ 0"])
+    refused("frobnicate-xyz", mentions=["frobnicate-xyz"])
+    refused("forward", mentions=["--out"])
+    refused("bench", "--repeat", "0", mentions=["--repeat"])
+    refused("summary", "extra", mentions=["extra"])
+
+
+def test_missing_and_wrong_files():
+    refused("summary", "--weights", tmp("nope.npz"), mentions=["nope.npz"])
+    refused(tmp("nope.npz"), mentions=["nope.npz", "does not exist"])
+    refused("summary", "--weights", os.path.join(NUMPY_FIXTURES, "kernel.npy"), mentions=["kernel.npy", ".npy"])
+    refused("summary", "--weights", os.path.join(NUMPY_FIXTURES, "bad_shape_mismatch.npz"), mentions=["(5, 4)"])
+    refused("summary", "--input", os.path.join(NUMPY_FIXTURES, "bad_X_rank4.npy"), mentions=["(1, 2, 4, 3)"])
+    for bad in ["bad_truncated.npz", "bad_not_zip.npz", "bad_npz_with_pickle.npz", "bad_missing_key.npz"]:
+        refused("summary", "--weights", os.path.join(NUMPY_FIXTURES, bad), mentions=[bad])
+
+
+def test_dims_contradicting_files():
+    w = os.path.join(NUMPY_FIXTURES, "weights_named.npz")
+    line = refused("summary", "--dims", "1,10,4,5,2", "--weights", w, mentions=["D=4", "(3, 5)"])
+    assert "D=3" in line
+    refused("summary", "--dims", "1,10,3,6,2", "--weights", w, mentions=["M=6", "M=5"])
+    x = os.path.join(NUMPY_FIXTURES, "X.npy")
+    refused("summary", "--dims", "3,4,3,5,2", "--input", x, mentions=["N=3", "(2, 4, 3)"])
+    refused("summary", "--weights", w, "--input", os.path.join(NUMPY_FIXTURES, "bad_X_feature_mismatch.npy"),
+            mentions=["(2, 4, 4)", "D=3"])
+    # Files fix what they hold; the rest keeps its defaults.
+    out = run("summary", "--weights", w).stdout
+    assert "(None, 10, 3)" in out and "Total params: 57" in out
+    out = run("summary", "--weights", w, "--input", x).stdout
+    assert "(None, 4, 3)" in out
+    run("summary", "--dims", "2,4,3,5,2", "--weights", w, "--input", x)
+
+
+def test_forward_matches_numpy_fixture():
+    m = json.load(open(os.path.join(NUMPY_FIXTURES, "manifest.json")))
+    f = m["forward_float64"]
+    for dtype, tol in [("float64", 1e-12), ("float32", 1e-5)]:
+        run("forward", "--weights", os.path.join(NUMPY_FIXTURES, "model_and_input.npz"), "--dtype", dtype,
+            "--out", tmp("y.npy"), "--hidden", tmp("h.npy"))
+        Y, H = np.load(tmp("y.npy")), np.load(tmp("h.npy"))
+        assert Y.dtype == np.dtype(dtype) and H.dtype == np.dtype(dtype)
+        assert np.abs(H - np.array(f["H"])).max() < tol
+        assert np.abs(Y - np.array(f["Y_last"])).max() < tol
+    run("forward", "--weights", os.path.join(NUMPY_FIXTURES, "weights_positional.npz"), "--input",
+        os.path.join(NUMPY_FIXTURES, "X_f8.npy"), "--return-sequences", "--dtype", "float64", "--out", tmp("ys.npy"))
+    assert np.abs(np.load(tmp("ys.npy")) - np.array(f["Y_sequences"])).max() < 1e-12
+
+
+def random_case(rng, N, T, D, M, K):
+    Wx = rng.uniform(-0.6, 0.6, (D, M))
+    Wh = np.linalg.qr(rng.standard_normal((M, M)))[0] * 0.9
+    bh = rng.uniform(-0.2, 0.2, M)
+    Wo = rng.uniform(-0.6, 0.6, (M, K)) if K else None
+    bo = rng.uniform(-0.2, 0.2, K) if K else None
+    X = rng.standard_normal((N, T, D))
+    return X, Wx, Wh, bh, Wo, bo
+
+
+def test_forward_random_cases_against_numpy_loop():
+    rng = np.random.default_rng(20261122)
+    cases = [(1, 10, 3, 5, 2, "tanh", False), (4, 25, 6, 16, 3, "tanh", True), (3, 40, 2, 32, 1, "relu", False),
+             (2, 12, 5, 8, 0, "sigmoid", True), (5, 7, 4, 9, 0, "linear", False), (8, 60, 8, 64, 10, "tanh", False)]
+    for N, T, D, M, K, activation, sequences in cases:
+        X, Wx, Wh, bh, Wo, bo = random_case(rng, N, T, D, M, K)
+        arrays = [Wx, Wh, bh] + ([Wo, bo] if K else [])
+        np.savez(tmp("w.npz"), *arrays)
+        np.save(tmp("x.npy"), X)
+        for dtype, tol in [("float64", 1e-12), ("float32", 1e-5)]:
+            args = ["forward", "--weights", tmp("w.npz"), "--input", tmp("x.npy"), "--dtype", dtype,
+                    "--activation", activation, "--out", tmp("y.npy"), "--hidden", tmp("h.npy")]
+            if sequences:
+                args.append("--return-sequences")
+            run(*args)
+            if dtype == "float32":  # Keras computes on float32 weights and inputs
+                ref = numpy_forward(X.astype(np.float32).astype(np.float64),
+                                    *[a.astype(np.float32).astype(np.float64) if a is not None else None
+                                      for a in (Wx, Wh, bh, Wo, bo)], activation=activation, sequences=sequences)
+            else:
+                ref = numpy_forward(X, Wx, Wh, bh, Wo, bo, activation=activation, sequences=sequences)
+            Y, H = np.load(tmp("y.npy")), np.load(tmp("h.npy"))
+            assert Y.shape == ref[0].shape, (Y.shape, ref[0].shape)
+            assert H.shape == (N, T, M)
+            err = max(np.abs(Y - ref[0]).max(), np.abs(H - ref[1]).max())
+            assert err < tol, f"{(N, T, D, M, K, activation, sequences, dtype)}: max error {err}"
+
+
+def test_nan_weights_propagate():
+    rng = np.random.default_rng(1)
+    X, Wx, Wh, bh, Wo, bo = random_case(rng, 2, 5, 3, 4, 2)
+    Wh[1, 2] = np.nan
+    bo[0] = np.inf
+    np.savez(tmp("nan.npz"), Wx, Wh, bh, Wo, bo)
+    np.save(tmp("x.npy"), X)
+    run("forward", "--weights", tmp("nan.npz"), "--input", tmp("x.npy"), "--dtype", "float64",
+        "--out", tmp("y.npy"), "--hidden", tmp("h.npy"))
+    H, Y = np.load(tmp("h.npy")), np.load(tmp("y.npy"))
+    ref_Y, ref_H = numpy_forward(X, Wx, Wh, bh, Wo, bo)
+    assert np.array_equal(np.isnan(H), np.isnan(ref_H)) and np.isnan(H).any()
+    assert np.array_equal(np.isnan(Y), np.isnan(ref_Y))
+    assert np.array_equal(Y[~np.isnan(Y)], ref_Y[~np.isnan(ref_Y)])
+
+
+def test_save_keras_layout_loads_in_numpy():
+    run("save", tmp("w.npz"), "--dims", "1,10,3,5,2", "--seed", "3")
+    z = np.load(tmp("w.npz"))
+    assert list(z.keys()) == ["arr_0", "arr_1", "arr_2", "arr_3", "arr_4"]
+    weights = list(z.values())  # what model.set_weights takes
+    assert [w.shape for w in weights] == [(3, 5), (5, 5), (5,), (5, 2), (2,)]
+    assert all(w.dtype == np.float32 for w in weights)
+    Wh = weights[1].astype(np.float64)
+    assert np.abs(Wh.T @ Wh - np.eye(5)).max() < 1e-6  # orthogonal, like Keras's default
+    limit = np.sqrt(6 / (3 + 5))
+    assert np.abs(weights[0]).max() <= limit  # glorot_uniform
+    assert not weights[2].any()
+    # The same seed gives the same file, byte for byte.
+    run("save", tmp("w2.npz"), "--dims", "1,10,3,5,2", "--seed", "3")
+    assert all(np.array_equal(a, b) for a, b in zip(np.load(tmp("w2.npz")).values(), weights))
+    # And those weights give the forward pass of the seeded model.
+    run("forward", "--seed", "3", "--dtype", "float64", "--out", tmp("y1.npy"))
+    run("forward", "--seed", "3", "--dtype", "float64", "--weights", tmp("w.npz"), "--out", tmp("y2.npy"))
+    assert np.abs(np.load(tmp("y1.npy")) - np.load(tmp("y2.npy"))).max() < 1e-6
+    run("save", tmp("w64.npz"), "--dtype", "float64", "--dims", "2,3,4,6,0")
+    z = np.load(tmp("w64.npz"))
+    assert [a.shape for a in z.values()] == [(4, 6), (6, 6), (6,)] and z["arr_0"].dtype == np.float64
+
+
+def test_save_pytorch_layout():
+    run("save", tmp("t.npz"), "--layout", "pytorch", "--seed", "5", "--dtype", "float64")
+    run("save", tmp("k.npz"), "--seed", "5", "--dtype", "float64")
+    t, k = np.load(tmp("t.npz")), np.load(tmp("k.npz"))
+    assert list(t.keys()) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                              "fc.weight", "fc.bias"]
+    assert np.array_equal(t["rnn.weight_ih_l0"], k["arr_0"].T)
+    assert np.array_equal(t["rnn.weight_hh_l0"], k["arr_1"].T)
+    assert np.array_equal(t["rnn.bias_ih_l0"] + t["rnn.bias_hh_l0"], k["arr_2"])
+    assert np.array_equal(t["fc.weight"], k["arr_3"].T)
+    # rnnscope reads the PyTorch names back to the same model.
+    run("forward", "--weights", tmp("t.npz"), "--dtype", "float64", "--out", tmp("yt.npy"))
+    run("forward", "--weights", tmp("k.npz"), "--dtype", "float64", "--out", tmp("yk.npy"))
+    assert np.array_equal(np.load(tmp("yt.npy")), np.load(tmp("yk.npy")))
+    refused("save", tmp("x.npz"), "--layout", "tensorflow", mentions=["'tensorflow'"])
+    refused("save", tmp("x.txt"), mentions=["x.txt", ".npz"])
+
+
+def test_trace_worked_example():
+    out = run("trace", "--dtype", "float64").stdout
+    for s in ["t = 0", "t = 9", "x_9 · Wx", "(1×3)·(3×5) → (1×5)", "h_8 · Wh", "(1×5)·(5×5) → (1×5)",
+              "a_9 (pre-activation)", "h_9 = tanh(a_9)", "y_9 = h_9·Wo + bo", "(1×5)·(5×2) → (1×2)"]:
+        assert s in out, f"{s!r} not in trace"
+    # The trace's numbers are the forward pass's (6 decimals).
+    run("forward", "--dtype", "float64", "--out", tmp("y.npy"), "--hidden", tmp("h.npy"))
+    H = np.load(tmp("h.npy"))
+    line = next(l for l in out.splitlines() if "h_9 = tanh(a_9)" in l)
+    values = np.array([float(v) for v in line.split("[")[1].split("]")[0].split()])
+    assert np.abs(values - H[0, 9]).max() < 1e-6
+    # The first step of the published worked example: pre-activation and h_0.
+    case = json.load(open(os.path.join(SHARED, "reference", "seed_cases.json")))["cases"][2]
+    Wx = np.array(case["weights"]["Wx"], dtype=np.float32)
+    np.savez(tmp("ex.npz"), Wx, np.zeros((2, 2), np.float32), np.zeros(2, np.float32))
+    np.save(tmp("ex_x.npy"), np.array(case["X"], dtype=np.float32))
+    out = run("trace", "--weights", tmp("ex.npz"), "--input", tmp("ex_x.npy")).stdout
+    pre = next(l for l in out.splitlines() if "a_0 (pre-activation)" in l)
+    h0 = next(l for l in out.splitlines() if "h_0 = tanh(a_0)" in l)
+    parse = lambda l: np.array([float(v) for v in l.split("[")[1].split("]")[0].split()])
+    assert np.abs(parse(pre) - case["expected_preactivation_t0"][0]).max() < 1e-6
+    assert np.abs(parse(h0) - case["expected_h_t0"][0]).max() < 1e-6
+
+
+def test_bench_json():
+    out = run("bench", "--dims", "2,20,4,8,2", "--repeat", "5", "--json").stdout
+    j = json.loads(out)
+    assert j["dims"] == [2, 20, 4, 8, 2] and j["dtype"] == "float32" and j["repeat"] == 5
+    assert j["seconds_median"] > 0
+    flops = 2 * 2 * 20 * (4 * 8 + 8 * 8) + 2 * 2 * 8 * 2
+    assert abs(j["gflops"] - flops / j["seconds_median"] / 1e9) < 1e-3 * j["gflops"]
+    assert "GFLOP/s" in run("bench", "--repeat", "3", "--dtype", "float64").stdout
+
+
+def main():
+    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    for name, f in tests:
+        try:
+            f()
+            print(f"PASS   {name}")
+            passed += 1
+        except Exception:
+            print(f"FAIL!  {name}")
+            traceback.print_exc()
+            failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

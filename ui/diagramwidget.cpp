@@ -1,0 +1,260 @@
+#include "diagramwidget.h"
+
+#include "palette.h"
+#include "session.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+
+#include <cmath>
+
+using namespace rnnscope;
+
+namespace {
+
+QString shape(std::initializer_list<int> dims)
+{
+    QStringList parts;
+    for (int d : dims)
+        parts << QString::number(d);
+    return QLatin1Char('(') + parts.join(QStringLiteral(", ")) + QLatin1Char(')');
+}
+
+void arrow(QPainter &p, QPointF from, QPointF to, qreal head)
+{
+    p.drawLine(from, to);
+    const QPointF d = to - from;
+    const qreal len = std::hypot(d.x(), d.y());
+    if (len < 1)
+        return;
+    const QPointF u = d / len, n(-u.y(), u.x());
+    QPainterPath tip;
+    tip.moveTo(to);
+    tip.lineTo(to - u * head + n * head * 0.5);
+    tip.lineTo(to - u * head - n * head * 0.5);
+    tip.closeSubpath();
+    p.fillPath(tip, p.pen().color());
+}
+
+} // namespace
+
+struct DiagramWidget::Geometry {
+    QList<int> steps;       // timesteps per column, −1 = "…"
+    qreal left = 0;         // x of the first column's centre
+    qreal pitch = 0;        // distance between column centres
+    qreal cellW = 0, cellH = 0;
+    qreal rowCell = 0, rowX = 0, rowDense = 0, rowY = 0; // y centres of the rows
+    qreal unit = 0;         // font height
+};
+
+DiagramWidget::DiagramWidget(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+{
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    auto refresh = [this] { update(); };
+    connect(session, &Session::structureChanged, this, refresh);
+    connect(session, &Session::stepChanged, this, refresh);
+    setToolTip(tr("The SimpleRNN unrolled in time. Click a timestep to go to it."));
+}
+
+QSize DiagramWidget::sizeHint() const
+{
+    const int u = fontMetrics().height();
+    return {60 * u, 15 * u};
+}
+
+QSize DiagramWidget::minimumSizeHint() const
+{
+    const int u = fontMetrics().height();
+    return {30 * u, 13 * u};
+}
+
+QList<int> DiagramWidget::visibleTimesteps() const
+{
+    const int T = m_session->dims().T;
+    const int cur = std::max(0, m_session->position());
+    const int u = fontMetrics().height();
+    // Columns that fit: each needs about 4.8 font heights; the h_{-1} and Dense columns take 2 more.
+    const int fit = std::max(5, int(width() / (4.8 * u)) - 2);
+    QList<int> cols;
+    if (T <= fit) {
+        for (int t = 0; t < T; ++t)
+            cols << t;
+        return cols;
+    }
+    // First two, the current one with a neighbour each side, the last one; "…" where folded.
+    QList<int> keep = {0, 1, cur - 1, cur, cur + 1, T - 1};
+    std::sort(keep.begin(), keep.end());
+    int prev = -2;
+    for (int t : keep) {
+        if (t < 0 || t >= T || t == prev)
+            continue;
+        if (prev >= 0 && t > prev + 1)
+            cols << -1;
+        cols << t;
+        prev = t;
+    }
+    return cols;
+}
+
+DiagramWidget::Geometry DiagramWidget::layoutColumns() const
+{
+    Geometry g;
+    g.steps = visibleTimesteps();
+    g.unit = fontMetrics().height();
+    const qreal u = g.unit;
+    const int columns = int(g.steps.size()) + 2; // h_{-1} and the Dense/output column
+    g.pitch = std::max<qreal>(4.6 * u, (width() - 2 * u) / columns);
+    g.left = u + g.pitch * 1.5;
+    g.cellW = std::min(g.pitch * 0.62, 7.0 * u);
+    g.cellH = 2.0 * u;
+    g.rowY = 1.6 * u;
+    g.rowDense = 4.6 * u;
+    g.rowCell = 8.4 * u;
+    g.rowX = 12.0 * u;
+    return g;
+}
+
+void DiagramWidget::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    const Geometry g = layoutColumns();
+    const Dims &d = m_session->dims();
+    const bool seq = m_session->config().returnSequences;
+    const int cur = m_session->position();
+    const qreal u = g.unit;
+    const ViewPalette &pal = ViewPalette::current();
+    const QColor ink = palette().color(QPalette::WindowText);
+    const qreal lw = pal.lineWidth;
+    QFont small = font();
+    small.setPointSizeF(font().pointSizeF() * 0.85);
+    const QFontMetricsF smallFm(small);
+
+    const auto box = [&](QRectF r, const QString &text, bool highlight, const QColor &fill) {
+        p.setPen(QPen(highlight ? pal.highlight : ink, highlight ? 2.5 * lw : lw));
+        p.setBrush(highlight ? pal.highlightFill : fill);
+        p.drawRoundedRect(r, 0.4 * u, 0.4 * u);
+        p.setPen(ink);
+        p.setFont(font());
+        p.drawText(r, Qt::AlignCenter, text);
+    };
+    const auto label = [&](QPointF at, const QString &text, Qt::Alignment align = Qt::AlignHCenter) {
+        p.setFont(small);
+        p.setPen(pal.shapeText);
+        const qreal w = smallFm.horizontalAdvance(text) + 4;
+        QRectF r(at.x() - (align & Qt::AlignLeft ? 0 : w / 2), at.y() - smallFm.height() / 2, w, smallFm.height());
+        if (align & Qt::AlignRight)
+            r.moveRight(at.x());
+        p.drawText(r, Qt::AlignCenter, text);
+        p.setFont(font());
+    };
+    const auto mathText = [&](QPointF at, const QString &text) {
+        p.setPen(ink);
+        p.setFont(font());
+        const qreal w = p.fontMetrics().horizontalAdvance(text) + 4;
+        p.drawText(QRectF(at.x() - w / 2, at.y() - u / 2, w, u), Qt::AlignCenter, text);
+    };
+
+    // h_{-1} = 0 on the left.
+    const qreal x0 = g.left - g.pitch;
+    mathText({x0, g.rowCell - 0.6 * u}, QStringLiteral("h₋₁ = 0"));
+    label({x0, g.rowCell + 0.6 * u}, shape({d.N, d.M}));
+
+    qreal prevRight = x0 + 2.0 * u;
+    QString prevName = QStringLiteral("h₋₁");
+    for (int i = 0; i < g.steps.size(); ++i) {
+        const int t = g.steps[i];
+        const qreal cx = g.left + i * g.pitch;
+        if (t < 0) { // folded timesteps
+            mathText({cx, g.rowCell}, QStringLiteral("…"));
+            mathText({cx, g.rowX}, QStringLiteral("…"));
+            p.setPen(QPen(ink, lw));
+            arrow(p, {prevRight, g.rowCell}, {cx - 1.0 * u, g.rowCell}, 0.5 * u);
+            prevRight = cx + 1.0 * u;
+            continue;
+        }
+        const bool now = t == cur;
+        const QRectF cell(cx - g.cellW / 2, g.rowCell - g.cellH / 2, g.cellW, g.cellH);
+        // Recurrent arrow from the previous column, labelled with h's shape.
+        p.setPen(QPen(ink, lw));
+        arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
+        if (i == 0 || g.steps[i - 1] >= 0) {
+            label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
+            label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
+        }
+        const QString name = QStringLiteral("RNN t=%1").arg(t);
+        const bool roomy = p.fontMetrics().horizontalAdvance(name) + 0.6 * u < g.cellW;
+        box(cell, roomy ? name : QStringLiteral("t=%1").arg(t), now, t <= cur ? pal.computedFill : palette().color(QPalette::Base));
+        // x_t below, with its shape.
+        const QRectF xr(cx - g.cellW / 2.6, g.rowX - 0.7 * u, g.cellW / 1.3, 1.4 * u);
+        box(xr, QStringLiteral("x_%1").arg(t), now, palette().color(QPalette::Base));
+        p.setPen(QPen(ink, lw));
+        arrow(p, {cx, xr.top() - 1}, {cx, cell.bottom() + 2}, 0.5 * u);
+        label({cx + 0.35 * u, (xr.top() + cell.bottom()) / 2}, shape({d.N, d.D}), Qt::AlignLeft);
+        // With return_sequences every h_t goes up through Dense.
+        if (seq) {
+            p.setPen(QPen(ink, lw));
+            if (d.K > 0) {
+                const QRectF dr(cx - g.cellW / 2.6, g.rowDense - 0.7 * u, g.cellW / 1.3, 1.4 * u);
+                arrow(p, {cx, cell.top() - 2}, {cx, dr.bottom() + 2}, 0.5 * u);
+                label({cx + 0.35 * u, (cell.top() + dr.bottom()) / 2}, shape({d.N, d.M}), Qt::AlignLeft);
+                box(dr, QStringLiteral("Dense"), now, palette().color(QPalette::Base));
+                p.setPen(QPen(ink, lw));
+                arrow(p, {cx, dr.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+                mathText({cx - 0.9 * u, g.rowY}, QStringLiteral("y_%1").arg(t));
+                label({cx + 1.4 * u, g.rowY}, shape({d.N, d.K}));
+            } else {
+                arrow(p, {cx, cell.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+                mathText({cx - 0.9 * u, g.rowY}, QStringLiteral("h_%1").arg(t));
+                label({cx + 1.4 * u, g.rowY}, shape({d.N, d.M}));
+            }
+        }
+        prevRight = cell.right() + 2;
+        prevName = QStringLiteral("h_%1").arg(t);
+    }
+
+    // The output column: h_{T-1} → Dense → y, or the stacked sequence.
+    const qreal cx = g.left + g.steps.size() * g.pitch;
+    p.setPen(QPen(ink, lw));
+    const qreal outW = std::max(g.cellW, p.fontMetrics().horizontalAdvance(QStringLiteral("Dense(%1)").arg(d.K)) + 0.8 * u);
+    const QRectF out(cx - outW / 2, g.rowCell - g.cellH / 2, outW, g.cellH);
+    if (!seq) {
+        arrow(p, {prevRight, g.rowCell}, {out.left() - 2, g.rowCell}, 0.5 * u);
+        label({(prevRight + out.left()) / 2, g.rowCell - 0.75 * u}, QStringLiteral("h_%1").arg(d.T - 1));
+        label({(prevRight + out.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
+        if (d.K > 0) {
+            box(out, QStringLiteral("Dense(%1)").arg(d.K), cur == d.T - 1, palette().color(QPalette::Base));
+            p.setPen(QPen(ink, lw));
+            arrow(p, {cx, out.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+            mathText({cx - 0.6 * u, g.rowY}, QStringLiteral("y"));
+            label({cx + 1.2 * u, g.rowY}, shape({d.N, d.K}));
+        } else {
+            mathText({cx, g.rowCell}, QStringLiteral("output"));
+        }
+    } else {
+        // Y stacks every y_t (or h_t).
+        const int c = d.K > 0 ? d.K : d.M;
+        mathText({cx, g.rowY}, d.K > 0 ? QStringLiteral("Y") : QStringLiteral("H"));
+        label({cx, g.rowY + 0.9 * u}, shape({d.N, d.T, c}));
+        label({cx, g.rowY + 1.7 * u}, tr("(every timestep)"));
+    }
+    // X's shape under the input row.
+    label({g.left - g.pitch, g.rowX}, QStringLiteral("X ") + shape({d.N, d.T, d.D}));
+}
+
+void DiagramWidget::mousePressEvent(QMouseEvent *event)
+{
+    const Geometry g = layoutColumns();
+    const qreal x = event->position().x();
+    for (int i = 0; i < g.steps.size(); ++i) {
+        const qreal cx = g.left + i * g.pitch;
+        if (g.steps[i] >= 0 && std::abs(x - cx) < g.pitch / 2) {
+            m_session->seek(g.steps[i]);
+            return;
+        }
+    }
+    QWidget::mousePressEvent(event);
+}

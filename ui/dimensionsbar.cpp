@@ -1,0 +1,153 @@
+#include "dimensionsbar.h"
+
+#include "session.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QSpinBox>
+
+using namespace rnnscope;
+
+namespace {
+
+const char kSymbols[] = "NTDMK";
+
+QString tip(char symbol)
+{
+    switch (symbol) {
+    case 'N': return QObject::tr("N: samples in the batch. X is (N, T, D).");
+    case 'T': return QObject::tr("T: timesteps of each sequence.");
+    case 'D': return QObject::tr("D: input features per timestep. Wx is (D, M).");
+    case 'M': return QObject::tr("M: hidden units of the SimpleRNN. Wh is (M, M), h_t is (N, M).");
+    case 'K': return QObject::tr("K: output units of the Dense layer (0: no Dense layer). Wo is (M, K).");
+    }
+    return {};
+}
+
+} // namespace
+
+DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
+    : QToolBar(tr("Dimensions"), parent)
+    , m_session(session)
+    , m_returnSequences(new QCheckBox(tr("return_sequences"), this))
+    , m_activation(new QComboBox(this))
+    , m_dtype(new QComboBox(this))
+    , m_seed(new QSpinBox(this))
+    , m_init(new QComboBox(this))
+{
+    setObjectName(QStringLiteral("dimensionsBar"));
+    const int maxima[5] = {DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
+    for (int i = 0; i < 5; ++i) {
+        auto *label = new QLabel(QStringLiteral(" %1").arg(QLatin1Char(kSymbols[i])), this);
+        label->setToolTip(tip(kSymbols[i]));
+        QFont f = label->font();
+        f.setBold(true);
+        label->setFont(f);
+        addWidget(label);
+        m_dims[i] = new QSpinBox(this);
+        m_dims[i]->setObjectName(QStringLiteral("spin%1").arg(QLatin1Char(kSymbols[i])));
+        m_dims[i]->setRange(kSymbols[i] == 'K' ? 0 : 1, maxima[i]);
+        m_dims[i]->setToolTip(tip(kSymbols[i]));
+        m_dims[i]->setKeyboardTracking(false); // typing 256 does not build 2 and 25 first
+        m_dims[i]->setAccelerated(true);
+        label->setBuddy(m_dims[i]);
+        addWidget(m_dims[i]);
+        connect(m_dims[i], &QSpinBox::valueChanged, this, &DimensionsBar::dimsEdited);
+    }
+    addSeparator();
+    m_returnSequences->setToolTip(tr("With return_sequences the SimpleRNN outputs every h_t: (N, T, M), and Dense applies per timestep."));
+    addWidget(m_returnSequences);
+    connect(m_returnSequences, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_syncing && !m_session->setReturnSequences(on))
+            syncFromModel();
+    });
+
+    addWidget(new QLabel(tr(" activation "), this));
+    for (Activation a : {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Linear})
+        m_activation->addItem(QLatin1String(activationName(a)), static_cast<int>(a));
+    m_activation->setToolTip(tr("The SimpleRNN cell's activation: h_t = act(x_t·Wx + h_{t-1}·Wh + bh)."));
+    addWidget(m_activation);
+    connect(m_activation, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_syncing
+            && !m_session->setActivations(static_cast<Activation>(m_activation->currentData().toInt()), m_session->config().dense))
+            syncFromModel();
+    });
+
+    m_dtype->addItem(QStringLiteral("float32"), static_cast<int>(DType::Float32));
+    m_dtype->addItem(QStringLiteral("float64"), static_cast<int>(DType::Float64));
+    m_dtype->setToolTip(tr("float32 computes like Keras, float64 like NumPy: compare the numbers (they differ near 1e-7)."));
+    addWidget(m_dtype);
+    connect(m_dtype, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_syncing && !m_session->setDtype(static_cast<DType>(m_dtype->currentData().toInt())))
+            syncFromModel();
+    });
+
+    addWidget(new QLabel(tr(" seed "), this));
+    m_seed->setRange(0, 999999999);
+    m_seed->setKeyboardTracking(false);
+    m_seed->setToolTip(tr("The same seed always gives the same weights and input."));
+    addWidget(m_seed);
+    connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
+        if (!m_syncing && !m_session->setSeed(static_cast<quint64>(v)))
+            syncFromModel();
+    });
+
+    const struct {
+        InitScheme scheme;
+        const char *label;
+    } inits[] = {{InitScheme::KerasDefault, "glorot / orthogonal (Keras)"},
+                 {InitScheme::Normal, "normal σ=0.05"},
+                 {InitScheme::Uniform, "uniform ±0.05"},
+                 {InitScheme::Identity, "identity Wh (IRNN)"},
+                 {InitScheme::Zeros, "zeros"}};
+    for (const auto &i : inits)
+        m_init->addItem(tr(i.label), static_cast<int>(i.scheme));
+    m_init->setToolTip(tr("How Randomize weights draws them."));
+    addWidget(m_init);
+    connect(m_init, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_syncing)
+            return;
+        InitSpec spec = m_session->config().init;
+        spec.scheme = static_cast<InitScheme>(m_init->currentData().toInt());
+        if (!m_session->setInitSpec(spec))
+            syncFromModel();
+    });
+
+    connect(session, &Session::structureChanged, this, &DimensionsBar::syncFromModel);
+    connect(session, &Session::weightsChanged, this, &DimensionsBar::syncFromModel);
+    syncFromModel();
+}
+
+QSpinBox *DimensionsBar::spinBox(char symbol) const
+{
+    for (int i = 0; i < 5; ++i)
+        if (kSymbols[i] == symbol)
+            return m_dims[i];
+    return nullptr;
+}
+
+void DimensionsBar::syncFromModel()
+{
+    m_syncing = true;
+    const Dims &d = m_session->dims();
+    const int values[5] = {d.N, d.T, d.D, d.M, d.K};
+    for (int i = 0; i < 5; ++i)
+        m_dims[i]->setValue(values[i]);
+    const ModelConfig &c = m_session->config();
+    m_returnSequences->setChecked(c.returnSequences);
+    m_activation->setCurrentIndex(m_activation->findData(static_cast<int>(c.cell)));
+    m_dtype->setCurrentIndex(m_dtype->findData(static_cast<int>(c.dtype)));
+    m_seed->setValue(static_cast<int>(std::min<quint64>(c.seed, 999999999)));
+    m_init->setCurrentIndex(m_init->findData(static_cast<int>(c.init.scheme)));
+    m_syncing = false;
+}
+
+void DimensionsBar::dimsEdited()
+{
+    if (m_syncing)
+        return;
+    const Dims d{m_dims[0]->value(), m_dims[1]->value(), m_dims[2]->value(), m_dims[3]->value(), m_dims[4]->value()};
+    if (!m_session->setDims(d))
+        syncFromModel();
+}

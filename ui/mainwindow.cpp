@@ -1,0 +1,346 @@
+#include "mainwindow.h"
+
+#include "diagramwidget.h"
+#include "dimensionsbar.h"
+#include "matrixview.h"
+#include "palette.h"
+#include "playbackbar.h"
+#include "session.h"
+#include "steppanel.h"
+#include "summaryview.h"
+#include "timeserieschart.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+using namespace rnnscope;
+using Source = MatrixTableModel::Source;
+
+MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
+    : QMainWindow(parent)
+    , m_session(session)
+    , m_persistent(persistent)
+    , m_baseFontSize(QApplication::font().pointSizeF())
+{
+    setWindowTitle(tr("rnnscope — SimpleRNN step by step"));
+    setDockNestingEnabled(true);
+
+    m_dimensions = new DimensionsBar(session, this);
+    addToolBar(Qt::TopToolBarArea, m_dimensions);
+    m_playback = new PlaybackBar(session, this);
+    addToolBar(Qt::BottomToolBarArea, m_playback);
+
+    // Centre: diagram, step panel, charts.
+    auto *centre = new QSplitter(Qt::Vertical, this);
+    m_diagram = new DiagramWidget(session, centre);
+    m_step = new StepPanel(session, centre);
+    auto *charts = new QWidget(centre);
+    auto *chartsLayout = new QVBoxLayout(charts);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    auto *unitsRow = new QHBoxLayout;
+    auto *unitsLabel = new QLabel(tr("Hidden units plotted:"), charts);
+    m_units = new QLineEdit(charts);
+    m_units->setPlaceholderText(tr("e.g. 0-7, 12 (at most %1)").arg(TimeSeriesChart::kMaxSeries));
+    m_units->setToolTip(tr("Which hidden units the charts plot. With many units, the H heat map shows them all."));
+    m_units->setMaximumWidth(16 * fontMetrics().averageCharWidth() + 20);
+    unitsLabel->setBuddy(m_units);
+    unitsRow->addWidget(unitsLabel);
+    unitsRow->addWidget(m_units);
+    unitsRow->addStretch();
+    chartsLayout->addLayout(unitsRow);
+    auto *chartSplit = new QSplitter(Qt::Horizontal, charts);
+    m_chartTabs = new QTabWidget(chartSplit);
+    m_hiddenChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Hidden);
+    m_preChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Pre);
+    m_hiddenMap = new MatrixView(session, Source::Hidden);
+    m_chartTabs->addTab(m_hiddenChart, tr("h_t"));
+    m_chartTabs->addTab(m_preChart, tr("a_t (pre-activation)"));
+    m_chartTabs->addTab(m_hiddenMap, tr("H heat map (all units)"));
+    m_outputChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Output, chartSplit);
+    chartsLayout->addWidget(chartSplit, 1);
+    centre->setSizes({230, 215, 400});
+    chartSplit->setSizes({600, 400});
+    setCentralWidget(centre);
+    connect(m_units, &QLineEdit::editingFinished, this, &MainWindow::unitsEdited);
+    connect(m_hiddenChart, &TimeSeriesChart::unitsChanged, this,
+            [this](const QList<int> &units) { m_units->setText(TimeSeriesChart::unitsText(units)); });
+    m_units->setText(TimeSeriesChart::unitsText(m_hiddenChart->units()));
+
+    // Right: the weights, the input, the summary.
+    auto *weights = new QWidget;
+    auto *grid = new QGridLayout(weights);
+    grid->setContentsMargins(4, 4, 4, 4);
+    const Source sources[] = {Source::Wx, Source::Wh, Source::bh, Source::Wo, Source::bo};
+    for (Source s : sources) {
+        m_weightViews << new MatrixView(session, s, weights);
+        m_weightViews.last()->model()->setLongRowHeaders(false); // the full names are in the tooltips
+    }
+    // The SimpleRNN's weights on the left, the Dense layer's on the right.
+    grid->addWidget(m_weightViews[0], 0, 0);
+    grid->addWidget(m_weightViews[1], 1, 0);
+    grid->addWidget(m_weightViews[2], 2, 0);
+    grid->addWidget(m_weightViews[3], 0, 1, 2, 1);
+    grid->addWidget(m_weightViews[4], 2, 1);
+    grid->setColumnStretch(0, 5);
+    grid->setColumnStretch(1, 3);
+    m_weightGrid = grid;
+    updateWeightStretch();
+    connect(session, &Session::structureChanged, this, &MainWindow::updateWeightStretch);
+    connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
+    auto *weightsDock = new QDockWidget(tr("Weights"), this);
+    weightsDock->setObjectName(QStringLiteral("weightsDock"));
+    weightsDock->setWidget(weights);
+    addDockWidget(Qt::RightDockWidgetArea, weightsDock);
+
+    m_inputView = new MatrixView(session, Source::Input);
+    m_inputView->model()->setLongRowHeaders(false);
+    auto *inputDock = new QDockWidget(tr("Input X[n]"), this);
+    inputDock->setObjectName(QStringLiteral("inputDock"));
+    inputDock->setWidget(m_inputView);
+    addDockWidget(Qt::RightDockWidgetArea, inputDock);
+
+    m_summary = new SummaryView(session);
+    auto *summaryDock = new QDockWidget(tr("Model summary"), this);
+    summaryDock->setObjectName(QStringLiteral("summaryDock"));
+    summaryDock->setWidget(m_summary);
+    splitDockWidget(weightsDock, inputDock, Qt::Vertical);
+    splitDockWidget(inputDock, summaryDock, Qt::Horizontal);
+    resizeDocks({weightsDock, inputDock}, {3, 2}, Qt::Vertical);
+    resizeDocks({weightsDock}, {600}, Qt::Horizontal);
+    resizeDocks({inputDock, summaryDock}, {220, 380}, Qt::Horizontal);
+
+    buildMenus();
+    statusBar()->showMessage(tr("Ready: press → (Right) to compute the first step."));
+    connect(session, &Session::errorOccurred, this, &MainWindow::showError);
+    connect(session, &Session::structureChanged, this, [this] {
+        statusBar()->showMessage(tr("N=%1 T=%2 D=%3 M=%4 K=%5")
+                                     .arg(m_session->dims().N).arg(m_session->dims().T).arg(m_session->dims().D)
+                                     .arg(m_session->dims().M).arg(m_session->dims().K), 4000);
+    });
+    resize(1600, 900);
+    if (m_persistent)
+        restoreSettings();
+    // Keyboard focus on the diagram: Space, Left, Right, Home and End step, not a spin box.
+    m_diagram->setFocusPolicy(Qt::StrongFocus);
+    m_diagram->setFocus();
+    connect(session, &Session::stepChanged, this, [this] {
+        if (statusBar()->currentMessage().startsWith(tr("Ready")))
+            statusBar()->clearMessage();
+    });
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open weights…"), QKeySequence::Open, this, &MainWindow::openWeightsDialog);
+    file->addAction(tr("&Load input…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::loadInputDialog);
+    file->addAction(tr("&Save weights as…"), QKeySequence::SaveAs, this, &MainWindow::saveWeightsDialog);
+    file->addSeparator();
+    file->addAction(tr("Save sc&reenshot…"), this, &MainWindow::saveScreenshotDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_session->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction *redo = m_session->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    edit->addAction(tr("Randomize &weights"), QKeySequence(tr("Ctrl+R")), m_session, &Session::randomizeWeights);
+    edit->addAction(tr("Randomize &input"), QKeySequence(tr("Ctrl+Shift+R")), m_session, &Session::randomizeInput);
+    m_dimensions->addSeparator();
+    m_dimensions->addAction(tr("⟳ weights"), m_session, &Session::randomizeWeights)->setToolTip(tr("Draw new weights (Ctrl+R)"));
+    m_dimensions->addAction(tr("⟳ input"), m_session, &Session::randomizeInput)->setToolTip(tr("Draw a new input X (Ctrl+Shift+R)"));
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    m_presentationAction = view->addAction(tr("&Presentation mode"), this, &MainWindow::setPresentation);
+    m_presentationAction->setCheckable(true);
+    m_presentationAction->setShortcut(QKeySequence(Qt::Key_F5));
+    view->addAction(tr("Zoom &in"), QKeySequence(tr("Ctrl+=")), this, [this] { zoom(m_zoom + 1); });
+    view->addAction(tr("Zoom &out"), QKeySequence(tr("Ctrl+-")), this, [this] { zoom(m_zoom - 1); });
+    view->addAction(tr("&Normal size"), QKeySequence(tr("Ctrl+0")), this, [this] { zoom(0); });
+    view->addSeparator();
+    auto *layouts = new QActionGroup(this);
+    QAction *keras = view->addAction(tr("Weights in &Keras layout (Wx: D×M)"));
+    QAction *torch = view->addAction(tr("Weights in &PyTorch layout (weight_ih_l0: M×D)"));
+    for (QAction *a : {keras, torch}) {
+        a->setCheckable(true);
+        layouts->addAction(a);
+    }
+    keras->setChecked(m_session->layout() == Layout::Keras);
+    torch->setChecked(m_session->layout() == Layout::PyTorch);
+    connect(keras, &QAction::triggered, this, [this] { m_session->setLayout(Layout::Keras); });
+    connect(torch, &QAction::triggered, this, [this] { m_session->setLayout(Layout::PyTorch); });
+    connect(m_session, &Session::layoutChanged, this, [this, keras, torch] {
+        keras->setChecked(m_session->layout() == Layout::Keras);
+        torch->setChecked(m_session->layout() == Layout::PyTorch);
+    });
+    view->addSeparator();
+    for (QDockWidget *dock : findChildren<QDockWidget *>())
+        view->addAction(dock->toggleViewAction());
+    view->addAction(m_dimensions->toggleViewAction());
+    view->addAction(m_playback->toggleViewAction());
+
+    QMenu *play = menuBar()->addMenu(tr("&Playback"));
+    for (QAction *a : {m_playback->playAction(), m_playback->forwardAction(), m_playback->backAction(),
+                       m_playback->resetAction(), m_playback->endAction()})
+        play->addAction(a);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About rnnscope"), this, [this] {
+        QMessageBox::about(this, tr("About rnnscope"),
+                           tr("<h3>rnnscope %1</h3><p>The shapes and the recurrence of a recurrent neural network, "
+                              "step by step:</p><p><code>h_t = tanh(x_t·Wx + h_{t−1}·Wh + bh)</code></p>"
+                              "<p>Keras's SimpleRNN(M) → Dense(K), computed in float32 like Keras or float64 like NumPy.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::updateWeightStretch()
+{
+    // Each row of the grid grows with the rows its matrices show (a title and a legend each).
+    const auto rows = [this](int i) { return std::min(m_weightViews[i]->model()->rowCount(), 10) + 6; };
+    m_weightGrid->setRowStretch(0, rows(0));
+    m_weightGrid->setRowStretch(1, std::max(rows(1), rows(3) - rows(0)));
+    m_weightGrid->setRowStretch(2, std::max(rows(2), rows(4)));
+}
+
+void MainWindow::setPresentation(bool on)
+{
+    m_presentation = on;
+    if (m_presentationAction && m_presentationAction->isChecked() != on)
+        m_presentationAction->setChecked(on);
+    ViewPalette::setPresentation(on);
+    applyFont();
+}
+
+void MainWindow::zoom(int steps)
+{
+    m_zoom = std::clamp(steps, -4, 10);
+    applyFont();
+}
+
+void MainWindow::applyFont()
+{
+    QFont f = QApplication::font();
+    const qreal scale = (m_presentation ? 1.5 : 1.0) * std::pow(1.1, m_zoom);
+    f.setPointSizeF(std::max<qreal>(6, m_baseFontSize * scale));
+    setFont(f);
+    for (TimeSeriesChart *c : {m_hiddenChart, m_preChart, m_outputChart})
+        c->restyle();
+    for (QWidget *w : findChildren<QWidget *>())
+        w->update();
+}
+
+QString MainWindow::statusText() const
+{
+    return statusBar()->currentMessage();
+}
+
+void MainWindow::showError(const QString &message)
+{
+    statusBar()->showMessage(tr("Refused: %1").arg(message), 15000);
+}
+
+void MainWindow::openWeightsDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open weights"), QString(),
+                                                      tr("NumPy weights (*.npz);;All files (*)"));
+    if (!path.isEmpty() && m_session->openWeights(path))
+        statusBar()->showMessage(tr("Opened %1").arg(path), 6000);
+}
+
+void MainWindow::loadInputDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load input X"), QString(),
+                                                      tr("Input (*.npy *.csv);;All files (*)"));
+    if (!path.isEmpty() && m_session->loadInput(path))
+        statusBar()->showMessage(tr("Loaded %1").arg(path), 6000);
+}
+
+void MainWindow::saveWeightsDialog()
+{
+    QString filter;
+    const QString keras = tr("Keras get_weights() order, arr_0… (*.npz)");
+    const QString torch = tr("PyTorch state_dict names (*.npz)");
+    QString path = QFileDialog::getSaveFileName(this, tr("Save weights"), QStringLiteral("weights.npz"),
+                                                keras + QStringLiteral(";;") + torch, &filter);
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        path += QStringLiteral(".npz");
+    if (m_session->saveWeights(path, filter == torch ? Layout::PyTorch : Layout::Keras))
+        statusBar()->showMessage(tr("Saved %1").arg(path), 6000);
+}
+
+void MainWindow::saveScreenshotDialog()
+{
+    QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"), QStringLiteral("rnnscope.png"),
+                                                tr("PNG image (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (!grab().save(path, "PNG"))
+        showError(tr("cannot write %1").arg(path));
+}
+
+void MainWindow::unitsEdited()
+{
+    QString error;
+    const QList<int> units = TimeSeriesChart::parseUnits(m_units->text(), m_session->dims().M, &error);
+    if (units.isEmpty()) {
+        showError(error);
+        m_units->setText(TimeSeriesChart::unitsText(m_hiddenChart->units()));
+        return;
+    }
+    m_hiddenChart->setUnits(units);
+    m_preChart->setUnits(units);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_persistent)
+        saveSettings();
+    event->accept();
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings s;
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    m_zoom = s.value(QStringLiteral("view/zoom"), 0).toInt();
+    setPresentation(s.value(QStringLiteral("view/presentation"), false).toBool());
+    m_session->setLayout(s.value(QStringLiteral("view/layout")).toString() == QLatin1String("pytorch") ? Layout::PyTorch
+                                                                                                      : Layout::Keras);
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("view/zoom"), m_zoom);
+    s.setValue(QStringLiteral("view/presentation"), m_presentation);
+    s.setValue(QStringLiteral("view/layout"),
+               m_session->layout() == Layout::PyTorch ? QStringLiteral("pytorch") : QStringLiteral("keras"));
+}

@@ -1,0 +1,669 @@
+#include "matrixtablemodel.h"
+
+#include "session.h"
+
+#include <QBrush>
+#include <QFont>
+#include <QLocale>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+using rnnscope::Activation;
+using rnnscope::Layout;
+using rnnscope::WeightId;
+
+namespace {
+
+const QChar kMinus(0x2212);
+
+// A value for a sentence: 6 significant digits, non-finite values spelled out.
+QString sentenceValue(double v)
+{
+    if (std::isnan(v))
+        return QStringLiteral("NaN");
+    if (std::isinf(v))
+        return v > 0 ? QStringLiteral("+Inf") : kMinus + QStringLiteral("Inf");
+    QString s = QString::number(v, 'g', 6);
+    if (s.startsWith(QLatin1Char('-')))
+        s[0] = kMinus;
+    return s;
+}
+
+} // namespace
+
+MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_session(session)
+    , m_source(source)
+{
+    Q_ASSERT(session);
+    const bool weight = source != Source::Input && source != Source::Hidden;
+
+    connect(session, &Session::structureChanged, this, &MatrixTableModel::resetAll);
+    if (weight) {
+        connect(session, &Session::layoutChanged, this, &MatrixTableModel::resetAll);
+        connect(session, &Session::weightsChanged, this, &MatrixTableModel::valuesChanged);
+    } else {
+        connect(session, &Session::sampleChanged, this, &MatrixTableModel::resetAll);
+        connect(session, &Session::stepChanged, this, &MatrixTableModel::onStepChanged);
+        if (source == Source::Input) {
+            connect(session, &Session::inputChanged, this, &MatrixTableModel::valuesChanged);
+        } else {
+            // Hidden states change with weights and input, but the stepper recomputes them only
+            // after these signals; the stepChanged that follows tells the views.
+            connect(session, &Session::weightsChanged, this, [this] { m_valuesDirty = true; });
+            connect(session, &Session::inputChanged, this, [this] { m_valuesDirty = true; });
+        }
+    }
+    connect(session, &QObject::destroyed, this, [this] {
+        // The session's members are gone already: forget it before the views ask anything.
+        m_session = nullptr;
+        beginResetModel();
+        invalidateStats();
+        endResetModel();
+    });
+    m_shownRows = filledRows();
+    m_shownCurrent = currentRow();
+    m_valuesDirty = false;
+}
+
+MatrixTableModel::~MatrixTableModel() = default;
+
+std::optional<WeightId> MatrixTableModel::weightId() const
+{
+    switch (m_source) {
+    case Source::Wx: return WeightId::Wx;
+    case Source::Wh: return WeightId::Wh;
+    case Source::bh: return WeightId::bh;
+    case Source::Wo: return WeightId::Wo;
+    case Source::bo: return WeightId::bo;
+    case Source::Input:
+    case Source::Hidden: break;
+    }
+    return std::nullopt;
+}
+
+bool MatrixTableModel::pytorch() const
+{
+    return m_session && m_session->layout() == Layout::PyTorch;
+}
+
+// ---------------------------------------------------------------- shape
+
+int MatrixTableModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() || !m_session)
+        return 0;
+    const rnnscope::Weights &w = m_session->weights();
+    const bool pt = pytorch();
+    switch (m_source) {
+    case Source::Wx: return static_cast<int>(pt ? w.Wx.cols() : w.Wx.rows());
+    case Source::Wh: return static_cast<int>(w.Wh.rows());
+    case Source::bh: return pt ? static_cast<int>(w.bh.size()) : (w.bh.size() > 0 ? 1 : 0);
+    case Source::Wo: return static_cast<int>(pt ? w.Wo.cols() : w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0));
+    case Source::bo: return pt ? static_cast<int>(w.bo.size()) : (w.bo.size() > 0 ? 1 : 0);
+    case Source::Input:
+    case Source::Hidden: return m_session->dims().T;
+    }
+    return 0;
+}
+
+int MatrixTableModel::columnCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() || !m_session)
+        return 0;
+    const rnnscope::Weights &w = m_session->weights();
+    const bool pt = pytorch();
+    switch (m_source) {
+    case Source::Wx: return static_cast<int>(pt ? w.Wx.rows() : w.Wx.cols());
+    case Source::Wh: return static_cast<int>(w.Wh.cols());
+    case Source::bh: return pt ? (w.bh.size() > 0 ? 1 : 0) : static_cast<int>(w.bh.size());
+    case Source::Wo: return static_cast<int>(pt ? w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0) : w.Wo.cols());
+    case Source::bo: return pt ? (w.bo.size() > 0 ? 1 : 0) : static_cast<int>(w.bo.size());
+    case Source::Input: return m_session->dims().D;
+    case Source::Hidden: return m_session->dims().M;
+    }
+    return 0;
+}
+
+int MatrixTableModel::filledRows() const
+{
+    if (!m_session)
+        return 0;
+    if (m_source != Source::Hidden)
+        return rowCount();
+    // Rows t ≤ position() are computed; the bound by computedSteps() covers the moment between a
+    // change of the model and the stepper's recomputation.
+    const int rows = std::min(m_session->position() + 1, m_session->model().computedSteps());
+    return std::clamp(rows, 0, m_session->dims().T);
+}
+
+int MatrixTableModel::currentRow() const
+{
+    if (!m_session || (m_source != Source::Input && m_source != Source::Hidden))
+        return -1;
+    const int p = m_session->position();
+    return p >= 0 && p < m_session->dims().T ? p : -1;
+}
+
+std::pair<int, int> MatrixTableModel::weightIndex(int row, int col) const
+{
+    // Session::setWeightValue takes Keras indices; vectors use (index, 0).
+    const bool pt = pytorch();
+    if (isVector())
+        return {pt ? row : col, 0};
+    return pt ? std::pair{col, row} : std::pair{row, col};
+}
+
+double MatrixTableModel::value(int row, int col) const
+{
+    const rnnscope::Weights &w = m_session->weights();
+    switch (m_source) {
+    case Source::Wx:
+    case Source::Wh:
+    case Source::Wo: {
+        const Eigen::MatrixXd &m = m_source == Source::Wx ? w.Wx : m_source == Source::Wh ? w.Wh : w.Wo;
+        return pytorch() ? m(col, row) : m(row, col);
+    }
+    case Source::bh: return w.bh(pytorch() ? row : col);
+    case Source::bo: return w.bo(pytorch() ? row : col);
+    case Source::Input: return m_session->model().inputValue(m_session->sample(), row, col);
+    case Source::Hidden: return m_session->hiddenValue(m_session->sample(), row, col);
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+// ---------------------------------------------------------------- colours
+
+ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
+{
+    ColorMap::Stats s;
+    const int cols = columnCount();
+    for (int r = first; r < end; ++r) {
+        for (int c = 0; c < cols; ++c) {
+            const double v = value(r, c);
+            if (std::isfinite(v))
+                s.maxAbs = std::max(s.maxAbs, std::abs(v));
+            else if (std::isnan(v))
+                ++s.nan;
+            else if (v > 0)
+                ++s.posInf;
+            else
+                ++s.negInf;
+        }
+    }
+    return s;
+}
+
+const ColorMap::Stats &MatrixTableModel::stats() const
+{
+    if (!m_statsValid) {
+        m_stats = rowStats(0, filledRows());
+        m_statsValid = true;
+    }
+    return m_stats;
+}
+
+double MatrixTableModel::fixedScale() const
+{
+    if (m_fixedScale > 0)
+        return m_fixedScale;
+    if (m_source == Source::Hidden && m_session) {
+        // tanh and sigmoid bound h_t: their range is the honest scale, and it does not jump.
+        const Activation a = m_session->config().cell;
+        if (a == Activation::Tanh || a == Activation::Sigmoid)
+            return 1.0;
+    }
+    return 0;
+}
+
+double MatrixTableModel::colorScale() const
+{
+    const double fixed = fixedScale();
+    return fixed > 0 ? fixed : ColorMap::autoScale(stats());
+}
+
+void MatrixTableModel::setFixedScale(double scale)
+{
+    scale = std::isfinite(scale) && scale > 0 ? scale : 0;
+    if (scale == m_fixedScale)
+        return;
+    m_fixedScale = scale;
+    const int rows = rowCount(), cols = columnCount();
+    if (rows > 0 && cols > 0)
+        emit dataChanged(index(0, 0), index(rows - 1, cols - 1), {Qt::BackgroundRole, Qt::ForegroundRole});
+}
+
+// ---------------------------------------------------------------- text
+
+QString MatrixTableModel::formatCompact(double v)
+{
+    if (std::isnan(v))
+        return QStringLiteral("NaN");
+    if (std::isinf(v))
+        return v > 0 ? QStringLiteral("+Inf") : kMinus + QStringLiteral("Inf");
+    if (v == 0)
+        return QStringLiteral("0");
+    const double a = std::abs(v);
+    QString s;
+    if (a >= 1e-3 && a < 1e4) {
+        // About three significant digits, at most five characters: 0.213 2.13 21.3 213 2135.
+        const int decimals = a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0;
+        s = QString::number(a, 'f', decimals);
+    } else {
+        // 1.2e-05 → 1.2e−5
+        const QString e = QString::number(a, 'e', 1);
+        const qsizetype at = e.indexOf(QLatin1Char('e'));
+        const int exponent = e.mid(at + 1).toInt();
+        s = e.left(at) + QLatin1Char('e') + (exponent < 0 ? QString(kMinus) : QString()) + QString::number(std::abs(exponent));
+    }
+    return v < 0 ? kMinus + s : s;
+}
+
+QString MatrixTableModel::formatFull(double v)
+{
+    if (std::isnan(v))
+        return QStringLiteral("nan");
+    if (std::isinf(v))
+        return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    return QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+std::optional<double> MatrixTableModel::parseValue(const QString &text)
+{
+    QString t = text.trimmed();
+    t.replace(kMinus, QLatin1Char('-'));
+    if (t.isEmpty())
+        return std::nullopt;
+    double sign = 1;
+    QString body = t;
+    if (body.startsWith(QLatin1Char('-')) || body.startsWith(QLatin1Char('+'))) {
+        sign = body.startsWith(QLatin1Char('-')) ? -1 : 1;
+        body = body.mid(1).trimmed();
+    }
+    const QString lower = body.toLower();
+    if (lower == QLatin1String("nan"))
+        return std::numeric_limits<double>::quiet_NaN();
+    if (lower == QLatin1String("inf") || lower == QLatin1String("infinity") || body == QString(QChar(0x221E)))
+        return sign * std::numeric_limits<double>::infinity();
+
+    // Decimals as C writes them, else as the user's locale does ("0,5"); no group separators.
+    bool ok = false;
+    QLocale c = QLocale::c();
+    c.setNumberOptions(QLocale::RejectGroupSeparator);
+    double v = c.toDouble(t, &ok);
+    if (!ok) {
+        QLocale system;
+        system.setNumberOptions(QLocale::RejectGroupSeparator);
+        v = system.toDouble(t, &ok);
+    }
+    if (!ok || !std::isfinite(v)) // overflow ("1e999") is a typo, not an infinity
+        return std::nullopt;
+    return v;
+}
+
+MatrixTableModel::Axis MatrixTableModel::rowAxis() const
+{
+    const bool pt = pytorch();
+    switch (m_source) {
+    case Source::Wx: return pt ? Axis::Hidden : Axis::InputFeature;
+    case Source::Wh: return pt ? Axis::HiddenNext : Axis::HiddenPrev;
+    case Source::bh: return pt ? Axis::Hidden : Axis::Single;
+    case Source::Wo: return pt ? Axis::Output : Axis::Hidden;
+    case Source::bo: return pt ? Axis::Output : Axis::Single;
+    case Source::Input:
+    case Source::Hidden: return Axis::Time;
+    }
+    return Axis::Single;
+}
+
+MatrixTableModel::Axis MatrixTableModel::columnAxis() const
+{
+    const bool pt = pytorch();
+    switch (m_source) {
+    case Source::Wx: return pt ? Axis::InputFeature : Axis::Hidden;
+    case Source::Wh: return pt ? Axis::HiddenPrev : Axis::HiddenNext;
+    case Source::bh: return pt ? Axis::Single : Axis::Hidden;
+    case Source::Wo: return pt ? Axis::Hidden : Axis::Output;
+    case Source::bo: return pt ? Axis::Single : Axis::Output;
+    case Source::Input: return Axis::InputFeature;
+    case Source::Hidden: return Axis::Hidden;
+    }
+    return Axis::Single;
+}
+
+QString MatrixTableModel::axisShort(Axis axis, int i) const
+{
+    const QString n = QString::number(i);
+    switch (axis) {
+    case Axis::InputFeature: return QStringLiteral("x[%1]").arg(n);
+    case Axis::Hidden: return QStringLiteral("h[%1]").arg(n);
+    case Axis::HiddenPrev: return QStringLiteral("h\u209C\u208B\u2081[%1]").arg(n); // hₜ₋₁[i]
+    case Axis::HiddenNext: return QStringLiteral("h\u209C[%1]").arg(n);             // hₜ[j]
+    case Axis::Output: return QStringLiteral("y[%1]").arg(n);
+    case Axis::Time: return QStringLiteral("t = %1").arg(n);
+    case Axis::Single:
+        if (pytorch())
+            return QStringLiteral("bias");
+        return m_source == Source::bo ? QStringLiteral("bo") : QStringLiteral("bh");
+    }
+    return n;
+}
+
+QString MatrixTableModel::axisLong(Axis axis, int i) const
+{
+    const QString n = QString::number(i);
+    switch (axis) {
+    case Axis::InputFeature: return QStringLiteral("input feature %1").arg(n);
+    case Axis::Hidden: return QStringLiteral("hidden unit %1").arg(n);
+    case Axis::HiddenPrev: return QStringLiteral("hidden unit %1 at t\u22121").arg(n);
+    case Axis::HiddenNext: return QStringLiteral("hidden unit %1 at t").arg(n);
+    case Axis::Output: return QStringLiteral("output %1").arg(n);
+    case Axis::Time: return QStringLiteral("timestep t = %1").arg(n);
+    case Axis::Single: return pytorch() ? QStringLiteral("bias_ih_l0 + bias_hh_l0") : QStringLiteral("bias");
+    }
+    return n;
+}
+
+QString MatrixTableModel::axisLetter(Axis axis) const
+{
+    switch (axis) {
+    case Axis::InputFeature:
+        return m_source == Source::Input ? QStringLiteral("input feature d") : QStringLiteral("input feature i");
+    case Axis::Hidden: return QStringLiteral("hidden unit j");
+    case Axis::HiddenPrev: return QStringLiteral("h\u209C\u208B\u2081[i]");
+    case Axis::HiddenNext: return QStringLiteral("h\u209C[j]");
+    case Axis::Output: return QStringLiteral("output k");
+    case Axis::Time: return QStringLiteral("timestep t");
+    case Axis::Single: return QString();
+    }
+    return QString();
+}
+
+QString MatrixTableModel::title() const
+{
+    if (!m_session)
+        return QString();
+    const bool pt = pytorch();
+    const int rows = rowCount(), cols = columnCount();
+    const rnnscope::Dims &d = m_session->dims();
+    const QString times(QChar(0x00D7));
+    const QString matrixShape = QStringLiteral("(%1%2%3)").arg(rows).arg(times).arg(cols);
+    const bool noDense = (m_source == Source::Wo || m_source == Source::bo) && !m_session->weights().hasDense();
+    switch (m_source) {
+    case Source::Wx:
+        return (pt ? QStringLiteral("weight_ih_l0 ") : QStringLiteral("Wx \u00B7 kernel ")) + matrixShape;
+    case Source::Wh:
+        return (pt ? QStringLiteral("weight_hh_l0 ") : QStringLiteral("Wh \u00B7 recurrent_kernel ")) + matrixShape;
+    case Source::bh:
+        return (pt ? QStringLiteral("bias_ih_l0 + bias_hh_l0 (%1)") : QStringLiteral("bh \u00B7 bias (%1)")).arg(d.M);
+    case Source::Wo:
+        if (noDense)
+            return (pt ? QStringLiteral("fc.weight") : QStringLiteral("Wo \u00B7 Dense kernel"))
+                + QStringLiteral(" \u2014 no Dense layer (K = 0)");
+        return (pt ? QStringLiteral("fc.weight ") : QStringLiteral("Wo \u00B7 Dense kernel ")) + matrixShape;
+    case Source::bo:
+        if (noDense)
+            return (pt ? QStringLiteral("fc.bias") : QStringLiteral("bo \u00B7 Dense bias"))
+                + QStringLiteral(" \u2014 no Dense layer (K = 0)");
+        return (pt ? QStringLiteral("fc.bias (%1)") : QStringLiteral("bo \u00B7 Dense bias (%1)")).arg(d.K);
+    case Source::Input:
+        return QStringLiteral("X[n=%1] \u00B7 input ").arg(m_session->sample()) + matrixShape;
+    case Source::Hidden:
+        return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
+    }
+    return QString();
+}
+
+QString MatrixTableModel::axesDescription() const
+{
+    if (!m_session)
+        return QString();
+    const Axis r = rowAxis(), c = columnAxis();
+    if (r == Axis::Single)
+        return QStringLiteral("one row \u00B7 columns: %1").arg(axisLetter(c));
+    if (c == Axis::Single)
+        return QStringLiteral("rows: %1 \u00B7 one column").arg(axisLetter(r));
+    return QStringLiteral("rows: %1 \u00B7 columns: %2").arg(axisLetter(r), axisLetter(c));
+}
+
+QString MatrixTableModel::cellName(int row, int col) const
+{
+    const bool pt = pytorch();
+    switch (m_source) {
+    case Source::Wx:
+    case Source::Wh:
+    case Source::Wo: {
+        QString name = pt ? (m_source == Source::Wx ? QStringLiteral("weight_ih_l0")
+                             : m_source == Source::Wh ? QStringLiteral("weight_hh_l0")
+                                                      : QStringLiteral("fc.weight"))
+                          : QLatin1String(rnnscope::weightName(*weightId()));
+        return QStringLiteral("%1[%2, %3]").arg(name).arg(row).arg(col);
+    }
+    case Source::bh:
+        return pt ? QStringLiteral("(bias_ih_l0 + bias_hh_l0)[%1]").arg(row) : QStringLiteral("bh[%1]").arg(col);
+    case Source::bo:
+        return pt ? QStringLiteral("fc.bias[%1]").arg(row) : QStringLiteral("bo[%1]").arg(col);
+    case Source::Input:
+        return QStringLiteral("X[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
+    case Source::Hidden:
+        return QStringLiteral("H[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
+    }
+    return QString();
+}
+
+QString MatrixTableModel::cellDescription(int row, int col) const
+{
+    if (!m_session || row < 0 || row >= rowCount() || col < 0 || col >= columnCount())
+        return QString();
+    const QString name = cellName(row, col);
+    if (!hasValue(row, col)) {
+        const int p = m_session->position();
+        return p < 0 ? QStringLiteral("%1: not computed yet (before the first step)").arg(name)
+                     : QStringLiteral("%1: not computed yet (the step on show is t = %2)").arg(name).arg(p);
+    }
+    const QString v = sentenceValue(value(row, col));
+    const auto [i, j] = weightIndex(row, col);
+    QString meaning;
+    switch (m_source) {
+    case Source::Wx: meaning = QStringLiteral("input feature %1 \u2192 hidden unit %2").arg(i).arg(j); break;
+    case Source::Wh: meaning = QStringLiteral("hidden unit %1 at t\u22121 \u2192 hidden unit %2 at t").arg(i).arg(j); break;
+    case Source::bh: meaning = QStringLiteral("bias of hidden unit %1").arg(i); break;
+    case Source::Wo: meaning = QStringLiteral("hidden unit %1 \u2192 output %2").arg(i).arg(j); break;
+    case Source::bo: meaning = QStringLiteral("bias of output %1").arg(i); break;
+    case Source::Input:
+        meaning = QStringLiteral("sample %1, timestep %2, input feature %3").arg(m_session->sample()).arg(row).arg(col);
+        break;
+    case Source::Hidden:
+        meaning = QStringLiteral("sample %1, timestep %2, hidden unit %3").arg(m_session->sample()).arg(row).arg(col);
+        break;
+    }
+    if (pytorch() && weightId()) {
+        const QString keras = QLatin1String(rnnscope::weightName(*weightId()));
+        meaning += isVector() ? QStringLiteral("; Keras %1[%2]").arg(keras).arg(i)
+                              : QStringLiteral("; Keras %1[%2, %3]").arg(keras).arg(i).arg(j);
+    }
+    return QStringLiteral("%1 = %2 (%3)").arg(name, v, meaning);
+}
+
+void MatrixTableModel::setLongRowHeaders(bool on)
+{
+    if (on == m_longRowHeaders)
+        return;
+    m_longRowHeaders = on;
+    const int rows = rowCount();
+    if (rows > 0)
+        emit headerDataChanged(Qt::Vertical, 0, rows - 1);
+}
+
+// ---------------------------------------------------------------- roles
+
+QVariant MatrixTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!m_session || !index.isValid() || index.row() >= rowCount() || index.column() >= columnCount())
+        return QVariant();
+    const int row = index.row(), col = index.column();
+    if (role == Qt::ToolTipRole)
+        return cellDescription(row, col);
+    if (role == CurrentRowRole)
+        return row == currentRow();
+    if (!hasValue(row, col))
+        return QVariant();
+    switch (role) {
+    case Qt::DisplayRole: return formatCompact(value(row, col));
+    case Qt::EditRole: return formatFull(value(row, col));
+    case ValueRole: return value(row, col);
+    case Qt::TextAlignmentRole: return int(Qt::AlignCenter);
+    case Qt::BackgroundRole: return QBrush(ColorMap::color(value(row, col), colorScale()));
+    case Qt::ForegroundRole:
+        return QBrush(ColorMap::textColorFor(ColorMap::rgb(value(row, col), colorScale())));
+    default: break;
+    }
+    return QVariant();
+}
+
+QVariant MatrixTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (!m_session || section < 0)
+        return QVariant();
+    const bool vertical = orientation == Qt::Vertical;
+    if (section >= (vertical ? rowCount() : columnCount()))
+        return QVariant();
+    const Axis axis = vertical ? rowAxis() : columnAxis();
+    switch (role) {
+    case Qt::DisplayRole:
+        return vertical && m_longRowHeaders && axis != Axis::HiddenPrev && axis != Axis::HiddenNext
+                   && axis != Axis::Time
+            ? axisLong(axis, section)
+            : axisShort(axis, section);
+    case Qt::ToolTipRole: {
+        const QString shortText = axisShort(axis, section), longText = axisLong(axis, section);
+        return shortText == longText ? longText : QStringLiteral("%1 (%2)").arg(longText, shortText);
+    }
+    case Qt::TextAlignmentRole:
+        return int(vertical ? (Qt::AlignRight | Qt::AlignVCenter) : Qt::AlignCenter);
+    case Qt::FontRole:
+        if (vertical && section == currentRow()) {
+            QFont bold; // only the weight: the rest follows the header's font
+            bold.setBold(true);
+            return bold;
+        }
+        break;
+    default: break;
+    }
+    return QVariant();
+}
+
+Qt::ItemFlags MatrixTableModel::flags(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return Qt::NoItemFlags;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    if (isEditable() && hasValue(index.row(), index.column()))
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
+bool MatrixTableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+{
+    if (role != Qt::EditRole || !m_session || !isEditable() || !index.isValid()
+        || !hasValue(index.row(), index.column()))
+        return false;
+    std::optional<double> v;
+    if (value.typeId() == QMetaType::QString) {
+        v = parseValue(value.toString());
+    } else if (value.canConvert<double>()) {
+        bool ok = false;
+        const double d = value.toDouble(&ok);
+        if (ok)
+            v = d;
+    }
+    if (!v)
+        return false;
+    // The session pushes an undoable command and emits weightsChanged / inputChanged, which
+    // reaches this model's dataChanged.
+    if (const auto id = weightId()) {
+        const auto [r, c] = weightIndex(index.row(), index.column());
+        return m_session->setWeightValue(*id, r, c, *v);
+    }
+    return m_session->setInputValue(m_session->sample(), index.row(), index.column(), *v);
+}
+
+// ---------------------------------------------------------------- session signals
+
+void MatrixTableModel::resetAll()
+{
+    beginResetModel();
+    invalidateStats();
+    m_shownRows = filledRows();
+    m_shownCurrent = currentRow();
+    m_valuesDirty = false;
+    endResetModel();
+}
+
+void MatrixTableModel::valuesChanged()
+{
+    invalidateStats();
+    const int rows = rowCount(), cols = columnCount();
+    if (rows > 0 && cols > 0)
+        emit dataChanged(index(0, 0), index(rows - 1, cols - 1));
+}
+
+void MatrixTableModel::onStepChanged(int)
+{
+    const int cols = columnCount();
+    const int now = m_source == Source::Hidden ? filledRows() : m_shownRows;
+    const int current = currentRow();
+    int lo = std::numeric_limits<int>::max(), hi = -1;
+    auto include = [&](int first, int last) {
+        if (first <= last) {
+            lo = std::min(lo, first);
+            hi = std::max(hi, last);
+        }
+    };
+
+    if (m_source == Source::Hidden) {
+        if (m_valuesDirty) {
+            // Weights or input changed: every computed row has new values.
+            invalidateStats();
+            include(0, std::max(now, m_shownRows) - 1);
+        } else if (now != m_shownRows) {
+            // A step: only the rows between the old and the new position changed…
+            const bool known = m_statsValid;
+            const double before = m_stats.maxAbs;
+            if (now > m_shownRows && m_statsValid)
+                m_stats.merge(rowStats(m_shownRows, now));
+            else
+                invalidateStats();
+            include(std::min(now, m_shownRows), std::max(now, m_shownRows) - 1);
+            // … unless the automatic colour scale moved with them (relu, linear): then every
+            // shown row takes new colours.
+            if (!hasFixedScale() && (!known || stats().maxAbs != before))
+                include(0, std::max(now, m_shownRows) - 1);
+        }
+    }
+    // The marker of the step on show moves (Input and Hidden).
+    const int oldCurrent = m_shownCurrent;
+    if (current != oldCurrent) {
+        if (oldCurrent >= 0)
+            include(oldCurrent, oldCurrent);
+        if (current >= 0)
+            include(current, current);
+    }
+
+    m_shownRows = now;
+    m_shownCurrent = current;
+    m_valuesDirty = false;
+
+    const int rows = rowCount();
+    hi = std::min(hi, rows - 1);
+    if (cols > 0 && lo <= hi)
+        emit dataChanged(index(lo, 0), index(hi, cols - 1));
+    if (current != oldCurrent) {
+        const int a = std::min(oldCurrent, current), b = std::max(oldCurrent, current);
+        if (b >= 0 && std::max(a, 0) < rows)
+            emit headerDataChanged(Qt::Vertical, std::max(a, 0), std::min(b, rows - 1));
+    }
+}

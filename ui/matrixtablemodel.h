@@ -1,0 +1,144 @@
+#pragma once
+// MatrixTableModel — one matrix of a Session as a Qt table model.
+//
+// Sources and their shapes (Keras layout | PyTorch layout):
+//
+//   Wx      kernel            (D, M)  rows input feature i, columns hidden unit j  | weight_ih_l0 (M, D) = Wxᵀ
+//   Wh      recurrent_kernel  (M, M)  rows hₜ₋₁[i], columns hₜ[j]                  | weight_hh_l0 (M, M) = Whᵀ
+//   bh      bias              (1, M)  one row                                      | bias_ih_l0 + bias_hh_l0 (M, 1), one column
+//   Wo      Dense kernel      (M, K)  rows hidden unit j, columns output k         | fc.weight (K, M) = Woᵀ
+//   bo      Dense bias        (1, K)  one row                                      | fc.bias (K, 1), one column
+//   Input   X of the selected sample n: (T, D), rows t, columns feature d (both layouts)
+//   Hidden  h_t of the selected sample n: (T, M); rows t > position() are empty (not computed yet)
+//
+// Roles: DisplayRole a compact text ("0.213", "−1.05", "NaN", "+Inf", "−Inf"); EditRole the value
+// in full (shortest round-trip) precision as text ("0.21268504858016968", "nan", "-inf");
+// ToolTipRole a sentence ("Wx[1, 4] = 0.212685 (input feature 1 → hidden unit 4)"); ValueRole the
+// double; BackgroundRole / ForegroundRole the heat-map colours. Empty cells (Hidden past the step
+// on show) return an invalid QVariant for every role but the tooltip.
+//
+// Edits (setData with text, "nan" / "inf" / "-inf" accepted) go to Session::setWeightValue or
+// Session::setInputValue, hence onto the session's undo stack; text that is not a number is refused.
+//
+// Signals follow the session's: a change of shape (structureChanged, layoutChanged for weights,
+// sampleChanged for Input/Hidden) resets the model; a change of values (weightsChanged,
+// inputChanged, stepChanged for Hidden) emits ONE dataChanged over the rows that changed — the
+// whole matrix after an edit, only the rows between the old and the new step when Hidden steps.
+// The session must outlive the model, or the model becomes empty when the session is destroyed.
+
+#include "colormap.h"
+#include "model.h"
+#include "weights.h"
+
+#include <QAbstractTableModel>
+#include <QString>
+
+#include <optional>
+
+class Session;
+
+class MatrixTableModel : public QAbstractTableModel {
+    Q_OBJECT
+
+public:
+    enum class Source { Wx, Wh, bh, Wo, bo, Input, Hidden };
+
+    enum Role {
+        ValueRole = Qt::UserRole + 1, // double; invalid for an empty cell
+        CurrentRowRole,               // bool: the row of the timestep on show (Input, Hidden)
+    };
+
+    MatrixTableModel(Session *session, Source source, QObject *parent = nullptr);
+    ~MatrixTableModel() override;
+
+    Session *session() const { return m_session; }
+    Source source() const { return m_source; }
+    // The weight this model edits; nullopt for Input and Hidden.
+    std::optional<rnnscope::WeightId> weightId() const;
+    // Whether cells can be edited (all sources but Hidden).
+    bool isEditable() const { return m_source != Source::Hidden; }
+    // Biases: one row (Keras) or one column (PyTorch).
+    bool isVector() const { return m_source == Source::bh || m_source == Source::bo; }
+
+    // --- QAbstractTableModel ---
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex &index) const override;
+    bool setData(const QModelIndex &index, const QVariant &value, int role = Qt::EditRole) override;
+
+    // --- direct access for painting (no QVariant) ---
+
+    // Rows 0 … filledRows()−1 hold values: all rows, except for Hidden, where rows past the
+    // step on show are empty.
+    int filledRows() const;
+    bool hasValue(int row, int col) const { return row >= 0 && row < filledRows() && col >= 0 && col < columnCount(); }
+    // The value of a filled cell (row < filledRows()).
+    double value(int row, int col) const;
+    // The row of the timestep on show (Input, Hidden), or −1.
+    int currentRow() const;
+
+    // Stats of the filled cells (max |finite|, NaN and ±Inf counts): computed once after each
+    // reset or change of values, on first use.
+    const ColorMap::Stats &stats() const;
+    // The scale of the colour map: the fixed scale when one is set (Hidden with tanh or sigmoid
+    // uses 1, the activation's range), else the max |finite value| (1 when that is 0).
+    double colorScale() const;
+    bool hasFixedScale() const { return fixedScale() > 0; }
+    // A fixed colour scale (> 0), or 0 for the automatic one.
+    void setFixedScale(double scale);
+
+    // "Wx · kernel (3×5)", "weight_ih_l0 (5×3)", "X · sample 0 (10×3)", …: name and current shape.
+    QString title() const;
+    // What rows and columns index: "rows: input feature i · columns: hidden unit j".
+    QString axesDescription() const;
+    // What a cell is: "Wx[1, 4] = 0.212685 (input feature 1 → hidden unit 4)".
+    QString cellDescription(int row, int col) const;
+
+    // Vertical headers in the long form ("input feature 0", "hidden unit 0", "t = 0") instead of
+    // the short one ("x[0]", "h[0]"). Column headers are always short; tooltips always long.
+    void setLongRowHeaders(bool on);
+    bool longRowHeaders() const { return m_longRowHeaders; }
+
+    // "0.213", "−1.05", "12.3", "1.2e−5", "NaN", "+Inf", "−Inf" (U+2212 for minus).
+    static QString formatCompact(double v);
+    // The shortest text that reads back as exactly v: "0.21268504858016968", "nan", "inf", "-inf".
+    static QString formatFull(double v);
+    // Parses a number as typed: C-locale or system-locale decimals, "nan", "inf", "+inf", "-inf",
+    // "∞", a Unicode minus. nullopt when the text is not a number.
+    static std::optional<double> parseValue(const QString &text);
+
+private:
+    enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, Single };
+
+    Axis rowAxis() const;
+    Axis columnAxis() const;
+    bool pytorch() const;
+    QString cellName(int row, int col) const;  // "Wx[1, 4]", "weight_ih_l0[4, 1]", "X[0, 3, 1]"
+    QString axisShort(Axis axis, int i) const;
+    QString axisLong(Axis axis, int i) const;
+    QString axisLetter(Axis axis) const;       // "input feature i", for axesDescription
+    // The weight index (row, col as Session::setWeightValue takes it) of a cell.
+    std::pair<int, int> weightIndex(int row, int col) const;
+    double fixedScale() const;
+    ColorMap::Stats rowStats(int first, int end) const; // rows [first, end)
+
+    void resetAll();
+    void valuesChanged();
+    void onStepChanged(int t);
+    void invalidateStats() { m_statsValid = false; }
+
+    Session *m_session = nullptr;
+    Source m_source;
+    double m_fixedScale = 0;
+    bool m_longRowHeaders = false;
+
+    mutable ColorMap::Stats m_stats;
+    mutable bool m_statsValid = false;
+
+    // Hidden/Input: what the views were last told about the step on show.
+    int m_shownRows = 0;        // Hidden: filled rows at the last notification
+    int m_shownCurrent = -1;    // the current row at the last notification
+    bool m_valuesDirty = true;  // Hidden: values changed since the last stepChanged
+};

@@ -1,0 +1,100 @@
+#pragma once
+// MatrixView — one matrix of the session with its title, as a table or as a heat-map image.
+//
+//   ┌──────────────────────────────────────────┐
+//   │ Wx · kernel (3×5)                  bold  │  title: name and shape in the current dims
+//   │ rows: input feature i · columns: hidden… │  what an index means
+//   │        h[0]   h[1]   h[2] …              │
+//   │ input feature 0 │ 0.213│−0.046│ …        │  Table mode: a QTableView with HeatmapDelegate
+//   │ …                                        │  (small matrices, ≤ imageThreshold() rows and columns)
+//   │ −0.84 ▕██████████████▏ +0.84  ▨ NaN ×1   │  colour legend, with counts of NaN / ±Inf
+//   └──────────────────────────────────────────┘
+//
+// Image mode (more than imageThreshold() rows or columns, default 40): the matrix as an image,
+// one pixel per cell scaled to the widget, with index ticks, the value and indices of the cell
+// under the mouse in a status line (and a tooltip), and the same legend; 256×256 repaints in about
+// a millisecond. Double-clicking an editable cell opens an editor over it. Empty mode: a matrix
+// with no cells (Wo and bo without a Dense layer) shows a short note.
+//
+// The view follows its model: a reset (new dims, layout, sample) updates the title and picks the
+// mode again; dataChanged repaints (in image mode only the rows that changed, unless the colour
+// scale moved). Cell sizes, headers and ticks follow the widget font, so enlarging the application
+// font (presentation mode) enlarges everything. Hidden is read-only.
+
+#include "matrixtablemodel.h"
+
+#include <QWidget>
+
+class HeatmapDelegate;
+class QLabel;
+class QStackedWidget;
+class QTableView;
+class Session;
+
+class MatrixView : public QWidget {
+    Q_OBJECT
+
+public:
+    enum class Mode { Table, Image, Empty };
+
+    // A view with its own model of `source` over `session` (the session must outlive the view).
+    MatrixView(Session *session, MatrixTableModel::Source source, QWidget *parent = nullptr);
+    // A view of an existing model (not owned; it must outlive the view).
+    explicit MatrixView(MatrixTableModel *model, QWidget *parent = nullptr);
+    ~MatrixView() override;
+
+    MatrixTableModel *model() const { return m_model; }
+    Mode mode() const { return m_mode; }
+    // The table of Table mode (it has no model in the other modes).
+    QTableView *tableView() const { return m_table; }
+    // The widget that paints the image in Image mode (hidden in the other modes).
+    QWidget *imageWidget() const;
+
+    // Above this many rows or columns the matrix is drawn as an image (default 40).
+    int imageThreshold() const { return m_threshold; }
+    void setImageThreshold(int cells);
+
+    // The text of the status line: the description of the cell under the mouse, or a hint.
+    QString statusText() const;
+    // The title as shown in full (the label elides it when narrow).
+    QString title() const { return m_model->title(); }
+
+signals:
+    // Table, Image or Empty mode was entered after a change of shape.
+    void modeChanged(MatrixView::Mode mode);
+    // The mouse is over cell (row, col), described as in the tooltip; row = col = −1 when it left.
+    void cellHovered(int row, int col, const QString &description);
+
+protected:
+    void changeEvent(QEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    class ImageView;
+    class Legend;
+
+    void build();
+    void onModelReset();
+    void onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight);
+    void setMode(Mode mode);
+    void updateCellSizes();
+    void updateTexts();
+    void setHovered(int row, int col);
+
+    MatrixTableModel *m_model = nullptr;
+    Mode m_mode = Mode::Empty;
+    bool m_modeSet = false;
+    int m_threshold = 40;
+    int m_spacerIndex = -1;
+
+    QLabel *m_title = nullptr;
+    QLabel *m_axes = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    QTableView *m_table = nullptr;
+    HeatmapDelegate *m_delegate = nullptr;
+    ImageView *m_image = nullptr;
+    QLabel *m_empty = nullptr;
+    Legend *m_legend = nullptr;
+    QLabel *m_status = nullptr;
+    QString m_statusText;
+};

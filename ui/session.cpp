@@ -1,0 +1,318 @@
+#include "session.h"
+
+#include "error.h"
+#include "npy.h"
+#include "weightfile.h"
+
+#include <QFileInfo>
+
+#include <QUndoCommand>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cmath>
+
+#include <optional>
+
+using namespace rnnscope;
+
+// A change of the whole model, kept as the states before and after.
+class ModelCommand : public QUndoCommand {
+public:
+    ModelCommand(Session *s, const QString &text, int kind, ModelState before, ModelState after)
+        : QUndoCommand(text), m_session(s), m_kind(kind), m_before(std::move(before)), m_after(std::move(after))
+    {
+    }
+    void undo() override { m_session->restoreState(m_before, static_cast<Session::Change>(m_kind)); }
+    void redo() override
+    {
+        if (m_first) { // the change is already applied
+            m_first = false;
+            return;
+        }
+        m_session->restoreState(m_after, static_cast<Session::Change>(m_kind));
+    }
+
+private:
+    Session *m_session;
+    int m_kind;
+    ModelState m_before, m_after;
+    bool m_first = true;
+};
+
+// One edited value of a weight (id set) or of the input X[n, t, d].
+class ValueCommand : public QUndoCommand {
+public:
+    ValueCommand(Session *s, std::optional<WeightId> id, int a, int b, int c, double before, double after)
+        : m_session(s), m_id(id), m_a(a), m_b(b), m_c(c), m_before(before), m_after(after)
+    {
+        setText(id ? QStringLiteral("Edit %1[%2, %3]").arg(QLatin1String(weightName(*id))).arg(a).arg(b)
+                   : QStringLiteral("Edit X[%1, %2, %3]").arg(a).arg(b).arg(c));
+    }
+    void undo() override { set(m_before); }
+    void redo() override { set(m_after); }
+
+private:
+    void set(double v)
+    {
+        if (m_id)
+            m_session->m_model.setWeightValue(*m_id, m_a, m_b, v);
+        else
+            m_session->m_model.setInputValue(m_a, m_b, m_c, v);
+        m_session->afterChange(m_id ? Session::Change::Weights : Session::Change::Input);
+    }
+
+    Session *m_session;
+    std::optional<WeightId> m_id;
+    int m_a, m_b, m_c;
+    double m_before, m_after;
+};
+
+Session::Session(QObject *parent)
+    : Session(Model(), parent)
+{
+}
+
+Session::Session(Model model, QObject *parent)
+    : QObject(parent)
+    , m_model(std::move(model))
+    , m_stepper(m_model)
+    , m_undo(new QUndoStack(this))
+{
+    m_undo->setUndoLimit(200);
+    m_stepper.addObserver(this);
+}
+
+Session::~Session()
+{
+    m_stepper.removeObserver(this);
+}
+
+bool Session::apply(const QString &what, Change kind, const std::function<void(Model &)> &change)
+{
+    ModelState before = m_model.state();
+    try {
+        change(m_model);
+    } catch (const Error &e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+        return false;
+    } catch (const std::bad_alloc &) {
+        m_model.restore(before);
+        emit errorOccurred(what + QStringLiteral(": not enough memory"));
+        return false;
+    }
+    afterChange(kind);
+    m_undo->push(new ModelCommand(this, what, static_cast<int>(kind), std::move(before), m_model.state()));
+    return true;
+}
+
+void Session::restoreState(const ModelState &state, Change kind)
+{
+    m_model.restore(state);
+    afterChange(kind);
+}
+
+void Session::afterChange(Change kind)
+{
+    if (m_sample >= m_model.dims().N) {
+        m_sample = m_model.dims().N - 1;
+        emit sampleChanged(m_sample);
+    }
+    // Recompute through the position first, so that every view the signals reach reads
+    // computed timesteps only.
+    m_quiet = true;
+    m_stepper.modelChanged();
+    m_quiet = false;
+    switch (kind) {
+    case Change::Structure: emit structureChanged(); break;
+    case Change::Weights: emit weightsChanged(); break;
+    case Change::Input: emit inputChanged(); break;
+    }
+    emit stepChanged(m_stepper.position());
+}
+
+bool Session::replaceModel(const ModelState &state, const QString &what)
+{
+    return apply(what, Change::Structure, [&](Model &m) { m.restore(state); });
+}
+
+bool Session::openWeights(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    return apply(tr("Open %1").arg(name), Change::Structure, [&](Model &m) {
+        const LoadedModel loaded = loadWeightsFile(path.toStdString());
+        Model candidate = m; // validate everything on a copy: the model changes only if all of it fits
+        candidate.setWeights(loaded.weights);
+        if (loaded.input)
+            candidate.setInput(inputFromArray(*loaded.input, loaded.weights.D()));
+        m = std::move(candidate);
+    });
+}
+
+bool Session::loadInput(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    return apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
+        m.setInput(loadInputFile(path.toStdString(), m.dims().D));
+    });
+}
+
+bool Session::saveWeights(const QString &path, Layout layout)
+{
+    try {
+        const DType dtype = config().dtype;
+        writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype), dtype);
+        return true;
+    } catch (const Error &e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
+bool Session::setDims(const Dims &dims)
+{
+    if (dims == m_model.dims())
+        return true;
+    return apply(tr("Change dimensions to %1").arg(QString::fromStdString(dimsString(dims))), Change::Structure,
+                 [&](Model &m) { m.setDims(dims); });
+}
+
+bool Session::setReturnSequences(bool on)
+{
+    if (on == config().returnSequences)
+        return true;
+    return apply(on ? tr("Return sequences") : tr("Return the last state"), Change::Structure,
+                 [&](Model &m) { m.setReturnSequences(on); });
+}
+
+bool Session::setDtype(DType dtype)
+{
+    if (dtype == config().dtype)
+        return true;
+    return apply(tr("Compute in %1").arg(QLatin1String(dtypeName(dtype))), Change::Structure,
+                 [&](Model &m) { m.setDtype(dtype); });
+}
+
+bool Session::setActivations(Activation cell, Activation dense)
+{
+    if (cell == config().cell && dense == config().dense)
+        return true;
+    return apply(tr("Activations %1 / %2").arg(QLatin1String(activationName(cell)), QLatin1String(activationName(dense))),
+                 Change::Structure, [&](Model &m) { m.setActivations(cell, dense); });
+}
+
+bool Session::setSeed(quint64 seed)
+{
+    if (seed == config().seed)
+        return true;
+    // A new seed draws new weights and a new input: the same seed always shows the same numbers.
+    return apply(tr("Seed %1").arg(seed), Change::Structure, [&](Model &m) {
+        m.setSeed(seed);
+        m.randomizeWeights();
+        m.randomizeInput();
+    });
+}
+
+bool Session::setInitSpec(const InitSpec &spec)
+{
+    return apply(tr("Initializer %1").arg(QLatin1String(initSchemeName(spec.scheme))), Change::Weights,
+                 [&](Model &m) {
+                     m.setInitSpec(spec);
+                     m.randomizeWeights();
+                 });
+}
+
+bool Session::randomizeWeights()
+{
+    return apply(tr("Randomize weights"), Change::Weights, [](Model &m) { m.randomizeWeights(); });
+}
+
+bool Session::randomizeInput()
+{
+    return apply(tr("Randomize input"), Change::Input, [](Model &m) { m.randomizeInput(); });
+}
+
+bool Session::setWeightValue(WeightId id, int row, int col, double value)
+{
+    double before = 0;
+    const Weights &w = m_model.weights();
+    const bool vector = id == WeightId::bh || id == WeightId::bo;
+    const Eigen::MatrixXd *m = id == WeightId::Wx ? &w.Wx : id == WeightId::Wh ? &w.Wh : id == WeightId::Wo ? &w.Wo : nullptr;
+    const Eigen::VectorXd *v = id == WeightId::bh ? &w.bh : id == WeightId::bo ? &w.bo : nullptr;
+    const Eigen::Index rows = vector ? v->size() : m->rows(), cols = vector ? 1 : m->cols();
+    if (row < 0 || row >= rows || col < 0 || col >= cols) {
+        emit errorOccurred(QStringLiteral("%1[%2, %3] is outside its shape").arg(QLatin1String(weightName(id))).arg(row).arg(col));
+        return false;
+    }
+    before = vector ? (*v)(row) : (*m)(row, col);
+    if (before == value || (std::isnan(before) && std::isnan(value)))
+        return true;
+    m_undo->push(new ValueCommand(this, id, row, col, 0, before, value));
+    return true;
+}
+
+bool Session::setInputValue(int n, int t, int d, double value)
+{
+    const Dims &dims = m_model.dims();
+    if (n < 0 || n >= dims.N || t < 0 || t >= dims.T || d < 0 || d >= dims.D) {
+        emit errorOccurred(QStringLiteral("X[%1, %2, %3] is outside its shape").arg(n).arg(t).arg(d));
+        return false;
+    }
+    const double before = m_model.inputValue(n, t, d);
+    if (before == value || (std::isnan(before) && std::isnan(value)))
+        return true;
+    m_undo->push(new ValueCommand(this, std::nullopt, n, t, d, before, value));
+    return true;
+}
+
+void Session::stepForward()
+{
+    m_stepper.stepForward();
+}
+
+void Session::stepBack()
+{
+    m_stepper.stepBack();
+}
+
+void Session::seek(int t)
+{
+    if (t != m_stepper.position())
+        m_stepper.seek(t);
+}
+
+void Session::reset()
+{
+    m_stepper.reset();
+}
+
+void Session::setSample(int n)
+{
+    n = std::clamp(n, 0, m_model.dims().N - 1);
+    if (n == m_sample)
+        return;
+    m_sample = n;
+    emit sampleChanged(n);
+}
+
+void Session::setLayout(Layout layout)
+{
+    if (layout == m_layout)
+        return;
+    m_layout = layout;
+    emit layoutChanged();
+}
+
+void Session::stepShown(const StepRecord &record)
+{
+    m_current = record;
+    if (!m_quiet)
+        emit stepChanged(record.t);
+}
+
+void Session::rewound()
+{
+    m_current = StepRecord{};
+    if (!m_quiet)
+        emit stepChanged(-1);
+}

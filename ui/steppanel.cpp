@@ -1,0 +1,144 @@
+#include "steppanel.h"
+
+#include "palette.h"
+#include "session.h"
+
+#include <QPainter>
+
+using namespace rnnscope;
+
+namespace {
+
+QString dims2(int a, int b)
+{
+    return QStringLiteral("(%1×%2)").arg(a).arg(b);
+}
+
+QString sub(int t)
+{
+    return QString::number(t);
+}
+
+} // namespace
+
+StepPanel::StepPanel(Session *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+{
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    connect(session, &Session::stepChanged, this, &StepPanel::rebuild);
+    connect(session, &Session::sampleChanged, this, &StepPanel::rebuild);
+    connect(session, &Session::structureChanged, this, &StepPanel::rebuild);
+    rebuild();
+}
+
+QSize StepPanel::sizeHint() const
+{
+    const QFontMetrics fm(font());
+    return {70 * fm.averageCharWidth(), 11 * fm.lineSpacing()};
+}
+
+QSize StepPanel::minimumSizeHint() const
+{
+    const QFontMetrics fm(font());
+    return {40 * fm.averageCharWidth(), 4 * fm.lineSpacing()};
+}
+
+void StepPanel::rebuild()
+{
+    const Dims &d = m_session->dims();
+    const ModelConfig &c = m_session->config();
+    const int t = m_session->position();
+    const QString act = QLatin1String(activationName(c.cell));
+    m_lines.clear();
+    m_lineKinds.clear();
+    const auto add = [this](int kind, const QString &s) {
+        m_lineKinds << kind;
+        m_lines << s;
+    };
+    if (t < 0) {
+        add(0, tr("Before the first step:  h_-1 = 0 %1.  Step forward (→) to compute h_0 = %2(x_0 · Wx + h_-1 · Wh + bh).")
+                   .arg(dims2(d.N, d.M), act));
+        add(1, tr("X %1 holds N=%2 sequences of T=%3 steps of D=%4 features; the cell has M=%5 hidden units.")
+                   .arg(QStringLiteral("(%1, %2, %3)").arg(d.N).arg(d.T).arg(d.D))
+                   .arg(d.N).arg(d.T).arg(d.D).arg(d.M));
+        update();
+        return;
+    }
+    const QString ts = QString::number(t), tp = sub(t - 1);
+    // The equation and, aligned under each operand, its shape.
+    const QStringList ops = {QStringLiteral("x_%1 · Wx").arg(ts), QStringLiteral("+"), QStringLiteral("h_%1 · Wh").arg(tp),
+                             QStringLiteral("+"), QStringLiteral("bh"), QStringLiteral("→ %1 →").arg(act),
+                             QStringLiteral("h_%1").arg(ts)};
+    const QStringList shapes = {dims2(d.N, d.D) + dims2(d.D, d.M), QString(), dims2(d.N, d.M) + dims2(d.M, d.M), QString(),
+                                QStringLiteral("(%1)").arg(d.M), QString(), dims2(d.N, d.M)};
+    QString eq = QStringLiteral("t = %1:  ").arg(ts), sh = QString(eq.size(), QLatin1Char(' '));
+    for (int i = 0; i < ops.size(); ++i) {
+        const int w = std::max(ops[i].size(), shapes[i].size()) + 2;
+        eq += ops[i].leftJustified(w);
+        sh += shapes[i].leftJustified(w);
+    }
+    if (d.K > 0 && (c.returnSequences || t == d.T - 1)) {
+        const QString yop = QStringLiteral("→ y_%1 = h_%1 · Wo + bo").arg(ts);
+        const QString ysh = QStringLiteral("  ") + dims2(d.N, d.M) + dims2(d.M, d.K) + QStringLiteral(" + (%1) → ").arg(d.K)
+            + dims2(d.N, d.K);
+        const int w = std::max(yop.size(), ysh.size());
+        eq += yop.leftJustified(w);
+        sh += ysh.leftJustified(w);
+    }
+    while (eq.endsWith(QLatin1Char(' ')))
+        eq.chop(1);
+    while (sh.endsWith(QLatin1Char(' ')))
+        sh.chop(1);
+    add(0, eq);
+    add(1, sh);
+
+    const int n = m_session->sample();
+    if (d.D > kMaxNumbers || d.M > kMaxNumbers || d.K > kMaxNumbers) {
+        add(3, tr("Sample n=%1: the numbers are shown when D, M and K are at most %2 (see the charts and heat maps).")
+                   .arg(n).arg(kMaxNumbers));
+        update();
+        return;
+    }
+    const StepBreakdown b = stepBreakdown(const_cast<Model &>(m_session->model()), t, n);
+    const auto row = [](const Eigen::RowVectorXd &v) { return QString::fromStdString(formatRow(v.data(), v.size(), 4)); };
+    const QString samples = d.N > 1 ? tr("  (sample n=%1 of %2)").arg(n).arg(d.N) : QString();
+    const int w = 24;
+    add(2, (QStringLiteral("x_%1").arg(ts)).leftJustified(w) + row(b.x) + samples);
+    add(2, (QStringLiteral("x_%1 · Wx").arg(ts)).leftJustified(w) + row(b.xWx));
+    add(2, (QStringLiteral("h_%1 · Wh").arg(tp)).leftJustified(w) + row(b.hWh));
+    add(2, QStringLiteral("+ bh").leftJustified(w) + row(b.bh));
+    add(2, (QStringLiteral("= a_%1 (pre-activation)").arg(ts)).leftJustified(w) + row(b.pre));
+    add(2, (QStringLiteral("h_%1 = %2(a_%1)").arg(ts, act)).leftJustified(w) + row(b.h));
+    if (d.K > 0)
+        add(2, (QStringLiteral("y_%1 = h_%1·Wo + bo").arg(ts)).leftJustified(w) + row(b.y)
+                   + (c.returnSequences || t == d.T - 1 ? QString() : tr("   (the model outputs y at t=%1 only)").arg(d.T - 1)));
+    update();
+}
+
+void StepPanel::paintEvent(QPaintEvent *)
+{
+    QPainter p(this);
+    p.fillRect(rect(), palette().color(QPalette::Base));
+    QFont mono(QStringLiteral("DejaVu Sans Mono"));
+    mono.setStyleHint(QFont::Monospace);
+    mono.setPointSizeF(font().pointSizeF());
+    QFont bold = mono;
+    bold.setBold(true);
+    const QFontMetrics fm(mono);
+    const ViewPalette &pal = ViewPalette::current();
+    const int pad = fm.averageCharWidth();
+    int y = pad + fm.ascent();
+    for (int i = 0; i < m_lines.size(); ++i) {
+        const int kind = m_lineKinds.value(i);
+        p.setFont(kind == 0 ? bold : mono);
+        p.setPen(kind == 1 ? pal.shapeText : kind == 3 ? palette().color(QPalette::PlaceholderText)
+                                                        : palette().color(QPalette::Text));
+        if (kind == 2 && m_lines[i].contains(QLatin1String("pre-activation")))
+            p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.computedFill);
+        if (kind == 2 && m_lines[i].startsWith(QLatin1String("h_")))
+            p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.highlightFill);
+        p.drawText(pad, y, m_lines[i]);
+        y += fm.lineSpacing() + (kind == 1 ? fm.lineSpacing() / 2 : 0);
+    }
+}

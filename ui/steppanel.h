@@ -1,0 +1,41 @@
+#pragma once
+// StepPanel — the current step's equation with the shape under every operand,
+//
+//   t = 3:   x_3 · Wx   +   h_2 · Wh   +   bh   →  tanh  →   h_3
+//           (1×3)(3×5)     (1×5)(5×5)      (5)              (1×5)
+//
+// and, while D, M and K are small enough to read, the numbers of the selected sample: x_t,
+// x_t·Wx, h_{t−1}·Wh, bh, the pre-activation a_t, h_t = tanh(a_t) and y_t, one aligned row each,
+// like a worked example. Self-painted (plain text rendering is cheap on every step).
+
+#include "summary.h"
+
+#include <QWidget>
+
+class Session;
+
+class StepPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit StepPanel(Session *session, QWidget *parent = nullptr);
+
+    // The largest D, M or K whose numbers are shown.
+    static constexpr int kMaxNumbers = 12;
+
+    // The text lines on show (the tests read them).
+    QStringList lines() const { return m_lines; }
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+protected:
+    void paintEvent(QPaintEvent *event) override;
+
+private:
+    void rebuild();
+
+    Session *m_session;
+    QStringList m_lines;       // equation, shapes, then one line per quantity
+    QList<int> m_lineKinds;    // 0 equation, 1 shapes, 2 numbers, 3 note
+};

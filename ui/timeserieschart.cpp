@@ -1,0 +1,274 @@
+#include "timeserieschart.h"
+
+#include "palette.h"
+#include "session.h"
+
+#include <QChart>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QValueAxis>
+
+#include <cmath>
+
+using namespace rnnscope;
+
+TimeSeriesChart::TimeSeriesChart(Session *session, Quantity quantity, QWidget *parent)
+    : QChartView(new QChart, parent)
+    , m_session(session)
+    , m_quantity(quantity)
+{
+    setRenderHint(QPainter::Antialiasing);
+    chart()->legend()->setAlignment(Qt::AlignRight);
+    chart()->setMargins(QMargins(4, 4, 4, 4));
+    chart()->setBackgroundRoundness(0);
+    chart()->setAnimationOptions(QChart::NoAnimation);
+    m_axisX = new QValueAxis(this);
+    m_axisY = new QValueAxis(this);
+    m_axisX->setLabelFormat(QStringLiteral("%d"));
+    m_axisX->setTitleText(QStringLiteral("t"));
+    chart()->addAxis(m_axisX, Qt::AlignBottom);
+    chart()->addAxis(m_axisY, Qt::AlignLeft);
+    connect(session, &Session::structureChanged, this, &TimeSeriesChart::rebuildSeries);
+    connect(session, &Session::stepChanged, this, &TimeSeriesChart::refresh);
+    connect(session, &Session::sampleChanged, this, &TimeSeriesChart::refresh);
+    rebuildSeries();
+}
+
+void TimeSeriesChart::updateTicks()
+{
+    // Round intervals (1, 2, 5 × 10^k) with about one label per 70 pixels.
+    const int T = m_session->dims().T;
+    const double wanted = std::max(2.0, width() / 70.0);
+    const double raw = std::max(1.0, (T - 1) / wanted);
+    const double base = std::pow(10.0, std::floor(std::log10(raw)));
+    const double step = raw <= base ? base : raw <= 2 * base ? 2 * base : raw <= 5 * base ? 5 * base : 10 * base;
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    m_axisX->setTickAnchor(0);
+    m_axisX->setTickInterval(step);
+}
+
+void TimeSeriesChart::resizeEvent(QResizeEvent *event)
+{
+    QChartView::resizeEvent(event);
+    updateTicks();
+}
+
+int TimeSeriesChart::unitCount() const
+{
+    return m_quantity == Quantity::Output ? m_session->dims().K : m_session->dims().M;
+}
+
+void TimeSeriesChart::setUnits(const QList<int> &units)
+{
+    m_autoUnits = units.isEmpty();
+    m_units = units;
+    rebuildSeries();
+    emit unitsChanged(m_units);
+}
+
+double TimeSeriesChart::value(int n, int t, int unit) const
+{
+    switch (m_quantity) {
+    case Quantity::Hidden: return m_session->hiddenValue(n, t, unit);
+    case Quantity::Pre: return m_session->preValue(n, t, unit);
+    case Quantity::Output: return m_session->outputValue(n, t, unit);
+    }
+    return 0;
+}
+
+void TimeSeriesChart::rebuildSeries()
+{
+    const int count = unitCount();
+    QList<int> units;
+    for (int u : std::as_const(m_units))
+        if (u < count && units.size() < kMaxSeries)
+            units << u;
+    if (m_autoUnits || units.isEmpty())
+        for (units.clear(); units.size() < std::min(count, 8); )
+            units << int(units.size());
+    const bool changed = units != m_units;
+    m_units = units;
+
+    for (QLineSeries *s : std::as_const(m_series)) {
+        chart()->removeSeries(s);
+        delete s;
+    }
+    m_series.clear();
+    if (!m_cursor) {
+        m_cursor = new QLineSeries(this);
+        m_cursor->setName(QStringLiteral("t"));
+        m_markers = new QScatterSeries(this);
+        m_markers->setName(tr("NaN / ±Inf"));
+        m_markers->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+        chart()->addSeries(m_cursor);
+        chart()->addSeries(m_markers);
+        for (QAbstractSeries *s : {static_cast<QAbstractSeries *>(m_cursor), static_cast<QAbstractSeries *>(m_markers)}) {
+            s->attachAxis(m_axisX);
+            s->attachAxis(m_axisY);
+        }
+    }
+    const QString prefix = m_quantity == Quantity::Hidden ? QStringLiteral("h[%1]")
+        : m_quantity == Quantity::Pre                     ? QStringLiteral("a[%1]")
+                                                          : QStringLiteral("y[%1]");
+    for (int u : std::as_const(m_units)) {
+        auto *s = new QLineSeries(this);
+        s->setName(prefix.arg(u));
+        chart()->addSeries(s);
+        s->attachAxis(m_axisX);
+        s->attachAxis(m_axisY);
+        m_series << s;
+    }
+    // The cursor and the markers stay on top and last in the legend.
+    chart()->legend()->markers(m_cursor).value(0)->setVisible(false);
+    chart()->legend()->markers(m_markers).value(0)->setVisible(false);
+    const Dims &d = m_session->dims();
+    m_axisX->setRange(0, std::max(1, d.T - 1));
+    updateTicks();
+    const QString title = m_quantity == Quantity::Hidden ? tr("hidden state h_t[j]")
+        : m_quantity == Quantity::Pre                    ? tr("pre-activation a_t[j]")
+                                                         : tr("output y_t[k]");
+    chart()->setTitle(count == 0 ? tr("no Dense layer (K = 0): the output is h_t") : title);
+    applyStyle();
+    refresh();
+    if (changed)
+        emit unitsChanged(m_units);
+}
+
+void TimeSeriesChart::applyStyle()
+{
+    const ViewPalette &pal = ViewPalette::current();
+    for (int i = 0; i < m_series.size(); ++i) {
+        QPen pen(pal.seriesColor(i), 2.0 * pal.lineWidth);
+        m_series[i]->setPen(pen);
+    }
+    QPen cursorPen(pal.cursor, 1.5 * pal.lineWidth, Qt::DashLine);
+    m_cursor->setPen(cursorPen);
+    m_markers->setColor(QColor(0x55, 0x55, 0x55));
+    m_markers->setBorderColor(Qt::black);
+    m_markers->setMarkerSize(6 + 4 * pal.lineWidth);
+    chart()->setTitleFont(font());
+    chart()->legend()->setFont(font());
+    m_axisX->setLabelsFont(font());
+    m_axisY->setLabelsFont(font());
+}
+
+void TimeSeriesChart::refresh()
+{
+    const int pos = m_session->position();
+    const int n = m_session->sample();
+    const Activation act = m_quantity == Quantity::Output ? m_session->config().dense : m_session->config().cell;
+    const bool bounded = m_quantity != Quantity::Pre && (act == Activation::Tanh || act == Activation::Sigmoid
+                                                         || act == Activation::Softmax);
+    double lo = bounded ? (act == Activation::Tanh ? -1.0 : 0.0) : -1.0;
+    double hi = 1.0;
+    const int stride = pos + 1 > kMaxPoints ? (pos + 1 + kMaxPoints - 1) / kMaxPoints : 1;
+
+    // Per series: the points to draw (bucket extremes when decimated); bad values as markers.
+    QList<QList<QPointF>> lines(m_series.size());
+    QList<QPointF> bad;
+    QList<int> badSign; // +1 top, −1 bottom
+    for (int i = 0; i < m_series.size(); ++i) {
+        const int unit = m_units[i];
+        QList<QPointF> &pts = lines[i];
+        pts.reserve(2 * kMaxPoints + 2);
+        for (int t0 = 0; t0 <= pos; t0 += stride) {
+            const int t1 = std::min(pos, t0 + stride - 1);
+            int tMin = -1, tMax = -1;
+            double vMin = 0, vMax = 0;
+            for (int t = t0; t <= t1; ++t) {
+                const double v = value(n, t, unit);
+                if (!std::isfinite(v)) {
+                    bad << QPointF(t, 0);
+                    badSign << (std::isinf(v) && v < 0 ? -1 : 1);
+                    continue;
+                }
+                if (tMin < 0 || v < vMin) {
+                    vMin = v;
+                    tMin = t;
+                }
+                if (tMax < 0 || v > vMax) {
+                    vMax = v;
+                    tMax = t;
+                }
+            }
+            if (tMin < 0)
+                continue;
+            if (!bounded) {
+                lo = std::min(lo, vMin);
+                hi = std::max(hi, vMax);
+            }
+            if (tMin == tMax)
+                pts << QPointF(tMin, vMin);
+            else if (tMin < tMax)
+                pts << QPointF(tMin, vMin) << QPointF(tMax, vMax);
+            else
+                pts << QPointF(tMax, vMax) << QPointF(tMin, vMin);
+        }
+    }
+    const double margin = 0.05 * (hi - lo);
+    lo -= margin;
+    hi += margin;
+    if (m_axisY->min() != lo || m_axisY->max() != hi)
+        m_axisY->setRange(lo, hi);
+    for (int i = 0; i < m_series.size(); ++i)
+        m_series[i]->replace(lines[i]);
+    for (int i = 0; i < bad.size(); ++i)
+        bad[i].setY(badSign[i] > 0 ? hi : lo);
+    m_markers->replace(bad);
+    if (pos >= 0)
+        m_cursor->replace({QPointF(pos, lo), QPointF(pos, hi)});
+    else
+        m_cursor->clear();
+}
+
+QList<QPointF> TimeSeriesChart::seriesPoints(int i) const
+{
+    return m_series.value(i) ? m_series[i]->points() : QList<QPointF>();
+}
+
+qreal TimeSeriesChart::cursorX() const
+{
+    return m_cursor->count() ? m_cursor->at(0).x() : -1;
+}
+
+int TimeSeriesChart::markerCount() const
+{
+    return m_markers->count();
+}
+
+QList<int> TimeSeriesChart::parseUnits(const QString &text, int count, QString *error)
+{
+    QList<int> units;
+    for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const QStringList range = part.trimmed().split(QLatin1Char('-'));
+        bool ok1 = false, ok2 = true;
+        const int a = range.value(0).trimmed().toInt(&ok1);
+        const int b = range.size() == 2 ? range.value(1).trimmed().toInt(&ok2) : a;
+        if (range.size() > 2 || !ok1 || !ok2 || a < 0 || b < a || b >= count) {
+            if (error)
+                *error = tr("'%1' is not a unit or range of units in 0 … %2").arg(part.trimmed()).arg(count - 1);
+            return {};
+        }
+        for (int u = a; u <= b && units.size() < kMaxSeries; ++u)
+            if (!units.contains(u))
+                units << u;
+    }
+    if (units.isEmpty() && error)
+        *error = tr("no unit given: expected indices or ranges such as 0-7, 12");
+    return units;
+}
+
+QString TimeSeriesChart::unitsText(const QList<int> &units)
+{
+    QStringList parts;
+    for (int i = 0; i < units.size();) {
+        int j = i;
+        while (j + 1 < units.size() && units[j + 1] == units[j] + 1)
+            ++j;
+        parts << (j > i ? QStringLiteral("%1-%2").arg(units[i]).arg(units[j]) : QString::number(units[i]));
+        i = j + 1;
+    }
+    return parts.join(QStringLiteral(", "));
+}

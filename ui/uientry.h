@@ -1,0 +1,29 @@
+#pragma once
+// The ways main() starts the window: the app itself, an offscreen screenshot, or the UI stepping
+// benchmark.
+
+#include "modelrequest.h"
+
+#include <QSize>
+#include <QString>
+
+#include <optional>
+
+namespace ui {
+
+struct LaunchOptions {
+    enum class Mode { Window, Screenshot, BenchUi };
+    Mode mode = Mode::Window;
+    rnnscope::ModelRequest request;  // the model to open (files already named in it)
+    QString screenshotPath;          // Screenshot: the PNG to write
+    std::optional<int> step;         // Screenshot: the timestep on show (default: the last)
+    QSize size{1600, 900};           // Screenshot and BenchUi: the window size
+    bool json = false;               // BenchUi: one JSON object
+    bool presentation = false;       // start in presentation mode
+};
+
+// Builds the model (a refusal prints one line on stderr and returns 2 before any window opens),
+// then runs the mode. Returns the process exit status.
+int run(int argc, char **argv, const LaunchOptions &options);
+
+} // namespace ui
