@@ -105,12 +105,15 @@ ModelRequest modelRequest(const QCommandLineParser &p)
         validateDims(*r.dims);
     }
     r.config.returnSequences = p.isSet(QStringLiteral("return-sequences"));
+    if (r.config.returnSequences)
+        r.returnSequences = true;
     if (p.isSet(QStringLiteral("activation"))) {
         const auto a = parseActivation(str(p.value(QStringLiteral("activation"))));
         if (!a || !isCellActivation(*a))
             throw Error(ErrorKind::BadUsage, "--activation '" + str(p.value(QStringLiteral("activation")))
                                                  + "' is not a cell activation: expected tanh, relu, sigmoid or linear");
         r.config.cell = *a;
+        r.cell = *a;
     }
     if (p.isSet(QStringLiteral("dense-activation"))) {
         const auto a = parseActivation(str(p.value(QStringLiteral("dense-activation"))));
@@ -118,6 +121,7 @@ ModelRequest modelRequest(const QCommandLineParser &p)
             throw Error(ErrorKind::BadUsage, "--dense-activation '" + str(p.value(QStringLiteral("dense-activation")))
                                                  + "' is unknown: expected linear, relu, sigmoid, tanh or softmax");
         r.config.dense = *a;
+        r.dense = *a;
     }
     if (p.isSet(QStringLiteral("dtype"))) {
         const QString d = p.value(QStringLiteral("dtype"));
@@ -167,7 +171,8 @@ void print(const std::string &text)
 int summary(const QCommandLineParser &p)
 {
     ModelRequest r = modelRequest(p);
-    const Model model = buildModel(r);
+    LoadedModel file;
+    const Model model = buildModel(r, &file);
     const Dims &d = model.dims();
     print(summaryText(modelSummary(model.config())));
     print("Dims: N=" + std::to_string(d.N) + " T=" + std::to_string(d.T) + " D=" + std::to_string(d.D) + " M="
@@ -177,6 +182,20 @@ int summary(const QCommandLineParser &p)
           + (r.weightsPath.empty() ? ", weights drawn from seed " + std::to_string(model.config().seed)
                                    : ", weights from " + r.weightsPath)
           + "\n");
+    if (r.weightsPath.empty())
+        return Ok;
+    // What the weights file held: its format, the layers opened, and what was left out.
+    print("Format: " + file.layoutDescription + "\n");
+    if (!file.layerName.empty()) {
+        std::string layers = "Layers: SimpleRNN '" + file.layerName + "' (activation "
+            + activationName(model.config().cell) + ", return_sequences "
+            + (model.config().returnSequences ? "true" : "false") + ")";
+        if (!file.denseLayerName.empty())
+            layers += " -> Dense '" + file.denseLayerName + "' (activation " + activationName(model.config().dense) + ")";
+        print(layers + "\n");
+    }
+    for (const std::string &note : file.notes)
+        print("Note: " + note + "\n");
     return Ok;
 }
 

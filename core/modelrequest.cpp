@@ -15,14 +15,35 @@ void agree(const char *name, int asked, int fixed, const std::string &byWhat)
                                                   + ")");
 }
 
+std::string valueText(Activation a)
+{
+    return activationName(a);
+}
+
+std::string valueText(bool on)
+{
+    return on ? "on" : "off";
+}
+
+// What the user gave, else what the file says, else the default; notes in `loaded` when the
+// user's value overrides a different one of the file.
+template <typename T>
+T chosen(const std::optional<T> &given, const std::optional<T> &fromFile, const T &fallback, const char *option,
+         std::optional<LoadedModel> &loaded)
+{
+    if (given && fromFile && *given != *fromFile)
+        loaded->notes.push_back(std::string(option) + " " + valueText(*given) + " overrides the file's " + valueText(*fromFile));
+    return given ? *given : fromFile ? *fromFile : fallback;
+}
+
 } // namespace
 
-Model buildModel(const ModelRequest &request)
+Model buildModel(const ModelRequest &request, LoadedModel *weightsFile)
 {
-    Dims dims = request.dims.value_or(Dims{});
+    Dims dims = request.dims.value_or(request.config.dims);
     std::optional<LoadedModel> loaded;
     if (!request.weightsPath.empty()) {
-        loaded = loadWeightsFile(request.weightsPath);
+        loaded = loadWeightsFile(request.weightsPath, request.layer);
         const Weights &w = loaded->weights;
         const std::string what = request.weightsPath + " holds Wx of shape " + shapeOf(w.Wx)
             + (w.hasDense() ? " and Wo of shape " + shapeOf(w.Wo) : std::string(" and no Dense layer"));
@@ -35,6 +56,8 @@ Model buildModel(const ModelRequest &request)
         dims.D = w.D();
         dims.M = w.M();
         dims.K = K;
+        if (!request.dims && loaded->T)
+            dims.T = *loaded->T;
     }
     std::optional<NdArray> x;
     if (!request.inputPath.empty())
@@ -57,11 +80,17 @@ Model buildModel(const ModelRequest &request)
     }
     ModelConfig config = request.config;
     config.dims = dims;
+    config.cell = chosen(request.cell, loaded ? loaded->cell : std::nullopt, config.cell, "--activation", loaded);
+    config.dense = chosen(request.dense, loaded ? loaded->dense : std::nullopt, config.dense, "--dense-activation", loaded);
+    config.returnSequences = chosen(request.returnSequences, loaded ? loaded->returnSequences : std::nullopt,
+                                    config.returnSequences, "--return-sequences", loaded);
     Model model(config);
     if (loaded)
         model.setWeights(loaded->weights);
     if (x)
         model.setInput(*x);
+    if (weightsFile && loaded)
+        *weightsFile = std::move(*loaded);
     return model;
 }
 

@@ -4,8 +4,11 @@
 //
 // Weights from a file fix D, M and K; X from a file fixes N, T and D. Explicit --dims that
 // contradict a file are refused naming both shapes; dimensions nobody fixed keep their defaults.
+// A Keras model file also gives the default T (its batch_input_shape), the activations and
+// return_sequences: what the user gave explicitly wins, then the file, then `config`.
 
 #include "model.h"
+#include "weightfile.h"
 
 #include <optional>
 #include <string>
@@ -13,15 +16,20 @@
 namespace rnnscope {
 
 struct ModelRequest {
-    std::optional<Dims> dims;            // --dims; nullopt: the defaults (or what files fix)
-    ModelConfig config;                  // everything else (its dims are ignored)
-    std::string weightsPath;             // --weights (.npz …); empty: drawn from the seed
+    std::optional<Dims> dims;            // --dims; nullopt: config.dims (or what files fix)
+    ModelConfig config;                  // everything else; config.dims are the defaults
+    std::optional<Activation> cell;      // --activation given: overrides the weights file's
+    std::optional<Activation> dense;     // --dense-activation given: overrides the weights file's
+    std::optional<bool> returnSequences; // --return-sequences given: overrides the weights file's
+    std::string weightsPath;             // --weights (.npz, .h5, .keras …); empty: drawn from the seed
     std::string layer;                   // --layer, for files with several recurrent layers
     std::string inputPath;               // --input (.npy (N,T,D) or (T,D), .csv); empty: drawn
 };
 
 // Loads the files, reconciles the dimensions and builds the model. Throws Error on anything
-// refused, with a one-line message naming the value and what was expected.
-Model buildModel(const ModelRequest &request);
+// refused, with a one-line message naming the value and what was expected. When `weightsFile`
+// is given and the request names a weights file, it receives what the file held (the layer
+// opened, its format, its notes, and a note for each option that overrode the file).
+Model buildModel(const ModelRequest &request, LoadedModel *weightsFile = nullptr);
 
 } // namespace rnnscope

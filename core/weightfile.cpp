@@ -1,6 +1,7 @@
 #include "weightfile.h"
 
 #include "error.h"
+#include "kerasfile.h"
 #include "npy.h"
 
 #include <algorithm>
@@ -412,44 +413,32 @@ void ensureReadable(const std::string &path)
 
 // ---- weight file formats: one loader per extension ------------------------------------------
 
-LoadedModel loadNpzWeights(const std::string &path)
+LoadedModel loadNpzWeights(const std::string &path, const std::string &layer)
 {
-    return weightsFromArrays(readNpz(path), path);
+    LoadedModel model = weightsFromArrays(readNpz(path), path);
+    if (!layer.empty())
+        model.notes.push_back("--layer " + quote(layer) + " does not apply: an .npz holds a single SimpleRNN");
+    return model;
 }
 
-LoadedModel refuseSingleNpy(const std::string &path)
+LoadedModel refuseSingleNpy(const std::string &path, const std::string &)
 {
     fail(ErrorKind::BadUsage, path,
          "a single .npy is not a weight set: save all weights with np.savez(...), e.g. "
          "np.savez('weights.npz', *model.get_weights())");
 }
 
-// Keras files are read in a later version; their loaders will take these entries' places.
-LoadedModel refuseKerasH5(const std::string &path)
-{
-    fail(ErrorKind::Unsupported, path,
-         "Keras HDF5 weight files are not supported yet: save the weights with "
-         "np.savez('weights.npz', *model.get_weights())");
-}
-
-LoadedModel refuseKerasZip(const std::string &path)
-{
-    fail(ErrorKind::Unsupported, path,
-         "Keras .keras archives are not supported yet: save the weights with "
-         "np.savez('weights.npz', *model.get_weights())");
-}
-
 struct WeightFormat {
     const char *extension;
-    LoadedModel (*load)(const std::string &path);
+    LoadedModel (*load)(const std::string &path, const std::string &layer);
 };
 
 constexpr WeightFormat kWeightFormats[] = {
     {".npz", loadNpzWeights},
     {".npy", refuseSingleNpy},
-    {".h5", refuseKerasH5},
-    {".hdf5", refuseKerasH5},
-    {".keras", refuseKerasZip},
+    {".h5", loadKerasFile},
+    {".hdf5", loadKerasFile},
+    {".keras", loadKerasFile},
 };
 
 // ---- CSV -----------------------------------------------------------------------------------
@@ -581,16 +570,17 @@ LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &sour
     return model;
 }
 
-LoadedModel loadWeightsFile(const std::string &path)
+LoadedModel loadWeightsFile(const std::string &path, const std::string &layer)
 {
     ensureReadable(path);
     const std::string ext = lowerExtension(path);
     for (const WeightFormat &format : kWeightFormats)
         if (ext == format.extension)
-            return format.load(path);
+            return format.load(path, layer);
     fail(ErrorKind::Unsupported, path,
          (ext.empty() ? std::string("a file without an extension") : "the extension " + quote(ext)) +
-             " is not a weight file rnnscope reads: expected .npz (np.savez of the weights)");
+             " is not a weight file rnnscope reads: expected .npz (np.savez of the weights), "
+             ".h5 / .hdf5 or .keras (a Keras model)");
 }
 
 NdArray inputFromArray(const NdArray &a, int expectedD)

@@ -1,6 +1,6 @@
 #pragma once
-// Weight and input files: named arrays (an .npz, later an HDF5 group) turned into the
-// parameters of SimpleRNN(M) -> Dense(K) and an input batch X, with every shape checked
+// Weight and input files: named arrays (an .npz) or a Keras model file (kerasfile.h) turned into
+// the parameters of SimpleRNN(M) -> Dense(K) and an input batch X, with every shape checked
 // against the others.
 //
 // Accepted weight layouts (see weights.h for the maths):
@@ -22,6 +22,7 @@
 // member is MissingArray naming it and the keys found; LSTM/GRU gate layouts, stacked or
 // bidirectional RNNs are Unsupported. Every message starts with the source's name.
 
+#include "activation.h"
 #include "ndarray.h"
 #include "weights.h"
 
@@ -34,9 +35,22 @@ namespace rnnscope {
 struct LoadedModel {
     Weights weights;
     std::optional<NdArray> input;   // X (N, T, D), when the file holds one
-    std::string layoutDescription;  // "Keras get_weights() order (arr_0…arr_4)", "named Keras keys", "PyTorch state_dict"
-    std::vector<std::string> notes; // what a user should know: biases summed, keys ignored, …
+    std::string layoutDescription;  // "Keras get_weights() order (arr_0…arr_4)", "named Keras keys", "PyTorch state_dict",
+                                    // "Keras 2.6.0 model.save() HDF5", …
+    std::vector<std::string> notes; // what a user should know: biases summed, keys ignored, layers left out, …
     DType dtype = DType::Float32;   // Float64 when every weight array was stored as float64
+
+    // What a model file's configuration records (Keras .h5 and .keras); nullopt where it does not
+    // (.npz, save_weights files).
+    std::optional<Activation> cell;       // the SimpleRNN's activation
+    std::optional<Activation> dense;      // the Dense layer's (a separate Softmax layer after it folded in)
+    std::optional<bool> returnSequences;
+    std::optional<int> T;                 // the input length of batch_input_shape / batch_shape, when a number
+
+    // The layers of a file that holds a whole model (empty for .npz).
+    std::string layerName;                    // the SimpleRNN opened, e.g. "simple_rnn"
+    std::string denseLayerName;               // the Dense opened with it; empty when none
+    std::vector<std::string> recurrentLayers; // every SimpleRNN layer of the file, in model order
 };
 
 // Recognises the layout of `arrays` (see above), checks every shape and returns the model.
@@ -46,10 +60,12 @@ LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &sour
 // Loads a weight file, dispatching on its extension (case-insensitive):
 //   .npz          → readNpz + weightsFromArrays
 //   .npy          → BadUsage: a single .npy is not a weight set (save all weights with np.savez)
-//   .h5 .hdf5 .keras → Unsupported (not yet: Keras files)
+//   .h5 .hdf5 .keras → loadKerasFile (kerasfile.h): the SimpleRNN `layer` (empty: the first) and
+//                    the Dense after it, with the activations, return_sequences and T of the config
 //   anything else → Unsupported, naming the accepted extensions
-// A file that does not exist or cannot be read is Io, whatever its extension.
-LoadedModel loadWeightsFile(const std::string &path);
+// A file that does not exist or cannot be read is Io, whatever its extension. `layer` does not
+// apply to an .npz (it holds one SimpleRNN): a non-empty one only adds a note saying so.
+LoadedModel loadWeightsFile(const std::string &path, const std::string &layer = "");
 
 // The input batch X from an array: (N, T, D) as is, (T, D) as one sample (1, T, D).
 // expectedD = -1 accepts any D. Errors (ShapeMismatch):

@@ -283,6 +283,68 @@ def test_bench_json():
     assert "GFLOP/s" in run("bench", "--repeat", "3", "--dtype", "float64").stdout
 
 
+KERAS_FIXTURES = os.path.join(SHARED, "fixtures", "keras")
+KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model")
+
+
+def test_summary_keras_fixtures():
+    """Each Keras fixture opens (exit 0, the first SimpleRNN and what the config says) or is refused
+    (exit 2, one line naming the file) as expected.json says."""
+    expected = json.load(open(os.path.join(KERAS_FIXTURES, "expected.json")))
+    for f in expected["fixtures"]:
+        path = os.path.join(KERAS_FIXTURES, f["file"])
+        if f["suggested_app_behavior"] in KERAS_REFUSED:
+            refused("summary", "--weights", path, mentions=[f["file"]])
+            continue
+        out = run("summary", "--weights", path).stdout
+        first = f["simple_rnn"][0]
+        assert f"Layers: SimpleRNN '{first['layer']}'" in out, out
+        assert f"D={first['D']} M={first['M']} " in out, out
+        if first.get("T") is not None:
+            assert f" T={first['T']} " in out, out
+        if first.get("dense"):
+            assert f"Dense '{first['dense']['layer']}'" in out and f"K={first['dense']['K']}," in out, out
+        elif "dense" in first:
+            assert "K=0," in out, out
+        if "activation" in first:
+            assert f"activation={first['activation']}" in out, out
+        if len(f["simple_rnn"]) > 1:
+            assert "--layer" in out, out
+
+
+def test_keras_layer_option():
+    stacked = os.path.join(KERAS_FIXTURES, "keras3_temperature_stacked_simple_rnn.keras")
+    out = run("summary", "--weights", stacked, "--layer", "simple_rnn_1").stdout
+    assert "SimpleRNN 'simple_rnn_1'" in out and "D=64 M=32 K=1," in out, out
+    refused("summary", "--weights", stacked, "--layer", "lstm", mentions=["'lstm'", "'simple_rnn'", "'simple_rnn_1'"])
+    out = run("summary", "--weights", stacked, "--activation", "tanh").stdout
+    assert "activation=tanh" in out and "--activation tanh overrides the file's relu" in out, out
+    # --layer does not apply to an .npz (one SimpleRNN): a note says so.
+    out = run("summary", "--weights", os.path.join(NUMPY_FIXTURES, "weights_named.npz"), "--layer", "x").stdout
+    assert "--layer 'x' does not apply" in out, out
+
+
+def test_forward_keras_dl4j_reference():
+    """Keras's own predictions (DL4J's reference file) from the Keras 2.1.3 model file, to 1e-5."""
+    import h5py
+    with h5py.File(os.path.join(KERAS_FIXTURES, "keras2_dl4j_simple_rnn_inputs_and_outputs.h5"), "r") as ref:
+        X = ref["inputs/simple_rnn_1_input"][()]
+        predictions = ref["predictions/dense_1"][()]
+        activations = ref["activations/simple_rnn_1"][()]
+    np.save(tmp("dl4j_x.npy"), X)
+    model = os.path.join(KERAS_FIXTURES, "keras2_dl4j_simple_rnn_model.h5")
+    run("forward", "--weights", model, "--input", tmp("dl4j_x.npy"), "--out", tmp("dl4j_y.npy"),
+        "--hidden", tmp("dl4j_h.npy"))
+    Y, H = np.load(tmp("dl4j_y.npy")), np.load(tmp("dl4j_h.npy"))
+    assert Y.shape == (25, 1) and Y.dtype == np.float32 and H.shape == (25, 1, 50)
+    assert np.abs(Y - predictions).max() < 1e-5, np.abs(Y - predictions).max()
+    assert np.abs(H[:, -1] - activations).max() < 1e-5
+    # The save_weights() file of the same model gives the same output.
+    run("forward", "--weights", os.path.join(KERAS_FIXTURES, "keras2_dl4j_simple_rnn_weights.h5"), "--input",
+        tmp("dl4j_x.npy"), "--out", tmp("dl4j_y2.npy"))
+    assert np.array_equal(np.load(tmp("dl4j_y2.npy")), Y)
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     passed = failed = 0

@@ -484,9 +484,9 @@ void TestWeightFile::extensionDispatch_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("mention");
     QTest::newRow("npy") << "w.npy" << true << "bad_usage" << "np.savez";
-    QTest::newRow("h5") << "model.h5" << true << "unsupported" << "not supported yet";
-    QTest::newRow("hdf5") << "model.hdf5" << true << "unsupported" << "not supported yet";
-    QTest::newRow("keras") << "model.keras" << true << "unsupported" << "not supported yet";
+    QTest::newRow("h5") << "model.h5" << true << "bad_magic" << "neither an HDF5 file";
+    QTest::newRow("hdf5") << "model.hdf5" << true << "bad_magic" << "neither an HDF5 file";
+    QTest::newRow("keras") << "model.keras" << true << "bad_magic" << "neither an HDF5 file";
     QTest::newRow("txt") << "w.txt" << true << "unsupported" << "'.txt'";
     QTest::newRow("no extension") << "weights" << true << "unsupported" << "without an extension";
     QTest::newRow("missing npz") << "missing.npz" << false << "io" << "missing.npz";

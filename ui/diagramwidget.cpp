@@ -68,7 +68,7 @@ QSize DiagramWidget::sizeHint() const
 QSize DiagramWidget::minimumSizeHint() const
 {
     const int u = fontMetrics().height();
-    return {30 * u, 13 * u};
+    return {30 * u, 9 * u};
 }
 
 QList<int> DiagramWidget::visibleTimesteps() const
@@ -106,14 +106,16 @@ DiagramWidget::Geometry DiagramWidget::layoutColumns() const
     g.unit = fontMetrics().height();
     const qreal u = g.unit;
     const int columns = int(g.steps.size()) + 2; // h_{-1} and the Dense/output column
-    g.pitch = std::max<qreal>(4.6 * u, (width() - 2 * u) / columns);
+    g.pitch = (width() - 2 * u) / columns;
     g.left = u + g.pitch * 1.5;
     g.cellW = std::min(g.pitch * 0.62, 7.0 * u);
     g.cellH = 2.0 * u;
-    g.rowY = 1.6 * u;
-    g.rowDense = 4.6 * u;
-    g.rowCell = 8.4 * u;
-    g.rowX = 12.0 * u;
+    // Rows at fixed multiples of the font height, squeezed when the widget is shorter than that.
+    const qreal squeeze = std::min<qreal>(1.0, height() / (13.0 * u));
+    g.rowY = 1.1 * u + 0.5 * u * squeeze;
+    g.rowDense = 4.6 * u * squeeze;
+    g.rowCell = 8.4 * u * squeeze;
+    g.rowX = std::min(height() - 0.8 * u, std::max(g.rowCell + 2.6 * u, 12.0 * u * squeeze));
     return g;
 }
 
@@ -181,7 +183,8 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         // Recurrent arrow from the previous column, labelled with h's shape.
         p.setPen(QPen(ink, lw));
         arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
-        if (i == 0 || g.steps[i - 1] >= 0) {
+        // Shapes on the recurrent arrows where there is room for them (always on the first).
+        if (i == 0 || (g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u)) {
             label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
             label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
         }

@@ -103,20 +103,20 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     updateWeightStretch();
     connect(session, &Session::structureChanged, this, &MainWindow::updateWeightStretch);
     connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
-    auto *weightsDock = new QDockWidget(tr("Weights"), this);
+    auto *weightsDock = m_weightsDock = new QDockWidget(tr("Weights"), this);
     weightsDock->setObjectName(QStringLiteral("weightsDock"));
     weightsDock->setWidget(weights);
     addDockWidget(Qt::RightDockWidgetArea, weightsDock);
 
     m_inputView = new MatrixView(session, Source::Input);
     m_inputView->model()->setLongRowHeaders(false);
-    auto *inputDock = new QDockWidget(tr("Input X[n]"), this);
+    auto *inputDock = m_inputDock = new QDockWidget(tr("Input X[n]"), this);
     inputDock->setObjectName(QStringLiteral("inputDock"));
     inputDock->setWidget(m_inputView);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
 
     m_summary = new SummaryView(session);
-    auto *summaryDock = new QDockWidget(tr("Model summary"), this);
+    auto *summaryDock = m_summaryDock = new QDockWidget(tr("Model summary"), this);
     summaryDock->setObjectName(QStringLiteral("summaryDock"));
     summaryDock->setWidget(m_summary);
     splitDockWidget(weightsDock, inputDock, Qt::Vertical);
@@ -128,6 +128,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     buildMenus();
     statusBar()->showMessage(tr("Ready: press → (Right) to compute the first step."));
     connect(session, &Session::errorOccurred, this, &MainWindow::showError);
+    connect(session, &Session::notice, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
     connect(session, &Session::structureChanged, this, [this] {
         statusBar()->showMessage(tr("N=%1 T=%2 D=%3 M=%4 K=%5")
                                      .arg(m_session->dims().N).arg(m_session->dims().T).arg(m_session->dims().D)
@@ -227,6 +228,16 @@ void MainWindow::updateWeightStretch()
 
 void MainWindow::setPresentation(bool on)
 {
+    // On a projector's small screen the three docks share one place, as tabs; the arrangement of
+    // before comes back afterwards.
+    if (on && !m_presentation) {
+        m_statePresentation = saveState();
+        tabifyDockWidget(m_weightsDock, m_inputDock);
+        tabifyDockWidget(m_inputDock, m_summaryDock);
+        m_weightsDock->raise();
+    } else if (!on && m_presentation && !m_statePresentation.isEmpty()) {
+        restoreState(m_statePresentation);
+    }
     m_presentation = on;
     if (m_presentationAction && m_presentationAction->isChecked() != on)
         m_presentationAction->setChecked(on);
@@ -265,7 +276,7 @@ void MainWindow::showError(const QString &message)
 void MainWindow::openWeightsDialog()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open weights"), QString(),
-                                                      tr("NumPy weights (*.npz);;All files (*)"));
+                                                      tr("Weights (*.npz *.h5 *.hdf5 *.keras);;All files (*)"));
     if (!path.isEmpty() && m_session->openWeights(path))
         statusBar()->showMessage(tr("Opened %1").arg(path), 6000);
 }

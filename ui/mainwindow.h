@@ -10,6 +10,7 @@ class DiagramWidget;
 class DimensionsBar;
 class MatrixView;
 class PlaybackBar;
+class QDockWidget;
 class QGridLayout;
 class QLineEdit;
 class QTabWidget;
@@ -84,4 +85,8 @@ private:
     MatrixView *m_hiddenMap = nullptr;
     QAction *m_presentationAction = nullptr;
     QGridLayout *m_weightGrid = nullptr;
+    QDockWidget *m_weightsDock = nullptr;
+    QDockWidget *m_inputDock = nullptr;
+    QDockWidget *m_summaryDock = nullptr;
+    QByteArray m_statePresentation; // the dock arrangement before presentation mode
 };

@@ -2,6 +2,7 @@
 
 #include "error.h"
 #include "npy.h"
+#include "modelrequest.h"
 #include "weightfile.h"
 
 #include <QFileInfo>
@@ -136,17 +137,25 @@ bool Session::replaceModel(const ModelState &state, const QString &what)
     return apply(what, Change::Structure, [&](Model &m) { m.restore(state); });
 }
 
-bool Session::openWeights(const QString &path)
+bool Session::openWeights(const QString &path, const QString &layer)
 {
     const QString name = QFileInfo(path).fileName();
-    return apply(tr("Open %1").arg(name), Change::Structure, [&](Model &m) {
-        const LoadedModel loaded = loadWeightsFile(path.toStdString());
-        Model candidate = m; // validate everything on a copy: the model changes only if all of it fits
-        candidate.setWeights(loaded.weights);
-        if (loaded.input)
-            candidate.setInput(inputFromArray(*loaded.input, loaded.weights.D()));
+    LoadedModel loaded;
+    const bool ok = apply(tr("Open %1").arg(name), Change::Structure, [&](Model &m) {
+        ModelRequest request;
+        request.config = m.config(); // N, T, dtype, seed … stay the user's unless the file fixes them
+        request.weightsPath = path.toStdString();
+        request.layer = layer.toStdString();
+        Model candidate = buildModel(request, &loaded);
+        const Dims &d = candidate.dims(), &old = m.dims();
+        if (!loaded.input && d.N == old.N && d.T == old.T && d.D == old.D)
+            candidate.setInput(m.input(), d.N, d.T); // keep the input on show
         m = std::move(candidate);
     });
+    if (ok)
+        for (const std::string &note : loaded.notes)
+            emit notice(QString::fromStdString(note));
+    return ok;
 }
 
 bool Session::loadInput(const QString &path)

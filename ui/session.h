@@ -52,7 +52,9 @@ public:
 
     // Files. Each returns false (and emits errorOccurred with the reason) when refused; a refused
     // file leaves the model as it was.
-    bool openWeights(const QString &path);                       // .npz (Keras, named or PyTorch keys)
+    // Weights (.npz, Keras .h5/.keras): D, M, K, the activations and return_sequences follow the
+    // file, T too where it records one; N stays. `layer` picks one of several SimpleRNNs.
+    bool openWeights(const QString &path, const QString &layer = QString());
     bool loadInput(const QString &path);                         // .npy (N,T,D) or (T,D), .csv
     bool saveWeights(const QString &path, rnnscope::Layout layout); // .npz, written atomically
 
@@ -90,6 +92,8 @@ signals:
     void sampleChanged(int n);
     void layoutChanged();
     void errorOccurred(const QString &message);
+    // Something the user should know that is not an error (what a file left out, …).
+    void notice(const QString &message);
 
 private:
     friend class ModelCommand;

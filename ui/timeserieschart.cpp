@@ -19,7 +19,6 @@ TimeSeriesChart::TimeSeriesChart(Session *session, Quantity quantity, QWidget *p
     , m_session(session)
     , m_quantity(quantity)
 {
-    setRenderHint(QPainter::Antialiasing);
     chart()->legend()->setAlignment(Qt::AlignRight);
     chart()->setMargins(QMargins(4, 4, 4, 4));
     chart()->setBackgroundRoundness(0);
@@ -124,8 +123,8 @@ void TimeSeriesChart::rebuildSeries()
     chart()->legend()->markers(m_cursor).value(0)->setVisible(false);
     chart()->legend()->markers(m_markers).value(0)->setVisible(false);
     const Dims &d = m_session->dims();
+    updateTicks(); // the interval first: a range of 10⁶ with the old interval would make 10⁶ ticks
     m_axisX->setRange(0, std::max(1, d.T - 1));
-    updateTicks();
     const QString title = m_quantity == Quantity::Hidden ? tr("hidden state h_t[j]")
         : m_quantity == Quantity::Pre                    ? tr("pre-activation a_t[j]")
                                                          : tr("output y_t[k]");
@@ -139,8 +138,13 @@ void TimeSeriesChart::rebuildSeries()
 void TimeSeriesChart::applyStyle()
 {
     const ViewPalette &pal = ViewPalette::current();
+    // Short sequences: smooth, thick lines. Long ones: hundreds of segments per unit, drawn with
+    // thin aliased pens, which the raster engine draws without stroking (a step of T = 1000 then
+    // costs about a third as much).
+    const bool dense = m_session->dims().T > kDenseT;
+    setRenderHint(QPainter::Antialiasing, !dense);
     for (int i = 0; i < m_series.size(); ++i) {
-        QPen pen(pal.seriesColor(i), 2.0 * pal.lineWidth);
+        QPen pen(pal.seriesColor(i), (dense ? 1.0 : 2.0) * pal.lineWidth);
         m_series[i]->setPen(pen);
     }
     QPen cursorPen(pal.cursor, 1.5 * pal.lineWidth, Qt::DashLine);
@@ -154,8 +158,21 @@ void TimeSeriesChart::applyStyle()
     m_axisY->setLabelsFont(font());
 }
 
+void TimeSeriesChart::showEvent(QShowEvent *event)
+{
+    QChartView::showEvent(event);
+    if (m_stale)
+        refresh();
+}
+
 void TimeSeriesChart::refresh()
 {
+    // A chart nobody sees (a hidden tab, a closed dock) catches up when it is shown.
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     const int pos = m_session->position();
     const int n = m_session->sample();
     const Activation act = m_quantity == Quantity::Output ? m_session->config().dense : m_session->config().cell;

@@ -24,6 +24,8 @@ public:
     enum class Quantity { Hidden, Pre, Output };
     static constexpr int kMaxSeries = 16;
     static constexpr int kMaxPoints = 200;
+    // Above this T the lines are drawn thin and aliased (see applyStyle).
+    static constexpr int kDenseT = 100;
 
     TimeSeriesChart(Session *session, Quantity quantity, QWidget *parent = nullptr);
 
@@ -48,6 +50,7 @@ signals:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void rebuildSeries();   // structure or units changed
@@ -66,6 +69,7 @@ private:
     Quantity m_quantity;
     QList<int> m_units;
     bool m_autoUnits = true;
+    bool m_stale = true; // values changed while hidden
     QList<QLineSeries *> m_series;
     QLineSeries *m_cursor = nullptr;
     QScatterSeries *m_markers = nullptr;

@@ -1,0 +1,1701 @@
+#include "kerasfile.h"
+
+#include "dims.h"
+#include "error.h"
+#include "npy.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <nlohmann/json.hpp>
+#include <zip.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#if defined(__unix__) || defined(__APPLE__)
+#define RNNSCOPE_KERAS_ISOLATED 1
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#else
+#define RNNSCOPE_KERAS_ISOLATED 0
+#endif
+
+// Under sanitizers the child keeps the parent's address-space limit (they reserve terabytes).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RNNSCOPE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define RNNSCOPE_SANITIZED 1
+#endif
+#endif
+#ifndef RNNSCOPE_SANITIZED
+#define RNNSCOPE_SANITIZED 0
+#endif
+
+namespace rnnscope {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::uint64_t kMaxWeightValues = std::uint64_t(1) << 28; // all weights of one file: 2 GiB as double
+constexpr std::size_t kMaxStringBytes = std::size_t(64) << 20;     // one string attribute, one JSON member
+constexpr std::size_t kMaxNames = 100000;                          // names in one list or one group
+constexpr std::size_t kMaxWeightsPerLayer = 64;
+constexpr std::size_t kMaxLinkName = 4096;
+
+[[noreturn]] void fail(ErrorKind kind, const std::string &source, const std::string &what)
+{
+    throw Error(kind, source + ": " + what);
+}
+
+std::string quote(std::string_view text)
+{
+    return "'" + printableText(text) + "'";
+}
+
+// "'a', 'b', 'c'" — at most `limit` names, then "… (n more)".
+std::string quotedList(const std::vector<std::string> &names, std::size_t limit = 8)
+{
+    std::string s;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (i == limit) {
+            s += ", … (" + std::to_string(names.size() - limit) + " more)";
+            break;
+        }
+        s += (i ? ", " : "") + quote(names[i]);
+    }
+    return s;
+}
+
+// "an LSTM", "a GRU", "a SimpleRNN", "an Embedding": the article as the class name is spoken.
+std::string withArticle(const std::string &className)
+{
+    if (className.empty())
+        return "a layer";
+    const char c = className[0];
+    const bool vowel = std::string_view("AEIOUaeiou").find(c) != std::string_view::npos;
+    const bool spelledOut = className.size() > 1 && std::isupper(static_cast<unsigned char>(className[1])) &&
+                            std::string_view("FHLMNRSX").find(c) != std::string_view::npos; // "an LSTM", "an RNN"
+    return (vowel || spelledOut ? "an " : "a ") + className;
+}
+
+std::string joinPath(const std::string &a, const std::string &b)
+{
+    return a.empty() ? b : a + "/" + b;
+}
+
+// ---- HDF5 ----------------------------------------------------------------------------------
+
+// Owns an HDF5 identifier and closes it with its own function.
+class H5Handle {
+public:
+    using Closer = herr_t (*)(hid_t);
+    H5Handle() = default;
+    H5Handle(hid_t id, Closer close) : m_id(id), m_close(close) {}
+    H5Handle(H5Handle &&other) noexcept : m_id(std::exchange(other.m_id, -1)), m_close(other.m_close) {}
+    H5Handle &operator=(H5Handle &&other) noexcept
+    {
+        if (this != &other) {
+            reset();
+            m_id = std::exchange(other.m_id, -1);
+            m_close = other.m_close;
+        }
+        return *this;
+    }
+    H5Handle(const H5Handle &) = delete;
+    H5Handle &operator=(const H5Handle &) = delete;
+    ~H5Handle() { reset(); }
+
+    hid_t get() const { return m_id; }
+    explicit operator bool() const { return m_id >= 0; }
+
+private:
+    void reset()
+    {
+        if (m_id >= 0 && m_close)
+            m_close(m_id);
+        m_id = -1;
+    }
+    hid_t m_id = -1;
+    Closer m_close = nullptr;
+};
+
+// The descriptions on HDF5's error stack, from the API call down to where the error was found;
+// the stack is cleared.
+std::vector<std::string> hdf5Errors()
+{
+    std::vector<std::string> out;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned, const H5E_error2_t *e, void *data) -> herr_t {
+            auto &list = *static_cast<std::vector<std::string> *>(data);
+            if (e && e->desc && *e->desc && list.size() < 32)
+                list.push_back(printableText(e->desc, 160));
+            return 0;
+        },
+        &out);
+    H5Eclear2(H5E_DEFAULT);
+    return out;
+}
+
+// " (HDF5: <the innermost error>)", or "" when the stack is empty.
+std::string hdf5Detail()
+{
+    const std::vector<std::string> errors = hdf5Errors();
+    return errors.empty() ? std::string() : " (HDF5: " + errors.back() + ")";
+}
+
+// "float16", "int64", "string", … for a message about a dataset's type.
+std::string typeName(hid_t type)
+{
+    const std::string bits = std::to_string(H5Tget_size(type) * 8);
+    switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+        return (H5Tget_sign(type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_FLOAT:
+        return "float" + bits;
+    case H5T_STRING:
+        return "string";
+    case H5T_ENUM:
+        return "enum (h5py's bool)";
+    case H5T_COMPOUND:
+        return "compound";
+    case H5T_BITFIELD:
+        return "bitfield";
+    case H5T_OPAQUE:
+        return "opaque";
+    case H5T_REFERENCE:
+        return "reference";
+    case H5T_VLEN:
+        return "variable-length";
+    case H5T_ARRAY:
+        return "array";
+    default:
+        return "unknown-type";
+    }
+}
+
+constexpr std::string_view kHdf5Signature("\x89HDF\r\n\x1a\n", 8);
+
+// Where the superblock starts: at 0 or after a user block of 512, 1024, 2048, … bytes.
+std::optional<std::size_t> hdf5SuperblockOffset(const std::uint8_t *data, std::size_t size)
+{
+    for (std::size_t offset = 0; offset + kHdf5Signature.size() <= size; offset = offset ? offset * 2 : 512)
+        if (std::memcmp(data + offset, kHdf5Signature.data(), kHdf5Signature.size()) == 0)
+            return offset;
+    return std::nullopt;
+}
+
+bool hasHdf5Signature(const std::uint8_t *data, std::size_t size)
+{
+    return hdf5SuperblockOffset(data, size).has_value();
+}
+
+// Refuses an HDF5 file shorter than its superblock says. The superblock (format versions 0 and 1:
+// 24 or 28 bytes of versions and sizes; 2 and 3: 12 bytes) is followed by the base address, one
+// more address and the end-of-file address, each `sizeOfOffsets` bytes, little-endian. The
+// library compares the end-of-file address with the file's size (user block included).
+void refuseTruncatedHdf5(const std::uint8_t *data, std::size_t size, std::size_t superblock, const std::string &source,
+                         const std::string &what)
+{
+    const std::uint8_t *sb = data + superblock;
+    const std::size_t available = size - superblock;
+    if (available < 14)
+        fail(ErrorKind::Truncated, source, what + " is a truncated HDF5 file: it ends inside its superblock");
+    const unsigned version = sb[8];
+    const std::size_t sizeOfOffsets = version <= 1 ? sb[13] : sb[9];
+    const std::size_t addresses = version == 0 ? 24 : version == 1 ? 28 : 12;
+    if (version > 3 || (sizeOfOffsets != 2 && sizeOfOffsets != 4 && sizeOfOffsets != 8))
+        return; // the library says what is wrong with it
+    if (available < addresses + 3 * sizeOfOffsets)
+        fail(ErrorKind::Truncated, source, what + " is a truncated HDF5 file: it ends inside its superblock");
+    const auto address = [&](std::size_t index) {
+        std::uint64_t v = 0;
+        for (std::size_t i = sizeOfOffsets; i-- > 0;)
+            v = (v << 8) | sb[addresses + index * sizeOfOffsets + i];
+        return v;
+    };
+    const std::uint64_t undefined = sizeOfOffsets == 8 ? ~std::uint64_t(0) : (std::uint64_t(1) << (8 * sizeOfOffsets)) - 1;
+    const std::uint64_t end = address(2);
+    if (end != undefined && end > size)
+        fail(ErrorKind::Truncated, source,
+             what + " is a truncated HDF5 file: it has " + std::to_string(size) + " bytes, but its superblock announces " +
+                 std::to_string(end));
+}
+
+// A dataset found and checked (float32 or float64), its values not read yet.
+struct Dataset {
+    std::string path;                // from the root of the HDF5 file
+    std::string label;               // for messages: "layer 'simple_rnn': 'simple_rnn/kernel:0'"
+    std::vector<std::int64_t> shape; // C order
+    DType dtype = DType::Float32;
+};
+
+// An HDF5 file opened from memory. Objects are reached through hard links only (an external
+// link could make the library open other files); paths are relative to the root.
+class Hdf5File {
+public:
+    // `what` says in messages which bytes these are: "the file", "its member model.weights.h5".
+    Hdf5File(const std::uint8_t *data, std::size_t size, std::string source, const std::string &what)
+        : m_source(std::move(source))
+    {
+        // H5LT_FILE_IMAGE_DONT_COPY | DONT_RELEASE: read-only, straight from `data`, which outlives us.
+        if (const auto superblock = hdf5SuperblockOffset(data, size))
+            refuseTruncatedHdf5(data, size, *superblock, m_source, what);
+        m_file = H5Handle(
+            H5LTopen_file_image(const_cast<std::uint8_t *>(data), size, H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE),
+            H5Fclose);
+        if (!m_file)
+            fail(ErrorKind::MalformedHeader, m_source,
+                 what + " is a damaged HDF5 file: the library cannot open it" + hdf5Detail());
+    }
+
+    const std::string &source() const { return m_source; }
+
+    bool isGroup(const std::string &path) const
+    {
+        const H5Handle object = open(path);
+        return object && H5Iget_type(object.get()) == H5I_GROUP;
+    }
+
+    // The names of a group's members, in HDF5's name order (not the model's).
+    std::vector<std::string> children(const std::string &path) const
+    {
+        const H5Handle group = open(path);
+        if (!group || H5Iget_type(group.get()) != H5I_GROUP)
+            return {};
+        H5G_info_t info;
+        if (H5Gget_info(group.get(), &info) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot list the group " + quote(path) + hdf5Detail());
+        if (info.nlinks > kMaxNames)
+            fail(ErrorKind::TooLarge, m_source,
+                 "the group " + quote(path) + " holds " + std::to_string(info.nlinks) + " objects");
+        std::vector<std::string> names;
+        for (hsize_t i = 0; i < info.nlinks; ++i) {
+            const ssize_t length = H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+            if (length < 0 || static_cast<std::size_t>(length) > kMaxLinkName)
+                fail(ErrorKind::MalformedHeader, m_source,
+                     "cannot read the name of member " + std::to_string(i) + " of " + quote(path) + hdf5Detail());
+            std::string name(static_cast<std::size_t>(length) + 1, '\0');
+            if (H5Lget_name_by_idx(group.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT) < 0)
+                fail(ErrorKind::MalformedHeader, m_source,
+                     "cannot read the name of member " + std::to_string(i) + " of " + quote(path) + hdf5Detail());
+            name.resize(std::strlen(name.c_str()));
+            names.push_back(std::move(name));
+        }
+        return names;
+    }
+
+    // A string attribute as a list: a scalar string is a list of one, a zero-element attribute of
+    // any type (Keras writes empty name lists as float64 (0,)) an empty list. nullopt: absent.
+    std::optional<std::vector<std::string>> strings(const std::string &path, const std::string &attribute) const
+    {
+        const H5Handle object = open(path);
+        if (!object)
+            return std::nullopt;
+        const std::string where = "@" + attribute + " of " + quote(path.empty() ? "/" : path);
+        const htri_t exists = H5Aexists(object.get(), attribute.c_str());
+        if (exists < 0)
+            fail(ErrorKind::MalformedHeader, m_source,
+                 "cannot read the attributes of " + quote(path.empty() ? "/" : path) + hdf5Detail());
+        if (exists == 0)
+            return std::nullopt;
+        const H5Handle attr(H5Aopen(object.get(), attribute.c_str(), H5P_DEFAULT), H5Aclose);
+        const H5Handle space(attr ? H5Aget_space(attr.get()) : -1, H5Sclose);
+        const H5Handle type(attr ? H5Aget_type(attr.get()) : -1, H5Tclose);
+        if (!attr || !space || !type)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot open " + where + hdf5Detail());
+        const H5S_class_t spaceClass = H5Sget_simple_extent_type(space.get());
+        const hssize_t count = spaceClass == H5S_NULL ? 0 : H5Sget_simple_extent_npoints(space.get());
+        if (spaceClass == H5S_NO_CLASS || count < 0 || (spaceClass == H5S_SIMPLE && H5Sget_simple_extent_ndims(space.get()) > 1))
+            fail(ErrorKind::MalformedHeader, m_source, where + " is not a string or a list of strings" + hdf5Detail());
+        if (count == 0)
+            return std::vector<std::string>{};
+        if (static_cast<std::uint64_t>(count) > kMaxNames)
+            fail(ErrorKind::TooLarge, m_source, where + " holds " + std::to_string(count) + " values");
+        if (H5Tget_class(type.get()) != H5T_STRING)
+            fail(ErrorKind::MalformedHeader, m_source, where + " holds " + typeName(type.get()) + " values, expected strings");
+        const htri_t variable = H5Tis_variable_str(type.get());
+        const H5T_cset_t cset = H5Tget_cset(type.get());
+        const H5Handle memory(H5Tcopy(H5T_C_S1), H5Tclose);
+        if (variable < 0 || cset < 0 || !memory || H5Tset_cset(memory.get(), cset) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read " + where + hdf5Detail());
+        const auto n = static_cast<std::size_t>(count);
+        return variable ? readVariableStrings(attr.get(), space.get(), memory.get(), n, where)
+                        : readFixedStrings(attr.get(), type.get(), memory.get(), n, where);
+    }
+
+    // A name list that Keras may split into @name0, @name1, … when it outgrows 64 KiB.
+    std::optional<std::vector<std::string>> nameList(const std::string &path, const std::string &attribute) const
+    {
+        if (auto whole = strings(path, attribute))
+            return whole;
+        std::optional<std::vector<std::string>> all;
+        for (std::size_t part = 0; part < kMaxNames; ++part) {
+            const auto chunk = strings(path, attribute + std::to_string(part));
+            if (!chunk)
+                break;
+            if (!all)
+                all.emplace();
+            if (chunk->size() > kMaxNames - all->size())
+                fail(ErrorKind::TooLarge, m_source,
+                     "@" + attribute + " of " + quote(path) + " holds more than " + std::to_string(kMaxNames) + " names");
+            all->insert(all->end(), chunk->begin(), chunk->end());
+        }
+        return all;
+    }
+
+    std::optional<std::string> stringAttribute(const std::string &path, const std::string &attribute) const
+    {
+        const auto list = strings(path, attribute);
+        if (!list || list->size() != 1)
+            return std::nullopt;
+        return list->front();
+    }
+
+    // The dataset at `path`, its type (float32 or float64) and shape checked; `label` names it in
+    // messages.
+    Dataset dataset(const std::string &path, const std::string &label) const
+    {
+        const H5Handle object = open(path);
+        if (!object)
+            fail(ErrorKind::MissingArray, m_source, label + " is missing: the file has no dataset " + quote(path));
+        if (H5Iget_type(object.get()) != H5I_DATASET)
+            fail(ErrorKind::MalformedHeader, m_source, label + ": " + quote(path) + " is not a dataset");
+        Dataset d{path, label, {}, DType::Float32};
+        const H5Handle type(H5Dget_type(object.get()), H5Tclose);
+        const H5Handle space(H5Dget_space(object.get()), H5Sclose);
+        if (!type || !space)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read the type and shape of " + label + hdf5Detail());
+        const std::size_t size = H5Tget_size(type.get());
+        if (H5Tget_class(type.get()) != H5T_FLOAT || (size != 4 && size != 8))
+            fail(ErrorKind::UnsupportedDtype, m_source,
+                 label + " holds " + typeName(type.get()) + " values: expected float32 or float64");
+        d.dtype = size == 8 ? DType::Float64 : DType::Float32;
+        const H5S_class_t spaceClass = H5Sget_simple_extent_type(space.get());
+        if (spaceClass == H5S_SIMPLE) {
+            const int rank = H5Sget_simple_extent_ndims(space.get());
+            std::array<hsize_t, H5S_MAX_RANK> dims{};
+            if (rank < 0 || rank > H5S_MAX_RANK || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+                fail(ErrorKind::MalformedHeader, m_source, "cannot read the shape of " + label + hdf5Detail());
+            for (int i = 0; i < rank; ++i) {
+                if (dims[static_cast<std::size_t>(i)] > kMaxWeightValues)
+                    fail(ErrorKind::TooLarge, m_source,
+                         label + " has a dimension of " + std::to_string(dims[static_cast<std::size_t>(i)]) + ", more than the " +
+                             std::to_string(kMaxWeightValues) + " weights rnnscope reads");
+                d.shape.push_back(static_cast<std::int64_t>(dims[static_cast<std::size_t>(i)]));
+            }
+        } else if (spaceClass != H5S_SCALAR) {
+            fail(ErrorKind::MalformedHeader, m_source, label + " has no data (an empty dataspace)");
+        }
+        return d;
+    }
+
+    // The values of a dataset found by dataset(). All reads of one file together stay within
+    // kMaxWeightValues values.
+    NdArray read(const Dataset &d)
+    {
+        std::uint64_t count = 1;
+        for (const std::int64_t n : d.shape) {
+            if (n != 0 && count > kMaxWeightValues / static_cast<std::uint64_t>(n))
+                count = kMaxWeightValues + 1;
+            else
+                count *= static_cast<std::uint64_t>(n);
+        }
+        if (count > kMaxWeightValues - m_valuesRead)
+            fail(ErrorKind::TooLarge, m_source,
+                 label(d) + " has shape " + shapeString(d.shape) + ": more than the " + std::to_string(kMaxWeightValues) +
+                     " weights rnnscope reads");
+        m_valuesRead += count;
+        const H5Handle object = open(d.path);
+        if (!object || H5Iget_type(object.get()) != H5I_DATASET)
+            fail(ErrorKind::MissingArray, m_source, label(d) + " is missing");
+        NdArray a;
+        a.shape = d.shape;
+        a.dtype = d.dtype;
+        a.values.resize(count);
+        if (count > 0 && H5Dread(object.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data()) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read the values of " + d.label + hdf5Detail());
+        return a;
+    }
+
+private:
+    static const std::string &label(const Dataset &d) { return d.label; }
+
+    // The object at `path` reached through hard links only; an invalid handle when there is none.
+    H5Handle open(const std::string &path) const
+    {
+        std::string prefix;
+        std::size_t start = 0;
+        while (start <= path.size()) {
+            const std::size_t slash = std::min(path.find('/', start), path.size());
+            const std::string component = path.substr(start, slash - start);
+            start = slash + 1;
+            if (component.empty())
+                continue;
+            if (component == "." || component == ".." || component.size() > kMaxLinkName)
+                return {};
+            prefix = joinPath(prefix, component);
+            if (H5Lexists(m_file.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+                hdf5Errors();
+                return {};
+            }
+            H5L_info_t info;
+            if (H5Lget_info(m_file.get(), prefix.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD) {
+                hdf5Errors();
+                return {};
+            }
+        }
+        H5Handle object(H5Oopen(m_file.get(), prefix.empty() ? "/" : prefix.c_str(), H5P_DEFAULT), H5Oclose);
+        if (!object)
+            hdf5Errors();
+        return object;
+    }
+
+    std::vector<std::string> readVariableStrings(hid_t attr, hid_t space, hid_t memory, std::size_t n,
+                                                 const std::string &where) const
+    {
+        if (H5Tset_size(memory, H5T_VARIABLE) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read " + where + hdf5Detail());
+        std::vector<char *> pointers(n, nullptr);
+        if (H5Aread(attr, memory, pointers.data()) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read " + where + hdf5Detail());
+        std::vector<std::string> out;
+        std::size_t total = 0;
+        bool tooLong = false;
+        for (const char *p : pointers) {
+            const std::size_t length = p ? strnlen(p, kMaxStringBytes + 1) : 0;
+            if (length > kMaxStringBytes - total) {
+                tooLong = true;
+                break;
+            }
+            total += length;
+            out.emplace_back(p ? p : "", length);
+        }
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(memory, space, H5P_DEFAULT, pointers.data());
+#else
+        H5Dvlen_reclaim(memory, space, H5P_DEFAULT, pointers.data());
+#endif
+        if (tooLong)
+            fail(ErrorKind::TooLarge, m_source, where + " is longer than " + std::to_string(kMaxStringBytes >> 20) + " MiB");
+        return out;
+    }
+
+    std::vector<std::string> readFixedStrings(hid_t attr, hid_t type, hid_t memory, std::size_t n, const std::string &where) const
+    {
+        const std::size_t size = H5Tget_size(type);
+        if (size == 0 || size > kMaxStringBytes || n > kMaxStringBytes / size)
+            fail(ErrorKind::TooLarge, m_source,
+                 where + " holds " + std::to_string(n) + " strings of " + std::to_string(size) + " bytes");
+        std::vector<char> buffer(n * size);
+        if (H5Tset_size(memory, size) < 0 || H5Tset_strpad(memory, H5T_STR_NULLPAD) < 0 ||
+            H5Aread(attr, memory, buffer.data()) < 0)
+            fail(ErrorKind::MalformedHeader, m_source, "cannot read " + where + hdf5Detail());
+        const bool spacePadded = H5Tget_strpad(type) == H5T_STR_SPACEPAD;
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string_view s(buffer.data() + i * size, size);
+            s = s.substr(0, s.find('\0'));
+            while (spacePadded && !s.empty() && s.back() == ' ')
+                s.remove_suffix(1);
+            out.emplace_back(s);
+        }
+        return out;
+    }
+
+    std::string m_source;
+    H5Handle m_file;
+    std::uint64_t m_valuesRead = 0;
+};
+
+// ---- JSON ----------------------------------------------------------------------------------
+
+const Json *member(const Json *object, const char *key)
+{
+    if (!object || !object->is_object())
+        return nullptr;
+    const auto it = object->find(key);
+    return it == object->end() ? nullptr : &*it;
+}
+
+std::optional<std::string> stringMember(const Json *object, const char *key)
+{
+    const Json *j = member(object, key);
+    return j && j->is_string() ? std::optional<std::string>(j->get<std::string>()) : std::nullopt;
+}
+
+std::optional<bool> boolMember(const Json *object, const char *key)
+{
+    const Json *j = member(object, key);
+    return j && j->is_boolean() ? std::optional<bool>(j->get<bool>()) : std::nullopt;
+}
+
+std::optional<std::int64_t> integerMember(const Json *object, const char *key)
+{
+    const Json *j = member(object, key);
+    if (j && j->is_number_unsigned())
+        return j->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                   ? std::nullopt
+                   : std::optional<std::int64_t>(static_cast<std::int64_t>(j->get<std::uint64_t>()));
+    if (j && j->is_number_integer())
+        return j->get<std::int64_t>();
+    return std::nullopt;
+}
+
+Json parseJson(const std::string &text, const std::string &source, const std::string &what)
+{
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded())
+        fail(ErrorKind::MalformedHeader, source, what + " is not valid JSON");
+    if (!j.is_object())
+        fail(ErrorKind::MalformedHeader, source, what + " is not a JSON object");
+    return j;
+}
+
+// A shape such as batch_input_shape [null, 60, 10]: each entry a number or unknown (null).
+using ConfigShape = std::vector<std::optional<std::int64_t>>;
+
+std::optional<ConfigShape> shapeMember(const Json *object, const char *key)
+{
+    const Json *j = member(object, key);
+    if (!j || !j->is_array() || j->size() > 8)
+        return std::nullopt;
+    ConfigShape shape;
+    for (const Json &e : *j) {
+        if (e.is_number_integer())
+            shape.push_back(e.get<std::int64_t>());
+        else if (e.is_null())
+            shape.push_back(std::nullopt);
+        else
+            return std::nullopt;
+    }
+    return shape;
+}
+
+std::string configShapeString(const ConfigShape &shape)
+{
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + (shape[i] ? std::to_string(*shape[i]) : std::string("None"));
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// ---- the model a file holds ------------------------------------------------------------------
+
+// One layer, in model order.
+struct Layer {
+    std::string name;
+    std::string className;          // Keras's class ("SimpleRNN", …); "" when unknown
+    bool guessed = false;           // className inferred from the weights (a file without config)
+    const Json *entry = nullptr;    // the layer's entry in the model config
+    const Json *config = nullptr;   // its "config"
+    std::vector<Dataset> weights;   // in get_weights() order
+    std::vector<std::string> roles; // per weight: "kernel", "recurrent_kernel", "bias", "embeddings", or ""
+};
+
+struct KerasModel {
+    std::string source;
+    std::string format;        // "Keras 2.6.0 model.save() HDF5", …
+    Json config;               // the model config; null when the file has none
+    std::vector<Layer> layers; // model order
+    bool orderGuessed = false; // no config and no @layer_names: order from default names
+    std::vector<std::string> notes;
+};
+
+bool isRecurrentClass(const std::string &c)
+{
+    static const char *const names[] = {"SimpleRNN",  "LSTM",       "GRU", "CuDNNLSTM",     "CuDNNGRU", "ConvLSTM1D",
+                                        "ConvLSTM2D", "ConvLSTM3D", "RNN", "Bidirectional", "LSTMV1",   "GRUV1"};
+    return std::find(std::begin(names), std::end(names), c) != std::end(names);
+}
+
+// Layers that leave their input unchanged at inference.
+bool isInferenceIdentity(const std::string &c)
+{
+    static const char *const names[] = {"Dropout",         "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                                        "GaussianDropout", "GaussianNoise",    "AlphaDropout",     "ActivityRegularization"};
+    return std::find(std::begin(names), std::end(names), c) != std::end(names);
+}
+
+std::string describe(const Layer &l)
+{
+    if (!l.className.empty())
+        return quote(l.name) + " (" + l.className + (l.guessed ? ", by its weights" : "") + ")";
+    return quote(l.name) + (l.weights.empty() ? " (a layer without weights)" : " (a layer of unknown kind)");
+}
+
+// "'embedding' (Embedding), 'dropout' (Dropout)" — at most `limit` layers, then "… (n more)".
+std::string describeList(const std::vector<const Layer *> &layers, std::size_t limit = 8)
+{
+    std::string s;
+    for (std::size_t i = 0; i < layers.size() && i <= limit; ++i)
+        s += (i ? ", " : "") + (i == limit ? "… (" + std::to_string(layers.size() - limit) + " more)" : describe(*layers[i]));
+    return s;
+}
+
+// "kernel" for "simple_rnn/simple_rnn_cell/kernel:0" and Keras 1's "simplernn_1_W:0".
+std::string roleFromName(const std::string &weightName, const std::string &layerName)
+{
+    std::string_view s = weightName;
+    const auto colon = s.rfind(':');
+    if (colon != std::string_view::npos && colon + 1 < s.size() &&
+        std::all_of(s.begin() + static_cast<std::ptrdiff_t>(colon) + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        s = s.substr(0, colon);
+    const auto slash = s.rfind('/');
+    if (slash != std::string_view::npos)
+        s = s.substr(slash + 1);
+    if (s == layerName + "_W")
+        return "kernel"; // Keras 1
+    if (s == layerName + "_U")
+        return "recurrent_kernel";
+    if (s == layerName + "_b")
+        return "bias";
+    return std::string(s);
+}
+
+// "layer 'simple_rnn': 'layers/simple_rnn/cell/vars/1' (recurrent_kernel)"; the role is left
+// out when the name ends with it.
+std::string weightLabel(const std::string &layer, const std::string &name, const std::string &role)
+{
+    std::string_view n = name;
+    if (const auto colon = n.rfind(':'); colon != std::string_view::npos)
+        n = n.substr(0, colon);
+    const bool named = !role.empty() && n.size() >= role.size() && n.substr(n.size() - role.size()) == role;
+    return "layer " + quote(layer) + ": " + quote(name) + (named || role.empty() ? "" : " (" + role + ")");
+}
+
+// The class of a layer of a file without config, from its weights (and Keras's default names).
+void guessClass(Layer &l)
+{
+    const Dataset *kernel = nullptr, *recurrent = nullptr;
+    for (std::size_t i = 0; i < l.weights.size(); ++i) {
+        if (l.roles[i] == "kernel")
+            kernel = &l.weights[i];
+        if (l.roles[i] == "recurrent_kernel")
+            recurrent = &l.weights[i];
+        if (l.roles[i] == "embeddings")
+            l.className = "Embedding";
+    }
+    if (recurrent && recurrent->shape.size() == 2 && recurrent->shape[0] > 0) {
+        const std::int64_t m = recurrent->shape[0], columns = recurrent->shape[1];
+        l.className = columns == m ? "SimpleRNN" : columns == 3 * m ? "GRU" : columns == 4 * m ? "LSTM" : "RNN";
+    } else if (kernel && kernel->shape.size() == 2 && l.weights.size() <= 2 && l.className.empty()) {
+        l.className = "Dense";
+    }
+    l.guessed = !l.className.empty();
+}
+
+// Reads @weight_names of each layer group below `root` (Keras 1, 2 and 3's legacy .h5).
+void readLegacyLayers(const Hdf5File &h5, const std::string &root, const std::vector<std::string> &layerNames, KerasModel &km)
+{
+    const std::string &src = km.source;
+    std::map<std::string, Layer> byName;
+    for (const std::string &name : layerNames) {
+        if (name.empty() || byName.count(name))
+            fail(ErrorKind::MalformedHeader, src,
+                 "@layer_names lists " + (name.empty() ? std::string("an empty name") : quote(name) + " twice"));
+        const std::string group = joinPath(root, name);
+        if (!h5.isGroup(group))
+            fail(ErrorKind::MissingArray, src, "layer " + quote(name) + " of @layer_names has no group " + quote(group));
+        const std::vector<std::string> weightNames = h5.nameList(group, "weight_names").value_or(std::vector<std::string>{});
+        if (weightNames.size() > kMaxWeightsPerLayer)
+            fail(ErrorKind::Unsupported, src,
+                 "layer " + quote(name) + " lists " + std::to_string(weightNames.size()) + " weights");
+        Layer l;
+        l.name = name;
+        for (const std::string &weightName : weightNames) {
+            const std::string role = roleFromName(weightName, name);
+            l.weights.push_back(h5.dataset(joinPath(group, weightName), weightLabel(name, weightName, role)));
+            l.roles.push_back(role);
+        }
+        byName.emplace(name, std::move(l));
+    }
+    if (km.config.is_null()) {
+        for (const std::string &name : layerNames) {
+            km.layers.push_back(std::move(byName.at(name)));
+            guessClass(km.layers.back());
+        }
+        return;
+    }
+    for (Layer &l : km.layers) {
+        const auto it = byName.find(l.name);
+        if (it == byName.end())
+            continue; // InputLayer, and layers Keras lists nowhere
+        l.weights = std::move(it->second.weights);
+        l.roles = std::move(it->second.roles);
+        byName.erase(it);
+    }
+    std::vector<std::string> unknown;
+    for (const auto &[name, l] : byName)
+        if (!l.weights.empty())
+            unknown.push_back(name);
+    if (!unknown.empty())
+        km.notes.push_back("ignored weights of layers the model config does not list: " + quotedList(unknown));
+}
+
+// The layers of the model config, in model order, without weights yet.
+void readConfigLayers(KerasModel &km, const std::string &what)
+{
+    const Json *config = member(&km.config, "config");
+    const Json *list = config && config->is_array() ? config : member(config, "layers");
+    if (!list || !list->is_array())
+        fail(ErrorKind::MalformedHeader, km.source, what + " lists no layers (expected \"config\": {\"layers\": [...]})");
+    if (list->size() > kMaxNames)
+        fail(ErrorKind::TooLarge, km.source, what + " lists " + std::to_string(list->size()) + " layers");
+    std::map<std::string, int> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+        const Json &entry = (*list)[i];
+        Layer l;
+        l.entry = &entry;
+        l.config = member(&entry, "config");
+        l.className = stringMember(&entry, "class_name").value_or("");
+        l.name = stringMember(l.config, "name").value_or(stringMember(&entry, "name").value_or(""));
+        if (!entry.is_object() || l.className.empty() || l.name.empty())
+            fail(ErrorKind::MalformedHeader, km.source,
+                 "layer " + std::to_string(i) + " of " + what + " has no class_name or no name");
+        if (seen[l.name]++)
+            fail(ErrorKind::MalformedHeader, km.source, what + " has two layers named " + quote(l.name));
+        km.layers.push_back(std::move(l));
+    }
+}
+
+// The weights of Keras 3 layer `l` at layers/<name>/cell/vars/<i> (recurrent layers) or
+// layers/<name>/vars/<i>, in the order of i.
+void readKeras3Weights(const Hdf5File &h5, Layer &l)
+{
+    const std::string group = "layers/" + l.name;
+    const bool cell = h5.isGroup(group + "/cell/vars");
+    const std::string vars = group + (cell ? "/cell/vars" : "/vars");
+    std::vector<std::string> names = h5.children(vars);
+    if (names.size() > kMaxWeightsPerLayer)
+        fail(ErrorKind::Unsupported, h5.source(), quote(vars) + " holds " + std::to_string(names.size()) + " weights");
+    std::vector<std::size_t> order(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string &n = names[i];
+        std::size_t index = 0;
+        const bool decimal = !n.empty() && n.size() <= 3 &&
+                             std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+                             (n.size() == 1 || n[0] != '0');
+        if (decimal)
+            index = static_cast<std::size_t>(std::stoul(n));
+        if (!decimal || index >= names.size())
+            fail(ErrorKind::MalformedHeader, h5.source(),
+                 quote(vars) + " holds " + quote(n) + ": expected the variables 0, 1, … " + std::to_string(names.size() - 1));
+        order[index] = i + 1;
+    }
+    if (std::find(order.begin(), order.end(), 0) != order.end())
+        fail(ErrorKind::MalformedHeader, h5.source(),
+             quote(vars) + " holds " + quotedList(names) + ": expected the variables 0, 1, …");
+    std::vector<std::string> roles;
+    if (cell)
+        roles = {"kernel", "recurrent_kernel", "bias"};
+    else if (l.className == "Dense" || (l.className.empty() && names.size() == 2) ||
+             (l.className.empty() && l.name.rfind("dense", 0) == 0))
+        roles = {"kernel", "bias"};
+    else if (l.className == "Embedding" || (l.className.empty() && l.name.rfind("embedding", 0) == 0))
+        roles = {"embeddings"};
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::string role = i < roles.size() ? roles[i] : "";
+        const std::string path = vars + "/" + std::to_string(i);
+        l.weights.push_back(h5.dataset(path, weightLabel(l.name, path, role)));
+        l.roles.push_back(role);
+    }
+}
+
+// Keras's default names number layers of a class in creation order: simple_rnn, simple_rnn_1, …
+std::pair<std::string, long> defaultNameOrder(const std::string &name)
+{
+    const auto underscore = name.rfind('_');
+    if (underscore != std::string::npos && underscore + 1 < name.size() && name.size() - underscore <= 9 &&
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(underscore) + 1, name.end(),
+                    [](char c) { return c >= '0' && c <= '9'; }))
+        return {name.substr(0, underscore), std::stol(name.substr(underscore + 1))};
+    return {name, 0};
+}
+
+void readKeras3Layers(const Hdf5File &h5, KerasModel &km)
+{
+    if (!km.config.is_null()) {
+        for (Layer &l : km.layers)
+            if (h5.isGroup("layers/" + l.name))
+                readKeras3Weights(h5, l);
+        return;
+    }
+    const std::vector<std::string> names = h5.children("layers");
+    for (const std::string &name : names) {
+        Layer l;
+        l.name = name;
+        readKeras3Weights(h5, l);
+        guessClass(l);
+        km.layers.push_back(std::move(l));
+    }
+    // No order is recorded: recurrent layers first, then Dense layers, each in default-name order.
+    const auto rank = [](const Layer &l) { return isRecurrentClass(l.className) ? 0 : l.className == "Dense" ? 1 : 2; };
+    std::stable_sort(km.layers.begin(), km.layers.end(), [&](const Layer &a, const Layer &b) {
+        return std::make_tuple(rank(a), defaultNameOrder(a.name).second, a.name) <
+               std::make_tuple(rank(b), defaultNameOrder(b.name).second, b.name);
+    });
+    km.orderGuessed = true;
+}
+
+// ---- from the layers to SimpleRNN -> Dense ---------------------------------------------------
+
+[[noreturn]] void refuseWithoutSimpleRnn(const KerasModel &km)
+{
+    for (const Layer &l : km.layers) {
+        if (!isRecurrentClass(l.className))
+            continue;
+        std::string what = withArticle(l.className) + " layer " + quote(l.name);
+        if (const auto inner = stringMember(member(member(l.config, "layer"), "config"), "name"))
+            what +=
+                " (around " + quote(*inner) + ", " + stringMember(member(l.config, "layer"), "class_name").value_or("?") + ")";
+        if (l.className == "RNN" && l.guessed)
+            what = "a recurrent layer " + quote(l.name) + " whose weights are neither a SimpleRNN's, a GRU's nor an LSTM's";
+        fail(ErrorKind::Unsupported, km.source, "holds " + what + ", not a SimpleRNN: rnnscope shows SimpleRNN cells only");
+    }
+    std::vector<const Layer *> all;
+    for (const Layer &l : km.layers)
+        all.push_back(&l);
+    fail(ErrorKind::Unsupported, km.source,
+         "holds no SimpleRNN layer (" + (all.empty() ? std::string("no layers at all") : "its layers: " + describeList(all)) +
+             "): rnnscope shows SimpleRNN cells only");
+}
+
+const Dataset *weightWithRole(const Layer &l, const char *role)
+{
+    for (std::size_t i = 0; i < l.weights.size(); ++i)
+        if (l.roles[i] == role)
+            return &l.weights[i];
+    return nullptr;
+}
+
+// The weights of a layer by role: `roles` in get_weights() order, the last `optional` of them may
+// be missing (use_bias=False). Falls back to the positions when the names say nothing.
+std::vector<const Dataset *> weightsByRole(const Layer &l, const std::vector<const char *> &roles, std::size_t optional,
+                                           const std::string &source)
+{
+    std::vector<const Dataset *> out;
+    for (const char *role : roles)
+        out.push_back(weightWithRole(l, role));
+    std::size_t found = static_cast<std::size_t>(std::count_if(out.begin(), out.end(), [](const Dataset *d) { return d; }));
+    if (found == 0 && l.weights.size() + optional >= roles.size() && l.weights.size() <= roles.size()) {
+        for (std::size_t i = 0; i < roles.size(); ++i)
+            out[i] = i < l.weights.size() ? &l.weights[i] : nullptr;
+        found = l.weights.size();
+    }
+    std::string expected;
+    for (std::size_t i = 0; i < roles.size(); ++i)
+        expected += std::string(i ? ", " : "") + (i + optional >= roles.size() ? "[" : "") + roles[i] +
+                    (i + optional >= roles.size() ? "]" : "");
+    std::vector<std::string> names;
+    for (const Dataset &d : l.weights)
+        names.push_back(d.path);
+    if (found != l.weights.size() ||
+        std::any_of(out.begin(), out.end() - static_cast<std::ptrdiff_t>(optional), [](const Dataset *d) { return !d; }))
+        fail(l.weights.size() < roles.size() - optional ? ErrorKind::MissingArray : ErrorKind::Unsupported, source,
+             l.className + " " + quote(l.name) + " has the weights " +
+                 (names.empty() ? std::string("(none)") : quotedList(names)) + ": expected " + expected);
+    return out;
+}
+
+void requireShape(const Dataset &d, const std::vector<std::int64_t> &want, const std::string &because, const std::string &source)
+{
+    if (d.shape != want)
+        fail(ErrorKind::ShapeMismatch, source,
+             d.label + " has shape " + shapeString(d.shape) + ", but " + because + " needs " + shapeString(want));
+}
+
+std::optional<Activation> activationOf(const Layer &l, bool cell, const std::string &source)
+{
+    const Json *a = member(l.config, "activation");
+    if (!l.config)
+        return std::nullopt;
+    if (!a)
+        return cell ? Activation::Tanh : Activation::Linear; // Keras's defaults
+    const std::string name = a->is_string() ? a->get<std::string>() : a->is_null() ? "linear" : "";
+    const auto parsed = parseActivation(name);
+    if (!parsed || (cell && !isCellActivation(*parsed)))
+        fail(ErrorKind::Unsupported, source,
+             l.className + " " + quote(l.name) + " uses the activation " +
+                 (name.empty() ? std::string("of a custom object") : quote(name)) +
+                 (cell ? ": rnnscope's SimpleRNN computes tanh, relu, sigmoid or linear"
+                       : ": rnnscope's Dense computes linear, relu, sigmoid, tanh or softmax"));
+    return parsed;
+}
+
+// Where the configuration says what shape the layer at `index` takes: its own build_config or
+// batch_input_shape / batch_shape (Keras 1: input_length, input_dim) or, for the model's first
+// layer, the InputLayer's and the model's.
+std::optional<std::pair<ConfigShape, std::string>> inputShapeOf(const KerasModel &km, std::size_t index)
+{
+    const Layer &l = km.layers[index];
+    if (auto s = shapeMember(member(l.entry, "build_config"), "input_shape"))
+        return std::pair{*s, std::string("build_config")};
+    for (const char *key : {"batch_input_shape", "batch_shape"})
+        if (auto s = shapeMember(l.config, key))
+            return std::pair{*s, std::string(key)};
+    if (const auto dim = integerMember(l.config, "input_dim"))
+        return std::pair{ConfigShape{std::nullopt, integerMember(l.config, "input_length"), dim}, std::string("input_dim")};
+    for (std::size_t i = 0; i < index; ++i)
+        if (km.layers[i].className != "InputLayer")
+            return std::nullopt;
+    for (std::size_t i = 0; i < index; ++i)
+        for (const char *key : {"batch_input_shape", "batch_shape"})
+            if (auto s = shapeMember(km.layers[i].config, key))
+                return std::pair{*s, "the InputLayer's " + std::string(key)};
+    const Json *modelConfig = member(&km.config, "config");
+    if (auto s = shapeMember(modelConfig, "build_input_shape"))
+        return std::pair{*s, std::string("the model's build_input_shape")};
+    if (auto s = shapeMember(member(&km.config, "build_config"), "input_shape"))
+        return std::pair{*s, std::string("the model's build_config")};
+    return std::nullopt;
+}
+
+// The index of the first layer from `from` on that is not an identity at inference (Dropout …);
+// the skipped layers are added to `skipped`. A layer without weights of a file without config
+// counts as one (Keras lists Dropout layers there without saying what they are).
+std::size_t skipIdentities(const KerasModel &km, std::size_t from, std::vector<const Layer *> &skipped)
+{
+    while (from < km.layers.size()) {
+        const Layer &l = km.layers[from];
+        if (!isInferenceIdentity(l.className) && !(l.className.empty() && l.weights.empty() && km.config.is_null()))
+            break;
+        skipped.push_back(&l);
+        ++from;
+    }
+    return from;
+}
+
+LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
+{
+    const std::string &src = km.source;
+    std::vector<std::size_t> rnns;
+    std::vector<std::string> rnnNames;
+    for (std::size_t i = 0; i < km.layers.size(); ++i)
+        if (km.layers[i].className == "SimpleRNN") {
+            rnns.push_back(i);
+            rnnNames.push_back(km.layers[i].name);
+        }
+    if (rnns.empty())
+        refuseWithoutSimpleRnn(km);
+    std::size_t chosen = rnns.front();
+    if (!wanted.empty()) {
+        const auto it = std::find_if(km.layers.begin(), km.layers.end(), [&](const Layer &l) { return l.name == wanted; });
+        const std::string choices =
+            (rnns.size() == 1 ? "its SimpleRNN layer is " : "its SimpleRNN layers are ") + quotedList(rnnNames, 100);
+        if (it == km.layers.end())
+            fail(ErrorKind::BadUsage, src, "--layer " + quote(wanted) + " names no layer of this file: " + choices);
+        if (it->className != "SimpleRNN")
+            fail(ErrorKind::BadUsage, src,
+                 "--layer " + quote(wanted) + " is " +
+                     withArticle(it->className.empty() ? "layer of unknown kind" : it->className) +
+                     (it->className.empty() ? "" : " layer") + ", not a SimpleRNN: " + choices);
+        chosen = static_cast<std::size_t>(it - km.layers.begin());
+    }
+    const Layer &rnn = km.layers[chosen];
+    LoadedModel out;
+    out.layoutDescription = km.format;
+    out.layerName = rnn.name;
+    out.recurrentLayers = rnnNames;
+    std::vector<std::string> notes = km.notes;
+    if (rnns.size() > 1)
+        notes.push_back("the file holds " + std::to_string(rnns.size()) + " SimpleRNN layers, " + quotedList(rnnNames, 100) +
+                        ": opened " + quote(rnn.name) + (wanted.empty() ? " (the first); choose another with --layer NAME" : ""));
+
+    // The SimpleRNN: kernel (D, M), recurrent_kernel (M, M), bias (M,).
+    if (boolMember(rnn.config, "go_backwards").value_or(false))
+        fail(ErrorKind::Unsupported, src,
+             "SimpleRNN " + quote(rnn.name) + " has go_backwards=true: rnnscope steps forward in time only");
+    const auto parts = weightsByRole(rnn, {"kernel", "recurrent_kernel", "bias"}, 1, src);
+    const Dataset &kernel = *parts[0], &recurrent = *parts[1];
+    if (kernel.shape.size() != 2 || recurrent.shape.size() != 2)
+        fail(ErrorKind::ShapeMismatch, src,
+             (kernel.shape.size() != 2 ? kernel : recurrent).label + " has shape " +
+                 shapeString((kernel.shape.size() != 2 ? kernel : recurrent).shape) + ", but a SimpleRNN needs a matrix");
+    std::int64_t M = recurrent.shape[0];
+    std::string mText = "M=" + std::to_string(M);
+    for (const char *key : {"units", "output_dim"})
+        if (const auto units = integerMember(rnn.config, key)) {
+            M = *units;
+            mText = std::string(key) + "=" + std::to_string(M) + " in the config";
+        }
+    const std::int64_t D = kernel.shape[0];
+    requireShape(recurrent, {M, M}, mText, src);
+    requireShape(kernel, {D, M}, mText, src);
+    if (parts[2])
+        requireShape(*parts[2], {M}, mText, src);
+    if (const auto shape = inputShapeOf(km, chosen); shape && shape->first.size() == 3) {
+        const ConfigShape &s = shape->first;
+        if (s[2] && *s[2] != D)
+            fail(ErrorKind::ShapeMismatch, src,
+                 kernel.label + " has shape " + shapeString(kernel.shape) + ", but the input shape " + configShapeString(s) +
+                     " of the config (" + shape->second + ") needs D=" + std::to_string(*s[2]));
+        if (s[1] && *s[1] >= 1 && *s[1] <= DimLimits::maxT)
+            out.T = static_cast<int>(*s[1]);
+    }
+
+    // The Dense directly after it, with only identities at inference in between.
+    std::vector<const Layer *> between, before, after;
+    for (std::size_t i = 0; i < chosen; ++i)
+        if (km.layers[i].className != "InputLayer")
+            before.push_back(&km.layers[i]);
+    std::size_t next = skipIdentities(km, chosen + 1, between);
+    const Layer *dense = nullptr;
+    std::vector<const Dataset *> denseParts;
+    if (next < km.layers.size() && km.layers[next].className == "Dense") {
+        const Layer &candidate = km.layers[next];
+        denseParts = weightsByRole(candidate, {"kernel", "bias"}, 1, src);
+        const Dataset &k = *denseParts[0];
+        if (k.shape.size() == 2 && k.shape[0] != M && km.orderGuessed) {
+            notes.push_back(quote(candidate.name) + " (Dense) does not take " + quote(rnn.name) + "'s output (its kernel is " +
+                            shapeString(k.shape) + "): the SimpleRNN is opened without a Dense layer");
+        } else {
+            if (k.shape.size() != 2)
+                fail(ErrorKind::ShapeMismatch, src,
+                     k.label + " has shape " + shapeString(k.shape) + ", but a Dense layer needs (M, K)");
+            std::int64_t K = k.shape[1];
+            std::string kText = "M=" + std::to_string(M);
+            for (const char *key : {"units", "output_dim"})
+                if (const auto units = integerMember(candidate.config, key)) {
+                    K = *units;
+                    kText += " and " + std::string(key) + "=" + std::to_string(K) + " in the config";
+                }
+            requireShape(k, {M, K}, kText, src);
+            if (denseParts[1])
+                requireShape(*denseParts[1], {K}, "K=" + std::to_string(K), src);
+            dense = &candidate;
+            ++next;
+        }
+    }
+    if (!between.empty())
+        notes.push_back("left out " + describeList(between) + " between " + quote(rnn.name) + " and " +
+                        (dense ? quote(dense->name) : std::string("the output")) +
+                        (km.config.is_null()
+                             ? ": taken as having no effect at inference (the file has no config to say what it is)"
+                             : ": no effect at inference"));
+
+    // Activations and return_sequences; a linear Dense followed by Softmax / Activation folds it in.
+    out.cell = activationOf(rnn, true, src);
+    if (!km.config.is_null())
+        out.returnSequences = boolMember(rnn.config, "return_sequences").value_or(false);
+    if (dense) {
+        out.denseLayerName = dense->name;
+        out.dense = activationOf(*dense, false, src);
+        std::vector<const Layer *> skipped;
+        const std::size_t following = skipIdentities(km, next, skipped);
+        if (following < km.layers.size() && (!out.dense || *out.dense == Activation::Linear)) {
+            const Layer &f = km.layers[following];
+            const auto axis = integerMember(f.config, "axis");
+            std::optional<Activation> folded;
+            if (f.className == "Softmax" && (!member(f.config, "axis") || axis == -1))
+                folded = Activation::Softmax;
+            else if (f.className == "Activation")
+                folded = parseActivation(stringMember(f.config, "activation").value_or(""));
+            if (folded) {
+                out.dense = folded;
+                notes.push_back("the " + f.className + " layer " + quote(f.name) + " after " + quote(dense->name) +
+                                " is applied as the Dense activation (" + activationName(*folded) + ")");
+                next = following + 1;
+            }
+        }
+    }
+    if (boolMember(rnn.config, "stateful").value_or(false))
+        notes.push_back(quote(rnn.name) + " is stateful in Keras: rnnscope starts every sequence from h = 0");
+    if (!before.empty())
+        notes.push_back("not shown: " + describeList(before) + " before " + quote(rnn.name) + ": X stands for " +
+                        (before.size() == 1 ? "its" : "their") + " output (N, T, " + std::to_string(D) + ")");
+    for (std::size_t i = next; i < km.layers.size(); ++i)
+        after.push_back(&km.layers[i]);
+    if (!after.empty())
+        notes.push_back("not shown: " + describeList(after) + " after " + quote(dense ? dense->name : rnn.name) +
+                        ": Y is the output of " + quote(dense ? dense->name : rnn.name));
+    if (km.config.is_null())
+        notes.push_back("the file has no model config (save_weights): the activations, return_sequences and T are not recorded");
+    if (out.T)
+        notes.push_back("T=" + std::to_string(*out.T) + " is the input length the model was built for");
+
+    // The values, in get_weights() order, checked and assembled as an np.savez(*get_weights()) is.
+    NamedArrays arrays;
+    const auto add = [&](NdArray a) { arrays.emplace_back("arr_" + std::to_string(arrays.size()), std::move(a)); };
+    add(h5.read(kernel));
+    add(h5.read(recurrent));
+    if (parts[2]) {
+        add(h5.read(*parts[2]));
+    } else if (dense && !denseParts[1]) {
+        // Neither layer has a bias: bh = 0 keeps the positions unambiguous.
+        add(NdArray{{M}, std::vector<double>(static_cast<std::size_t>(M), 0.0), kernel.dtype});
+        notes.push_back("the SimpleRNN has no bias (use_bias=False): bh = 0");
+    }
+    if (dense) {
+        add(h5.read(*denseParts[0]));
+        if (denseParts[1])
+            add(h5.read(*denseParts[1]));
+    }
+    LoadedModel assembled = weightsFromArrays(arrays, src);
+    out.weights = std::move(assembled.weights);
+    out.dtype = assembled.dtype;
+    notes.insert(notes.end(), assembled.notes.begin(), assembled.notes.end());
+    out.notes = std::move(notes);
+    return out;
+}
+
+std::string versionText(const std::optional<std::string> &version)
+{
+    return version && !version->empty() ? "Keras " + printableText(*version, 24) : std::string("Keras");
+}
+
+// An HDF5 file (a whole file, or the weights member of a .keras archive with its config).
+LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km, const std::string &what,
+                     const std::string &layer)
+{
+    Hdf5File h5(data, size, km.source, what);
+    if (const auto names = h5.nameList("model_weights", "layer_names")) {
+        const auto version = h5.stringAttribute("", "keras_version");
+        const auto config = h5.stringAttribute("", "model_config");
+        const bool keras1 = version && version->rfind("1.", 0) == 0;
+        const bool keras3 = version && version->rfind("3.", 0) == 0;
+        km.format = versionText(version) + " model.save() " + (keras3 ? "legacy HDF5" : "HDF5") +
+                    (keras1 ? " (Keras 1 names W, U, b)" : "");
+        if (config) {
+            km.config = parseJson(*config, km.source, "@model_config");
+            readConfigLayers(km, "@model_config");
+        } else {
+            km.format += ", without model config";
+        }
+        readLegacyLayers(h5, "model_weights", *names, km);
+    } else if (const auto rootNames = h5.nameList("", "layer_names")) {
+        km.format = versionText(h5.stringAttribute("", "keras_version")) + " save_weights() HDF5";
+        readLegacyLayers(h5, "", *rootNames, km);
+    } else if (h5.isGroup("layers")) {
+        if (km.format.empty())
+            km.format = "Keras 3 save_weights() .weights.h5";
+        readKeras3Layers(h5, km);
+    } else {
+        const std::vector<std::string> top = h5.children("");
+        fail(ErrorKind::Unsupported, km.source,
+             what +
+                 " is an HDF5 file but not a Keras model: no @layer_names (Keras 1 and 2, legacy .h5) and no layers/ group "
+                 "(Keras 3); it holds " +
+                 (top.empty() ? std::string("nothing") : quotedList(top)));
+    }
+    if (km.orderGuessed)
+        km.notes.push_back(
+            "the file records no layer order: SimpleRNN layers taken in the order of their default names, the Dense after them");
+    return assemble(km, h5, layer);
+}
+
+// ---- .keras archives -----------------------------------------------------------------------
+
+struct ZipDiscard {
+    void operator()(zip_t *z) const { zip_discard(z); }
+};
+struct ZipFileClose {
+    void operator()(zip_file_t *f) const { zip_fclose(f); }
+};
+
+ErrorKind zipErrorKind(int code)
+{
+    switch (code) {
+    case ZIP_ER_EOF:
+        return ErrorKind::Truncated;
+    case ZIP_ER_MEMORY:
+        return ErrorKind::TooLarge;
+    case ZIP_ER_COMPNOTSUPP:
+    case ZIP_ER_ENCRNOTSUPP:
+    case ZIP_ER_NOPASSWD:
+    case ZIP_ER_WRONGPASSWD:
+    case ZIP_ER_MULTIDISK:
+        return ErrorKind::Unsupported;
+    default:
+        return ErrorKind::NotZip;
+    }
+}
+
+std::string zipErrorText(zip_error_t *error)
+{
+    return printableText(zip_error_strerror(error), 120);
+}
+
+// The member `name` of the archive, or nullopt when there is none. At most `limit` bytes.
+std::optional<std::vector<std::uint8_t>> zipMember(zip_t *archive, const char *name, std::uint64_t limit,
+                                                   const std::string &source)
+{
+    const zip_int64_t index = zip_name_locate(archive, name, 0);
+    if (index < 0)
+        return std::nullopt;
+    const std::string label = "member " + quote(name);
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(archive, static_cast<zip_uint64_t>(index), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+        fail(zipErrorKind(zip_error_code_zip(zip_get_error(archive))), source,
+             "cannot read the " + label + " (" + zipErrorText(zip_get_error(archive)) + ")");
+    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+        fail(ErrorKind::Unsupported, source, "the " + label + " is encrypted");
+    if (st.size > limit)
+        fail(ErrorKind::TooLarge, source,
+             "the " + label + " expands to " + std::to_string(st.size) + " bytes, more than the " + std::to_string(limit >> 20) +
+                 " MiB rnnscope reads");
+    std::unique_ptr<zip_file_t, ZipFileClose> file(zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0));
+    if (!file)
+        fail(zipErrorKind(zip_error_code_zip(zip_get_error(archive))), source,
+             "cannot open the " + label + " (" + zipErrorText(zip_get_error(archive)) + ")");
+    // Grows with what arrives (a damaged entry may announce more than there is), up to one byte
+    // more than announced, to notice a member that expands beyond its declared size.
+    std::vector<std::uint8_t> bytes;
+    const std::size_t wanted = static_cast<std::size_t>(st.size) + 1;
+    while (bytes.size() < wanted) {
+        const std::size_t filled = bytes.size();
+        bytes.resize(std::min(wanted, filled + std::max<std::size_t>(filled, std::size_t(1) << 16)));
+        const zip_int64_t got = zip_fread(file.get(), bytes.data() + filled, bytes.size() - filled);
+        if (got < 0)
+            fail(zipErrorKind(zip_error_code_zip(zip_file_get_error(file.get()))), source,
+                 "the " + label + " is damaged (" + zipErrorText(zip_file_get_error(file.get())) + ")");
+        bytes.resize(filled + static_cast<std::size_t>(got));
+        if (got == 0)
+            break;
+    }
+    if (bytes.size() != st.size)
+        fail(ErrorKind::MalformedHeader, source,
+             "the " + label + " holds " + std::to_string(bytes.size()) + (bytes.size() > st.size ? "+" : "") +
+                 " bytes, but its zip entry announces " + std::to_string(st.size));
+    return bytes;
+}
+
+LoadedModel readArchive(const std::uint8_t *data, std::size_t size, const std::string &source, const std::string &layer)
+{
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t *zipSource = zip_source_buffer_create(data, size, 0, &error);
+    std::unique_ptr<zip_t, ZipDiscard> archive(zipSource ? zip_open_from_source(zipSource, ZIP_RDONLY, &error) : nullptr);
+    if (!archive) {
+        if (zipSource)
+            zip_source_free(zipSource);
+        const int code = zip_error_code_zip(&error);
+        const std::string text = zipErrorText(&error);
+        zip_error_fini(&error);
+        if (code == ZIP_ER_NOZIP && size >= 4 && std::memcmp(data, "PK\x03\x04", 4) == 0)
+            fail(ErrorKind::Truncated, source, "the zip archive ends before its central directory (a truncated .keras file)");
+        fail(code == ZIP_ER_NOZIP ? ErrorKind::NotZip : zipErrorKind(code), source, "is a damaged zip archive (" + text + ")");
+    }
+    zip_error_fini(&error);
+
+    const auto config = zipMember(archive.get(), "config.json", kMaxStringBytes, source);
+    if (!config)
+        fail(ErrorKind::MissingArray, source,
+             "has no config.json: a .keras archive holds config.json, metadata.json and model.weights.h5");
+    const auto weights = zipMember(archive.get(), "model.weights.h5", kMaxArrayFileBytes, source);
+    if (!weights)
+        fail(ErrorKind::MissingArray, source,
+             "has no model.weights.h5: a .keras archive holds config.json, metadata.json and model.weights.h5");
+    std::optional<std::string> version;
+    if (const auto metadata = zipMember(archive.get(), "metadata.json", kMaxStringBytes, source)) {
+        const Json j = Json::parse(metadata->begin(), metadata->end(), nullptr, false);
+        version = stringMember(&j, "keras_version");
+    }
+    KerasModel km;
+    km.source = source;
+    km.format = versionText(version) + " .keras archive (config.json, model.weights.h5)";
+    km.config = parseJson(std::string(config->begin(), config->end()), source, "config.json");
+    readConfigLayers(km, "config.json");
+    if (!hasHdf5Signature(weights->data(), weights->size()))
+        fail(ErrorKind::BadMagic, source, "its member model.weights.h5 is not an HDF5 file");
+    return readHdf5(weights->data(), weights->size(), km, "its member model.weights.h5", layer);
+}
+
+// ---- a child process for the HDF5 library ------------------------------------------------------
+
+// The model travels from the child as a flat byte string; it ends with kTrailer so that a reply
+// cut short by a crash is never taken for a model.
+constexpr std::uint64_t kTrailer = 0x4b65726173456e64; // "KerasEnd"
+
+class ReplyWriter {
+public:
+    void number(std::uint64_t v) { m_bytes.append(reinterpret_cast<const char *>(&v), sizeof v); }
+    void text(const std::string &s)
+    {
+        number(s.size());
+        m_bytes += s;
+    }
+    void values(const double *p, std::size_t n)
+    {
+        number(n);
+        m_bytes.append(reinterpret_cast<const char *>(p), n * sizeof(double));
+    }
+    void matrix(const Eigen::MatrixXd &m)
+    {
+        number(static_cast<std::uint64_t>(m.rows()));
+        values(m.data(), static_cast<std::size_t>(m.size()));
+    }
+    void vector(const Eigen::VectorXd &v) { values(v.data(), static_cast<std::size_t>(v.size())); }
+    void activation(const std::optional<Activation> &a) { number(a ? 1 + static_cast<std::uint64_t>(*a) : 0); }
+    std::string take() { return std::move(m_bytes); }
+
+private:
+    std::string m_bytes;
+};
+
+class ReplyReader {
+public:
+    explicit ReplyReader(const std::string &bytes) : m_bytes(bytes) {}
+    std::uint64_t number()
+    {
+        std::uint64_t v = 0;
+        need(sizeof v);
+        std::memcpy(&v, m_bytes.data() + m_at, sizeof v);
+        m_at += sizeof v;
+        return v;
+    }
+    std::string text()
+    {
+        const std::uint64_t n = number();
+        need(n);
+        std::string s = m_bytes.substr(m_at, n);
+        m_at += n;
+        return s;
+    }
+    std::vector<double> values()
+    {
+        const std::uint64_t n = number();
+        if (n > (m_bytes.size() - m_at) / sizeof(double))
+            damaged();
+        std::vector<double> v(n);
+        std::memcpy(v.data(), m_bytes.data() + m_at, n * sizeof(double));
+        m_at += n * sizeof(double);
+        return v;
+    }
+    Eigen::MatrixXd matrix()
+    {
+        const std::uint64_t rows = number();
+        const std::vector<double> v = values();
+        if (rows == 0 ? !v.empty() : v.size() % rows != 0)
+            damaged();
+        return Eigen::Map<const Eigen::MatrixXd>(v.data(), static_cast<Eigen::Index>(rows),
+                                                 rows ? static_cast<Eigen::Index>(v.size() / rows) : 0);
+    }
+    Eigen::VectorXd vector()
+    {
+        const std::vector<double> v = values();
+        return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+    }
+    std::optional<Activation> activation()
+    {
+        const std::uint64_t v = number();
+        if (v > 1 + static_cast<std::uint64_t>(Activation::Softmax))
+            damaged();
+        return v ? std::optional<Activation>(static_cast<Activation>(v - 1)) : std::nullopt;
+    }
+    bool atEnd() const { return m_at == m_bytes.size(); }
+
+private:
+    void need(std::uint64_t n) const
+    {
+        if (n > m_bytes.size() - m_at)
+            damaged();
+    }
+    [[noreturn]] static void damaged() { throw std::runtime_error("the Keras file reader's reply is damaged"); }
+    const std::string &m_bytes;
+    std::size_t m_at = 0;
+};
+
+enum Reply : std::uint64_t { ReplyModel = 1, ReplyError = 2, ReplyInternal = 3 };
+
+std::string encodeModel(const LoadedModel &m)
+{
+    ReplyWriter w;
+    w.number(ReplyModel);
+    w.matrix(m.weights.Wx);
+    w.matrix(m.weights.Wh);
+    w.vector(m.weights.bh);
+    w.matrix(m.weights.Wo);
+    w.vector(m.weights.bo);
+    w.number(m.input ? 1 : 0);
+    if (m.input) {
+        w.number(m.input->shape.size());
+        for (const std::int64_t n : m.input->shape)
+            w.number(static_cast<std::uint64_t>(n));
+        w.number(static_cast<std::uint64_t>(m.input->dtype));
+        w.values(m.input->values.data(), m.input->values.size());
+    }
+    w.text(m.layoutDescription);
+    w.number(m.notes.size());
+    for (const std::string &note : m.notes)
+        w.text(note);
+    w.number(static_cast<std::uint64_t>(m.dtype));
+    w.activation(m.cell);
+    w.activation(m.dense);
+    w.number(m.returnSequences ? 1 + static_cast<std::uint64_t>(*m.returnSequences) : 0);
+    w.number(m.T ? 1 + static_cast<std::uint64_t>(*m.T) : 0);
+    w.text(m.layerName);
+    w.text(m.denseLayerName);
+    w.number(m.recurrentLayers.size());
+    for (const std::string &name : m.recurrentLayers)
+        w.text(name);
+    w.number(kTrailer);
+    return w.take();
+}
+
+std::string encodeFailure(Reply kind, std::uint64_t errorKind, const std::string &message)
+{
+    ReplyWriter w;
+    w.number(kind);
+    w.number(errorKind);
+    w.text(message);
+    w.number(kTrailer);
+    return w.take();
+}
+
+DType dtypeFromNumber(std::uint64_t v)
+{
+    if (v > static_cast<std::uint64_t>(DType::Float64))
+        throw std::runtime_error("the Keras file reader's reply is damaged");
+    return static_cast<DType>(v);
+}
+
+// The model (or the Error) of a complete reply; nullopt for one cut short.
+std::optional<LoadedModel> decodeReply(const std::string &bytes)
+{
+    if (bytes.size() < 16)
+        return std::nullopt;
+    std::uint64_t trailer = 0;
+    std::memcpy(&trailer, bytes.data() + bytes.size() - sizeof trailer, sizeof trailer);
+    if (trailer != kTrailer)
+        return std::nullopt;
+    ReplyReader r(bytes);
+    const std::uint64_t kind = r.number();
+    if (kind == ReplyError || kind == ReplyInternal) {
+        const std::uint64_t errorKind = r.number();
+        const std::string message = r.text();
+        if (kind == ReplyInternal)
+            throw std::runtime_error(message);
+        if (errorKind > static_cast<std::uint64_t>(ErrorKind::Unsupported))
+            throw std::runtime_error("the Keras file reader's reply is damaged");
+        throw Error(static_cast<ErrorKind>(errorKind), message);
+    }
+    if (kind != ReplyModel)
+        throw std::runtime_error("the Keras file reader's reply is damaged");
+    LoadedModel m;
+    m.weights.Wx = r.matrix();
+    m.weights.Wh = r.matrix();
+    m.weights.bh = r.vector();
+    m.weights.Wo = r.matrix();
+    m.weights.bo = r.vector();
+    if (r.number()) {
+        NdArray x;
+        const std::uint64_t rank = r.number();
+        if (rank > 8)
+            throw std::runtime_error("the Keras file reader's reply is damaged");
+        for (std::uint64_t i = 0; i < rank; ++i)
+            x.shape.push_back(static_cast<std::int64_t>(r.number()));
+        x.dtype = dtypeFromNumber(r.number());
+        x.values = r.values();
+        m.input = std::move(x);
+    }
+    m.layoutDescription = r.text();
+    for (std::uint64_t n = r.number(), i = 0; i < n; ++i)
+        m.notes.push_back(r.text());
+    m.dtype = dtypeFromNumber(r.number());
+    m.cell = r.activation();
+    m.dense = r.activation();
+    if (const std::uint64_t v = r.number())
+        m.returnSequences = v == 2;
+    if (const std::uint64_t v = r.number())
+        m.T = static_cast<int>(v - 1);
+    m.layerName = r.text();
+    m.denseLayerName = r.text();
+    for (std::uint64_t n = r.number(), i = 0; i < n; ++i)
+        m.recurrentLayers.push_back(r.text());
+    if (r.number() != kTrailer || !r.atEnd())
+        throw std::runtime_error("the Keras file reader's reply is damaged");
+    return m;
+}
+
+#if RNNSCOPE_KERAS_ISOLATED
+
+void writeAll(int fd, const std::string &bytes)
+{
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// The child: default signal handling (a crash ends it, no core file), limits on CPU time and
+// memory, then the reader; its result or its Error goes to `fd`.
+template <typename Read>
+[[noreturn]] void childMain(int fd, Read &&read, const std::string &path, int seconds, std::uint64_t extraMemory)
+{
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGXCPU, SIGTERM, SIGINT})
+        std::signal(sig, SIG_DFL);
+    const rlimit noCore{0, 0};
+    setrlimit(RLIMIT_CORE, &noCore);
+    const rlimit cpu{static_cast<rlim_t>(seconds), static_cast<rlim_t>(seconds) + 1};
+    setrlimit(RLIMIT_CPU, &cpu);
+    if (!RNNSCOPE_SANITIZED) {
+        // The address space it inherited, plus what reading the file may take.
+        unsigned long long pages = 0;
+        if (FILE *statm = std::fopen("/proc/self/statm", "r")) {
+            if (std::fscanf(statm, "%llu", &pages) != 1)
+                pages = 0;
+            std::fclose(statm);
+        }
+        if (pages > 0) {
+            const rlim_t limit =
+                static_cast<rlim_t>(pages * static_cast<unsigned long long>(sysconf(_SC_PAGESIZE)) + extraMemory);
+            const rlimit memory{limit, limit};
+            setrlimit(RLIMIT_AS, &memory);
+        }
+    }
+    std::string reply;
+    try {
+        reply = encodeModel(read());
+    } catch (const Error &e) {
+        reply = encodeFailure(ReplyError, static_cast<std::uint64_t>(e.kind()), e.what());
+    } catch (const std::bad_alloc &) {
+        reply = encodeFailure(ReplyError, static_cast<std::uint64_t>(ErrorKind::TooLarge),
+                              path + ": ran out of memory reading the file");
+    } catch (const std::exception &e) {
+        reply = encodeFailure(ReplyInternal, 0, e.what());
+    } catch (...) {
+        reply = encodeFailure(ReplyInternal, 0, "unknown exception reading " + path);
+    }
+    writeAll(fd, reply);
+    ::_exit(0);
+}
+
+// Runs read() in a child process and returns its LoadedModel, or throws its Error. A child that
+// dies or runs out of `seconds` is refused as a damaged file. Without a process to spare, reads
+// here.
+template <typename Read> LoadedModel runIsolated(Read &&read, const std::string &path, int seconds, std::uint64_t extraMemory)
+{
+    int fds[2];
+    if (::pipe(fds) != 0)
+        return read();
+    ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return read();
+    }
+    if (pid == 0) {
+        ::close(fds[0]);
+        childMain(fds[1], read, path, seconds, extraMemory);
+    }
+    ::close(fds[1]);
+    std::string reply;
+    bool timedOut = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    std::array<char, 1 << 16> buffer;
+    while (true) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            timedOut = true;
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (ready <= 0)
+            continue;
+        const ssize_t got = ::read(fds[0], buffer.data(), buffer.size());
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got <= 0)
+            break;
+        reply.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    ::close(fds[0]);
+    if (timedOut)
+        ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (auto model = decodeReply(reply))
+        return std::move(*model);
+    if (timedOut)
+        throw Error(ErrorKind::MalformedHeader, path + ": reading it took longer than " + std::to_string(seconds) +
+                                                    " s: refused as damaged (a damaged HDF5 file can make the library loop)");
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        if (sig == SIGKILL || sig == SIGXCPU)
+            throw Error(ErrorKind::TooLarge, path + ": reading it ran out of time or memory: refused as damaged");
+        throw Error(ErrorKind::MalformedHeader, path + ": the HDF5 reader crashed on this file (signal " + std::to_string(sig) +
+                                                    ", " + printableText(strsignal(sig), 40) + "): refused as damaged");
+    }
+    throw std::runtime_error("the Keras file reader ended without an answer for " + path);
+}
+
+#endif
+
+} // namespace
+
+// ---- public ----------------------------------------------------------------------------------
+
+LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std::string &name, const std::string &layer)
+{
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become messages, never prints
+    if (!data || size == 0)
+        fail(ErrorKind::Truncated, name, "the file is empty (0 bytes), expected a Keras .h5 or .keras file");
+    for (const std::string_view signature : {kHdf5Signature, std::string_view("PK\x03\x04")})
+        if (size < signature.size() && std::memcmp(data, signature.data(), size) == 0)
+            fail(ErrorKind::Truncated, name, "the file ends after " + std::to_string(size) + " bytes, inside its signature");
+    if (size >= 2 && data[0] == 'P' && data[1] == 'K')
+        return readArchive(data, size, name, layer);
+    if (hasHdf5Signature(data, size)) {
+        KerasModel km;
+        km.source = name;
+        return readHdf5(data, size, km, "the file", layer);
+    }
+    fail(ErrorKind::BadMagic, name,
+         "is neither an HDF5 file (a Keras .h5 starts with \"\\x89HDF\\r\\n\\x1a\\n\") nor a zip archive (a .keras starts with "
+         "\"PK\\x03\\x04\"): it starts with " +
+             quote(std::string_view(reinterpret_cast<const char *>(data), std::min<std::size_t>(size, 8))));
+}
+
+LoadedModel loadKerasFile(const std::string &path, const std::string &layer)
+{
+    const auto read = [&] {
+        const std::vector<std::uint8_t> bytes = readFileBytes(path, kMaxArrayFileBytes);
+        return parseKerasFile(bytes.data(), bytes.size(), path, layer);
+    };
+#if RNNSCOPE_KERAS_ISOLATED
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(path, ec);
+    const std::uint64_t bytes = ec ? 0 : std::min<std::uint64_t>(size, kMaxArrayFileBytes);
+    // Keras files of classroom size take milliseconds; allow 10 s, and 1 s more for every 8 MiB.
+    const int seconds = 10 + static_cast<int>(bytes >> 23);
+    return runIsolated(read, path, seconds, (std::uint64_t(8) << 30) + 4 * bytes);
+#else
+    return read();
+#endif
+}
+
+} // namespace rnnscope

@@ -1,0 +1,411 @@
+// The main window driven as a teacher would: change each dimension and check every view's shape,
+// step with the keyboard and check the charts and the step panel against the engine, edit a
+// weight and undo it, same seed ⇒ same view, presentation mode, refused sizes, screenshots.
+
+#include "diagramwidget.h"
+#include "dimensionsbar.h"
+#include "mainwindow.h"
+#include "matrixtablemodel.h"
+#include "matrixview.h"
+#include "palette.h"
+#include "playbackbar.h"
+#include "session.h"
+#include "steppanel.h"
+#include "summary.h"
+#include "summaryview.h"
+#include "timeserieschart.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QImage>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+#include <cmath>
+#include <set>
+
+using namespace rnnscope;
+
+namespace {
+
+QString rowText(const Eigen::RowVectorXd &v)
+{
+    return QString::fromStdString(formatRow(v.data(), v.size(), 4));
+}
+
+// Distinct colours in an image: a blank or one-colour render has very few.
+int colourCount(const QImage &image)
+{
+    std::set<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3)
+            colours.insert(image.pixel(x, y));
+    return int(colours.size());
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void opensOnTheClassicExample();
+    void eachDimensionReshapesEveryView_data();
+    void eachDimensionReshapesEveryView();
+    void returnSequencesFollowsEverywhere();
+    void keyboardStepsAndChartsFollowTheEngine();
+    void playRunsToTheEnd();
+    void dimensionChangeKeepsTheTimestep();
+    void editAWeightAndUndo();
+    void nanWeightIsShownNotHidden();
+    void refusedSizeLeavesTheModel();
+    void sameSeedSameView();
+    void presentationMode();
+    void chosenUnitsArePlotted();
+    void screenshotsAreProduced_data();
+    void screenshotsAreProduced();
+    void screenshotRefusesBadArguments();
+
+private:
+    Session *m_session = nullptr;
+    MainWindow *m_window = nullptr;
+};
+
+void TestMainWindow::init()
+{
+    m_session = new Session;
+    m_window = new MainWindow(m_session, false);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+}
+
+void TestMainWindow::cleanup()
+{
+    delete m_window;
+    delete m_session;
+    m_window = nullptr;
+    m_session = nullptr;
+}
+
+void TestMainWindow::opensOnTheClassicExample()
+{
+    DimensionsBar *bar = m_window->dimensionsBar();
+    QCOMPARE(bar->spinBox('N')->value(), 1);
+    QCOMPARE(bar->spinBox('T')->value(), 10);
+    QCOMPARE(bar->spinBox('D')->value(), 3);
+    QCOMPARE(bar->spinBox('M')->value(), 5);
+    QCOMPARE(bar->spinBox('K')->value(), 2);
+    QCOMPARE(m_session->position(), -1);
+    QCOMPARE(m_window->diagram()->visibleTimesteps().size(), 10); // every timestep fits at 1600 px
+    const QStringList titles = {QStringLiteral("(3×5)"), QStringLiteral("(5×5)"), QStringLiteral("(5)"),
+                                QStringLiteral("(5×2)"), QStringLiteral("(2)")};
+    for (int i = 0; i < 5; ++i)
+        QVERIFY2(m_window->weightViews()[i]->title().contains(titles[i]), qPrintable(m_window->weightViews()[i]->title()));
+    QTableWidget *summary = m_window->summaryView()->table();
+    QCOMPARE(summary->rowCount(), 3);
+    QCOMPARE(summary->item(1, 1)->text(), QStringLiteral("(None, 5)"));
+    QCOMPARE(summary->item(1, 2)->text(), QStringLiteral("45"));
+    QCOMPARE(summary->item(2, 2)->text(), QStringLiteral("12"));
+    QVERIFY(m_window->summaryView()->totalsText().contains(QStringLiteral("57 (228.00 B")));
+    QVERIFY(m_window->stepPanel()->lines().join(QLatin1Char('\n')).contains(QStringLiteral("h_-1 = 0")));
+}
+
+void TestMainWindow::eachDimensionReshapesEveryView_data()
+{
+    QTest::addColumn<char>("symbol");
+    QTest::addColumn<int>("value");
+    QTest::newRow("N") << 'N' << 4;
+    QTest::newRow("T") << 'T' << 7;
+    QTest::newRow("D") << 'D' << 6;
+    QTest::newRow("M") << 'M' << 9;
+    QTest::newRow("K") << 'K' << 3;
+    QTest::newRow("K=0") << 'K' << 0;
+}
+
+void TestMainWindow::eachDimensionReshapesEveryView()
+{
+    QFETCH(char, symbol);
+    QFETCH(int, value);
+    m_session->seek(1);
+    QSpinBox *spin = m_window->dimensionsBar()->spinBox(symbol);
+    spin->setValue(value);
+    const Dims &d = m_session->dims();
+    const int got = symbol == 'N' ? d.N : symbol == 'T' ? d.T : symbol == 'D' ? d.D : symbol == 'M' ? d.M : d.K;
+    QCOMPARE(got, value);
+    // Weights: Wx (D, M), Wh (M, M), bh (M), Wo (M, K), bo (K).
+    const QList<MatrixView *> w = m_window->weightViews();
+    QCOMPARE(w[0]->model()->rowCount(), d.D);
+    QCOMPARE(w[0]->model()->columnCount(), d.M);
+    QCOMPARE(w[1]->model()->rowCount(), d.M);
+    QCOMPARE(w[1]->model()->columnCount(), d.M);
+    QCOMPARE(w[2]->model()->columnCount(), d.M);
+    if (d.K > 0) {
+        QCOMPARE(w[3]->model()->rowCount(), d.M);
+        QCOMPARE(w[3]->model()->columnCount(), d.K);
+        QCOMPARE(w[4]->model()->columnCount(), d.K);
+    } else {
+        QCOMPARE(w[3]->mode(), MatrixView::Mode::Empty);
+    }
+    // X[n] (T, D), H (T, M).
+    QCOMPARE(m_window->inputView()->model()->rowCount(), d.T);
+    QCOMPARE(m_window->inputView()->model()->columnCount(), d.D);
+    QCOMPARE(m_window->hiddenMap()->model()->rowCount(), d.T);
+    QCOMPARE(m_window->hiddenMap()->model()->columnCount(), d.M);
+    // Summary rows and shapes.
+    QTableWidget *summary = m_window->summaryView()->table();
+    QCOMPARE(summary->rowCount(), d.K > 0 ? 3 : 2);
+    QCOMPARE(summary->item(0, 1)->text(), QStringLiteral("(None, %1, %2)").arg(d.T).arg(d.D));
+    QCOMPARE(summary->item(1, 2)->text(), QString::number(d.D * d.M + d.M * d.M + d.M));
+    // Charts: one series per plotted unit; the diagram and the step panel speak of the new shapes.
+    QCOMPARE(m_window->hiddenChart()->units().size(), std::min(d.M, 8));
+    QCOMPARE(m_window->outputChart()->units().size(), std::min(d.K, 8));
+    QCOMPARE(m_window->playbackBar()->timestepSlider()->maximum(), d.T - 1);
+    QCOMPARE(m_window->playbackBar()->sampleBox()->maximum(), d.N - 1);
+    QCOMPARE(m_session->position(), 1);
+    const QString panel = m_window->stepPanel()->lines().join(QLatin1Char('\n'));
+    QVERIFY2(panel.contains(QStringLiteral("(%1×%2)(%2×%3)").arg(d.N).arg(d.D).arg(d.M)), qPrintable(panel));
+    QVERIFY2(panel.contains(QStringLiteral("(%1×%2)(%2×%2)").arg(d.N).arg(d.M)), qPrintable(panel));
+}
+
+void TestMainWindow::returnSequencesFollowsEverywhere()
+{
+    m_window->dimensionsBar()->returnSequences()->setChecked(true);
+    QVERIFY(m_session->config().returnSequences);
+    QCOMPARE(m_window->summaryView()->table()->item(1, 1)->text(), QStringLiteral("(None, 10, 5)"));
+    QCOMPARE(m_window->summaryView()->table()->item(2, 1)->text(), QStringLiteral("(None, 10, 2)"));
+    m_session->seek(4);
+    const QString panel = m_window->stepPanel()->lines().join(QLatin1Char('\n'));
+    QVERIFY(panel.contains(QStringLiteral("y_4 = h_4 · Wo + bo")));
+    // Undo brings the plain output back.
+    m_session->undoStack()->undo();
+    QVERIFY(!m_session->config().returnSequences);
+    QVERIFY(!m_window->dimensionsBar()->returnSequences()->isChecked());
+}
+
+void TestMainWindow::keyboardStepsAndChartsFollowTheEngine()
+{
+    QWidget *focus = m_window->diagram();
+    focus->setFocus();
+    for (int i = 0; i < 3; ++i)
+        QTest::keyClick(m_window, Qt::Key_Right);
+    QCOMPARE(m_session->position(), 2);
+    QCOMPARE(m_window->playbackBar()->positionText().trimmed(), QStringLiteral("t = 2 / 9"));
+    // The chart holds h_0 … h_2 of each unit, equal to the engine's, and the cursor is at t = 2.
+    TimeSeriesChart *chart = m_window->hiddenChart();
+    QCOMPARE(chart->cursorX(), 2.0);
+    Model &model = const_cast<Model &>(m_session->model());
+    for (int j = 0; j < 5; ++j) {
+        const QList<QPointF> pts = chart->seriesPoints(j);
+        QCOMPARE(pts.size(), 3);
+        for (int t = 0; t < 3; ++t) {
+            QCOMPARE(pts[t].x(), double(t));
+            QCOMPARE(pts[t].y(), model.hidden(t)(0, j));
+        }
+    }
+    QCOMPARE(m_window->outputChart()->seriesPoints(1).size(), 3);
+    QCOMPARE(m_window->outputChart()->seriesPoints(1)[2].y(), model.output(2)(0, 1));
+    // The step panel shows the worked example of t = 2 with the engine's numbers.
+    const StepBreakdown b = stepBreakdown(model, 2, 0);
+    const QStringList lines = m_window->stepPanel()->lines();
+    QVERIFY(lines[0].startsWith(QStringLiteral("t = 2:")));
+    QVERIFY(lines.join(QLatin1Char('\n')).contains(rowText(b.h)));
+    QVERIFY(lines.join(QLatin1Char('\n')).contains(rowText(b.pre)));
+    QVERIFY(lines.join(QLatin1Char('\n')).contains(rowText(b.hWh)));
+    QCOMPARE(b.h, Eigen::RowVectorXd(model.hidden(2).row(0)));
+    QTest::keyClick(m_window, Qt::Key_Left);
+    QCOMPARE(m_session->position(), 1);
+    QCOMPARE(chart->seriesPoints(0).size(), 2);
+    QTest::keyClick(m_window, Qt::Key_End);
+    QCOMPARE(m_session->position(), 9);
+    QTest::keyClick(m_window, Qt::Key_Home);
+    QCOMPARE(m_session->position(), -1);
+    QCOMPARE(chart->seriesPoints(0).size(), 0);
+    // The slider seeks.
+    m_window->playbackBar()->timestepSlider()->setValue(6);
+    QCOMPARE(m_session->position(), 6);
+}
+
+void TestMainWindow::playRunsToTheEnd()
+{
+    m_window->playbackBar()->setSpeed(30);
+    m_window->diagram()->setFocus();
+    QTest::keyClick(m_window, Qt::Key_Space);
+    QVERIFY(m_window->playbackBar()->isPlaying());
+    QTRY_COMPARE_WITH_TIMEOUT(m_session->position(), 9, 5000);
+    QTRY_VERIFY(!m_window->playbackBar()->isPlaying());
+}
+
+void TestMainWindow::dimensionChangeKeepsTheTimestep()
+{
+    m_session->seek(5);
+    m_window->dimensionsBar()->spinBox('M')->setValue(7);
+    QCOMPARE(m_session->position(), 5);
+    QCOMPARE(m_window->hiddenChart()->seriesPoints(0).size(), 6);
+    m_window->dimensionsBar()->spinBox('T')->setValue(3);
+    QCOMPARE(m_session->position(), 2);
+    QCOMPARE(m_window->hiddenChart()->cursorX(), 2.0);
+}
+
+void TestMainWindow::editAWeightAndUndo()
+{
+    m_session->seek(9);
+    const double before = m_session->model().outputAt(0, 9, 0);
+    MatrixTableModel *wx = m_window->weightViews()[0]->model();
+    const QModelIndex cell = wx->index(1, 2);
+    QVERIFY(wx->setData(cell, QStringLiteral("2.5"), Qt::EditRole));
+    QCOMPARE(m_session->weights().Wx(1, 2), 2.5);
+    const double after = m_session->model().outputAt(0, 9, 0);
+    QVERIFY(after != before);
+    // The chart and the step panel recomputed at once.
+    QCOMPARE(m_window->outputChart()->seriesPoints(0).last().y(), after);
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->model().outputAt(0, 9, 0), before);
+    QCOMPARE(wx->data(cell, Qt::EditRole).toDouble(), m_session->weights().Wx(1, 2));
+    m_session->undoStack()->redo();
+    QCOMPARE(m_session->weights().Wx(1, 2), 2.5);
+    // Editing the input X[n] works the same way.
+    MatrixTableModel *x = m_window->inputView()->model();
+    QVERIFY(x->setData(x->index(0, 0), QStringLiteral("-1.5"), Qt::EditRole));
+    QCOMPARE(m_session->model().inputValue(0, 0, 0), -1.5);
+}
+
+void TestMainWindow::nanWeightIsShownNotHidden()
+{
+    MatrixTableModel *wh = m_window->weightViews()[1]->model();
+    QVERIFY(wh->setData(wh->index(0, 0), QStringLiteral("nan"), Qt::EditRole));
+    QCOMPARE(wh->data(wh->index(0, 0), Qt::DisplayRole).toString(), QStringLiteral("NaN"));
+    m_session->seek(3);
+    QVERIFY(std::isnan(m_session->model().hiddenAt(0, 3, 0)));
+    QVERIFY(m_window->hiddenChart()->markerCount() > 0);
+    QVERIFY(m_window->stepPanel()->lines().join(QLatin1Char('\n')).contains(QStringLiteral("nan")));
+}
+
+void TestMainWindow::refusedSizeLeavesTheModel()
+{
+    QSignalSpy errors(m_session, &Session::errorOccurred);
+    const Dims before = m_session->dims();
+    const Weights w = m_session->weights();
+    m_window->dimensionsBar()->spinBox('T')->setValue(DimLimits::maxT);
+    m_window->dimensionsBar()->spinBox('M')->setValue(DimLimits::maxM); // T·M far over the budget
+    QVERIFY(errors.count() >= 1);
+    QVERIFY2(errors.last().at(0).toString().contains(QStringLiteral("budget")), qPrintable(errors.last().at(0).toString()));
+    QVERIFY(m_window->statusText().contains(QStringLiteral("budget")));
+    QCOMPARE(m_session->dims().M, before.M);
+    QCOMPARE(m_window->dimensionsBar()->spinBox('M')->value(), before.M); // the spin box went back
+    QCOMPARE(m_session->weights().Wh, w.Wh);
+}
+
+void TestMainWindow::sameSeedSameView()
+{
+    m_window->dimensionsBar()->seed()->setValue(7);
+    m_session->seek(4);
+    Session other;
+    MainWindow second(&other, false);
+    second.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&second));
+    second.dimensionsBar()->seed()->setValue(7);
+    other.seek(4);
+    QCOMPARE(other.weights().Wx, m_session->weights().Wx);
+    QCOMPARE(other.model().input(), m_session->model().input());
+    QCOMPARE(second.stepPanel()->lines(), m_window->stepPanel()->lines());
+    QCOMPARE(second.hiddenChart()->seriesPoints(3), m_window->hiddenChart()->seriesPoints(3));
+    QCOMPARE(second.weightViews()[1]->grab().toImage(), m_window->weightViews()[1]->grab().toImage());
+    // And another seed draws other numbers.
+    second.dimensionsBar()->seed()->setValue(8);
+    QVERIFY(other.weights().Wx != m_session->weights().Wx);
+}
+
+void TestMainWindow::presentationMode()
+{
+    const qreal normal = m_window->font().pointSizeF();
+    m_window->setPresentation(true);
+    QVERIFY(m_window->presentation());
+    QVERIFY(m_window->font().pointSizeF() >= 1.4 * normal);
+    QCOMPARE(ViewPalette::current().lineWidth, 2.0);
+    QVERIFY(m_window->stepPanel()->font().pointSizeF() >= 1.4 * normal);
+    m_window->zoom(2);
+    QVERIFY(m_window->font().pointSizeF() > 1.5 * normal);
+    m_window->zoom(0);
+    m_window->setPresentation(false);
+    QCOMPARE(m_window->font().pointSizeF(), normal);
+    QCOMPARE(ViewPalette::current().lineWidth, 1.0);
+}
+
+void TestMainWindow::chosenUnitsArePlotted()
+{
+    m_window->dimensionsBar()->spinBox('M')->setValue(40);
+    QCOMPARE(m_window->hiddenChart()->units().size(), 8);
+    QString error;
+    QCOMPARE(TimeSeriesChart::parseUnits(QStringLiteral("0-3, 10, 39"), 40, &error), (QList<int>{0, 1, 2, 3, 10, 39}));
+    QVERIFY(TimeSeriesChart::parseUnits(QStringLiteral("0-40"), 40, &error).isEmpty());
+    QVERIFY(error.contains(QStringLiteral("0-40")));
+    QCOMPARE(TimeSeriesChart::parseUnits(QStringLiteral("0-99"), 200, &error).size(), TimeSeriesChart::kMaxSeries);
+    m_window->hiddenChart()->setUnits({5, 39});
+    m_session->seek(2);
+    QCOMPARE(m_window->hiddenChart()->seriesPoints(1).last().y(), m_session->model().hiddenAt(0, 2, 39));
+    QCOMPARE(TimeSeriesChart::unitsText({0, 1, 2, 3, 10, 39}), QStringLiteral("0-3, 10, 39"));
+}
+
+void TestMainWindow::screenshotsAreProduced_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("classic") << QStringList{QStringLiteral("--step"), QStringLiteral("3")} << QSize(1600, 900);
+    QTest::newRow("return sequences") << QStringList{QStringLiteral("--dims"), QStringLiteral("4,50,8,32,3"),
+                                                     QStringLiteral("--return-sequences")}
+                                      << QSize(1600, 900);
+    QTest::newRow("small window, presentation")
+        << QStringList{QStringLiteral("--size"), QStringLiteral("1024x700"), QStringLiteral("--presentation")}
+        << QSize(1024, 700);
+}
+
+void TestMainWindow::screenshotsAreProduced()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QSize, size);
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("shot.png"));
+    QProcess p;
+    p.start(QStringLiteral(RNNSCOPE_BINARY), QStringList{QStringLiteral("screenshot"), out} + args);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QImage image(out);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), size);
+    QVERIFY2(colourCount(image) > 50, qPrintable(QString::number(colourCount(image))));
+}
+
+void TestMainWindow::screenshotRefusesBadArguments()
+{
+    QTemporaryDir dir;
+    const auto run = [&](const QStringList &args) {
+        QProcess p;
+        p.start(QStringLiteral(RNNSCOPE_BINARY), args);
+        p.waitForFinished(60000);
+        return std::make_pair(p.exitCode(), QString::fromLocal8Bit(p.readAllStandardError()));
+    };
+    const QString out = dir.filePath(QStringLiteral("x.png"));
+    auto [code, err] = run({QStringLiteral("screenshot"), out, QStringLiteral("--step"), QStringLiteral("10")});
+    QCOMPARE(code, 2);
+    QVERIFY2(err.contains(QStringLiteral("--step 10")), qPrintable(err));
+    std::tie(code, err) = run({QStringLiteral("screenshot"), out, QStringLiteral("--size"), QStringLiteral("big")});
+    QCOMPARE(code, 2);
+    QVERIFY(err.contains(QStringLiteral("'big'")));
+    std::tie(code, err) = run({QStringLiteral("screenshot"), dir.filePath(QStringLiteral("no/such/dir/x.png"))});
+    QCOMPARE(code, 2);
+    QVERIFY(err.contains(QStringLiteral("no/such/dir")));
+    std::tie(code, err) = run({QStringLiteral("screenshot")});
+    QCOMPARE(code, 2);
+    QVERIFY(!QFile::exists(out));
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "test_mainwindow.moc"
