@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "engine.h"
+#include "gemm.h"
 #include "error.h"
 #include "npy.h"
 #include "summary.h"
@@ -51,7 +52,7 @@ void addOptions(QCommandLineParser &p)
          QStringLiteral("NAME")},
         {QStringLiteral("input"), QStringLiteral("Input X: .npy of shape (N,T,D) or (T,D), or .csv of T rows of D values."),
          QStringLiteral("FILE")},
-        {QStringLiteral("threads"), QStringLiteral("Engine threads (default 1)."), QStringLiteral("n")},
+        {QStringLiteral("threads"), QStringLiteral("Threads of the large matrix products (default 1)."), QStringLiteral("n")},
         {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
         {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy)."), QStringLiteral("Y.npy")},
         {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
@@ -157,7 +158,7 @@ ModelRequest modelRequest(const QCommandLineParser &p)
     r.layer = str(p.value(QStringLiteral("layer")));
     r.inputPath = str(p.value(QStringLiteral("input")));
     const int threads = static_cast<int>(integerOption(p, QStringLiteral("threads"), 1, 256, 1));
-    Eigen::setNbThreads(threads);
+    setGemmThreads(threads);
     return r;
 }
 
@@ -274,18 +275,19 @@ int bench(const QCommandLineParser &p)
     const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
     const Dims &d = model.dims();
     const double gflops = flopCount(d, model.config().returnSequences) / median / 1e9;
-    char buf[512];
+    char buf[1024];
     if (p.isSet(QStringLiteral("json"))) {
         std::snprintf(buf, sizeof buf,
                       "{\"dims\":[%d,%d,%d,%d,%d],\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
-                      "\"gflops\":%.6g,\"threads\":%d}\n",
+                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"}\n",
                       d.N, d.T, d.D, d.M, d.K, dtypeName(model.config().dtype), repeat, median, gflops,
-                      Eigen::nbThreads());
+                      gemmThreads(), gemmBackend());
     } else {
         std::snprintf(buf, sizeof buf,
-                      "forward pass, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n",
-                      dimsString(d).c_str(), dtypeName(model.config().dtype), Eigen::nbThreads(), median * 1e3,
-                      repeat, s.front() * 1e3, gflops);
+                      "forward pass, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
+                      "products: %s\n",
+                      dimsString(d).c_str(), dtypeName(model.config().dtype), gemmThreads(), median * 1e3,
+                      repeat, s.front() * 1e3, gflops, gemmBackend());
     }
     print(buf);
     return Ok;

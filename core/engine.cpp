@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "gemm.h"
+
 namespace rnnscope {
 
 template <typename S>
@@ -36,7 +38,7 @@ void Engine<S>::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x)
 template <typename S>
 void Engine<S>::project()
 {
-    m_P.noalias() = m_WxT * m_X;
+    gemm(m_WxT, m_X, m_P, false);
     m_P.colwise() += m_bh;
 }
 
@@ -46,7 +48,7 @@ void Engine<S>::step(int t)
     const Eigen::Index n = m_spec.dims.N;
     auto p = m_P.middleCols(col(t), n);
     if (t > 0)
-        p.noalias() += m_WhT * m_H.middleCols(col(t - 1), n);
+        gemm(m_WhT, m_H.middleCols(col(t - 1), n), p, true);
     else if (m_nonFiniteWh)
         p.colwise() += m_zeroWh;
     applyActivation(m_spec.cell, p, m_H.middleCols(col(t), n));
@@ -58,7 +60,7 @@ void Engine<S>::output(int t)
     if (m_spec.dims.K == 0)
         return;
     auto y = m_Y.middleCols(col(t), m_spec.dims.N);
-    y.noalias() = m_WoT * m_H.middleCols(col(t), m_spec.dims.N);
+    gemm(m_WoT, m_H.middleCols(col(t), m_spec.dims.N), y, false);
     y.colwise() += m_bo;
     applyActivation(m_spec.dense, y);
 }
@@ -74,7 +76,7 @@ void Engine<S>::forward()
         return;
     if (m_spec.returnSequences) {
         // One product for all timesteps: Y = Woᵀ·H + bo.
-        m_Y.noalias() = m_WoT * m_H;
+        gemm(m_WoT, m_H, m_Y, false);
         m_Y.colwise() += m_bo;
         applyActivation(m_spec.dense, m_Y);
     } else {

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ make cmake pkg-config ccache
+  g++ make cmake pkg-config ccache libopenblas-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libeigen3-dev
   libhdf5-dev libzip-dev nlohmann-json3-dev
   fontconfig fonts-dejavu-core xvfb xauth

@@ -4,6 +4,7 @@
 #include "activation.h"
 #include "dims.h"
 #include "error.h"
+#include "gemm.h"
 #include "initializer.h"
 #include "model.h"
 #include "stepper.h"
@@ -68,6 +69,8 @@ private slots:
     void absurdSizesRefusedBeforeAllocating();
     void refusedChangeLeavesModelIntact();
     void float32AndFloat64Differ();
+    void gemmMatchesEigen_data();
+    void gemmMatchesEigen();
 };
 
 void TestEngine::classicSummary()
@@ -530,6 +533,40 @@ void TestEngine::float32AndFloat64Differ()
         diff = std::max(diff, std::abs(a.values[i] - b.values[i]));
     // The teaching point: the same weights in float32 and float64 differ around 1e-7.
     QVERIFY2(diff > 0 && diff < 1e-5, qPrintable(QString::number(diff)));
+}
+
+void TestEngine::gemmMatchesEigen_data()
+{
+    QTest::addColumn<int>("m");
+    QTest::addColumn<int>("k");
+    QTest::addColumn<int>("n");
+    QTest::newRow("per step, small") << 5 << 5 << 1;       // Eigen
+    QTest::newRow("per step, N=8") << 128 << 128 << 8;     // Eigen
+    QTest::newRow("per step, N=64") << 256 << 256 << 64;  // OpenBLAS where built with it
+    QTest::newRow("projection") << 256 << 64 << 2048;      // OpenBLAS where built with it
+}
+
+void TestEngine::gemmMatchesEigen()
+{
+    QFETCH(int, m);
+    QFETCH(int, k);
+    QFETCH(int, n);
+    Rng rng(3, Stream::X);
+    const Eigen::MatrixXd A = normalMatrix(m, k, 1.0, rng), B = normalMatrix(k, 2 * n, 1.0, rng);
+    const Eigen::MatrixXd C0 = normalMatrix(m, 2 * n, 1.0, rng);
+    // Blocks of larger matrices, as the engine passes them; both precisions; = and +=.
+    Eigen::MatrixXd C = C0;
+    gemm(A, B.middleCols(n, n), C.middleCols(n, n), true);
+    QVERIFY(maxDifference(C.middleCols(n, n), C0.middleCols(n, n) + A * B.middleCols(n, n)) < 1e-12 * k);
+    QCOMPARE(C.leftCols(n), C0.leftCols(n)); // nothing outside the block
+    gemm(A, B.leftCols(n), C.leftCols(n), false);
+    QVERIFY(maxDifference(C.leftCols(n), A * B.leftCols(n)) < 1e-12 * k);
+    const Eigen::MatrixXf Af = A.cast<float>(), Bf = B.cast<float>();
+    Eigen::MatrixXf Cf = C0.cast<float>();
+    gemm(Af, Bf.middleCols(n, n), Cf.middleCols(n, n), true);
+    const Eigen::MatrixXf expected = C0.cast<float>().middleCols(n, n) + Af * Bf.middleCols(n, n);
+    QVERIFY(maxDifference(Cf.middleCols(n, n).cast<double>(), expected.cast<double>()) < 1e-5 * k);
+    QVERIFY(std::string(gemmBackend()).find("Eigen") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestEngine)

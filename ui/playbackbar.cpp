@@ -60,7 +60,8 @@ PlaybackBar::PlaybackBar(Session *session, QWidget *parent)
     m_slider->setFocusPolicy(Qt::NoFocus); // Left and Right stay the stepping keys
     addWidget(m_slider);
     connect(m_slider, &QSlider::valueChanged, session, &Session::seek);
-    m_label->setMinimumWidth(m_label->fontMetrics().horizontalAdvance(QStringLiteral(" t = 0000 / 0000 ")));
+    // A fixed width: a new text then repaints the label only, without laying out the toolbar again.
+    m_label->setFixedWidth(m_label->fontMetrics().horizontalAdvance(QStringLiteral(" t = 0000000 / 0000000 ")));
     addWidget(m_label);
 
     addWidget(new QLabel(tr("   sample n "), this));
@@ -98,12 +99,13 @@ void PlaybackBar::sync()
         m_slider->setValue(t);
     }
     m_label->setText(t < 0 ? tr(" t = – / %1 ").arg(T - 1) : tr(" t = %1 / %2 ").arg(t).arg(T - 1));
-    {
+    // Only what changed: every step comes through here, and a touched spin box repaints.
+    if (m_sample->maximum() != m_session->dims().N - 1 || m_sample->value() != m_session->sample()) {
         const QSignalBlocker b(m_sample);
         m_sample->setRange(0, m_session->dims().N - 1);
         m_sample->setValue(m_session->sample());
+        m_sample->setEnabled(m_session->dims().N > 1);
     }
-    m_sample->setEnabled(m_session->dims().N > 1);
     m_back->setEnabled(t >= 0);
     m_reset->setEnabled(t >= 0);
     m_forward->setEnabled(t < T - 1);

@@ -11,6 +11,7 @@
 #include <QValueAxis>
 
 #include <cmath>
+#include <limits>
 
 using namespace rnnscope;
 
@@ -31,7 +32,9 @@ TimeSeriesChart::TimeSeriesChart(Session *session, Quantity quantity, QWidget *p
     chart()->addAxis(m_axisY, Qt::AlignLeft);
     connect(session, &Session::structureChanged, this, &TimeSeriesChart::rebuildSeries);
     connect(session, &Session::stepChanged, this, &TimeSeriesChart::refresh);
-    connect(session, &Session::sampleChanged, this, &TimeSeriesChart::refresh);
+    connect(session, &Session::sampleChanged, this, &TimeSeriesChart::refreshWithNewRange);
+    connect(session, &Session::weightsChanged, this, &TimeSeriesChart::refreshWithNewRange);
+    connect(session, &Session::inputChanged, this, &TimeSeriesChart::refreshWithNewRange);
     rebuildSeries();
 }
 
@@ -130,7 +133,7 @@ void TimeSeriesChart::rebuildSeries()
                                                          : tr("output y_t[k]");
     chart()->setTitle(count == 0 ? tr("no Dense layer (K = 0): the output is h_t") : title);
     applyStyle();
-    refresh();
+    refreshWithNewRange();
     if (changed)
         emit unitsChanged(m_units);
 }
@@ -158,6 +161,13 @@ void TimeSeriesChart::applyStyle()
     m_axisY->setLabelsFont(font());
 }
 
+void TimeSeriesChart::refreshWithNewRange()
+{
+    m_rangeLo = std::numeric_limits<double>::infinity();
+    m_rangeHi = -std::numeric_limits<double>::infinity();
+    refresh();
+}
+
 void TimeSeriesChart::showEvent(QShowEvent *event)
 {
     QChartView::showEvent(event);
@@ -180,7 +190,8 @@ void TimeSeriesChart::refresh()
                                                          || act == Activation::Softmax);
     double lo = bounded ? (act == Activation::Tanh ? -1.0 : 0.0) : -1.0;
     double hi = 1.0;
-    const int stride = pos + 1 > kMaxPoints ? (pos + 1 + kMaxPoints - 1) / kMaxPoints : 1;
+    const int buckets = std::clamp(int(chart()->plotArea().width()) / kPixelsPerBucket, 20, int(kMaxPoints));
+    const int stride = pos + 1 > buckets ? (pos + 1 + buckets - 1) / buckets : 1;
 
     // Per series: the points to draw (bucket extremes when decimated); bad values as markers.
     QList<QList<QPointF>> lines(m_series.size());
@@ -189,7 +200,7 @@ void TimeSeriesChart::refresh()
     for (int i = 0; i < m_series.size(); ++i) {
         const int unit = m_units[i];
         QList<QPointF> &pts = lines[i];
-        pts.reserve(2 * kMaxPoints + 2);
+        pts.reserve(2 * buckets + 2);
         for (int t0 = 0; t0 <= pos; t0 += stride) {
             const int t1 = std::min(pos, t0 + stride - 1);
             int tMin = -1, tMax = -1;
@@ -227,13 +238,23 @@ void TimeSeriesChart::refresh()
     const double margin = 0.05 * (hi - lo);
     lo -= margin;
     hi += margin;
+    if (!bounded) {
+        // Round outwards and only ever grow (until the model changes): the axis, and the layout of
+        // its labels, then change a few times per sequence instead of at every new extreme.
+        const double step = std::pow(10.0, std::floor(std::log10(hi - lo))) / 2;
+        lo = std::min(std::floor(lo / step) * step, m_rangeLo);
+        hi = std::max(std::ceil(hi / step) * step, m_rangeHi);
+        m_rangeLo = lo;
+        m_rangeHi = hi;
+    }
     if (m_axisY->min() != lo || m_axisY->max() != hi)
         m_axisY->setRange(lo, hi);
     for (int i = 0; i < m_series.size(); ++i)
         m_series[i]->replace(lines[i]);
     for (int i = 0; i < bad.size(); ++i)
         bad[i].setY(badSign[i] > 0 ? hi : lo);
-    m_markers->replace(bad);
+    if (!bad.isEmpty() || m_markers->count() > 0)
+        m_markers->replace(bad);
     if (pos >= 0)
         m_cursor->replace({QPointF(pos, lo), QPointF(pos, hi)});
     else

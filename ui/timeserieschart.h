@@ -5,8 +5,9 @@
 //   Pre     a_t[j], the pre-activations
 //   Output  y_t[k] for the outputs k
 // At most kMaxSeries units are plotted (the user chooses which); a long history is decimated to
-// at most kMaxPoints points per series (keeping each bucket's extremes), so a step costs the same
-// at T = 1000 as at T = 100. NaN and ±Inf are not drawn as lines: they appear as markers on the
+// one bucket per kPixelsPerBucket pixels of the plot (at most kMaxPoints buckets), each drawn as
+// its minimum and maximum, so the envelope stays exact and a step costs the same at T = 10⁵ as
+// at T = 100. NaN and ±Inf are not drawn as lines: they appear as markers on the
 // chart's top (NaN, +Inf) or bottom (−Inf) edge.
 
 #include <QChartView>
@@ -24,6 +25,7 @@ public:
     enum class Quantity { Hidden, Pre, Output };
     static constexpr int kMaxSeries = 16;
     static constexpr int kMaxPoints = 200;
+    static constexpr int kPixelsPerBucket = 5;
     // Above this T the lines are drawn thin and aliased (see applyStyle).
     static constexpr int kDenseT = 100;
 
@@ -55,6 +57,7 @@ protected:
 private:
     void rebuildSeries();   // structure or units changed
     void refresh();         // values or position changed
+    void refreshWithNewRange(); // values changed: the y range may shrink again
     void applyStyle();
     void updateTicks();
 
@@ -70,6 +73,7 @@ private:
     QList<int> m_units;
     bool m_autoUnits = true;
     bool m_stale = true; // values changed while hidden
+    double m_rangeLo = 0, m_rangeHi = 0; // the y range of unbounded quantities, grown as needed
     QList<QLineSeries *> m_series;
     QLineSeries *m_cursor = nullptr;
     QScatterSeries *m_markers = nullptr;
