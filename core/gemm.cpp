@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <string>
+#include <type_traits>
 
 #if RNNSCOPE_HAVE_OPENBLAS
 #include <cblas.h>
@@ -26,14 +27,21 @@ const OneThreadByDefault s_oneThread;
 
 int s_threads = 1;
 
-template <typename Mat, typename BlasCall>
-void product(const Eigen::Ref<const Mat> &A, const Eigen::Ref<const Mat> &B, Eigen::Ref<Mat> C, bool accumulate,
-             [[maybe_unused]] BlasCall blas)
+template <typename Mat>
+void product(const Eigen::Ref<const Mat> &A, const Eigen::Ref<const Mat> &B, Eigen::Ref<Mat> C, bool accumulate)
 {
 #if RNNSCOPE_HAVE_OPENBLAS
     if (useBlas(A.rows(), A.cols(), B.cols())) {
-        blas(int(A.rows()), int(B.cols()), int(A.cols()), A.data(), int(A.outerStride()), B.data(),
-             int(B.outerStride()), accumulate ? 1 : 0, C.data(), int(C.outerStride()));
+        using S = typename Mat::Scalar;
+        const int m = int(A.rows()), n = int(B.cols()), k = int(A.cols());
+        const int lda = int(A.outerStride()), ldb = int(B.outerStride()), ldc = int(C.outerStride());
+        const S beta = accumulate ? S(1) : S(0);
+        if constexpr (std::is_same_v<S, float>)
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A.data(), lda, B.data(), ldb, beta,
+                        C.data(), ldc);
+        else
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, A.data(), lda, B.data(), ldb, beta,
+                        C.data(), ldc);
         return;
     }
 #endif
@@ -48,33 +56,13 @@ void product(const Eigen::Ref<const Mat> &A, const Eigen::Ref<const Mat> &B, Eig
 void gemm(const Eigen::Ref<const Eigen::MatrixXf> &A, const Eigen::Ref<const Eigen::MatrixXf> &B,
           Eigen::Ref<Eigen::MatrixXf> C, bool accumulate)
 {
-    product<Eigen::MatrixXf>(A, B, C, accumulate,
-                             [](int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                                int ldc) {
-#if RNNSCOPE_HAVE_OPENBLAS
-                                 cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb,
-                                             beta, c, ldc);
-#else
-                                 (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c,
-                                     (void)ldc;
-#endif
-                             });
+    product<Eigen::MatrixXf>(A, B, C, accumulate);
 }
 
 void gemm(const Eigen::Ref<const Eigen::MatrixXd> &A, const Eigen::Ref<const Eigen::MatrixXd> &B,
           Eigen::Ref<Eigen::MatrixXd> C, bool accumulate)
 {
-    product<Eigen::MatrixXd>(A, B, C, accumulate,
-                             [](int m, int n, int k, const double *a, int lda, const double *b, int ldb, double beta,
-                                double *c, int ldc) {
-#if RNNSCOPE_HAVE_OPENBLAS
-                                 cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0, a, lda, b, ldb,
-                                             beta, c, ldc);
-#else
-                                 (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c,
-                                     (void)ldc;
-#endif
-                             });
+    product<Eigen::MatrixXd>(A, B, C, accumulate);
 }
 
 const char *gemmBackend()
