@@ -39,10 +39,14 @@ public:
         const int h = f + horizontalHeader()->sizeHint().height() + verticalHeader()->length();
         return QSize(w, h);
     }
+    // At least the header, one row and a horizontal scroll bar, so that a bias vector is never
+    // cut in half.
     QSize minimumSizeHint() const override
     {
         const QFontMetrics fm(font());
-        return QSize(fm.averageCharWidth() * 12, fm.height() * 3);
+        const int h = 2 * frameWidth() + horizontalHeader()->sizeHint().height()
+            + verticalHeader()->defaultSectionSize() + horizontalScrollBar()->sizeHint().height();
+        return QSize(fm.averageCharWidth() * 12, h);
     }
 };
 

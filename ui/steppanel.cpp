@@ -94,14 +94,15 @@ void StepPanel::rebuild()
     add(1, sh);
 
     const int n = m_session->sample();
-    if (d.D > kMaxNumbers || d.M > kMaxNumbers || d.K > kMaxNumbers) {
-        add(3, tr("Sample n=%1: the numbers are shown when D, M and K are at most %2 (see the charts and heat maps).")
-                   .arg(n).arg(kMaxNumbers));
-        update();
-        return;
-    }
     const StepBreakdown b = stepBreakdown(const_cast<Model &>(m_session->model()), t, n);
-    const auto row = [](const Eigen::RowVectorXd &v) { return QString::fromStdString(formatRow(v.data(), v.size(), 4)); };
+    // Vectors longer than kMaxNumbers show their first kShownNumbers values and how many follow.
+    const auto row = [](const Eigen::RowVectorXd &v) {
+        const long shown = v.size() > kMaxNumbers ? long(kShownNumbers) : long(v.size());
+        QString text = QString::fromStdString(formatRow(v.data(), shown, 4));
+        if (shown < v.size())
+            text.insert(text.size() - 1, QStringLiteral(" … +%1").arg(v.size() - shown));
+        return text;
+    };
     const QString samples = d.N > 1 ? tr("  (sample n=%1 of %2)").arg(n).arg(d.N) : QString();
     const int w = 24;
     add(2, (QStringLiteral("x_%1").arg(ts)).leftJustified(w) + row(b.x) + samples);

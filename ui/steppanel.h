@@ -4,9 +4,10 @@
 //   t = 3:   x_3 · Wx   +   h_2 · Wh   +   bh   →  tanh  →   h_3
 //           (1×3)(3×5)     (1×5)(5×5)      (5)              (1×5)
 //
-// and, while D, M and K are small enough to read, the numbers of the selected sample: x_t,
-// x_t·Wx, h_{t−1}·Wh, bh, the pre-activation a_t, h_t = tanh(a_t) and y_t, one aligned row each,
-// like a worked example. Self-painted (plain text rendering is cheap on every step).
+// and the numbers of the selected sample: x_t, x_t·Wx, h_{t−1}·Wh, bh, the pre-activation a_t,
+// h_t = tanh(a_t) and y_t, one aligned row each, like a worked example (vectors longer than
+// kMaxNumbers show their first values and how many follow). Self-painted: plain text rendering is
+// cheap on every step.
 
 #include "summary.h"
 
@@ -20,8 +21,9 @@ class StepPanel : public QWidget {
 public:
     explicit StepPanel(Session *session, QWidget *parent = nullptr);
 
-    // The largest D, M or K whose numbers are shown.
+    // Vectors up to kMaxNumbers long are shown whole; longer ones by their first kShownNumbers.
     static constexpr int kMaxNumbers = 12;
+    static constexpr int kShownNumbers = 8;
 
     // The text lines on show (the tests read them).
     QStringList lines() const { return m_lines; }
