@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include "error.h"
+#include "weightfile.h"
 
 #include <cmath>
 
@@ -195,18 +196,14 @@ void Model::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T)
     rebuildEngine();
 }
 
-void Model::setInput(const NdArray &a)
+void Model::setInput(const NdArray &array)
 {
     const int D = m_config.dims.D;
-    if ((a.rank() != 2 && a.rank() != 3) || a.shape.back() != D)
-        throw Error(ErrorKind::ShapeMismatch, "X has shape " + shapeString(a.shape) + ", but D=" + std::to_string(D)
-                                                  + " needs (N, T, " + std::to_string(D) + ") or (T, "
-                                                  + std::to_string(D) + ")");
-    const std::int64_t N = a.rank() == 3 ? a.shape[0] : 1;
-    const std::int64_t T = a.shape[a.rank() - 2];
-    if (N < 1 || T < 1 || N > DimLimits::maxN || T > DimLimits::maxT)
-        throw Error(ErrorKind::OutOfRange, "X has shape " + shapeString(a.shape)
-                                               + ": N and T must be at least 1 and at most "
+    const NdArray a = inputFromArray(array, D); // (N, T, D), checked
+    const std::int64_t N = a.shape[0], T = a.shape[1];
+    if (N > DimLimits::maxN || T > DimLimits::maxT)
+        throw Error(ErrorKind::OutOfRange, "X has shape " + shapeString(array.shape) + ": expected N ≤ "
+                                               + std::to_string(DimLimits::maxN) + " and T ≤ "
                                                + std::to_string(DimLimits::maxT));
     Dims dims = m_config.dims;
     dims.N = static_cast<int>(N);
