@@ -4,6 +4,7 @@
 #include "gemm.h"
 #include "error.h"
 #include "npy.h"
+#include "sessionfile.h"
 #include "summary.h"
 
 #include <QFile>
@@ -56,7 +57,8 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
         {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy)."), QStringLiteral("Y.npy")},
         {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
-        {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names)."),
+        {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names); "
+                                                  "in a session, the layout of the weight views."),
          QStringLiteral("keras|pytorch")},
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
         {QStringLiteral("json"), QStringLiteral("bench: print one JSON object.")},
@@ -223,7 +225,7 @@ int forward(const QCommandLineParser &p)
 int save(const QCommandLineParser &p, const QStringList &positional)
 {
     if (positional.size() < 2)
-        throw Error(ErrorKind::BadUsage, "save needs the file to write: rnnscope save OUT.npz [MODEL OPTIONS]");
+        throw Error(ErrorKind::BadUsage, "save needs the file to write: rnnscope save OUT.npz|OUT.json [MODEL OPTIONS]");
     const QString out = positional.at(1);
     Layout layout = Layout::Keras;
     if (p.isSet(QStringLiteral("layout"))) {
@@ -233,10 +235,20 @@ int save(const QCommandLineParser &p, const QStringList &positional)
         else if (l != QLatin1String("keras"))
             throw Error(ErrorKind::BadUsage, "--layout '" + str(l) + "' is unknown: expected keras or pytorch");
     }
-    if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
-        throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "' has no .npz extension: the weights are written as .npz");
+    const bool session = out.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    if (!session && !out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "' has neither a .npz extension (the weights) "
+                                             "nor .json (the whole session)");
     const Model model = buildModel(modelRequest(p));
-    writeNpz(str(out), weightsToArrays(model.weights(), layout, model.config().dtype), model.config().dtype);
+    if (session) {
+        // The model as the window would open on it: before the first step, sample 0.
+        SessionData data;
+        data.model = model.state();
+        data.view.layout = layout;
+        saveSession(str(out), data);
+    } else {
+        writeNpz(str(out), weightsToArrays(model.weights(), layout, model.config().dtype), model.config().dtype);
+    }
     return Ok;
 }
 

@@ -5,6 +5,7 @@
 
 #if RNNSCOPE_WITH_GUI
 #include "error.h"
+#include "sessionfile.h"
 #include "uientry.h"
 #endif
 
@@ -12,6 +13,7 @@
 #include <QFileInfo>
 
 #include <cstdio>
+#include <optional>
 
 namespace {
 
@@ -22,6 +24,48 @@ QStringList arguments(int argc, char **argv)
         args << QString::fromLocal8Bit(argv[i]);
     return args;
 }
+
+// Refuses a FILE argument that does not exist or cannot be read; `expected` says what it should be.
+std::optional<int> refuseUnreadable(const QString &path, const QString &expected)
+{
+    const QFileInfo file(path);
+    if (!file.exists())
+        return cli::fail(QStringLiteral("'%1' does not exist: expected %2").arg(path, expected));
+    if (!file.isFile() || !file.isReadable())
+        return cli::fail(QStringLiteral("'%1' cannot be read: expected a readable weights, input or session file").arg(path));
+    return std::nullopt;
+}
+
+#if RNNSCOPE_WITH_GUI
+// Puts the FILE argument into `launch` by what it holds: a session (which fixes the whole model,
+// so no model option applies), weights (as --weights) or an input X (as --input).
+std::optional<int> takeFile(const QString &path, const QCommandLineParser &parser, ui::LaunchOptions &launch)
+{
+    if (const auto refused = refuseUnreadable(path, QStringLiteral("a weights, input or session file")))
+        return refused;
+    launch.file = path;
+    switch (rnnscope::fileKind(path.toStdString())) {
+    case rnnscope::FileKind::Session:
+        for (const char *option : {"dims", "return-sequences", "activation", "dense-activation", "dtype", "seed", "init",
+                                   "init-scale", "weights", "layer", "input"})
+            if (parser.isSet(QLatin1String(option)))
+                return cli::fail(QStringLiteral("--%1 does not apply to a session file: '%2' holds the whole model")
+                                     .arg(QLatin1String(option), path));
+        break;
+    case rnnscope::FileKind::Weights:
+        if (!launch.request.weightsPath.empty())
+            return cli::fail(QStringLiteral("both --weights and '%1' name a file to open: give one").arg(path));
+        launch.request.weightsPath = path.toStdString();
+        break;
+    case rnnscope::FileKind::Input:
+        if (!launch.request.inputPath.empty())
+            return cli::fail(QStringLiteral("both --input and '%1' name an input file: give one").arg(path));
+        launch.request.inputPath = path.toStdString();
+        break;
+    }
+    return std::nullopt;
+}
+#endif
 
 } // namespace
 
@@ -42,13 +86,13 @@ int main(int argc, char **argv)
         "                                         print the recurrence step by step\n"
         "  rnnscope forward [MODEL OPTIONS] --out Y.npy [--hidden H.npy]\n"
         "                                         run the forward pass, write Y and H\n"
-        "  rnnscope save OUT.npz [MODEL OPTIONS] [--layout keras|pytorch]\n"
-        "                                         write the weights\n"
+        "  rnnscope save OUT.npz|OUT.json [MODEL OPTIONS] [--layout keras|pytorch]\n"
+        "                                         write the weights (.npz) or the whole session (.json)\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
         "                                         time the forward pass\n"
         "  rnnscope bench --ui [MODEL OPTIONS] [--json]\n"
         "                                         time each step of the window (offscreen)\n"
-        "  rnnscope screenshot OUT.png [MODEL OPTIONS] [--step t] [--size WxH]\n"
+        "  rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
         "                                         render the window offscreen to PNG\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, bench, screenshot, or a FILE to open."),
@@ -77,12 +121,9 @@ int main(int argc, char **argv)
 
     // Everything else needs the window: screenshot, bench --ui, or the app itself (with a FILE).
     if (!first.isEmpty() && first != QLatin1String("screenshot") && !bench) {
-        const QFileInfo file(first);
-        if (!file.exists())
-            return cli::fail(QStringLiteral("'%1' does not exist: expected a command (summary, trace, forward, save, bench, "
-                                            "screenshot) or a weights or session file to open").arg(first));
-        if (!file.isFile() || !file.isReadable())
-            return cli::fail(QStringLiteral("'%1' cannot be read: expected a readable weights or session file").arg(first));
+        if (const auto refused = refuseUnreadable(first, QStringLiteral("a command (summary, trace, forward, save, bench, "
+                                                                        "screenshot) or a weights, input or session file to open")))
+            return *refused;
         if (positional.size() > 1)
             return cli::fail(QStringLiteral("unexpected argument '%1': the app opens one file").arg(positional.at(1)));
     }
@@ -92,10 +133,13 @@ int main(int argc, char **argv)
         launch.request = cli::modelRequest(parser);
         launch.presentation = parser.isSet(QStringLiteral("presentation"));
         if (first == QLatin1String("screenshot")) {
-            if (positional.size() != 2)
-                return cli::fail(QStringLiteral("screenshot needs one file to write: rnnscope screenshot OUT.png [MODEL OPTIONS]"));
+            if (positional.size() != 2 && positional.size() != 3)
+                return cli::fail(QStringLiteral("screenshot needs one file to write: rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS]"));
             launch.mode = ui::LaunchOptions::Mode::Screenshot;
             launch.screenshotPath = positional.at(1);
+            if (positional.size() == 3)
+                if (const auto refused = takeFile(positional.at(2), parser, launch))
+                    return *refused;
             if (parser.isSet(QStringLiteral("step"))) {
                 bool ok = false;
                 launch.step = parser.value(QStringLiteral("step")).toInt(&ok);
@@ -109,9 +153,8 @@ int main(int argc, char **argv)
             launch.mode = ui::LaunchOptions::Mode::BenchUi;
             launch.json = parser.isSet(QStringLiteral("json"));
         } else if (!first.isEmpty()) {
-            if (!launch.request.weightsPath.empty())
-                return cli::fail(QStringLiteral("both --weights and '%1' name a file to open: give one").arg(first));
-            launch.request.weightsPath = first.toStdString();
+            if (const auto refused = takeFile(first, parser, launch))
+                return *refused;
         }
         if (parser.isSet(QStringLiteral("size"))) {
             const QStringList wh = parser.value(QStringLiteral("size")).split(QLatin1Char('x'));

@@ -47,13 +47,6 @@ bool startsWith(std::string_view s, std::string_view prefix)
     return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
 
-std::string lowerExtension(const std::string &path)
-{
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext;
-}
-
 // "kernel (3, 5), bias (5,), …" — the keys of an archive for a message, at most `limit` of them.
 std::string keyList(const NamedArrays &arrays, bool withShapes = true, std::size_t limit = 12)
 {
@@ -428,6 +421,12 @@ LoadedModel refuseSingleNpy(const std::string &path, const std::string &)
          "np.savez('weights.npz', *model.get_weights())");
 }
 
+LoadedModel refuseSession(const std::string &path, const std::string &)
+{
+    fail(ErrorKind::BadUsage, path,
+         "a session file is not a weight set: open it as a session (rnnscope FILE.json, or File > Open in the window)");
+}
+
 struct WeightFormat {
     const char *extension;
     LoadedModel (*load)(const std::string &path, const std::string &layer);
@@ -436,6 +435,7 @@ struct WeightFormat {
 constexpr WeightFormat kWeightFormats[] = {
     {".npz", loadNpzWeights},
     {".npy", refuseSingleNpy},
+    {".json", refuseSession},
     {".h5", loadKerasFile},
     {".hdf5", loadKerasFile},
     {".keras", loadKerasFile},
@@ -502,6 +502,13 @@ std::vector<std::string_view> splitFields(std::string_view line)
 }
 
 } // namespace
+
+std::string lowerExtension(const std::string &path)
+{
+    std::string ext = std::filesystem::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
+}
 
 // ---- public ----------------------------------------------------------------------------------
 

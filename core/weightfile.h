@@ -60,6 +60,7 @@ LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &sour
 // Loads a weight file, dispatching on its extension (case-insensitive):
 //   .npz          → readNpz + weightsFromArrays
 //   .npy          → BadUsage: a single .npy is not a weight set (save all weights with np.savez)
+//   .json         → BadUsage: a session file (sessionfile.h) is opened as a session, not as weights
 //   .h5 .hdf5 .keras → loadKerasFile (kerasfile.h): the SimpleRNN `layer` (empty: the first) and
 //                    the Dense after it, with the activations, return_sequences and T of the config
 //   anything else → Unsupported, naming the accepted extensions
@@ -87,5 +88,8 @@ NdArray loadInputFile(const std::string &path, int expectedD);
 
 // Parses CSV text as loadInputFile does for .csv (values (T, D), Float64); `name` starts errors.
 NdArray parseInputCsv(const std::string &text, const std::string &name);
+
+// The extension of a path's file name, lower-case, with its dot: "W.NPZ" → ".npz"; "" when none.
+std::string lowerExtension(const std::string &path);
 
 } // namespace rnnscope

@@ -345,6 +345,91 @@ def test_forward_keras_dl4j_reference():
     assert np.array_equal(np.load(tmp("dl4j_y2.npy")), Y)
 
 
+def session_array(values):
+    """A session's nested list as float64, its "nan", "inf" and "-inf" strings included."""
+    return np.array(values, dtype=np.float64)
+
+
+def test_save_session_holds_the_saved_weights():
+    for dtype in ("float32", "float64"):
+        run("save", tmp("s.json"), "--dims", "2,4,3,5,2", "--seed", "3", "--dtype", dtype, "--return-sequences")
+        run("save", tmp("s.npz"), "--dims", "2,4,3,5,2", "--seed", "3", "--dtype", dtype)
+        with open(tmp("s.json")) as f:
+            s = json.load(f)
+        assert s["format"] == "rnnscope-session" and s["version"] == 1, s
+        assert s["dims"] == {"N": 2, "T": 4, "D": 3, "M": 5, "K": 2} and s["dtype"] == dtype and s["seed"] == 3
+        assert s["return_sequences"] is True and s["activation"] == "tanh" and s["dense_activation"] == "linear"
+        assert s["timestep"] == -1 and s["sample"] == 0 and s["view"]["layout"] == "keras"
+        z = np.load(tmp("s.npz"))
+        for key, name in zip(["arr_0", "arr_1", "arr_2", "arr_3", "arr_4"], ["Wx", "Wh", "bh", "Wo", "bo"]):
+            w = session_array(s["weights"][name])
+            assert w.shape == z[key].shape, (name, w.shape, z[key].shape)
+            # The session keeps the full double; the .npz holds it in the model's dtype.
+            assert np.array_equal(w.astype(z[key].dtype), z[key]), name
+            if dtype == "float64":
+                assert np.array_equal(w, z[key]), name
+        assert session_array(s["X"]).shape == (2, 4, 3)
+    # The layout of the weight views, and a model without Dense.
+    run("save", tmp("t.json"), "--layout", "pytorch", "--dims", "1,3,2,4,0")
+    with open(tmp("t.json")) as f:
+        t = json.load(f)
+    assert t["view"]["layout"] == "pytorch"
+    assert session_array(t["weights"]["Wo"]).shape == (4, 0) and t["weights"]["bo"] == []
+    # It opens (here: renders) as it was saved.
+    run("screenshot", tmp("t.png"), tmp("s.json"))
+    assert open(tmp("t.png"), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_save_session_keeps_nan_inf_and_every_bit():
+    rng = np.random.default_rng(3)
+    X, Wx, Wh, bh, Wo, bo = random_case(rng, 2, 5, 3, 4, 2)
+    Wh[1, 2], bo[0], Wx[0, 0], bh[1] = np.nan, np.inf, -np.inf, -0.0
+    np.savez(tmp("special.npz"), Wx, Wh, bh, Wo, bo)
+    np.save(tmp("special_x.npy"), X)
+    run("save", tmp("special.json"), "--weights", tmp("special.npz"), "--input", tmp("special_x.npy"))
+    with open(tmp("special.json")) as f:
+        s = json.load(f)
+    assert s["weights"]["Wh"][1][2] == "nan" and s["weights"]["bo"][0] == "inf" and s["weights"]["Wx"][0][0] == "-inf"
+    assert s["dtype"] == "float32"  # the model computes in float32, and the file keeps every double
+    for name, ref in zip(["Wx", "Wh", "bh", "Wo", "bo"], [Wx, Wh, bh, Wo, bo]):
+        got = session_array(s["weights"][name])
+        assert np.array_equal(got, ref, equal_nan=True), name
+        assert np.array_equal(np.signbit(got), np.signbit(ref)), name
+    assert np.array_equal(session_array(s["X"]), X)
+
+
+def test_session_file_refused_before_any_window():
+    """rnnscope FILE.json with a damaged session: exit 2, one line naming the file, and no window: run
+    without any display, a window would abort the process instead."""
+    run("save", tmp("good.json"))
+    good = open(tmp("good.json")).read()
+    cases = {
+        "truncated.json": (good[: len(good) // 2], ["truncated.json", "ends early"]),
+        "newer.json": (good.replace('"version": 1', '"version": 99'), ["newer.json", "version 99", "newer"]),
+        "notjson.json": ("hello", ["notjson.json", "not valid JSON"]),
+        "shape.json": (good.replace('"M": 5', '"M": 6'), ["shape.json", "weights.Wx has shape (3, 5), but D=3, M=6 needs (3, 6)"]),
+        "missing.json": (good.replace('"dtype": "float32",', ""), ["missing.json", "'dtype' is missing"]),
+        "budget.json": (good.replace('"N": 1, "T": 10', '"N": 1048576, "T": 1048576'), ["budget.json", "budget"]),
+        "other.json": ('{"name": "not a session"}', ["other.json", "not a rnnscope session"]),
+    }
+    no_display = {k: v for k, v in ENV.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    for name, (text, mentions) in cases.items():
+        with open(tmp(name), "w") as f:
+            f.write(text)
+        p = subprocess.run([BIN, tmp(name)], capture_output=True, text=True, env=no_display, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        assert p.returncode == 2, (name, p.returncode, p.stderr)
+        assert len(lines) == 1, (name, lines)
+        for m in mentions:
+            assert m in lines[0], (name, m, lines[0])
+    refused("screenshot", tmp("x.png"), tmp("newer.json"), mentions=["version 99"])
+    assert not os.path.exists(tmp("x.png"))
+    # A session fixes the whole model: model options do not apply; it is not a weights file.
+    refused(tmp("good.json"), "--dims", "1,2,3,4,5", mentions=["--dims", "good.json"])
+    refused("summary", "--weights", tmp("good.json"), mentions=["good.json", "session"])
+    refused("save", tmp("x.txt"), mentions=["x.txt", ".npz", ".json"])
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     passed = failed = 0

@@ -10,14 +10,21 @@
 #include "palette.h"
 #include "playbackbar.h"
 #include "session.h"
+#include "sessionfile.h"
 #include "steppanel.h"
 #include "summary.h"
 #include "summaryview.h"
 #include "timeserieschart.h"
+#include "weightfile.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDropEvent>
 #include <QImage>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMimeData>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSlider>
@@ -73,6 +80,14 @@ private slots:
     void screenshotsAreProduced_data();
     void screenshotsAreProduced();
     void screenshotRefusesBadArguments();
+    void openSessionRestoresEverything();
+    void saveThenReopenIsEqual();
+    void dropOpensWeightsSessionsAndInputs();
+    void severalLayersAskWhichOne();
+    void malformedFileLeavesTheModel_data();
+    void malformedFileLeavesTheModel();
+    void recentFilesFollowOpenAndSave();
+    void screenshotOfASessionFile();
 
 private:
     Session *m_session = nullptr;
@@ -405,6 +420,348 @@ void TestMainWindow::screenshotRefusesBadArguments()
     std::tie(code, err) = run({QStringLiteral("screenshot")});
     QCOMPARE(code, 2);
     QVERIFY(!QFile::exists(out));
+}
+
+namespace {
+
+const QString kShared = QStringLiteral(RNNSCOPE_SHARED_DIR);
+
+// A session unlike the classic example in every field, with NaN, ±Inf and −0.0 among its numbers.
+SessionData unusualSession()
+{
+    ModelConfig config;
+    config.dims = Dims{3, 6, 4, 7, 2};
+    config.dtype = DType::Float64;
+    config.returnSequences = true;
+    config.seed = 11;
+    config.cell = Activation::Relu;
+    config.dense = Activation::Sigmoid;
+    config.init = InitSpec{InitScheme::Normal, 0.4};
+    Model model(config);
+    model.randomizeWeights();
+    SessionData data;
+    data.model = model.state();
+    data.model.weights.Wh(2, 3) = -0.0;
+    data.model.weights.bo(1) = std::numeric_limits<double>::infinity();
+    data.model.X(1, 3) = std::numeric_limits<double>::quiet_NaN(); // x_1 of sample 0
+    data.timestep = 4;
+    data.sample = 2;
+    data.view.layout = Layout::PyTorch;
+    data.view.units = {6, 1, 3};
+    data.view.presentation = true;
+    return data;
+}
+
+// What a window shows, as the text of a session file (equal text: equal to the bit).
+std::string onScreen(const MainWindow &window)
+{
+    return encodeSession(window.session()->sessionData(window.sessionView()));
+}
+
+// Drops `files` on `window` (the centre of `window`, or of its child `target`) as a file manager
+// does; returns whether the drag was accepted.
+bool drop(QWidget *window, const QStringList &files, QWidget *target = nullptr)
+{
+    if (target)
+        window = target;
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString &f : files)
+        urls << QUrl::fromLocalFile(f);
+    mime.setUrls(urls);
+    const QPoint at = window->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &enter);
+    if (!enter.isAccepted())
+        return false;
+    QDropEvent dropped(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(window, &dropped);
+    return dropped.isAccepted();
+}
+
+QAction *fileAction(const MainWindow *window, const QKeySequence &shortcut)
+{
+    for (QAction *a : window->findChildren<QAction *>())
+        if (a->shortcut() == shortcut)
+            return a;
+    return nullptr;
+}
+
+} // namespace
+
+void TestMainWindow::openSessionRestoresEverything()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("lesson.json"));
+    const SessionData data = unusualSession();
+    saveSession(path.toStdString(), data);
+    QVERIFY(m_window->openFile(path));
+
+    // The model: sizes in every view, the configuration, every number.
+    const Dims &d = m_session->dims();
+    QCOMPARE(d, data.model.config.dims);
+    QCOMPARE(m_window->dimensionsBar()->spinBox('N')->value(), 3);
+    QCOMPARE(m_window->dimensionsBar()->spinBox('M')->value(), 7);
+    QVERIFY(m_window->dimensionsBar()->returnSequences()->isChecked());
+    QCOMPARE(m_window->dimensionsBar()->seed()->value(), 11);
+    QCOMPARE(m_session->config().dtype, DType::Float64);
+    QCOMPARE(m_session->config().cell, Activation::Relu);
+    QCOMPARE(m_session->config().dense, Activation::Sigmoid);
+    QCOMPARE(m_session->config().init.scheme, InitScheme::Normal);
+    QCOMPARE(m_session->config().init.scale, 0.4);
+    QCOMPARE(m_session->weights().Wx, data.model.weights.Wx);
+    QVERIFY(std::signbit(m_session->weights().Wh(2, 3)));
+    QCOMPARE(m_session->weights().bo(1), std::numeric_limits<double>::infinity());
+    QVERIFY(std::isnan(m_session->model().input()(1, 3)));
+    QCOMPARE(m_window->weightViews()[1]->model()->rowCount(), 7);
+    QCOMPARE(m_window->inputView()->model()->rowCount(), 6);
+    // The timestep, the sample, the view.
+    QCOMPARE(m_session->position(), 4);
+    QCOMPARE(m_window->playbackBar()->timestepSlider()->value(), 4);
+    QCOMPARE(m_session->sample(), 2);
+    QCOMPARE(m_window->playbackBar()->sampleBox()->value(), 2);
+    QCOMPARE(m_session->layout(), Layout::PyTorch);
+    QVERIFY2(m_window->weightViews()[0]->title().contains(QStringLiteral("weight_ih_l0")),
+             qPrintable(m_window->weightViews()[0]->title()));
+    QCOMPARE(m_window->hiddenChart()->units(), (QList<int>{6, 1, 3}));
+    QCOMPARE(m_window->preChart()->units(), (QList<int>{6, 1, 3}));
+    QCOMPARE(m_window->hiddenChart()->seriesPoints(0).last().y(), m_session->model().hiddenAt(2, 4, 6));
+    QVERIFY(m_window->presentation());
+    // Exactly what the file holds is on screen.
+    SessionData expected = data;
+    QCOMPARE(onScreen(*m_window), encodeSession(expected));
+    // The title names the file; nothing is modified yet. Undo brings the classic model back.
+    QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("lesson.json")));
+    QVERIFY(!m_window->isWindowModified());
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->dims(), Dims{});
+    QVERIFY(m_window->isWindowModified());
+    m_window->setPresentation(false);
+}
+
+void TestMainWindow::saveThenReopenIsEqual()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("saved.json"));
+    QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("Untitled")));
+    // A state a teacher reaches by hand.
+    m_window->dimensionsBar()->spinBox('N')->setValue(2);
+    m_window->dimensionsBar()->dtype()->setCurrentIndex(1);
+    QVERIFY(m_session->setWeightValue(WeightId::Wh, 1, 1, std::numeric_limits<double>::quiet_NaN()));
+    QVERIFY(m_session->setWeightValue(WeightId::bh, 0, 0, -0.0));
+    QVERIFY(m_session->setInputValue(1, 3, 2, 1e-310));
+    m_session->setSample(1);
+    m_session->seek(6);
+    m_session->setLayout(Layout::PyTorch);
+    m_window->hiddenChart()->setUnits({4, 2});
+    QVERIFY(m_window->isWindowModified());
+    QVERIFY(m_window->saveSession(path));
+    QVERIFY(!m_window->isWindowModified());
+    QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("saved.json")));
+    QCOMPARE(m_window->sessionView().units, (std::vector<int>{4, 2}));
+
+    Session other;
+    MainWindow second(&other, false);
+    second.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&second));
+    QVERIFY(second.openFile(path));
+    QCOMPARE(onScreen(second), onScreen(*m_window));
+    QCOMPARE(second.stepPanel()->lines(), m_window->stepPanel()->lines());
+    QCOMPARE(second.hiddenChart()->seriesPoints(1), m_window->hiddenChart()->seriesPoints(1));
+
+    // Save (Ctrl+S) writes back to the session file, without asking where.
+    QVERIFY(m_session->setWeightValue(WeightId::Wx, 0, 0, 0.25));
+    QVERIFY(m_window->isWindowModified());
+    QAction *save = fileAction(m_window, QKeySequence::Save);
+    QVERIFY(save);
+    save->trigger();
+    QVERIFY(!m_window->isWindowModified());
+    QCOMPARE(loadSession(path.toStdString()).model.weights.Wx(0, 0), 0.25);
+    QVERIFY(fileAction(m_window, QKeySequence::SaveAs));
+}
+
+void TestMainWindow::dropOpensWeightsSessionsAndInputs()
+{
+    const QString npz = kShared + QStringLiteral("/fixtures/numpy/weights_named.npz");
+    QVERIFY(drop(m_window, {npz}));
+    const LoadedModel expected = loadWeightsFile(npz.toStdString());
+    QCOMPARE(m_session->weights().Wh, expected.weights.Wh);
+    QCOMPARE(m_session->weights().bo, expected.weights.bo);
+    QVERIFY(m_window->windowTitle().startsWith(QStringLiteral("weights_named.npz")));
+
+    const QString keras = kShared + QStringLiteral("/fixtures/keras/keras3_tesla_simple_rnn.keras");
+    QVERIFY(drop(m_window, {keras}));
+    QCOMPARE(m_session->dims().D, 1);
+    QCOMPARE(m_session->dims().M, 50);
+    QCOMPARE(m_session->dims().T, 60);
+    QCOMPARE(m_session->weights().Wh, loadWeightsFile(keras.toStdString()).weights.Wh);
+    QCOMPARE(m_window->weightViews()[1]->model()->rowCount(), 50);
+
+    // Weights and an input together: the weights first, whatever the order they come in.
+    const QString x = kShared + QStringLiteral("/fixtures/numpy/X.npy");
+    QVERIFY(drop(m_window, {x, npz}));
+    QCOMPARE(m_session->dims(), (Dims{2, 4, 3, 5, 2}));
+    // Anywhere on the window: over a chart, over a table.
+    QVERIFY(drop(m_window, {keras}, m_window->hiddenChart()));
+    QCOMPARE(m_session->dims().M, 50);
+    QVERIFY(drop(m_window, {x, npz}, m_window->inputView()));
+    QCOMPARE(m_session->dims().M, 5);
+    QCOMPARE(m_session->model().inputArray().values, loadInputFile(x.toStdString(), 3).values);
+
+    // A session.
+    QTemporaryDir dir;
+    const QString session = dir.filePath(QStringLiteral("dropped.json"));
+    saveSession(session.toStdString(), unusualSession());
+    QVERIFY(drop(m_window, {session}));
+    QCOMPARE(onScreen(*m_window), encodeSession(unusualSession()));
+    m_window->setPresentation(false);
+
+    // Text without files is not taken.
+    QMimeData text;
+    text.setText(QStringLiteral("hello"));
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(m_window, &enter);
+    QVERIFY(!enter.isAccepted());
+}
+
+void TestMainWindow::severalLayersAskWhichOne()
+{
+    const QString stacked = kShared + QStringLiteral("/fixtures/keras/keras3_temperature_stacked_simple_rnn.keras");
+    QStringList asked;
+    QString askedFile;
+    m_session->setLayerChooser([&](const QString &file, const QStringList &layers) {
+        askedFile = file;
+        asked = layers;
+        return QStringLiteral("simple_rnn_1");
+    });
+    QVERIFY(m_window->openFile(stacked));
+    QCOMPARE(askedFile, QStringLiteral("keras3_temperature_stacked_simple_rnn.keras"));
+    QCOMPARE(asked, (QStringList{QStringLiteral("simple_rnn"), QStringLiteral("simple_rnn_1")}));
+    QCOMPARE(m_session->dims().D, 64);
+    QCOMPARE(m_session->dims().M, 32);
+    QCOMPARE(m_session->dims().K, 1);
+    // Cancelling opens nothing and reports nothing.
+    QSignalSpy errors(m_session, &Session::errorOccurred);
+    const int commands = m_session->undoStack()->count();
+    m_session->setLayerChooser([](const QString &, const QStringList &) { return QString(); });
+    QVERIFY(!m_window->openFile(stacked));
+    QCOMPARE(m_session->undoStack()->count(), commands);
+    QCOMPARE(errors.count(), 0);
+    // A file with one SimpleRNN does not ask.
+    m_session->setLayerChooser([](const QString &, const QStringList &) -> QString { qFatal("asked"); });
+    QVERIFY(m_window->openFile(kShared + QStringLiteral("/fixtures/keras/keras3_tesla_simple_rnn.keras")));
+    m_session->setLayerChooser({});
+}
+
+void TestMainWindow::malformedFileLeavesTheModel_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("mentions");
+    QTest::addColumn<bool>("dropped");
+    const QByteArray valid = QByteArray::fromStdString(encodeSession(unusualSession()));
+    QTest::newRow("newer session") << QStringLiteral("new.json") << QByteArray(R"({"format": "rnnscope-session", "version": 99})")
+                                   << QStringLiteral("version 99 is newer") << false;
+    QTest::newRow("truncated session") << QStringLiteral("cut.json") << valid.left(valid.size() / 3) << QStringLiteral("ends early") << true;
+    QTest::newRow("session with a wrong shape")
+        << QStringLiteral("shape.json") << QByteArray(valid).replace("\"M\": 7", "\"M\": 8") << QStringLiteral("weights.Wx has shape (4, 7), but D=4, M=8 needs (4, 8)")
+        << true;
+    QTest::newRow("not a zip") << QStringLiteral("w.npz") << QByteArray("this is not a zip archive") << QStringLiteral("w.npz") << true;
+    QTest::newRow("input of another D") << QStringLiteral("x.csv") << QByteArray("1,2,3,4\n5,6,7,8\n") << QStringLiteral("D=3") << true;
+    QTest::newRow("session as weights name") << QStringLiteral("w.h5") << valid << QStringLiteral("w.h5") << false;
+}
+
+void TestMainWindow::malformedFileLeavesTheModel()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, mentions);
+    QFETCH(bool, dropped);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+    m_session->seek(3);
+    const std::string before = onScreen(*m_window);
+    const QString title = m_window->windowTitle();
+    const int commands = m_session->undoStack()->count();
+    QSignalSpy errors(m_session, &Session::errorOccurred);
+    QVERIFY(dropped ? drop(m_window, {path}) : !m_window->openFile(path));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().first().toString();
+    QVERIFY2(message.contains(mentions), qPrintable(message));
+    QVERIFY2(!message.contains(QLatin1Char('\n')), qPrintable(message));
+    QVERIFY2(m_window->statusText().contains(message), qPrintable(m_window->statusText()));
+    QCOMPARE(onScreen(*m_window), before);
+    QCOMPARE(m_window->windowTitle(), title);
+    QCOMPARE(m_session->undoStack()->count(), commands);
+    QVERIFY(m_window->recentFiles().isEmpty());
+}
+
+void TestMainWindow::recentFilesFollowOpenAndSave()
+{
+    QTemporaryDir dir;
+    QVERIFY(m_window->recentFiles().isEmpty());
+    QVERIFY(!m_window->recentFilesMenu()->isEnabled());
+    const QString a = dir.filePath(QStringLiteral("a.json")), b = dir.filePath(QStringLiteral("b.json"));
+    QVERIFY(m_window->saveSession(a));
+    const QString npz = kShared + QStringLiteral("/fixtures/numpy/weights_named.npz");
+    QVERIFY(m_window->openFile(npz));
+    QVERIFY(m_window->saveSession(b));
+    const QStringList expected = {QFileInfo(b).absoluteFilePath(), QFileInfo(npz).absoluteFilePath(), QFileInfo(a).absoluteFilePath()};
+    QCOMPARE(m_window->recentFiles(), expected);
+    QVERIFY(m_window->recentFilesMenu()->isEnabled());
+    const QList<QAction *> actions = m_window->recentFilesMenu()->actions();
+    QVERIFY(actions.size() >= 5); // three files, a separator, Clear
+    QVERIFY2(actions[0]->text().contains(QStringLiteral("b.json")), qPrintable(actions[0]->text()));
+    QVERIFY(actions[1]->text().contains(QStringLiteral("weights_named.npz")));
+    // Opening a recent file moves it to the top.
+    actions[2]->trigger();
+    QCOMPARE(m_session->filePath(), a);
+    QCOMPARE(m_window->recentFiles().first(), QFileInfo(a).absoluteFilePath());
+    QVERIFY(m_window->recentFilesMenu()->actions()[0]->text().contains(QStringLiteral("a.json")));
+    // A recent file that is gone is refused and leaves the list.
+    QVERIFY(QFile::remove(b));
+    QVERIFY(!m_window->openFile(b));
+    QCOMPARE(m_window->recentFiles().size(), 2);
+    // At most kMaxRecentFiles; Clear empties the list.
+    for (int i = 0; i < MainWindow::kMaxRecentFiles + 3; ++i)
+        m_window->addRecentFile(dir.filePath(QStringLiteral("f%1.json").arg(i)));
+    QCOMPARE(m_window->recentFiles().size(), MainWindow::kMaxRecentFiles);
+    QAction *clear = m_window->recentFilesMenu()->actions().last();
+    QVERIFY(clear->text().contains(QStringLiteral("Clear")));
+    clear->trigger();
+    QVERIFY(m_window->recentFiles().isEmpty());
+    QVERIFY(!m_window->recentFilesMenu()->isEnabled());
+}
+
+void TestMainWindow::screenshotOfASessionFile()
+{
+    QTemporaryDir dir;
+    const QString session = dir.filePath(QStringLiteral("lesson.json"));
+    saveSession(session.toStdString(), unusualSession());
+    const QString out = dir.filePath(QStringLiteral("shot.png"));
+    QProcess p;
+    p.start(QStringLiteral(RNNSCOPE_BINARY), {QStringLiteral("screenshot"), out, session});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const QImage image(out);
+    QCOMPARE(image.size(), QSize(1600, 900));
+    QVERIFY(colourCount(image) > 50);
+    // A malformed session is refused before any window, with one line.
+    const QString bad = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format": "rnnscope-session", "version": 1, "dims": {"N": 1}})");
+    f.close();
+    p.start(QStringLiteral(RNNSCOPE_BINARY), {QStringLiteral("screenshot"), dir.filePath(QStringLiteral("x.png")), bad});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 2);
+    const QString err = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
+    QVERIFY2(err.contains(QStringLiteral("bad.json")) && err.contains(QStringLiteral("dims")), qPrintable(err));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("x.png"))));
 }
 
 QTEST_MAIN(TestMainWindow)

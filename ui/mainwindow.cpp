@@ -14,13 +14,19 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -32,14 +38,31 @@
 using namespace rnnscope;
 using Source = MatrixTableModel::Source;
 
+namespace {
+
+const QString kRecentFilesKey = QStringLiteral("file/recent");
+
+// The local files a drag carries.
+QStringList droppedFiles(const QMimeData *mime)
+{
+    QStringList files;
+    if (mime && mime->hasUrls())
+        for (const QUrl &url : mime->urls())
+            if (url.isLocalFile())
+                files << url.toLocalFile();
+    return files;
+}
+
+} // namespace
+
 MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     : QMainWindow(parent)
     , m_session(session)
     , m_persistent(persistent)
     , m_baseFontSize(QApplication::font().pointSizeF())
 {
-    setWindowTitle(tr("rnnscope — SimpleRNN step by step"));
     setDockNestingEnabled(true);
+    setAcceptDrops(true);
 
     m_dimensions = new DimensionsBar(session, this);
     addToolBar(Qt::TopToolBarArea, m_dimensions);
@@ -125,10 +148,27 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     resizeDocks({weightsDock}, {600}, Qt::Horizontal);
     resizeDocks({inputDock, summaryDock}, {220, 380}, Qt::Horizontal);
 
+    if (m_persistent) {
+        m_recent = QSettings().value(kRecentFilesKey).toStringList();
+        session->setLayerChooser([this](const QString &file, const QStringList &layers) {
+            bool ok = false;
+            const QString layer = QInputDialog::getItem(this, tr("Open %1").arg(file),
+                                                        tr("%1 holds several SimpleRNN layers. Which one should open?").arg(file),
+                                                        layers, 0, false, &ok);
+            return ok ? layer : QString();
+        });
+    }
     buildMenus();
+    updateTitle();
+    connect(session, &Session::filePathChanged, this, &MainWindow::updateTitle);
+    connect(session->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    connect(session, &Session::sessionViewChanged, this, &MainWindow::applySessionView);
     statusBar()->showMessage(tr("Ready: press → (Right) to compute the first step."));
     connect(session, &Session::errorOccurred, this, &MainWindow::showError);
-    connect(session, &Session::notice, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
+    connect(session, &Session::notice, this, [this](const QString &message) {
+        m_lastNotice = message;
+        statusBar()->showMessage(message, 15000);
+    });
     connect(session, &Session::structureChanged, this, [this] {
         statusBar()->showMessage(tr("N=%1 T=%2 D=%3 M=%4 K=%5")
                                      .arg(m_session->dims().N).arg(m_session->dims().T).arg(m_session->dims().D)
@@ -146,14 +186,25 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     });
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    if (m_persistent)
+        m_session->setLayerChooser({}); // it asks with this window
+}
 
 void MainWindow::buildMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open weights…"), QKeySequence::Open, this, &MainWindow::openWeightsDialog);
+    file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::openDialog)
+        ->setStatusTip(tr("Open a session (.json), weights (.npz, .h5, .keras) or an input X (.npy, .csv)"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    setRecentFiles(m_recent);
     file->addAction(tr("&Load input…"), QKeySequence(tr("Ctrl+I")), this, &MainWindow::loadInputDialog);
-    file->addAction(tr("&Save weights as…"), QKeySequence::SaveAs, this, &MainWindow::saveWeightsDialog);
+    file->addSeparator();
+    file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save)
+        ->setStatusTip(tr("Save the session: model, weights, input, timestep and view"));
+    file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAsDialog);
+    file->addAction(tr("Save &weights as…"), this, &MainWindow::saveWeightsDialog);
     file->addSeparator();
     file->addAction(tr("Save sc&reenshot…"), this, &MainWindow::saveScreenshotDialog);
     file->addSeparator();
@@ -270,23 +321,169 @@ QString MainWindow::statusText() const
 
 void MainWindow::showError(const QString &message)
 {
+    m_lastError = message;
     statusBar()->showMessage(tr("Refused: %1").arg(message), 15000);
 }
 
-void MainWindow::openWeightsDialog()
+void MainWindow::updateTitle()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open weights"), QString(),
-                                                      tr("Weights (*.npz *.h5 *.hdf5 *.keras);;All files (*)"));
-    if (!path.isEmpty() && m_session->openWeights(path))
-        statusBar()->showMessage(tr("Opened %1").arg(path), 6000);
+    const QString path = m_session->filePath();
+    setWindowTitle(tr("%1[*] — rnnscope").arg(path.isEmpty() ? tr("Untitled") : QFileInfo(path).fileName()));
+    setWindowModified(!m_session->undoStack()->isClean());
+}
+
+bool MainWindow::openFile(const QString &path)
+{
+    return opened(path, [&] { return m_session->openFile(path); });
+}
+
+bool MainWindow::opened(const QString &path, const std::function<bool()> &open)
+{
+    m_lastError.clear();
+    m_lastNotice.clear();
+    if (!open()) {
+        if (!QFileInfo::exists(path) && m_recent.contains(QFileInfo(path).absoluteFilePath())) {
+            QStringList recent = m_recent;
+            recent.removeAll(QFileInfo(path).absoluteFilePath());
+            setRecentFiles(recent);
+        }
+        if (m_persistent && !m_lastError.isEmpty())
+            QMessageBox::warning(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), m_lastError);
+        return false;
+    }
+    addRecentFile(path);
+    const QString opened = tr("Opened %1").arg(QDir::toNativeSeparators(path));
+    statusBar()->showMessage(m_lastNotice.isEmpty() ? opened : opened + QStringLiteral(" — ") + m_lastNotice, 15000);
+    return true;
+}
+
+bool MainWindow::saveSession(const QString &path)
+{
+    m_lastError.clear();
+    if (!m_session->saveSession(path, sessionView())) {
+        if (m_persistent && !m_lastError.isEmpty())
+            QMessageBox::warning(this, tr("Cannot save %1").arg(QFileInfo(path).fileName()), m_lastError);
+        return false;
+    }
+    addRecentFile(path);
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 6000);
+    return true;
+}
+
+SessionView MainWindow::sessionView() const
+{
+    SessionView view;
+    view.layout = m_session->layout();
+    if (!m_hiddenChart->autoUnits())
+        for (int u : m_hiddenChart->units())
+            view.units.push_back(u);
+    view.presentation = m_presentation;
+    return view;
+}
+
+void MainWindow::applySessionView(const SessionView &view)
+{
+    const QList<int> units(view.units.begin(), view.units.end());
+    m_hiddenChart->setUnits(units);
+    m_preChart->setUnits(units);
+    setPresentation(view.presentation);
+}
+
+void MainWindow::addRecentFile(const QString &path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    QStringList recent = m_recent;
+    recent.removeAll(absolute);
+    recent.prepend(absolute);
+    setRecentFiles(recent.mid(0, kMaxRecentFiles));
+}
+
+void MainWindow::clearRecentFiles()
+{
+    setRecentFiles({});
+}
+
+void MainWindow::setRecentFiles(const QStringList &files)
+{
+    m_recent = files;
+    if (m_persistent)
+        QSettings().setValue(kRecentFilesKey, m_recent);
+    // The old actions go later: one of them may be the action being triggered.
+    for (QAction *a : m_recentMenu->actions()) {
+        m_recentMenu->removeAction(a);
+        a->deleteLater();
+    }
+    for (int i = 0; i < m_recent.size(); ++i) {
+        const QString path = m_recent[i];
+        QAction *a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(path).fileName()),
+                                             this, [this, path] { openFile(path); });
+        a->setStatusTip(QDir::toNativeSeparators(path));
+        a->setToolTip(QDir::toNativeSeparators(path));
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("&Clear"), this, &MainWindow::clearRecentFiles)->setEnabled(!m_recent.isEmpty());
+    m_recentMenu->setEnabled(!m_recent.isEmpty());
+}
+
+void MainWindow::openDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open"), QString(),
+        tr("Everything rnnscope opens (*.json *.npz *.h5 *.hdf5 *.keras *.npy *.csv);;Sessions (*.json);;"
+           "Weights (*.npz *.h5 *.hdf5 *.keras);;Input X (*.npy *.csv);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+void MainWindow::save()
+{
+    if (m_session->isSessionFile())
+        saveSession(m_session->filePath());
+    else
+        saveAsDialog();
+}
+
+void MainWindow::saveAsDialog()
+{
+    const QString current = m_session->filePath();
+    const QString suggested = current.isEmpty() ? QStringLiteral("session.json")
+                                                : QFileInfo(current).path() + QLatin1Char('/') + QFileInfo(current).completeBaseName()
+                                                      + QStringLiteral(".json");
+    QString path = QFileDialog::getSaveFileName(this, tr("Save session"), suggested, tr("rnnscope session (*.json)"));
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
+        path += QStringLiteral(".json");
+    saveSession(path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!droppedFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList files = droppedFiles(event->mimeData());
+    if (files.isEmpty())
+        return;
+    event->acceptProposedAction();
+    // Sessions and weights first, so that an input dropped with them meets the model it fits.
+    QStringList ordered;
+    for (const QString &f : files)
+        (fileKind(f.toStdString()) == FileKind::Input ? ordered.append(f) : ordered.prepend(f));
+    for (const QString &f : std::as_const(ordered))
+        if (!openFile(f))
+            break;
 }
 
 void MainWindow::loadInputDialog()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Load input X"), QString(),
                                                       tr("Input (*.npy *.csv);;All files (*)"));
-    if (!path.isEmpty() && m_session->loadInput(path))
-        statusBar()->showMessage(tr("Loaded %1").arg(path), 6000);
+    if (!path.isEmpty())
+        opened(path, [&] { return m_session->loadInput(path); });
 }
 
 void MainWindow::saveWeightsDialog()

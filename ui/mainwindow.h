@@ -2,15 +2,25 @@
 // MainWindow — the rnnscope window (DESIGN §4): the dimensions bar on top, the unrolled diagram,
 // the step panel and the live charts in the middle, the weight, input and summary docks on the
 // right, playback at the bottom. Presentation mode enlarges fonts and lines for projectors;
-// geometry, dock layout and view choices persist in QSettings.
+// geometry, dock layout, view choices and the recent files persist in QSettings.
+//
+// Files: File ▸ Open… (a session, weights or an input X), Open Recent, Save (back to the session
+// file), Save As… (a session), Save weights as…, Load input…, and files dropped on the window.
+// The title shows the file's name and a modified marker while the undo stack is not clean.
+
+#include "sessionfile.h"
 
 #include <QMainWindow>
+#include <QStringList>
+
+#include <functional>
 
 class DiagramWidget;
 class DimensionsBar;
 class MatrixView;
 class PlaybackBar;
 class QDockWidget;
+class QMenu;
 class QGridLayout;
 class QLineEdit;
 class QTabWidget;
@@ -23,7 +33,9 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
-    // `persistent`: restore and save settings (off for screenshots, benchmarks and tests).
+    // `persistent`: the app itself — restores and saves settings and recent files, and asks with
+    // dialogs (which layer of a model file, why a file was refused). Off for screenshots,
+    // benchmarks and tests: no settings are touched and nothing modal opens.
     explicit MainWindow(Session *session, bool persistent = true, QWidget *parent = nullptr);
     ~MainWindow() override;
 
@@ -49,14 +61,39 @@ public:
     // The last message shown in the status bar (errors included).
     QString statusText() const;
 
+    // Opens a session, weights or an input X (Session::openFile); on success the file heads the
+    // recent files. A refusal is in the status bar (and, when persistent, in a message box).
+    bool openFile(const QString &path);
+    // Writes the session with this window's view choices; the file heads the recent files.
+    bool saveSession(const QString &path);
+    // The view choices a session file keeps: layout, plotted units (empty: the default), presentation.
+    rnnscope::SessionView sessionView() const;
+
+    // Most recent first, at most kMaxRecentFiles absolute paths.
+    static constexpr int kMaxRecentFiles = 10;
+    QStringList recentFiles() const { return m_recent; }
+    QMenu *recentFilesMenu() const { return m_recentMenu; }
+    void addRecentFile(const QString &path);
+    void clearRecentFiles();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
     void buildMenus();
+    void updateTitle();
+    void applySessionView(const rnnscope::SessionView &view);
+    void setRecentFiles(const QStringList &files);
+    // Runs `open` (a Session file call) for `path` and reports: the recent files and the status
+    // bar on success; a message box (when persistent) on a refusal.
+    bool opened(const QString &path, const std::function<bool()> &open);
+    void openDialog();
+    void save();
+    void saveAsDialog();
     void applyFont();
     void showError(const QString &message);
-    void openWeightsDialog();
     void loadInputDialog();
     void saveWeightsDialog();
     void saveScreenshotDialog();
@@ -84,6 +121,10 @@ private:
     MatrixView *m_inputView = nullptr;
     MatrixView *m_hiddenMap = nullptr;
     QAction *m_presentationAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QStringList m_recent;
+    QString m_lastError;  // the last refusal shown, for a message box
+    QString m_lastNotice; // the last notice shown, kept with "Opened …"
     QGridLayout *m_weightGrid = nullptr;
     QDockWidget *m_weightsDock = nullptr;
     QDockWidget *m_inputDock = nullptr;

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "npy.h"
 #include "modelrequest.h"
+#include "sessionfile.h"
 #include "weightfile.h"
 
 #include <QFileInfo>
@@ -89,19 +90,32 @@ Session::~Session()
     m_stepper.removeObserver(this);
 }
 
+bool Session::guarded(const QString &what, const std::function<void()> &f)
+{
+    try {
+        f();
+        return true;
+    } catch (const Error &e) {
+        emit errorOccurred(QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc &) {
+        emit errorOccurred(what + QStringLiteral(": not enough memory"));
+    }
+    return false;
+}
+
 bool Session::apply(const QString &what, Change kind, const std::function<void(Model &)> &change)
 {
     ModelState before = m_model.state();
-    try {
-        change(m_model);
-    } catch (const Error &e) {
-        emit errorOccurred(QString::fromStdString(e.what()));
+    const bool ok = guarded(what, [&] {
+        try {
+            change(m_model);
+        } catch (const std::bad_alloc &) {
+            m_model.restore(before);
+            throw;
+        }
+    });
+    if (!ok)
         return false;
-    } catch (const std::bad_alloc &) {
-        m_model.restore(before);
-        emit errorOccurred(what + QStringLiteral(": not enough memory"));
-        return false;
-    }
     afterChange(kind);
     m_undo->push(new ModelCommand(this, what, static_cast<int>(kind), std::move(before), m_model.state()));
     return true;
@@ -137,25 +151,104 @@ bool Session::replaceModel(const ModelState &state, const QString &what)
     return apply(what, Change::Structure, [&](Model &m) { m.restore(state); });
 }
 
+void Session::setFilePath(const QString &path, bool session)
+{
+    m_sessionFile = session;
+    if (path == m_filePath)
+        return;
+    m_filePath = path;
+    emit filePathChanged(path);
+}
+
+bool Session::openFile(const QString &path, const QString &layer)
+{
+    switch (fileKind(path.toStdString())) {
+    case FileKind::Session: return openSession(path);
+    case FileKind::Input: return loadInput(path);
+    case FileKind::Weights: break;
+    }
+    return openWeights(path, layer);
+}
+
 bool Session::openWeights(const QString &path, const QString &layer)
 {
     const QString name = QFileInfo(path).fileName();
+    const QString what = tr("Open %1").arg(name);
     LoadedModel loaded;
-    const bool ok = apply(tr("Open %1").arg(name), Change::Structure, [&](Model &m) {
-        ModelRequest request;
-        request.config = m.config(); // N, T, dtype, seed … stay the user's unless the file fixes them
-        request.weightsPath = path.toStdString();
-        request.layer = layer.toStdString();
-        Model candidate = buildModel(request, &loaded);
-        const Dims &d = candidate.dims(), &old = m.dims();
+    std::optional<Model> candidate;
+    ModelRequest request;
+    request.config = config(); // N, T, dtype, seed … stay the user's unless the file fixes them
+    request.weightsPath = path.toStdString();
+    request.layer = layer.toStdString();
+    if (!guarded(what, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+        return false;
+    if (layer.isEmpty() && loaded.recurrentLayers.size() > 1 && m_chooseLayer) {
+        QStringList layers;
+        for (const std::string &l : loaded.recurrentLayers)
+            layers << QString::fromStdString(l);
+        const QString chosen = m_chooseLayer(name, layers);
+        if (chosen.isEmpty())
+            return false; // cancelled
+        request.layer = chosen.toStdString();
+        if (request.layer != loaded.layerName && !guarded(what, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+            return false;
+    }
+    const bool ok = apply(what, Change::Structure, [&](Model &m) {
+        const Dims &d = candidate->dims(), &old = m.dims();
         if (!loaded.input && d.N == old.N && d.T == old.T && d.D == old.D)
-            candidate.setInput(m.input(), d.N, d.T); // keep the input on show
-        m = std::move(candidate);
+            candidate->setInput(m.input(), d.N, d.T); // keep the input on show
+        m = std::move(*candidate);
     });
-    if (ok)
-        for (const std::string &note : loaded.notes)
-            emit notice(QString::fromStdString(note));
-    return ok;
+    if (!ok)
+        return false;
+    for (const std::string &note : loaded.notes)
+        emit notice(QString::fromStdString(note));
+    setFilePath(path, false);
+    m_undo->setClean();
+    return true;
+}
+
+bool Session::openSession(const QString &path)
+{
+    const QString what = tr("Open %1").arg(QFileInfo(path).fileName());
+    SessionData data;
+    if (!guarded(what, [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
+        return false;
+    if (!replaceModel(data.model, what))
+        return false;
+    showSession(data);
+    setFilePath(path, true);
+    m_undo->setClean();
+    return true;
+}
+
+void Session::showSession(const SessionData &data)
+{
+    setSample(data.sample);
+    seek(data.timestep);
+    setLayout(data.view.layout);
+    emit sessionViewChanged(data.view);
+}
+
+SessionData Session::sessionData(const SessionView &view) const
+{
+    SessionData data;
+    data.model = m_model.state();
+    data.timestep = position();
+    data.sample = m_sample;
+    data.view = view;
+    data.view.layout = m_layout;
+    return data;
+}
+
+bool Session::saveSession(const QString &path, const SessionView &view)
+{
+    if (!guarded(tr("Save %1").arg(QFileInfo(path).fileName()),
+                 [&] { rnnscope::saveSession(path.toStdString(), sessionData(view)); }))
+        return false;
+    setFilePath(path, true);
+    m_undo->setClean();
+    return true;
 }
 
 bool Session::loadInput(const QString &path)
@@ -168,14 +261,10 @@ bool Session::loadInput(const QString &path)
 
 bool Session::saveWeights(const QString &path, Layout layout)
 {
-    try {
+    return guarded(tr("Save %1").arg(QFileInfo(path).fileName()), [&] {
         const DType dtype = config().dtype;
         writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype), dtype);
-        return true;
-    } catch (const Error &e) {
-        emit errorOccurred(QString::fromStdString(e.what()));
-        return false;
-    }
+    });
 }
 
 bool Session::setDims(const Dims &dims)

@@ -8,11 +8,13 @@
 // as it was. Edits of values and every change of the model go through the undo stack.
 
 #include "model.h"
+#include "sessionfile.h"
 #include "stepper.h"
 #include "weights.h"
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -50,13 +52,37 @@ public:
 
     QUndoStack *undoStack() const { return m_undo; }
 
+    // The file the model was opened from or last saved to (empty: drawn from the seed), and
+    // whether it is a session file, which Save writes back to. Opening or saving a file marks the
+    // undo stack clean: the window shows a modified marker while it is not.
+    QString filePath() const { return m_filePath; }
+    bool isSessionFile() const { return m_sessionFile; }
+    void setFilePath(const QString &path, bool session);
+
+    // Picks one of the SimpleRNN layers a model file holds (their names, in model order) when
+    // openWeights was not told which: returns the layer to open, or an empty string to cancel.
+    // Without a chooser the first layer opens (and a note names the others).
+    using LayerChooser = std::function<QString(const QString &fileName, const QStringList &layers)>;
+    void setLayerChooser(LayerChooser chooser) { m_chooseLayer = std::move(chooser); }
+
     // Files. Each returns false (and emits errorOccurred with the reason) when refused; a refused
     // file leaves the model as it was.
+    // Any file rnnscope opens, by rnnscope::fileKind: a session, weights or an input X.
+    bool openFile(const QString &path, const QString &layer = QString());
     // Weights (.npz, Keras .h5/.keras): D, M, K, the activations and return_sequences follow the
     // file, T too where it records one; N stays. `layer` picks one of several SimpleRNNs.
     bool openWeights(const QString &path, const QString &layer = QString());
     bool loadInput(const QString &path);                         // .npy (N,T,D) or (T,D), .csv
     bool saveWeights(const QString &path, rnnscope::Layout layout); // .npz, written atomically
+    // A session file (.json): its model as one undoable change, then what showSession shows.
+    bool openSession(const QString &path);
+    // Everything on show as a session file, written atomically; `view` holds the window's view
+    // choices (the layout is the session's own).
+    bool saveSession(const QString &path, const rnnscope::SessionView &view);
+    rnnscope::SessionData sessionData(const rnnscope::SessionView &view) const;
+    // The timestep, the sample and the layout of `data`, whose model is in place; the rest of its
+    // view goes to the window through sessionViewChanged.
+    void showSession(const rnnscope::SessionData &data);
 
     // The whole model (a loaded file, an undo): one undoable change. Returns false when refused.
     bool replaceModel(const rnnscope::ModelState &state, const QString &what);
@@ -92,6 +118,9 @@ signals:
     void sampleChanged(int n);
     void layoutChanged();
     void errorOccurred(const QString &message);
+    // A session file asks for these view choices (the window applies them).
+    void sessionViewChanged(const rnnscope::SessionView &view);
+    void filePathChanged(const QString &path);
     // Something the user should know that is not an error (what a file left out, …).
     void notice(const QString &message);
 
@@ -100,6 +129,9 @@ private:
     friend class ValueCommand;
 
     enum class Change { Structure, Weights, Input };
+    // Runs `f`; a refusal (rnnscope::Error, or no memory for `what`) emits errorOccurred and
+    // returns false.
+    bool guarded(const QString &what, const std::function<void()> &f);
     // Applies `change` to the model as one undoable command named `what`; false when refused.
     bool apply(const QString &what, Change kind, const std::function<void(rnnscope::Model &)> &change);
     // Restores a state (undo/redo of a whole-model command).
@@ -116,4 +148,7 @@ private:
     rnnscope::Layout m_layout = rnnscope::Layout::Keras;
     bool m_quiet = false; // while recomputing after a change: stepChanged comes after the change's signal
     QUndoStack *m_undo = nullptr;
+    QString m_filePath;
+    bool m_sessionFile = false;
+    LayerChooser m_chooseLayer;
 };

@@ -35,6 +35,8 @@ public:
     // The plotted units (indices j or k); empty chooses the first min(count, 8).
     void setUnits(const QList<int> &units);
     QList<int> units() const { return m_units; }
+    // Whether the units are the default choice (setUnits({})), which follows M.
+    bool autoUnits() const { return m_autoUnits; }
     // How many units the quantity has (M or K).
     int unitCount() const;
 

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "mainwindow.h"
 #include "session.h"
+#include "sessionfile.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -44,13 +45,13 @@ void settle()
         QCoreApplication::processEvents();
 }
 
-int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &options)
+int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &options, std::optional<int> sessionStep)
 {
     window.resize(options.size);
     window.show();
     settle();
     const int T = session.dims().T;
-    const int step = options.step.value_or(T - 1);
+    const int step = options.step.value_or(sessionStep.value_or(T - 1));
     if (step < -1 || step >= T)
         return fail(QStringLiteral("--step %1 is out of range: expected -1 … %2 (T=%3)").arg(step).arg(T - 1).arg(T));
     session.seek(step);
@@ -128,21 +129,39 @@ int run(int argc, char **argv, const LaunchOptions &options)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     // The model first: a refused file or size is reported before any window opens.
     std::optional<Model> model;
+    std::optional<SessionData> sessionFile;
+    const std::string file = options.file.toStdString();
     try {
-        model.emplace(buildModel(options.request));
+        if (!file.empty() && fileKind(file) == FileKind::Session) {
+            sessionFile = loadSession(file);
+            model.emplace(sessionFile->model.config);
+            model->restore(sessionFile->model);
+        } else {
+            model.emplace(buildModel(options.request));
+        }
     } catch (const Error &e) {
         return fail(QString::fromStdString(e.what()));
     } catch (const std::bad_alloc &) {
         return fail(QStringLiteral("not enough memory for this model"), 1);
     }
+    // The application id: desktops match the window with resources/org.rnnscope.rnnscope.desktop
+    // (its name and icon in task bars; the app_id under Wayland).
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.rnnscope.rnnscope"));
     QApplication app(argc, argv);
     Session session(std::move(*model));
     MainWindow window(&session, options.mode == LaunchOptions::Mode::Window);
+    if (sessionFile)
+        session.showSession(*sessionFile);
+    if (!file.empty()) {
+        if (fileKind(file) != FileKind::Input)
+            session.setFilePath(options.file, bool(sessionFile));
+        window.addRecentFile(options.file);
+    }
     if (options.presentation)
         window.setPresentation(true);
     switch (options.mode) {
     case LaunchOptions::Mode::Screenshot:
-        return screenshot(window, session, options);
+        return screenshot(window, session, options, sessionFile ? std::optional<int>(sessionFile->timestep) : std::nullopt);
     case LaunchOptions::Mode::BenchUi:
         return benchUi(window, session, options, clock);
     case LaunchOptions::Mode::Window:

@@ -14,16 +14,18 @@ namespace ui {
 struct LaunchOptions {
     enum class Mode { Window, Screenshot, BenchUi };
     Mode mode = Mode::Window;
-    rnnscope::ModelRequest request;  // the model to open (files already named in it)
+    rnnscope::ModelRequest request;  // the model to open (weights and input files already named in it)
+    QString file;                    // the FILE argument, any kind (the title, the recent files); a
+                                     // session file is read by run() instead of `request`
     QString screenshotPath;          // Screenshot: the PNG to write
-    std::optional<int> step;         // Screenshot: the timestep on show (default: the last)
+    std::optional<int> step;         // Screenshot: the timestep on show (default: a session's, else the last)
     QSize size{1600, 900};           // Screenshot and BenchUi: the window size
     bool json = false;               // BenchUi: one JSON object
     bool presentation = false;       // start in presentation mode
 };
 
-// Builds the model (a refusal prints one line on stderr and returns 2 before any window opens),
-// then runs the mode. Returns the process exit status.
+// Builds the model, or reads the session file (a refusal prints one line on stderr and returns 2
+// before any window opens), then runs the mode. Returns the process exit status.
 int run(int argc, char **argv, const LaunchOptions &options);
 
 } // namespace ui
