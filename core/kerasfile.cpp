@@ -1379,7 +1379,8 @@ public:
         if (n > (m_bytes.size() - m_at) / sizeof(double))
             damaged();
         std::vector<double> v(n);
-        std::memcpy(v.data(), m_bytes.data() + m_at, n * sizeof(double));
+        if (n > 0) // an empty vector's data() may be null, and memcpy(nullptr, …, 0) is undefined
+            std::memcpy(v.data(), m_bytes.data() + m_at, n * sizeof(double));
         m_at += n * sizeof(double);
         return v;
     }
@@ -1650,6 +1651,12 @@ template <typename Read> LoadedModel runIsolated(Read &&read, const std::string 
         throw Error(ErrorKind::MalformedHeader, path + ": the HDF5 reader crashed on this file (signal " + std::to_string(sig) +
                                                     ", " + printableText(strsignal(sig), 40) + "): refused as damaged");
     }
+    // The reader never exits with a status of its own (it answers, then _exit(0)): a library that
+    // gave up with exit(), or — in a sanitizer build — AddressSanitizer, which reports a memory
+    // error of the library and exits with status 1 where a release build would die of a signal.
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        throw Error(ErrorKind::MalformedHeader, path + ": the HDF5 reader crashed on this file (exit status " +
+                                                    std::to_string(WEXITSTATUS(status)) + "): refused as damaged");
     throw std::runtime_error("the Keras file reader ended without an answer for " + path);
 }
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages rnnscope needs to build, test and take screenshots, when missing.
+# Installs the Debian packages rnnscope needs to build, test and take screenshots — and what CI's
+# extra steps need: the sanitizer build (gcc's ASan/UBSan runtimes come with g++), the fuzzers
+# (clang, libFuzzer), the package (cpack's dpkg-shlibdeps and file, the validators) — when missing.
 # Uses sudo when not root. Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 
@@ -9,6 +11,8 @@ packages=(
   libhdf5-dev libzip-dev nlohmann-json3-dev
   fontconfig fonts-dejavu-core xvfb xauth
   python3-numpy python3-h5py
+  clang libclang-rt-14-dev
+  dpkg-dev file desktop-file-utils appstream
 )
 
 missing=()

@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Writes the seed corpora of the fuzz targets, fuzz/corpus/<target>/, and fuzz/templates/.
+
+Run from anywhere: /usr/bin/python3 fuzz/make_corpus.py [SHARED_DIR]   (default: ../shared beside
+the repository). Needs python3-numpy and python3-h5py. Deterministic: running it again rewrites
+the same bytes, so the corpus only changes in git when this script or the fixtures change.
+
+  corpus/npy/            every .npy of shared/fixtures/numpy (good and deliberately broken)
+  corpus/npz/            every .npz there, plus PyTorch state_dict and bias-less Keras layouts
+  corpus/csv/            the fixtures' X as CSV in the dialects parseInputCsv accepts, and broken ones
+  corpus/keras_archive/  Keras 3 .keras archives of the classic model (written here with h5py,
+                         as Keras 3 lays them out: shared/fixtures/keras/LAYOUT.md), and broken ones
+  corpus/keras_config/   one selector byte + a model configuration (fuzz_keras_config.cpp)
+  templates/             Keras 1/2 model.save() files with @model_config, from
+                         shared/fixtures/keras (Apache-2.0, see templates/README.md)
+
+Inputs that once crashed a target are added to corpus/<target>/ by hand as crash-<what>; this
+script leaves files it did not write alone. Keep the corpus small (the whole of fuzz/ < 2 MB):
+libFuzzer grows its working corpus in build-fuzz/, not here.
+"""
+
+import io
+import json
+import os
+import shutil
+import sys
+import zipfile
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared'))
+NUMPY = os.path.join(SHARED, 'fixtures', 'numpy')
+KERAS = os.path.join(SHARED, 'fixtures', 'keras')
+LEGACY_TEMPLATES = ['keras1_dl4j_simple_rnn_only.h5', 'keras2_dl4j_simple_rnn_model.h5', 'keras2_dl4j_simple_rnn_only.h5']
+
+manifest = json.load(open(os.path.join(NUMPY, 'manifest.json')))
+W = {k: np.array(v, dtype=np.float32) for k, v in manifest['model']['weights_float32'].items()}
+X = np.array(manifest['model']['X_float32'], dtype=np.float32)  # (N, T, D)
+
+
+def out(target, name, data):
+    folder = os.path.join(HERE, 'corpus', target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), 'wb') as f:
+        f.write(data)
+
+
+def npz(arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+# ---- .npy and .npz: the fixtures as they are ---------------------------------------------------
+for name in sorted(os.listdir(NUMPY)):
+    path = os.path.join(NUMPY, name)
+    if name.endswith('.npy'):
+        out('npy', name, open(path, 'rb').read())
+    elif name.endswith('.npz'):
+        out('npz', name, open(path, 'rb').read())
+
+out('npz', 'pytorch_state_dict.npz', npz({
+    'rnn.weight_ih_l0': W['kernel'].T.copy(), 'rnn.weight_hh_l0': W['recurrent_kernel'].T.copy(),
+    'rnn.bias_ih_l0': W['bias'], 'rnn.bias_hh_l0': np.zeros_like(W['bias']),
+    'fc.weight': W['dense_kernel'].T.copy(), 'fc.bias': W['dense_bias']}))
+out('npz', 'keras_rnn_without_bias.npz', npz({
+    'arr_0': W['kernel'], 'arr_1': W['recurrent_kernel'], 'arr_2': W['dense_kernel'], 'arr_3': W['dense_bias']}))
+out('npz', 'keras_no_dense_with_X.npz', npz({'arr_0': W['kernel'], 'arr_1': W['recurrent_kernel'], 'arr_2': W['bias'], 'X': X}))
+out('npy', 'scalar_f8.npy', (lambda b: (np.save(b, np.float64(np.nan)), b.getvalue())[1])(io.BytesIO()))
+out('npy', 'empty_0x3.npy', (lambda b: (np.save(b, np.zeros((0, 3), np.float32)), b.getvalue())[1])(io.BytesIO()))
+
+# ---- CSV: one sample (T, D) -------------------------------------------------------------------
+sample = X[0].astype(np.float64)
+rows = [[repr(float(v)) for v in row] for row in sample]
+out('csv', 'comma.csv', ('\n'.join(','.join(r) for r in rows) + '\n').encode())
+out('csv', 'savetxt_spaces.csv', ('\n'.join(' '.join('%.18e' % float(v) for v in row) for row in sample) + '\n').encode())
+out('csv', 'header_comments_crlf.csv', ('# X of sample 0\r\nx0,x1,x2\r\n\r\n' + '\r\n'.join(', '.join(r) for r in rows) + '\r\n').encode())
+out('csv', 'nan_inf.csv', b'nan,inf,-inf\n1e308,-0.0,5e-324\nNaN,Inf,-Infinity\n')
+out('csv', 'ragged.csv', b'1,2,3\n4,5\n')
+out('csv', 'not_a_number.csv', b'1,2,3\n4,x,6\n')
+out('csv', 'comments_only.csv', b'# nothing\n\n#\n')
+out('csv', 'one_value.csv', b'0.5')
+
+# ---- Keras 3 .keras archives of the classic model -----------------------------------------------
+def keras3_layer(module, class_name, config, **extra):
+    return dict(module=module, class_name=class_name, config=config, registered_name=None, **extra)
+
+
+def simple_rnn_config(name, units, activation, return_sequences):
+    return dict(name=name, trainable=True, dtype='float32', return_sequences=return_sequences, return_state=False,
+                go_backwards=False, stateful=False, unroll=False, zero_output_for_mask=False, units=units,
+                activation=activation, use_bias=True, dropout=0.0, recurrent_dropout=0.0)
+
+
+def dense_config(name, units, activation):
+    return dict(name=name, trainable=True, dtype='float32', units=units, activation=activation, use_bias=True)
+
+
+def sequential_config():
+    T, D = 10, W['kernel'].shape[0]
+    M, K = W['recurrent_kernel'].shape[0], W['dense_kernel'].shape[1]
+    return keras3_layer('keras', 'Sequential', dict(name='sequential', trainable=True, dtype='float32', layers=[
+        keras3_layer('keras.layers', 'InputLayer', dict(batch_shape=[None, T, D], dtype='float32', sparse=False,
+                                                        ragged=False, name='input_layer', optional=False)),
+        keras3_layer('keras.layers', 'SimpleRNN', simple_rnn_config('simple_rnn', M, 'tanh', False),
+                     build_config=dict(input_shape=[None, T, D])),
+        keras3_layer('keras.layers', 'Dropout', dict(name='dropout', trainable=True, dtype='float32', rate=0.2, seed=None)),
+        keras3_layer('keras.layers', 'Dense', dense_config('dense', K, 'linear'), build_config=dict(input_shape=[None, M])),
+    ]), build_config=dict(input_shape=[None, T, D]))
+
+
+def functional_config():
+    T, D = 10, W['kernel'].shape[0]
+    M, K = W['recurrent_kernel'].shape[0], W['dense_kernel'].shape[1]
+
+    def node(layer, shape):
+        return [dict(args=[dict(class_name='__keras_tensor__', config=dict(shape=shape, dtype='float32',
+                                                                            keras_history=[layer, 0, 0]))], kwargs={})]
+    return keras3_layer('keras.src.models.functional', 'Functional', dict(name='functional', trainable=True, layers=[
+        dict(keras3_layer('keras.layers', 'InputLayer', dict(batch_shape=[None, T, D], dtype='float32', sparse=False,
+                                                             name='input_layer')), name='input_layer', inbound_nodes=[]),
+        dict(keras3_layer('keras.layers', 'SimpleRNN', simple_rnn_config('simple_rnn', M, 'relu', True),
+                          build_config=dict(input_shape=[None, T, D])), name='simple_rnn',
+             inbound_nodes=node('input_layer', [None, T, D])),
+        dict(keras3_layer('keras.layers', 'Dense', dense_config('dense', K, 'softmax'),
+                          build_config=dict(input_shape=[None, T, M])), name='dense',
+             inbound_nodes=node('simple_rnn', [None, T, M])),
+    ], input_layers=[['input_layer', 0, 0]], output_layers=[['dense', 0, 0]]), build_config=dict(input_shape=None))
+
+
+def keras3_weights(model_name):
+    buffer = io.BytesIO()
+    with h5py.File(buffer, 'w', track_order=False) as f:
+        f.create_group('vars').attrs['name'] = model_name
+        layers = f.create_group('layers')
+        layers.create_group('input_layer/vars').attrs['name'] = 'input_layer'
+        rnn = layers.create_group('simple_rnn')
+        rnn.create_group('vars').attrs['name'] = 'simple_rnn'
+        cell = rnn.create_group('cell/vars')
+        cell.attrs['name'] = 'simple_rnn_cell'
+        for i, key in enumerate(['kernel', 'recurrent_kernel', 'bias']):
+            cell.create_dataset(str(i), data=W[key])
+        layers.create_group('dropout/vars').attrs['name'] = 'dropout'
+        dense = layers.create_group('dense/vars')
+        dense.attrs['name'] = 'dense'
+        dense.create_dataset('0', data=W['dense_kernel'])
+        dense.create_dataset('1', data=W['dense_bias'])
+    return buffer.getvalue()
+
+
+def zip_bytes(members, compression=zipfile.ZIP_STORED):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as z:
+        for name, data, method in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method if method is not None else compression
+            z.writestr(info, data)
+    return buffer.getvalue()
+
+
+metadata = json.dumps({'keras_version': '3.3.3', 'date_saved': '2026-11-22@00:00:00'}).encode()
+sequential = json.dumps(sequential_config()).encode()
+functional = json.dumps(functional_config()).encode()
+weights_sequential = keras3_weights('sequential')
+weights_functional = keras3_weights('functional')
+S = zipfile.ZIP_STORED
+out('keras_archive', 'classic_sequential.keras',
+    zip_bytes([('metadata.json', metadata, S), ('config.json', sequential, S), ('model.weights.h5', weights_sequential, S)]))
+out('keras_archive', 'relu_softmax_sequences_functional.keras',
+    zip_bytes([('metadata.json', metadata, S), ('config.json', functional, S), ('model.weights.h5', weights_functional, S)]))
+out('keras_archive', 'deflated_config.keras',
+    zip_bytes([('metadata.json', metadata, zipfile.ZIP_DEFLATED), ('config.json', sequential, zipfile.ZIP_DEFLATED),
+               ('model.weights.h5', weights_sequential, S)]))
+out('keras_archive', 'no_weights.keras', zip_bytes([('metadata.json', metadata, S), ('config.json', sequential, S)]))
+out('keras_archive', 'weights_not_hdf5.keras',
+    zip_bytes([('config.json', sequential, S), ('model.weights.h5', b'not an HDF5 file', S)]))
+out('keras_archive', 'config_not_json.keras',
+    zip_bytes([('config.json', b'{"class_name": "Sequential", "config": {"layers": [', S),
+               ('model.weights.h5', weights_sequential, S)]))
+out('keras_archive', 'empty_zip.keras', zip_bytes([]))
+out('keras_archive', 'truncated.keras', zip_bytes([('metadata.json', metadata, S), ('config.json', sequential, S)])[:700])
+
+# ---- model configurations for fuzz_keras_config ----------------------------------------------------
+# Selector bit 0: 0 .keras archive, 1 legacy .h5; bit 1: @model_config fixed-length; bits 2+: template.
+out('keras_config', 'keras3_sequential.json', b'\x00' + sequential)
+out('keras_config', 'keras3_functional.json', b'\x00' + functional)
+os.makedirs(os.path.join(HERE, 'templates'), exist_ok=True)
+for i, name in enumerate(sorted(LEGACY_TEMPLATES)):
+    shutil.copyfile(os.path.join(KERAS, name), os.path.join(HERE, 'templates', name))
+    with h5py.File(os.path.join(KERAS, name), 'r') as f:
+        config = f.attrs['model_config']
+        config = config.encode() if isinstance(config, str) else bytes(config)
+    stem = name[:-3]
+    out('keras_config', stem + '.json', bytes([1 | (i << 2)]) + config)
+    out('keras_config', stem + '_fixed_length.json', bytes([3 | (i << 2)]) + config)
