@@ -164,7 +164,7 @@ public:
     void onlyFields(const Json &obj, std::initializer_list<const char *> known, const std::string &parent) const
     {
         for (const auto &[key, value] : obj.items()) {
-            if (std::none_of(known.begin(), known.end(), [&](const char *k) { return key == k; })) {
+            if (std::none_of(known.begin(), known.end(), [&key = key](const char *k) { return key == k; })) {
                 std::string names;
                 for (const char *k : known)
                     names += (names.empty() ? "" : ", ") + std::string(k);

@@ -7,7 +7,8 @@
 #   csv            parseInputCsv               (core/weightfile.h)
 #   keras_archive  parseKerasFile on .keras zips whose HDF5 member is known-good (core/kerasfile.h)
 #   keras_config   parseKerasFile on files built around a fuzzed config.json / @model_config
-set(RNNSCOPE_FUZZ_TARGETS npy npz csv keras_archive keras_config)
+#   session        decodeSession               (core/sessionfile.h)
+set(RNNSCOPE_FUZZ_TARGETS npy npz csv keras_archive keras_config session)
 set(RNNSCOPE_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 # Adds fuzz/fuzz_<name>.cpp to `target` with what it needs (core; libzip and HDF5 for the Keras

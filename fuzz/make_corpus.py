@@ -11,6 +11,9 @@ the same bytes, so the corpus only changes in git when this script or the fixtur
   corpus/keras_archive/  Keras 3 .keras archives of the classic model (written here with h5py,
                          as Keras 3 lays them out: shared/fixtures/keras/LAYOUT.md), and broken ones
   corpus/keras_config/   one selector byte + a model configuration (fuzz_keras_config.cpp)
+  corpus/session/        session files written by `rnnscope save OUT.json` (needs a built rnnscope:
+                         RNNSCOPE_BINARY, default build/app/rnnscope; skipped without one), and
+                         broken ones
   templates/             Keras 1/2 model.save() files with @model_config, from
                          shared/fixtures/keras (Apache-2.0, see templates/README.md)
 
@@ -23,7 +26,9 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 
 import h5py
@@ -195,3 +200,34 @@ for i, name in enumerate(sorted(LEGACY_TEMPLATES)):
     stem = name[:-3]
     out('keras_config', stem + '.json', bytes([1 | (i << 2)]) + config)
     out('keras_config', stem + '_fixed_length.json', bytes([3 | (i << 2)]) + config)
+
+# ---- session files ---------------------------------------------------------------------------------
+BINARY = os.environ.get('RNNSCOPE_BINARY', os.path.join(HERE, '..', 'build', 'app', 'rnnscope'))
+SESSIONS = {
+    'classic.json': [],
+    'float64_relu_sequences_no_dense.json': ['--dims', '2,4,3,5,0', '--return-sequences', '--dtype', 'float64',
+                                             '--activation', 'relu', '--seed', '7'],
+    'fixture_weights_and_input.json': ['--weights', os.path.join(NUMPY, 'weights_named.npz'),
+                                       '--input', os.path.join(NUMPY, 'X.npy'), '--layout', 'pytorch'],
+    'identity_softmax.json': ['--dims', '1,3,2,4,3', '--init', 'identity', '--dense-activation', 'softmax'],
+}
+if os.access(BINARY, os.X_OK):
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in SESSIONS.items():
+            path = os.path.join(tmp, name)
+            subprocess.run([BINARY, 'save', path] + args, check=True)
+            data = open(path, 'rb').read()
+            out('session', name, data)
+            if name == 'classic.json':
+                text = data.decode()
+                out('session', 'truncated.json', data[:len(data) // 2])
+                out('session', 'newer_version.json', text.replace('"version": 1', '"version": 99').encode())
+                session = json.loads(text)
+                session['weights']['Wx'][0][0] = 'nan'
+                session['weights']['Wh'][1][1] = '-inf'
+                session['weights']['bo'][0] = 'inf'
+                out('session', 'nan_inf_weights.json', json.dumps(session).encode())
+else:
+    print('make_corpus.py: no rnnscope at %s: corpus/session/ left as it is' % BINARY, file=sys.stderr)
+out('session', 'not_a_session.json', b'{"format": "something-else", "version": 1}')
+out('session', 'deep.json', b'[' * 10000)

@@ -4,7 +4,8 @@
 # timeout or a broken invariant.
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   SECONDS  per target (default 30); TARGET: npy npz csv keras_archive keras_config (default all)
+#   SECONDS  per target (default 30); TARGET: npy npz csv keras_archive keras_config session
+#            (default all: the list in fuzz/FuzzTargets.cmake)
 #
 # Each target starts from its seeds in fuzz/corpus/<target>/ (kept small, in git) and grows its
 # working corpus in build-fuzz/corpus/<target>/ (kept between runs, not in git). A finding is

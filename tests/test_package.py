@@ -136,6 +136,8 @@ def check_deb(build, version, work):
           all(lib in depends for lib in ('libqt6widgets6', 'libqt6charts6', 'libhdf5', 'libzip')), depends)
     check('it has a description and a maintainer',
           fields.get('Description', '').startswith('See the shapes') and '@' in fields.get('Maintainer', ''), info)
+    check('the extended description is plain lines (not a CMake ;-list)',
+          re.search(r'^ .+', info, re.M) is not None and re.search(r'^ ;', info, re.M) is None, info)
     contents = run(['dpkg-deb', '--contents', deb]).stdout
     for path in ('./usr/bin/rnnscope', './usr/share/applications/%s.desktop' % APP_ID,
                  './usr/share/icons/hicolor/scalable/apps/%s.svg' % APP_ID, './usr/share/metainfo/%s.metainfo.xml' % APP_ID):
