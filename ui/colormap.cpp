@@ -124,20 +124,24 @@ QColor ColorMap::textColorFor(const QColor &background)
     return onBlack >= onWhite ? QColor(Qt::black) : QColor(Qt::white);
 }
 
+void ColorMap::Stats::add(double v)
+{
+    if (std::isfinite(v))
+        maxAbs = std::max(maxAbs, std::abs(v));
+    else if (std::isnan(v))
+        ++nan;
+    else if (v > 0)
+        ++posInf;
+    else
+        ++negInf;
+}
+
 ColorMap::Stats ColorMap::stats(const Eigen::Ref<const Eigen::MatrixXd> &m)
 {
     Stats s;
     for (Eigen::Index c = 0; c < m.cols(); ++c) {
         for (Eigen::Index r = 0; r < m.rows(); ++r) {
-            const double v = m(r, c);
-            if (std::isfinite(v))
-                s.maxAbs = std::max(s.maxAbs, std::abs(v));
-            else if (std::isnan(v))
-                ++s.nan;
-            else if (v > 0)
-                ++s.posInf;
-            else
-                ++s.negInf;
+            s.add(m(r, c));
         }
     }
     return s;

@@ -38,6 +38,7 @@ public:
 
         qsizetype nonFinite() const { return nan + posInf + negInf; }
         void merge(const Stats &o);
+        void add(double v); // counts one value
     };
 
     // The colour of `value` for the scale s (s ≤ 0 or not finite is treated as 1).

@@ -183,15 +183,7 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
     const int cols = columnCount();
     for (int r = first; r < end; ++r) {
         for (int c = 0; c < cols; ++c) {
-            const double v = value(r, c);
-            if (std::isfinite(v))
-                s.maxAbs = std::max(s.maxAbs, std::abs(v));
-            else if (std::isnan(v))
-                ++s.nan;
-            else if (v > 0)
-                ++s.posInf;
-            else
-                ++s.negInf;
+            s.add(value(r, c));
         }
     }
     return s;
