@@ -43,6 +43,15 @@ void Engine<S>::project()
 }
 
 template <typename S>
+void Engine<S>::project(int t0, int t1)
+{
+    const Eigen::Index c0 = col(t0), cols = col(t1) - c0;
+    auto p = m_P.middleCols(c0, cols);
+    gemm(m_WxT, m_X.middleCols(c0, cols), p, false);
+    p.colwise() += m_bh;
+}
+
+template <typename S>
 void Engine<S>::step(int t)
 {
     const Eigen::Index n = m_spec.dims.N;

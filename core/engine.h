@@ -50,6 +50,8 @@ public:
 
     // P = Wxᵀ·X + bh for every timestep at once.
     void project();
+    // The same for timesteps t0 … t1−1 only (one product over their columns).
+    void project(int t0, int t1);
     // Timestep t: P_t += Whᵀ·H_{t−1} (H_{−1} = 0), H_t = act(P_t). Needs project() and steps < t.
     void step(int t);
     // Y_t = act_o(Woᵀ·H_t + bo) for timestep t (no-op when K = 0).

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "weightfile.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace rnnscope {
@@ -61,7 +62,7 @@ void Model::rebuildEngine()
         e.setInput(m_X);
     });
     m_computed = 0;
-    m_projected = false;
+    m_projected = 0;
 }
 
 void Model::invalidate()
@@ -71,7 +72,7 @@ void Model::invalidate()
         e.setInput(m_X);
     });
     m_computed = 0;
-    m_projected = false;
+    m_projected = 0;
 }
 
 void Model::restore(const ModelState &state)
@@ -251,22 +252,55 @@ void Model::setInputValue(int n, int t, int d, double value)
     invalidate();
 }
 
-void Model::computeThrough(int t)
+namespace {
+
+// Chunks of about this many multiply–adds: a few milliseconds, so that a stop is quick and the
+// products stay large enough to run at full speed.
+constexpr double kChunkWork = double(1 << 22);
+
+int chunkSteps(double perStep, int most)
 {
-    t = std::min(t, m_config.dims.T - 1);
-    if (t < m_computed)
-        return;
-    withEngine([&](auto &e) {
-        if (!m_projected) {
-            e.project();
-            m_projected = true;
+    return static_cast<int>(std::clamp(kChunkWork / std::max(perStep, 1.0), 1.0, double(most)));
+}
+
+} // namespace
+
+double Model::workThrough(int t) const
+{
+    const Dims &d = m_config.dims;
+    t = std::min(t, d.T - 1);
+    const double steps = std::max(0, t + 1 - computedSteps());
+    const double projected = std::max(0, t + 1 - m_projected);
+    return double(d.N) * (steps * (double(d.M) * d.M + double(d.M) * d.K) + projected * double(d.D) * d.M);
+}
+
+bool Model::computeThrough(int t, const Progress &progress)
+{
+    const Dims &d = m_config.dims;
+    t = std::min(t, d.T - 1);
+    const int from = computedSteps();
+    if (t < from)
+        return true;
+    const int stepChunk = chunkSteps(double(d.N) * d.M * (d.M + d.K), 4096);
+    const int projectChunk = chunkSteps(double(d.N) * d.D * d.M, 1 << 16);
+    return withEngine([&](auto &e) {
+        for (int s = from; s <= t;) {
+            const int end = std::min(t + 1, s + stepChunk);
+            if (m_projected < end) {
+                const int upTo = std::min(d.T, std::max(end, m_projected + projectChunk));
+                e.project(m_projected, upTo);
+                m_projected = upTo;
+            }
+            for (; s < end; ++s) {
+                e.step(s);
+                e.output(s);
+            }
+            m_computed = s;
+            if (progress && s <= t && !progress(double(s - from) / (t + 1 - from)))
+                return false;
         }
-        for (int s = m_computed; s <= t; ++s) {
-            e.step(s);
-            e.output(s);
-        }
+        return true;
     });
-    m_computed = t + 1;
 }
 
 Eigen::MatrixXd Model::x(int t) const

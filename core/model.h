@@ -17,7 +17,9 @@
 
 #include <Eigen/Core>
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <variant>
 
 namespace rnnscope {
@@ -83,9 +85,19 @@ public:
 
     // --- results ---
 
-    int computedSteps() const { return m_computed; }   // timesteps 0 … computedSteps()−1 are ready
-    void computeThrough(int t);                         // steps 0 … t and their outputs
+    // Timesteps 0 … computedSteps()−1 are ready.
+    int computedSteps() const { return m_computed.load(); }
+    // How far computeThrough got, and whether to go on: called between chunks of steps (every
+    // few milliseconds of work) with the fraction of the asked-for steps done.
+    using Progress = std::function<bool(double fraction)>;
+    // Steps 0 … t and their outputs; x_t·Wx + bh is projected in chunks of timesteps as the steps
+    // reach them. Returns false when `progress` said stop: the steps done so far stay computed.
+    // While it runs on a worker thread, another thread may read computedSteps() and the values of
+    // the timesteps below it (and the config, the weights and X), and nothing else.
+    bool computeThrough(int t, const Progress &progress = {});
     void computeAll() { computeThrough(m_config.dims.T - 1); }
+    // Multiply–adds that computeThrough(t) still has to do (0 when t is computed).
+    double workThrough(int t) const;
 
     // Timestep t of all N samples (computes through t when needed).
     Eigen::MatrixXd x(int t) const;       // (N, D)
@@ -122,8 +134,21 @@ private:
     Weights m_weights;
     Eigen::MatrixXd m_X;
     std::variant<Engine<float>, Engine<double>> m_engine;
-    int m_computed = 0;
-    bool m_projected = false;
+    // Written by the computing thread, read by others.
+    class Count {
+    public:
+        Count(int v = 0) : m_v(v) {}
+        Count(const Count &o) : m_v(o.load()) {}
+        Count &operator=(const Count &o) { store(o.load()); return *this; }
+        Count &operator=(int v) { store(v); return *this; }
+        int load() const { return m_v.load(std::memory_order_acquire); }
+        void store(int v) { m_v.store(v, std::memory_order_release); }
+
+    private:
+        std::atomic<int> m_v;
+    };
+    Count m_computed;
+    int m_projected = 0; // timesteps whose x_t·Wx + bh is in P
 };
 
 } // namespace rnnscope
