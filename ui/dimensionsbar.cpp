@@ -116,6 +116,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
 
     connect(session, &Session::structureChanged, this, &DimensionsBar::syncFromModel);
     connect(session, &Session::weightsChanged, this, &DimensionsBar::syncFromModel);
+    connect(session, &Session::inputChanged, this, &DimensionsBar::syncFromModel);
     syncFromModel();
 }
 

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "autosave.h"
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
 #include "matrixview.h"
@@ -11,6 +12,9 @@
 #include "timeserieschart.h"
 
 #include <QAction>
+#include <QLocale>
+#include <QPushButton>
+#include <QTimer>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -19,6 +23,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QInputDialog>
@@ -149,6 +154,8 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     resizeDocks({inputDock, summaryDock}, {220, 380}, Qt::Horizontal);
 
     if (m_persistent) {
+        m_autosave = new Autosave(session, [this] { return sessionView(); }, Autosave::defaultDirectory(), this);
+        connect(m_autosave, &Autosave::failed, this, [this](const QString &message) { statusBar()->showMessage(message, 15000); });
         m_recent = QSettings().value(kRecentFilesKey).toStringList();
         session->setLayerChooser([this](const QString &file, const QStringList &layers) {
             bool ok = false;
@@ -294,6 +301,8 @@ void MainWindow::setPresentation(bool on)
         m_presentationAction->setChecked(on);
     ViewPalette::setPresentation(on);
     applyFont();
+    if (m_autosave)
+        m_autosave->schedule();
 }
 
 void MainWindow::zoom(int steps)
@@ -522,13 +531,93 @@ void MainWindow::unitsEdited()
     }
     m_hiddenChart->setUnits(units);
     m_preChart->setUnits(units);
+    if (m_autosave)
+        m_autosave->schedule();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_persistent && !m_session->undoStack()->isClean() && !confirmClose()) {
+        event->ignore();
+        return;
+    }
+    if (m_autosave)
+        m_autosave->discard();
     if (m_persistent)
         saveSettings();
     event->accept();
+}
+
+bool MainWindow::confirmClose()
+{
+    const QString path = m_session->filePath();
+    const QString name = path.isEmpty() ? tr("this session") : QFileInfo(path).fileName();
+    QMessageBox box(QMessageBox::Warning, tr("Unsaved changes — rnnscope"),
+                    tr("Save the changes to %1 before closing?").arg(name), QMessageBox::NoButton, this);
+    const QUndoStack *undo = m_session->undoStack();
+    box.setInformativeText(tr("The last change: %1. Without saving, the changes are lost.").arg(undo->undoText()));
+    QPushButton *saveButton = box.addButton(m_session->isSessionFile() ? tr("&Save") : tr("&Save as…"), QMessageBox::AcceptRole);
+    QPushButton *discard = box.addButton(tr("&Discard changes"), QMessageBox::DestructiveRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(saveButton);
+    box.setEscapeButton(cancel);
+    box.exec();
+    if (box.clickedButton() == saveButton) {
+        save();
+        return undo->isClean(); // a cancelled or refused save keeps the window open
+    }
+    return box.clickedButton() == discard;
+}
+
+bool MainWindow::offerRecovery()
+{
+    if (!m_autosave)
+        return false;
+    const QList<Autosave::Orphan> orphans = Autosave::orphans(m_autosave->directory());
+    if (orphans.isEmpty())
+        return false;
+    const Autosave::Orphan &newest = orphans.first();
+    const QString origin = newest.origin.isEmpty() ? tr("a new session") : QFileInfo(newest.origin).fileName();
+    QMessageBox box(QMessageBox::Question, tr("Restore unsaved changes — rnnscope"),
+                    tr("rnnscope closed without saving changes to %1 (%2).")
+                        .arg(origin, QLocale().toString(newest.saved, QLocale::ShortFormat)),
+                    QMessageBox::NoButton, this);
+    QString details = newest.change.isEmpty() ? QString() : tr("The last change: %1. ").arg(newest.change);
+    if (orphans.size() > 1)
+        details += tr("%n older copy(ies) stay for a later start. ", nullptr, int(orphans.size() - 1));
+    box.setInformativeText(details + tr("Restore them?"));
+    QPushButton *restore = box.addButton(tr("&Restore"), QMessageBox::AcceptRole);
+    QPushButton *discard = box.addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+    QPushButton *later = box.addButton(tr("&Not now"), QMessageBox::RejectRole);
+    box.setDefaultButton(restore);
+    box.setEscapeButton(later);
+    box.exec();
+    if (box.clickedButton() == discard) {
+        Autosave::remove(newest);
+        return false;
+    }
+    return box.clickedButton() == restore && recover(newest);
+}
+
+bool MainWindow::recover(const Autosave::Orphan &orphan)
+{
+    m_lastError.clear();
+    if (!m_session->recover(orphan.sessionPath, orphan.origin, orphan.originIsSession)) {
+        // Kept for whoever wants to look at it, out of the way of the next start.
+        const QString aside = QFileInfo(orphan.sessionPath).path() + QLatin1Char('/') + orphan.id + QStringLiteral(".damaged");
+        QFile::remove(aside);
+        QFile::rename(orphan.sessionPath, aside);
+        Autosave::remove(orphan);
+        if (m_persistent)
+            QMessageBox::warning(this, tr("Cannot restore"), tr("%1\nThe copy is kept as %2.").arg(m_lastError, QDir::toNativeSeparators(aside)));
+        return false;
+    }
+    // This window's own copy first: a kill now still finds the changes.
+    if (m_autosave && !m_autosave->flush())
+        return true; // the orphan stays until a copy of ours is on disk
+    Autosave::remove(orphan);
+    statusBar()->showMessage(tr("Restored the unsaved changes (%1)").arg(orphan.change), 15000);
+    return true;
 }
 
 void MainWindow::restoreSettings()

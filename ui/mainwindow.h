@@ -8,6 +8,7 @@
 // file), Save As… (a session), Save weights as…, Load input…, and files dropped on the window.
 // The title shows the file's name and a modified marker while the undo stack is not clean.
 
+#include "autosave.h"
 #include "sessionfile.h"
 
 #include <QMainWindow>
@@ -15,6 +16,7 @@
 
 #include <functional>
 
+class Autosave;
 class DiagramWidget;
 class DimensionsBar;
 class MatrixView;
@@ -76,7 +78,17 @@ public:
     void addRecentFile(const QString &path);
     void clearRecentFiles();
 
+    // The copy of unsaved changes on disk (persistent windows only; nullptr otherwise).
+    Autosave *autosave() const { return m_autosave; }
+    // At start: offers to restore the newest session that a killed or crashed rnnscope left in the
+    // autosave folder (Restore / Discard / Not now). Returns whether one was restored.
+    bool offerRecovery();
+    // Restores `orphan` (an autosaved copy), then removes it once this window's own copy is on
+    // disk. A copy that does not read is kept aside as <id>.damaged and reported.
+    bool recover(const Autosave::Orphan &orphan);
+
 protected:
+    // With unsaved changes (persistent windows) asks first: Save, Discard or Cancel.
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
@@ -101,9 +113,12 @@ private:
     void updateWeightStretch();
     void restoreSettings();
     void saveSettings() const;
+    // Asks what to do with unsaved changes before closing; true when the window may close.
+    bool confirmClose();
 
     Session *m_session;
     bool m_persistent;
+    Autosave *m_autosave = nullptr;
     bool m_presentation = false;
     int m_zoom = 0;
     qreal m_baseFontSize = 0;

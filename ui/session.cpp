@@ -222,6 +222,19 @@ bool Session::openSession(const QString &path)
     return true;
 }
 
+bool Session::recover(const QString &copyPath, const QString &origin, bool originIsSession)
+{
+    const QString what = tr("Restore unsaved changes");
+    SessionData data;
+    if (!guarded(what, [&] { data = loadSession(copyPath.toStdString(), config().memoryBudget); }))
+        return false;
+    if (!replaceModel(data.model, what))
+        return false;
+    showSession(data);
+    setFilePath(origin, originIsSession && !origin.isEmpty());
+    return true;
+}
+
 void Session::showSession(const SessionData &data)
 {
     setSample(data.sample);
@@ -320,14 +333,24 @@ bool Session::setInitSpec(const InitSpec &spec)
                  });
 }
 
+// Each press draws new numbers: the seed moves on by one, so the seed box names the draw on show
+// and typing that seed again gives the same numbers.
 bool Session::randomizeWeights()
 {
-    return apply(tr("Randomize weights"), Change::Weights, [](Model &m) { m.randomizeWeights(); });
+    const quint64 seed = config().seed + 1;
+    return apply(tr("Randomize weights (seed %1)").arg(seed), Change::Weights, [seed](Model &m) {
+        m.setSeed(seed);
+        m.randomizeWeights();
+    });
 }
 
 bool Session::randomizeInput()
 {
-    return apply(tr("Randomize input"), Change::Input, [](Model &m) { m.randomizeInput(); });
+    const quint64 seed = config().seed + 1;
+    return apply(tr("Randomize input (seed %1)").arg(seed), Change::Input, [seed](Model &m) {
+        m.setSeed(seed);
+        m.randomizeInput();
+    });
 }
 
 bool Session::setWeightValue(WeightId id, int row, int col, double value)

@@ -84,6 +84,10 @@ public:
     // view goes to the window through sessionViewChanged.
     void showSession(const rnnscope::SessionData &data);
 
+    // An autosaved copy (Autosave) back on screen, as one undoable change that leaves the session
+    // modified: `origin` is the file it came from (Save writes there when `originIsSession`).
+    bool recover(const QString &copyPath, const QString &origin, bool originIsSession);
+
     // The whole model (a loaded file, an undo): one undoable change. Returns false when refused.
     bool replaceModel(const rnnscope::ModelState &state, const QString &what);
 
@@ -94,6 +98,7 @@ public slots:
     bool setActivations(rnnscope::Activation cell, rnnscope::Activation dense);
     bool setSeed(quint64 seed);
     bool setInitSpec(const rnnscope::InitSpec &spec);
+    // New weights / a new X: the seed moves on by one and the new seed draws them.
     bool randomizeWeights();
     bool randomizeInput();
     bool setWeightValue(rnnscope::WeightId id, int row, int col, double value);

@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QEvent>
 #include <QImage>
+#include <QTimer>
 
 #include <algorithm>
 #include <cstdio>
@@ -168,6 +169,8 @@ int run(int argc, char **argv, const LaunchOptions &options)
         break;
     }
     window.show();
+    // Changes a killed or crashed rnnscope left unsaved: offered once the window is up.
+    QTimer::singleShot(0, &window, [&window] { window.offerRecovery(); });
     return app.exec();
 }
 
