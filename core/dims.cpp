@@ -2,6 +2,7 @@
 
 #include "error.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <vector>
@@ -72,7 +73,10 @@ std::uint64_t estimateBytes(const Dims &d, DType dtype)
     const long double input = N * T * D * (8 + s);
     const long double history = N * T * M * 2 * s + N * T * K * s;
     const long double weights = (D * M + M * M + M + M * K + K) * (8 + s);
-    const long double total = input + history + weights;
+    const auto side = [](int n) { return static_cast<long double>(std::clamp(n, 0, kMaxImageSide)); };
+    const long double t = side(d.T), dd = side(d.D), m = side(d.M), k = side(d.K);
+    const long double views = 4 * (t * m + t * dd + dd * m + m * m + m + m * k + k);
+    const long double total = input + history + weights + views;
     if (total >= 1.8e19L)
         return UINT64_MAX;
     return static_cast<std::uint64_t>(total);

@@ -33,8 +33,13 @@ struct DimLimits {
     static constexpr int maxK = 1 << 16;
 };
 
-// The default memory budget for one model: everything a forward pass and the step history hold.
+// The default memory budget for one model: everything a forward pass and the step history hold,
+// and the images the window's views keep of them.
 constexpr std::uint64_t kDefaultMemoryBudget = std::uint64_t(4) << 30; // 4 GiB
+
+// The largest side, in pixels, of a heat-map image a view of the window keeps: a matrix with more
+// rows or columns is sampled down to this many, so a view's image never exceeds 4096² pixels.
+constexpr int kMaxImageSide = 4096;
 
 // "1,10,3,5,2".
 std::string dimsString(const Dims &d);
@@ -46,9 +51,18 @@ Dims parseDims(const std::string &text);
 // "M=0 is out of range: expected 1 ≤ M ≤ 16384".
 void validateDims(const Dims &d);
 
-// Bytes a model of these sizes allocates: the input (kept as double and in the compute type),
-// the pre-activations and hidden states of every timestep, the outputs of every timestep and the
-// weights (double and compute copies). Computed without overflow (saturates).
+// Bytes a model of these sizes allocates, and what the window's views of it hold. With s the size
+// of the compute type (4 for float32, 8 for float64) and ⌊x⌋ = min(x, kMaxImageSide):
+//
+//   input    N·T·D·(8 + s)                      X as double and in the compute type
+//   history  N·T·M·2s + N·T·K·s                 pre-activations, hidden states, outputs of every t
+//   weights  (D·M + M·M + M + M·K + K)·(8 + s)  double and compute copies
+//   views    4·(⌊T⌋⌊M⌋ + ⌊T⌋⌊D⌋ + ⌊D⌋⌊M⌋ + ⌊M⌋⌊M⌋ + ⌊M⌋ + ⌊M⌋⌊K⌋ + ⌊K⌋)
+//            one 4-byte pixel per image cell: the H[n] (T×M) and X[n] (T×D) heat maps, the Wx, Wh,
+//            bh, Wo, bo images; each side bounded by kMaxImageSide, as the views sample
+//
+// (the views count whatever the command: the window's images are an upper bound, most matrices
+// of a small model show as tables). Computed without overflow (saturates).
 std::uint64_t estimateBytes(const Dims &d, DType dtype);
 
 // "1.5 GiB", "228 B", …

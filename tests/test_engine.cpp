@@ -489,6 +489,14 @@ void TestEngine::absurdSizesRefusedBeforeAllocating()
     const Dims maxed{DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
     QVERIFY(estimateBytes(maxed, DType::Float64) > 0); // no overflow to a small number
     QVERIFY_THROWS_EXCEPTION(Error, checkDims(maxed, DType::Float64));
+    // The classic model, float32 (s = 4): input 10·3·12 = 360, history 10·5·8 + 10·2·4 = 480,
+    // weights (15 + 25 + 5 + 10 + 2)·12 = 684, views 4·(10·5 + 10·3 + 3·5 + 5·5 + 5 + 5·2 + 2) = 548.
+    QCOMPARE(estimateBytes(Dims{}, DType::Float32), std::uint64_t(360 + 480 + 684 + 548));
+    // T = 10⁶ timesteps: the H and X images count min(T, 4096) rows, 4·(4096·256 + 4096·8 + 8·256
+    // + 256·256 + 256 + 256·10 + 10) = 4,607,016 bytes, beside 96,000,000 (input), 2,088,000,000
+    // (history) and 844,920 (weights).
+    QCOMPARE(estimateBytes(Dims{1, 1000000, 8, 256, 10}, DType::Float32),
+             std::uint64_t(96000000) + 2088000000 + 844920 + 4607016);
     QCOMPARE(formatBytes(228), std::string("228 B"));
     QCOMPARE(formatBytes(1536), std::string("1.50 KiB"));
 }

@@ -14,6 +14,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTableView>
@@ -21,7 +22,9 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 
@@ -64,6 +67,21 @@ int distinctColors(const QImage &image, int cap = 64)
     return int(seen.size());
 }
 
+// T far above MatrixView::kMaxImageSide with small D and M: X[n] and H[n] are sampled, and the
+// whole test stays fast and small (20,000 × 5 values).
+const Dims kTall{1, 20000, 3, 5, 2};
+
+// The number of pixels of `image` within `radius` of `centre` whose colour is one of `colors`.
+int pixelsNear(const QImage &image, QPoint centre, int radius, std::initializer_list<QRgb> colors)
+{
+    int n = 0;
+    for (int y = centre.y() - radius; y <= centre.y() + radius; ++y)
+        for (int x = centre.x() - radius; x <= centre.x() + radius; ++x)
+            if (image.valid(x, y) && std::find(colors.begin(), colors.end(), image.pixel(x, y) | 0xff000000u) != colors.end())
+                ++n;
+    return n;
+}
+
 } // namespace
 
 class TestMatrixView : public QObject {
@@ -104,6 +122,14 @@ private slots:
     void imageIncrementalMatchesFresh();
     void fontFollows();
     void imageHoverAndStatus();
+    void imageAxisSampling_data();
+    void imageAxisSampling();
+    void sampledImageIsBounded_data();
+    void sampledImageIsBounded();
+    void sampledCurrentRowMark_data();
+    void sampledCurrentRowMark();
+    void sampledNonFiniteIsMarked_data();
+    void sampledNonFiniteIsMarked();
     void grabIsNotBlank_data();
     void grabIsNotBlank();
     void screenshots();
@@ -707,16 +733,21 @@ void TestMatrixView::switchesModes()
 void TestMatrixView::imageIncrementalMatchesFresh_data()
 {
     QTest::addColumn<bool>("relu");
-    QTest::newRow("tanh (fixed scale)") << false;
-    QTest::newRow("relu (automatic scale)") << true;
+    QTest::addColumn<int>("T");
+    QTest::newRow("tanh (fixed scale)") << false << 60;
+    QTest::newRow("relu (automatic scale)") << true << 60;
+    // More timesteps than image rows: a step refills the image rows covering its matrix rows.
+    QTest::newRow("tanh, sampled rows") << false << 9000;
+    QTest::newRow("relu, sampled rows") << true << 9000;
 }
 
 void TestMatrixView::imageIncrementalMatchesFresh()
 {
     // The image mode refills only the rows a step changed; the result must equal a full redraw.
     QFETCH(bool, relu);
+    QFETCH(int, T);
     Session session;
-    QVERIFY(session.setDims(Dims{1, 60, 3, 50, 2}));
+    QVERIFY(session.setDims(Dims{1, T, 3, 50, 2}));
     if (relu)
         QVERIFY(session.setActivations(rnnscope::Activation::Relu, rnnscope::Activation::Linear));
     MatrixView live(&session, Source::Hidden);
@@ -738,6 +769,7 @@ void TestMatrixView::imageIncrementalMatchesFresh()
     fresh.resize(live.size());
     fresh.show();
     QVERIFY(QTest::qWaitForWindowExposed(&fresh));
+    QCOMPARE(live.image(), fresh.image());
     QCOMPARE(live.grab().toImage(), fresh.grab().toImage());
 }
 
@@ -799,6 +831,210 @@ void TestMatrixView::imageHoverAndStatus()
     QVERIFY(std::isnan(session.weights().Wh(row, col)));
     QCOMPARE(view.model()->stats().nan, qsizetype(1));
     QCOMPARE(view.mode(), MatrixView::Mode::Image);
+}
+
+void TestMatrixView::imageAxisSampling_data()
+{
+    QTest::addColumn<int>("cells");
+    QTest::newRow("1") << 1;
+    QTest::newRow("41 (just an image)") << 41;
+    QTest::newRow("4096 (the largest unsampled)") << MatrixView::kMaxImageSide;
+    QTest::newRow("4097 (the smallest sampled)") << MatrixView::kMaxImageSide + 1;
+    QTest::newRow("8191") << 2 * MatrixView::kMaxImageSide - 1;
+    QTest::newRow("20000") << 20000;
+    QTest::newRow("1000000") << 1000000;
+    QTest::newRow("2^20 (max T)") << rnnscope::DimLimits::maxT;
+}
+
+void TestMatrixView::imageAxisSampling()
+{
+    QFETCH(int, cells);
+    const MatrixView::ImageAxis a = MatrixView::ImageAxis::of(cells);
+    QCOMPARE(a.cells, cells);
+    QCOMPARE(a.size, std::min(cells, MatrixView::kMaxImageSide));
+    QCOMPARE(a.sampled(), cells > MatrixView::kMaxImageSide);
+    // The first and the last matrix rows are shown; every image row shows a row of its own.
+    QCOMPARE(a.cellOf(0), 0);
+    QCOMPARE(a.cellOf(a.size - 1), cells - 1);
+    for (int i = 0; i < a.size; ++i) {
+        QCOMPARE(a.indexOf(a.cellOf(i)), i);
+        if (i > 0)
+            QVERIFY(a.cellOf(i) > a.cellOf(i - 1));
+    }
+    // Every matrix row lies in exactly one image row: the one whose range cellOf(i) … cellOf(i+1)−1 holds it.
+    for (int c = 0; c < cells; ++c) {
+        const int i = a.indexOf(c);
+        QVERIFY(i >= 0 && i < a.size);
+        QVERIFY2(a.cellOf(i) <= c && (i + 1 == a.size || a.cellOf(i + 1) > c), qPrintable(QString::number(c)));
+    }
+    QCOMPARE(a.indexOf(cells - 1), a.size - 1);
+}
+
+void TestMatrixView::sampledImageIsBounded_data()
+{
+    QTest::addColumn<Source>("source");
+    QTest::newRow("X[n] (T×D)") << Source::Input;
+    QTest::newRow("H[n] (T×M)") << Source::Hidden;
+}
+
+void TestMatrixView::sampledImageIsBounded()
+{
+    QFETCH(Source, source);
+    Session session;
+    QVERIFY(session.setDims(kTall));
+    const int T = kTall.T;
+    session.seek(T - 1);
+    MatrixView view(&session, source);
+    view.resize(420, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QCOMPARE(view.mode(), MatrixView::Mode::Image);
+    const MatrixTableModel *m = view.model();
+    const int cols = m->columnCount();
+
+    // At most kMaxImageSide image rows, however many timesteps; the columns are all there.
+    const QImage image = view.image();
+    QCOMPARE(image.height(), MatrixView::kMaxImageSide);
+    QCOMPARE(image.width(), cols);
+    QCOMPARE(view.imageRows().cells, T);
+    QCOMPARE(view.imageRows().size, MatrixView::kMaxImageSide);
+    QVERIFY(!view.imageColumns().sampled());
+    // Each image row holds exactly the colours of the matrix row it shows.
+    const MatrixView::ImageAxis rows = view.imageRows();
+    for (int i : {0, 1, 2, 1000, 2047, 4094, 4095})
+        for (int c = 0; c < cols; ++c)
+            QCOMPARE(image.pixel(c, i) | 0xff000000u, ColorMap::rgb(m->value(rows.cellOf(i), c), m->colorScale()));
+
+    // The corners of the drawn matrix are the first and the last matrix cells.
+    const QRectF mr = view.matrixRect();
+    QVERIFY(!mr.isEmpty());
+    QCOMPARE(view.cellAt(mr.topLeft() + QPointF(0.5, 0.5)), std::pair(0, 0));
+    QCOMPARE(view.cellAt(QPointF(mr.right() - 0.5, mr.bottom() - 0.5)), std::pair(T - 1, cols - 1));
+    QCOMPARE(view.cellAt(mr.bottomRight() + QPointF(1, 1)), std::pair(-1, -1));
+
+    // The mouse on the last pixel row reads the last timestep, with its real index and value.
+    QWidget *widget = view.imageWidget();
+    QSignalSpy hovered(&view, &MatrixView::cellHovered);
+    const QPoint last(int(mr.left()) + 1, int(std::ceil(mr.bottom())) - 1);
+    // Sent to the widget directly: synthesized window-system moves depend on the tests before.
+    QMouseEvent move(QEvent::MouseMove, QPointF(last), widget->mapToGlobal(QPointF(last)), Qt::NoButton, Qt::NoButton,
+                     Qt::NoModifier);
+    QApplication::sendEvent(widget, &move);
+    QCOMPARE(hovered.count(), 1);
+    QCOMPARE(hovered.last().at(0).toInt(), T - 1);
+    QCOMPARE(hovered.last().at(1).toInt(), 0);
+    const QString name = source == Source::Input ? QStringLiteral("X") : QStringLiteral("H");
+    QVERIFY2(view.statusText().startsWith(QStringLiteral("%1[0, %2, 0] = ").arg(name).arg(T - 1)), qPrintable(view.statusText()));
+    QCOMPARE(view.statusText(), m->cellDescription(T - 1, 0));
+}
+
+void TestMatrixView::sampledCurrentRowMark_data()
+{
+    QTest::addColumn<Source>("source");
+    QTest::addColumn<int>("t");
+    for (int t : {0, 7777, 12345, kTall.T - 1}) {
+        QTest::addRow("X[n], t = %d", t) << Source::Input << t;
+        QTest::addRow("H[n], t = %d", t) << Source::Hidden << t;
+    }
+}
+
+void TestMatrixView::sampledCurrentRowMark()
+{
+    // The triangle of the step on show points at the image row covering t, whichever row that
+    // image row samples; for H, the image is filled up to that row and no further.
+    QFETCH(Source, source);
+    QFETCH(int, t);
+    Session session;
+    QVERIFY(session.setDims(kTall));
+    MatrixView view(&session, source);
+    view.resize(420, 900);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    session.seek(t);
+    QCoreApplication::processEvents();
+    QCOMPARE(view.model()->currentRow(), t);
+
+    const MatrixView::ImageAxis rows = view.imageRows();
+    const int at = rows.indexOf(t);
+    if (source == Source::Hidden) {
+        const QImage image = view.image();
+        QVERIFY(qAlpha(image.pixel(0, at)) == 255);           // the row of t is drawn…
+        if (at + 1 < rows.size)
+            QCOMPARE(qAlpha(image.pixel(0, at + 1)), 0);       // … and the next one is still empty
+    }
+
+    // Find the triangle in the left margin: dark pixels a few pixels left of the matrix.
+    const QRectF mr = view.matrixRect();
+    const QImage shot = view.imageWidget()->grab().toImage();
+    const int x = int(std::floor(mr.left())) - 5;
+    double sum = 0;
+    int count = 0;
+    for (int y = 0; y < shot.height(); ++y)
+        if (qGray(shot.pixel(x, y)) < 100) {
+            sum += y + 0.5;
+            ++count;
+        }
+    QVERIFY2(count > 0 && count < 12, qPrintable(QString::number(count)));
+    const double y = sum / count;
+    const int shown = view.cellAt(QPointF(mr.left() + 1, std::clamp(y, mr.top(), mr.bottom() - 0.01))).first;
+    // Within the rows of two pixels: the triangle's position is read from whole pixels.
+    const double rowsPerPixel = rows.cells / mr.height();
+    QVERIFY2(std::abs(shown - t) <= 2 * rowsPerPixel + 1,
+             qPrintable(QStringLiteral("t = %1, triangle at y = %2 → row %3").arg(t).arg(y).arg(shown)));
+}
+
+void TestMatrixView::sampledNonFiniteIsMarked_data()
+{
+    QTest::addColumn<double>("value");
+    QTest::newRow("NaN") << kNaN;
+    QTest::newRow("+Inf") << kInf;
+    QTest::newRow("-Inf") << -kInf;
+}
+
+void TestMatrixView::sampledNonFiniteIsMarked()
+{
+    // A NaN or ±Inf in a row that no image row samples still shows: its colour goes onto the image
+    // row covering it, and the widget marks it larger than its sub-pixel cell.
+    QFETCH(double, value);
+    Session session;
+    QVERIFY(session.setDims(kTall));
+    MatrixView view(&session, Source::Input);
+    view.resize(420, 700);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const MatrixView::ImageAxis rows = view.imageRows();
+    int r = 10001;
+    while (rows.cellOf(rows.indexOf(r)) == r)
+        ++r;
+    const int d = 1;
+    QVERIFY(session.setInputValue(0, r, d, value));
+    QCoreApplication::processEvents();
+    QCOMPARE(view.model()->stats().nonFinite(), qsizetype(1));
+    const QRgb color = ColorMap::rgb(value, 1);
+    QCOMPARE(view.image().pixel(d, rows.indexOf(r)) | 0xff000000u, color);
+
+    // On screen, around the cell's place.
+    const QRectF mr = view.matrixRect();
+    const QPoint centre = QPointF(mr.left() + (d + 0.5) * mr.width() / view.imageColumns().size,
+                                  mr.top() + (rows.indexOf(r) + 0.5) * mr.height() / rows.size)
+                              .toPoint();
+    QImage shot = view.imageWidget()->grab().toImage();
+    QVERIFY2(pixelsNear(shot, centre, 4, {color}) >= 4, qPrintable(QString::number(pixelsNear(shot, centre, 4, {color}))));
+
+    // Steps onto and away from that row refill its image row from the sampled cell: the mark stays.
+    for (int t : {r, 15000}) {
+        session.seek(t);
+        QCoreApplication::processEvents();
+        QCOMPARE(view.image().pixel(d, rows.indexOf(r)) | 0xff000000u, color);
+        shot = view.imageWidget()->grab().toImage();
+        QVERIFY(pixelsNear(shot, centre, 4, {color}) >= 4);
+    }
+
+    // Undone, the value and its mark are gone.
+    session.undoStack()->undo();
+    QCoreApplication::processEvents();
+    QCOMPARE(view.model()->stats().nonFinite(), qsizetype(0));
+    QVERIFY(view.image().pixel(d, rows.indexOf(r)) != color);
 }
 
 void TestMatrixView::grabIsNotBlank_data()
@@ -900,6 +1136,19 @@ void TestMatrixView::screenshots()
         shoot(x, QSize(420, 480), QStringLiteral("matrix_input_tall.png"));
         MatrixView bh(&session, Source::bh);
         shoot(bh, bh.sizeHint().expandedTo(QSize(640, 0)), QStringLiteral("matrix_bh_wide.png"));
+    }
+    {
+        // More timesteps than image rows: sampled, with a NaN and a +Inf between sampled rows
+        // (after the step on show, so that H keeps its colours). Small enough to compute at once.
+        Session session;
+        QVERIFY(session.setDims(Dims{1, 100000, 4, 6, 2}));
+        QVERIFY(session.setInputValue(0, 60001, 1, kNaN));
+        QVERIFY(session.setInputValue(0, 80001, 2, kInf));
+        session.seek(50000);
+        MatrixView h(&session, Source::Hidden);
+        shoot(h, QSize(640, 480), QStringLiteral("matrix_hidden_sampled.png"));
+        MatrixView x(&session, Source::Input);
+        shoot(x, QSize(420, 480), QStringLiteral("matrix_input_sampled.png"));
     }
     {
         const QFont normal = QApplication::font();

@@ -18,7 +18,9 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -64,10 +66,37 @@ QString hoverHint()
 
 } // namespace
 
+// ====================================================================== ImageAxis
+
+MatrixView::ImageAxis MatrixView::ImageAxis::of(int cells)
+{
+    cells = std::max(cells, 0);
+    return ImageAxis{cells, std::min(cells, kMaxImageSide)};
+}
+
+int MatrixView::ImageAxis::cellOf(int index) const
+{
+    // 64-bit products: index·(cells−1) reaches 2¹²·2²⁰.
+    if (!sampled() || size < 2)
+        return index;
+    return int(std::int64_t(index) * (cells - 1) / (size - 1));
+}
+
+int MatrixView::ImageAxis::indexOf(int cell) const
+{
+    if (!sampled() || size < 2)
+        return cell;
+    const std::int64_t n = std::int64_t(cell + 1) * (size - 1), d = cells - 1;
+    return std::min(size - 1, int((n + d - 1) / d) - 1);
+}
+
 // ====================================================================== ImageView
-// The matrix as an image: one pixel per cell, filled by ColorMap in one pass, scaled to the
-// widget without smoothing. Index ticks on the top and left, NaN/±Inf marks where cells are big
-// enough, the row of the step on show marked, the cell under the mouse framed.
+// The matrix as an image: one pixel per image cell, filled by ColorMap in one pass, scaled to the
+// widget without smoothing. At most kMaxImageSide image rows and columns: a bigger matrix is
+// sampled through m_rows / m_cols (ImageAxis), and every position below — cellAt, cellRect, ticks,
+// the step marker, the hover frame, the editor, the non-finite marks — is a matrix cell mapped
+// through them. Index ticks on the top and left, NaN/±Inf marks where cells are big enough (or
+// enlarged, when there are few), the row of the step on show marked, the cell under the mouse framed.
 
 class MatrixView::ImageView : public QWidget {
 public:
@@ -81,40 +110,58 @@ public:
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     }
 
+    const ImageAxis &rows() const { return m_rows; }
+    const ImageAxis &cols() const { return m_cols; }
+    const QImage &image() const { return m_image; }
+
     // The whole image again (new shape, new scale, new values everywhere).
     void rebuild()
     {
         closeEditor();
-        const int rows = m_model->rowCount(), cols = m_model->columnCount();
-        if (m_image.width() != cols || m_image.height() != rows)
-            m_image = QImage(cols, rows, QImage::Format_ARGB32_Premultiplied);
+        m_rows = ImageAxis::of(m_model->rowCount());
+        m_cols = ImageAxis::of(m_model->columnCount());
+        m_rowOf.resize(std::size_t(m_rows.size));
+        m_colOf.resize(std::size_t(m_cols.size));
+        for (int i = 0; i < m_rows.size; ++i)
+            m_rowOf[std::size_t(i)] = m_rows.cellOf(i);
+        for (int i = 0; i < m_cols.size; ++i)
+            m_colOf[std::size_t(i)] = m_cols.cellOf(i);
+        if (m_image.width() != m_cols.size || m_image.height() != m_rows.size)
+            m_image = QImage(m_cols.size, m_rows.size, QImage::Format_ARGB32_Premultiplied);
         m_scale = m_model->colorScale();
-        fill(0, rows - 1);
+        fill(0, m_rows.size - 1);
         collectNonFinite();
-        if (m_hoverRow >= rows || m_hoverCol >= cols)
+        stampNonFinite(0, m_rows.size - 1);
+        if (m_hoverRow >= m_rows.cells || m_hoverCol >= m_cols.cells)
             m_hoverRow = m_hoverCol = -1;
         updateGeometry();
         update();
     }
 
-    // Rows first … last changed; the rest of the image stays unless the colour scale moved.
+    // Matrix rows first … last changed: only the image rows covering them are filled again; the
+    // rest of the image stays unless the shape or the colour scale moved.
     void updateRows(int first, int last)
     {
-        if (m_image.width() != m_model->columnCount() || m_image.height() != m_model->rowCount()
+        if (m_rows.cells != m_model->rowCount() || m_cols.cells != m_model->columnCount()
             || m_model->colorScale() != m_scale) {
             rebuild();
             return;
         }
-        fill(first, last);
-        if (m_model->stats().nonFinite() > 0 || !m_nonFinite.empty())
-            collectNonFinite();
+        first = std::max(first, 0);
+        last = std::min(last, m_rows.cells - 1);
+        if (first > last)
+            return;
+        const int firstImage = m_rows.indexOf(first), lastImage = m_rows.indexOf(last);
+        fill(firstImage, lastImage);
+        updateNonFinite(first, last);
+        stampNonFinite(firstImage, lastImage);
         update();
     }
 
     QSize sizeHint() const override
     {
         const QFontMetrics fm(font());
-        const int rows = std::max(1, m_image.height()), cols = std::max(1, m_image.width());
+        const int rows = std::max(1, m_rows.cells), cols = std::max(1, m_cols.cells);
         const QMargins m = margins();
         const int thin = 2 * fm.height();
         const int w = rows == 1 || cols > 1 ? std::clamp(cols * 2, 160, 420) : thin;
@@ -128,22 +175,34 @@ public:
         return QSize(m.left() + m.right() + fm.height() * 2, m.top() + m.bottom() + fm.height());
     }
 
-    // The cell under `pos`, or (−1, −1).
+    // The matrix cell (row, column) under `pos`, or (−1, −1): the image cell at the point, then
+    // the matrix cell that image cell shows.
     std::pair<int, int> cellAt(QPointF pos) const
     {
         const QRectF r = matrixRect();
         if (!r.contains(pos) || m_image.isNull())
             return {-1, -1};
-        const int col = std::min(m_image.width() - 1, int((pos.x() - r.left()) / r.width() * m_image.width()));
-        const int row = std::min(m_image.height() - 1, int((pos.y() - r.top()) / r.height() * m_image.height()));
-        return {row, col};
+        return {m_rows.cellOf(imageIndexAt(pos.y() - r.top(), r.height(), m_rows.size)),
+                m_cols.cellOf(imageIndexAt(pos.x() - r.left(), r.width(), m_cols.size))};
     }
 
-    QRectF cellRect(int row, int col) const
+    // Where matrix cell (row, col) is drawn: the image cell covering it.
+    QRectF cellRect(int row, int col) const { return imageCellRect(m_rows.indexOf(row), m_cols.indexOf(col)); }
+
+    // Where the matrix is drawn (fills the area but for the margins; see the cap below).
+    QRectF matrixRect() const
     {
-        const QRectF r = matrixRect();
-        const double cw = r.width() / std::max(1, m_image.width()), ch = r.height() / std::max(1, m_image.height());
-        return QRectF(r.left() + col * cw, r.top() + row * ch, cw, ch);
+        const QRect area = rect().marginsRemoved(margins());
+        const int rows = std::max(1, m_rows.cells), cols = std::max(1, m_cols.cells);
+        // Fill the area (cells need not be square), except that a cell is never much longer in
+        // one direction than in the other beyond a couple of text lines: a single row becomes a
+        // strip, and three columns of a tall X do not spread over the whole width. Matrix cells,
+        // not image cells: the layout does not depend on sampling.
+        const double cap = 2.0 * QFontMetrics(font()).height();
+        const double cw = double(area.width()) / cols, ch = double(area.height()) / rows;
+        const double w = std::min(cw, std::max(ch, cap)) * cols;
+        const double h = std::min(ch, std::max(cw, cap)) * rows;
+        return QRectF(area.left(), area.top(), std::max(1.0, w), std::max(1.0, h));
     }
 
 protected:
@@ -153,26 +212,25 @@ protected:
         if (m_image.isNull())
             return;
         const QRectF mr = matrixRect();
+        // The size of an image cell (a matrix cell unless sampled).
         const double cw = mr.width() / m_image.width(), ch = mr.height() / m_image.height();
 
         // Empty cells (hidden states not computed yet) are transparent and show the base colour.
         p.fillRect(mr, palette().base());
         p.drawImage(mr, m_image); // nearest neighbour: no smoothing across cells
 
-        if (cw >= 4 && ch >= 4) {
-            for (const QPoint &cell : m_nonFinite)
-                ColorMap::paintNonFiniteMark(&p, cellRect(cell.y(), cell.x()), m_model->value(cell.y(), cell.x()), true);
-        }
+        paintNonFiniteMarks(p, cw, ch);
 
         p.setPen(palette().color(QPalette::Mid));
         p.setBrush(Qt::NoBrush);
         p.drawRect(mr.adjusted(-0.5, -0.5, 0.5, 0.5));
 
-        paintTicks(p, mr, cw, ch);
+        paintTicks(p, mr);
 
         const int current = m_model->currentRow();
-        if (current >= 0 && current < m_image.height()) {
-            // The step on show: a triangle pointing at its row, and the row framed when it has room.
+        if (current >= 0 && current < m_rows.cells) {
+            // The step on show: a triangle pointing at the image row covering it, and that row
+            // framed when it has room.
             const QRectF row = cellRect(current, 0);
             const double y = row.center().y();
             const double a = std::max(4.0, fontMetrics().height() * 0.35);
@@ -247,27 +305,44 @@ protected:
     void resizeEvent(QResizeEvent *) override { closeEditor(); }
 
 private:
+    // Marks of non-finite cells are collected up to this many (past it, the colours alone tell);
+    // up to kMaxEnlargedMarks of them are drawn larger than cells too small for a mark.
+    static constexpr std::size_t kMaxMarks = 4096;
+    static constexpr std::size_t kMaxEnlargedMarks = 64;
+
     QMargins margins() const
     {
         // Left: the widest row index and the step marker; top: one line of column indices.
         const QFontMetrics fm(font());
-        const int rows = std::max(1, m_image.height());
+        const int rows = std::max(1, m_rows.cells);
         const int left = fm.horizontalAdvance(QString::number(rows - 1)) + fm.height() / 2 + 8;
         return QMargins(left, fm.height() + 5, 2, 2);
     }
 
-    QRectF matrixRect() const
+    // The image row (column) at offset `at` into a matrix drawn `length` pixels long with `size`
+    // image rows. Cells of a pixel or more: the cell under the point. Smaller ones: a pixel spans
+    // several image rows, and pixel k of the P the matrix covers stands for image row
+    // round(k·(size−1)/(P−1)), so that the first and the last pixel read the first and the last
+    // rows (t = 0 and t = T−1) — as sampling shows them.
+    static int imageIndexAt(double at, double length, int size)
     {
-        const QRect area = rect().marginsRemoved(margins());
-        const int rows = std::max(1, m_image.height()), cols = std::max(1, m_image.width());
-        // Fill the area (cells need not be square), except that a cell is never much longer in
-        // one direction than in the other beyond a couple of text lines: a single row becomes a
-        // strip, and three columns of a tall X do not spread over the whole width.
-        const double cap = 2.0 * QFontMetrics(font()).height();
-        const double cw = double(area.width()) / cols, ch = double(area.height()) / rows;
-        const double w = std::min(cw, std::max(ch, cap)) * cols;
-        const double h = std::min(ch, std::max(cw, cap)) * rows;
-        return QRectF(area.left(), area.top(), std::max(1.0, w), std::max(1.0, h));
+        if (size <= 0 || length <= 0)
+            return 0;
+        if (size <= length)
+            return std::clamp(int(at / length * size), 0, size - 1);
+        const int pixels = std::max(1, int(std::ceil(length)));
+        const int k = std::clamp(int(at), 0, pixels - 1);
+        if (pixels == 1)
+            return 0;
+        return int((std::int64_t(k) * (size - 1) * 2 + (pixels - 1)) / (std::int64_t(pixels - 1) * 2));
+    }
+
+    // Where image cell (row, col) is drawn.
+    QRectF imageCellRect(int row, int col) const
+    {
+        const QRectF r = matrixRect();
+        const double cw = r.width() / std::max(1, m_cols.size), ch = r.height() / std::max(1, m_rows.size);
+        return QRectF(r.left() + col * cw, r.top() + row * ch, cw, ch);
     }
 
     // Index labels every `step` cells, with step 1, 2, 5, 10, 20, 50 … so that labels do not collide.
@@ -281,55 +356,125 @@ private:
         return 1000000;
     }
 
-    void paintTicks(QPainter &p, const QRectF &mr, double cw, double ch)
+    void paintTicks(QPainter &p, const QRectF &mr)
     {
+        // Matrix indices, spaced by the size of a matrix cell, each at the image cell covering it.
         const QFontMetrics fm(font());
         p.setPen(palette().color(QPalette::WindowText));
-        const int cols = m_image.width(), rows = m_image.height();
+        const int cols = m_cols.cells, rows = m_rows.cells;
         const double labelW = fm.horizontalAdvance(QString::number(cols - 1)) + fm.averageCharWidth() * 2;
-        const int cstep = tickStep(cw, labelW);
+        const int cstep = tickStep(mr.width() / cols, labelW);
         for (int c = 0; c < cols; c += cstep) {
-            const double x = mr.left() + (c + 0.5) * cw;
+            const double x = cellRect(0, c).center().x();
             p.drawLine(QPointF(x, mr.top() - 3), QPointF(x, mr.top() - 1));
             p.drawText(QRectF(x - labelW / 2, mr.top() - 4 - fm.height(), labelW, fm.height()), Qt::AlignCenter,
                        QString::number(c));
         }
         if (rows == 1)
             return; // a strip needs no row index
-        const int rstep = tickStep(ch, fm.height() * 1.2);
+        const int rstep = tickStep(mr.height() / rows, fm.height() * 1.2);
         const double markerRoom = fm.height() / 2 + 4;
         for (int r = 0; r < rows; r += rstep) {
-            const double y = mr.top() + (r + 0.5) * ch;
+            const double y = cellRect(r, 0).center().y();
             p.drawText(QRectF(0, y - fm.height() / 2.0, mr.left() - markerRoom, fm.height()),
                        Qt::AlignRight | Qt::AlignVCenter, QString::number(r));
         }
     }
 
+    // Image rows first … last from the matrix rows they show; rows showing an empty matrix row
+    // (Hidden past the step on show) become transparent.
     void fill(int first, int last)
     {
         if (m_image.isNull())
             return;
+        first = std::max(first, 0);
         last = std::min(last, m_image.height() - 1);
         const int filled = m_model->filledRows();
+        // Image row i shows a value when cellOf(i) < filled: rows up to the one covering the last filled row.
+        const int lastFilled = filled > 0 ? m_rows.indexOf(std::min(filled, m_rows.cells) - 1) : -1;
         const MatrixTableModel *m = m_model;
-        ColorMap::fillRows(m_image, first, std::min(last, filled - 1), m_scale,
-                           [m](int r, int c) { return m->value(r, c); });
-        for (int r = std::max(first, filled); r <= last; ++r)
+        const int *rowOf = m_rowOf.data(), *colOf = m_colOf.data();
+        ColorMap::fillRows(m_image, first, std::min(last, lastFilled), m_scale,
+                           [m, rowOf, colOf](int r, int c) { return m->value(rowOf[r], colOf[c]); });
+        for (int r = std::max(first, lastFilled + 1); r <= last; ++r)
             std::fill_n(reinterpret_cast<QRgb *>(m_image.scanLine(r)), m_image.width(), QRgb(0));
     }
 
-    void collectNonFinite()
+    // Appends the non-finite cells of matrix rows first … last (filled rows only), up to the cap.
+    void scanNonFinite(int first, int last)
     {
-        // Positions of NaN and ±Inf for their marks, up to a cap (past it, the colours alone tell).
-        constexpr std::size_t kMaxMarks = 4096;
-        m_nonFinite.clear();
-        if (m_model->stats().nonFinite() == 0)
-            return;
-        const int rows = m_model->filledRows(), cols = m_model->columnCount();
-        for (int r = 0; r < rows && m_nonFinite.size() < kMaxMarks; ++r)
+        last = std::min(last, m_model->filledRows() - 1);
+        const int cols = m_cols.cells;
+        for (int r = std::max(first, 0); r <= last && m_nonFinite.size() < kMaxMarks; ++r)
             for (int c = 0; c < cols && m_nonFinite.size() < kMaxMarks; ++c)
                 if (!std::isfinite(m_model->value(r, c)))
                     m_nonFinite.emplace_back(c, r);
+    }
+
+    // Positions of NaN and ±Inf for their marks, from the whole matrix: every cell, sampled or
+    // not, so that a NaN between sampled rows is still found.
+    void collectNonFinite()
+    {
+        m_nonFinite.clear();
+        if (m_model->stats().nonFinite() > 0)
+            scanNonFinite(0, m_rows.cells - 1);
+    }
+
+    // Matrix rows first … last changed: their marks again, the others kept. A list cut at the cap
+    // may miss cells anywhere, so it is collected again in full.
+    void updateNonFinite(int first, int last)
+    {
+        if (m_model->stats().nonFinite() == 0) {
+            m_nonFinite.clear();
+            return;
+        }
+        if (m_nonFinite.size() >= kMaxMarks) {
+            collectNonFinite();
+            return;
+        }
+        std::erase_if(m_nonFinite, [first, last](const QPoint &cell) { return cell.y() >= first && cell.y() <= last; });
+        scanNonFinite(first, last);
+    }
+
+    // Sampling may skip a non-finite cell: its colour (NaN grey, the ±Inf end colours) goes onto
+    // the image cell covering it, in image rows first … last. Without sampling it is there already.
+    void stampNonFinite(int first, int last)
+    {
+        if (!m_rows.sampled() && !m_cols.sampled())
+            return;
+        for (const QPoint &cell : m_nonFinite) {
+            const int r = m_rows.indexOf(cell.y());
+            if (r >= first && r <= last)
+                m_image.setPixel(m_cols.indexOf(cell.x()), r, ColorMap::rgb(m_model->value(cell.y(), cell.x()), 1));
+        }
+    }
+
+    void paintNonFiniteMarks(QPainter &p, double cw, double ch)
+    {
+        if (m_nonFinite.empty())
+            return;
+        if (cw >= 4 && ch >= 4) {
+            for (const QPoint &cell : m_nonFinite)
+                ColorMap::paintNonFiniteMark(&p, cellRect(cell.y(), cell.x()), m_model->value(cell.y(), cell.x()), true);
+            return;
+        }
+        // Cells too small for a mark: a few isolated NaN/±Inf (all of them collected) would vanish
+        // when the image is scaled down, so each gets a framed swatch a little larger than a text
+        // line's half; many of them form areas of their colour that need no help.
+        if (m_nonFinite.size() > kMaxEnlargedMarks || qsizetype(m_nonFinite.size()) != m_model->stats().nonFinite())
+            return;
+        const double side = std::max(7.0, fontMetrics().height() * 0.5);
+        for (const QPoint &cell : m_nonFinite) {
+            const double v = m_model->value(cell.y(), cell.x());
+            const QRectF c = cellRect(cell.y(), cell.x());
+            QRectF mark(0, 0, std::max(c.width(), side), std::max(c.height(), side));
+            mark.moveCenter(c.center());
+            p.fillRect(mark, ColorMap::color(v, 1));
+            ColorMap::paintNonFiniteMark(&p, mark, v, true);
+            p.setPen(QPen(Qt::black, 1));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(mark.adjusted(-0.5, -0.5, 0.5, 0.5));
+        }
     }
 
     void setHover(int row, int col)
@@ -390,10 +535,12 @@ private:
 
     MatrixView *m_owner;
     MatrixTableModel *m_model;
-    QImage m_image;             // one pixel per cell
-    double m_scale = 1;         // the colour scale m_image was filled with
-    std::vector<QPoint> m_nonFinite; // (column, row) of NaN / ±Inf cells
-    int m_hoverRow = -1, m_hoverCol = -1;
+    ImageAxis m_rows, m_cols;        // image rows and columns ↔ matrix rows and columns
+    std::vector<int> m_rowOf, m_colOf; // m_rows.cellOf(i), m_cols.cellOf(i) for each image index
+    QImage m_image;                  // one pixel per image cell, at most kMaxImageSide on a side
+    double m_scale = 1;              // the colour scale m_image was filled with
+    std::vector<QPoint> m_nonFinite; // (column, row) of NaN / ±Inf matrix cells
+    int m_hoverRow = -1, m_hoverCol = -1; // the matrix cell under the mouse
     QLineEdit *m_editor = nullptr;
     int m_editRow = -1, m_editCol = -1;
 };
@@ -591,6 +738,31 @@ void MatrixView::setImageThreshold(int cells)
 QWidget *MatrixView::imageWidget() const
 {
     return m_image;
+}
+
+MatrixView::ImageAxis MatrixView::imageRows() const
+{
+    return m_mode == Mode::Image ? m_image->rows() : ImageAxis{};
+}
+
+MatrixView::ImageAxis MatrixView::imageColumns() const
+{
+    return m_mode == Mode::Image ? m_image->cols() : ImageAxis{};
+}
+
+QImage MatrixView::image() const
+{
+    return m_mode == Mode::Image ? m_image->image() : QImage();
+}
+
+QRectF MatrixView::matrixRect() const
+{
+    return m_mode == Mode::Image ? m_image->matrixRect() : QRectF();
+}
+
+std::pair<int, int> MatrixView::cellAt(QPointF pos) const
+{
+    return m_mode == Mode::Image ? m_image->cellAt(pos) : std::pair{-1, -1};
 }
 
 QString MatrixView::statusText() const

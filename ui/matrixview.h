@@ -16,6 +16,14 @@
 // a millisecond. Double-clicking an editable cell opens an editor over it. Empty mode: a matrix
 // with no cells (Wo and bo without a Dense layer) shows a short note.
 //
+// The image is bounded: at most kMaxImageSide rows and columns, whatever the matrix (H of
+// T = 10⁶ timesteps would otherwise be a 10⁶-row image, 1 GB at M = 256, for a widget a few hundred
+// pixels tall). A taller or wider matrix is sampled, one matrix row (column) per image row
+// (column), as ImageAxis says; every position — ticks, hover, tooltip, editor, the row of the step
+// on show, NaN/±Inf marks — goes through that one mapping and names real matrix indices. A
+// non-finite cell in a row or column that is not sampled still shows: its colour is stamped onto
+// the image cell that covers it, and a few isolated ones are marked larger than their cells.
+//
 // The view follows its model: a reset (new dims, layout, sample) updates the title and picks the
 // mode again; dataChanged repaints (in image mode only the rows that changed, unless the colour
 // scale moved). Cell sizes, headers and ticks follow the widget font, so enlarging the application
@@ -23,7 +31,12 @@
 
 #include "matrixtablemodel.h"
 
+#include "dims.h"
+
+#include <QImage>
 #include <QWidget>
+
+#include <utility>
 
 class HeatmapDelegate;
 class QLabel;
@@ -37,6 +50,29 @@ class MatrixView : public QWidget {
 public:
     enum class Mode { Table, Image, Empty };
 
+    // The image of Image mode has at most this many rows and columns.
+    static constexpr int kMaxImageSide = rnnscope::kMaxImageSide;
+
+    // How one axis of the image shows the same axis of the matrix: `cells` matrix rows (or
+    // columns) in size = min(cells, kMaxImageSide) image rows. Without sampling (size = cells)
+    // both maps are the identity; with it, for 0 ≤ i < size and 0 ≤ c < cells,
+    //
+    //   cellOf(i)  = ⌊i·(cells−1) / (size−1)⌋      the matrix row image row i shows
+    //   indexOf(c) = ⌈(c+1)·(size−1) / (cells−1)⌉ − 1   the image row covering matrix row c: the
+    //                                               last i with cellOf(i) ≤ c
+    //
+    // so image row i covers matrix rows cellOf(i) … cellOf(i+1)−1, the first and the last matrix
+    // rows (t = 0 and t = T−1) are always shown, and indexOf(cellOf(i)) = i.
+    struct ImageAxis {
+        int cells = 0;
+        int size = 0;
+
+        static ImageAxis of(int cells);
+        bool sampled() const { return size < cells; }
+        int cellOf(int index) const;
+        int indexOf(int cell) const;
+    };
+
     // A view with its own model of `source` over `session` (the session must outlive the view).
     MatrixView(Session *session, MatrixTableModel::Source source, QWidget *parent = nullptr);
     // A view of an existing model (not owned; it must outlive the view).
@@ -49,6 +85,15 @@ public:
     QTableView *tableView() const { return m_table; }
     // The widget that paints the image in Image mode (hidden in the other modes).
     QWidget *imageWidget() const;
+
+    // Image mode: how image rows and columns map to the matrix's (sizes 0 in the other modes),
+    // the image as filled (one pixel per image cell), where the matrix is drawn in imageWidget()
+    // coordinates, and the matrix cell (row, column) under a point of imageWidget(), or (−1, −1).
+    ImageAxis imageRows() const;
+    ImageAxis imageColumns() const;
+    QImage image() const;
+    QRectF matrixRect() const;
+    std::pair<int, int> cellAt(QPointF pos) const;
 
     // Above this many rows or columns the matrix is drawn as an image (default 40).
     int imageThreshold() const { return m_threshold; }
