@@ -45,6 +45,12 @@ Model::Model(const ModelConfig &config)
     rebuildEngine();
 }
 
+Model::Model(const ModelState &state)
+    : m_engine(std::in_place_type<Engine<float>>)
+{
+    restore(state);
+}
+
 NetworkSpec Model::spec() const
 {
     return NetworkSpec{m_config.dims, m_config.returnSequences, m_config.cell, m_config.dense};

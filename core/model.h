@@ -50,6 +50,8 @@ class Model {
 public:
     // Draws the weights and X from config.seed. Throws Error when the config is refused.
     explicit Model(const ModelConfig &config = {});
+    // A model in a state taken from another (nothing drawn). Throws Error when it is refused.
+    explicit Model(const ModelState &state);
 
     const ModelConfig &config() const { return m_config; }
     const Dims &dims() const { return m_config.dims; }

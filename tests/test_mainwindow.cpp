@@ -9,6 +9,7 @@
 #include "matrixview.h"
 #include "palette.h"
 #include "playbackbar.h"
+#include "backgroundjob.h"
 #include "session.h"
 #include "sessionfile.h"
 #include "steppanel.h"
@@ -31,6 +32,7 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QTest>
 #include <QUndoStack>
 
@@ -88,6 +90,8 @@ private slots:
     void malformedFileLeavesTheModel();
     void recentFilesFollowOpenAndSave();
     void screenshotOfASessionFile();
+    void longComputingRunsOnTheWorker();
+    void largeChangesAreBuiltOnTheWorker();
 
 private:
     Session *m_session = nullptr;
@@ -762,6 +766,99 @@ void TestMainWindow::screenshotOfASessionFile()
     const QString err = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
     QVERIFY2(err.contains(QStringLiteral("bad.json")) && err.contains(QStringLiteral("dims")), qPrintable(err));
     QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("x.png"))));
+}
+
+void TestMainWindow::longComputingRunsOnTheWorker()
+{
+    // 300,000 steps of M = 64: over a billion multiply–adds, far more than a UI step may take.
+    const Dims dims{1, 300000, 8, 64, 4};
+    const int last = dims.T - 1;
+    QVERIFY(m_session->setDims(dims));
+    m_session->seek(last);
+    QVERIFY(m_session->busy()); // seek returned at once; the worker computes
+    QCOMPARE(m_session->position(), -1);
+    QVERIFY(m_session->job()->what().contains(QLatin1String("299999")));
+    // The window stays live: the event loop runs, the progress shows, Esc stops.
+    QTRY_VERIFY(m_window->progressWidget()->isVisible());
+    QVERIFY(m_session->busy());
+    QTest::keyClick(m_window, Qt::Key_Escape);
+    QTRY_VERIFY(!m_session->busy());
+    QVERIFY(!m_window->progressWidget()->isVisible());
+    const int reached = m_session->position();
+    QVERIFY2(reached >= 0 && reached < last, qPrintable(QString::number(reached))); // the furthest computed step
+    QCOMPARE(m_session->model().computedSteps(), reached + 1);
+
+    // The numbers are the batched pass's.
+    Model reference(m_session->config());
+    reference.computeAll();
+    const auto agrees = [&](int t) {
+        for (int j = 0; j < dims.M; ++j)
+            if (std::abs(m_session->hiddenValue(0, t, j) - reference.hiddenAt(0, t, j)) > 1e-5)
+                return false;
+        return true;
+    };
+    QVERIFY(agrees(reached));
+
+    // End again goes on from there; the result is on show when the work ends.
+    m_session->seek(last);
+    QVERIFY(m_session->busy());
+    m_session->finishWork();
+    QCOMPARE(m_session->position(), last);
+    QVERIFY(agrees(last));
+    QCOMPARE(m_window->playbackBar()->timestepSlider()->value(), last);
+
+    // A change far into the sequence: the views start from −1 while the worker recomputes, and the
+    // position comes back.
+    QVERIFY(m_session->setWeightValue(WeightId::Wh, 0, 0, 0.5));
+    QVERIFY(m_session->busy());
+    QCOMPARE(m_session->position(), -1);
+    // Another command meanwhile cancels the work and takes over: undo is applied at once.
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->weights().Wh(0, 0), reference.weights().Wh(0, 0));
+    m_session->finishWork();
+    QCOMPARE(m_session->position(), last);
+    QVERIFY(agrees(last));
+}
+
+void TestMainWindow::largeChangesAreBuiltOnTheWorker()
+{
+    // X alone is 16 million numbers: the change is built on the worker while the window goes on.
+    const Dims big{2, 1000000, 8, 8, 0};
+    bool sawChanging = false;
+    QMetaObject::Connection c = connect(m_session->job(), &BackgroundJob::started, this, [&] {
+        QTimer::singleShot(0, this, [&] { sawChanging = m_session->changing(); });
+    });
+    QVERIFY(m_session->setDims(big));
+    QVERIFY(sawChanging); // the event loop ran during the change, and knew it
+    QVERIFY(!m_session->changing());
+    QCOMPARE(m_session->dims(), big);
+    QCOMPARE(m_window->dimensionsBar()->spinBox('T')->value(), big.T);
+    // The same numbers as a model drawn directly (past the old X, which the change keeps).
+    ModelConfig config = m_session->config();
+    QVERIFY(Model(config).input().rightCols(1000) == m_session->model().input().rightCols(1000));
+
+    // Undo comes back through the worker too.
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->dims(), Dims{});
+    m_session->undoStack()->redo();
+    QCOMPARE(m_session->dims(), big);
+
+    // Cancelled: the model stays as it was, and says so.
+    QSignalSpy notices(m_session, &Session::notice);
+    disconnect(c);
+    c = connect(m_session->job(), &BackgroundJob::started, this, [&] {
+        QTimer::singleShot(0, this, [&] {
+            m_session->stepForward(); // a command meanwhile is refused, not run half-way
+            m_session->cancelWork();
+        });
+    });
+    QVERIFY(!m_session->setDims(Dims{2, 1000000, 9, 8, 0}));
+    disconnect(c);
+    QCOMPARE(m_session->dims(), big);
+    QCOMPARE(m_session->position(), -1);
+    QVERIFY(notices.count() >= 1);
+    QVERIFY2(notices.last().at(0).toString().contains(QLatin1String("cancelled")), qPrintable(notices.last().at(0).toString()));
+    QCOMPARE(m_session->undoStack()->undoText(), tr("Change dimensions to 2,1000000,8,8,0"));
 }
 
 QTEST_MAIN(TestMainWindow)

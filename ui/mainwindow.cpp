@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "autosave.h"
+#include "backgroundjob.h"
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
 #include "matrixview.h"
@@ -13,7 +14,10 @@
 
 #include <QAction>
 #include <QLocale>
+#include <QProgressBar>
+#include <QProgressDialog>
 #include <QPushButton>
+#include <QToolButton>
 #include <QTimer>
 #include <QActionGroup>
 #include <QApplication>
@@ -26,6 +30,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -181,6 +186,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
                                      .arg(m_session->dims().N).arg(m_session->dims().T).arg(m_session->dims().D)
                                      .arg(m_session->dims().M).arg(m_session->dims().K), 4000);
     });
+    buildProgress();
     resize(1600, 900);
     if (m_persistent)
         restoreSettings();
@@ -272,6 +278,64 @@ void MainWindow::buildMenus()
                               "step by step:</p><p><code>h_t = tanh(x_t·Wx + h_{t−1}·Wh + bh)</code></p>"
                               "<p>Keras's SimpleRNN(M) → Dense(K), computed in float32 like Keras or float64 like NumPy.</p>")
                                .arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildProgress()
+{
+    // Long work on the worker: what it does, how far it got, and a way to stop it (Esc). Shown
+    // from its first progress report (100 ms), so that short work does not flash.
+    BackgroundJob *job = m_session->job();
+    m_progress = new QWidget(this);
+    m_progress->setObjectName(QStringLiteral("progress"));
+    auto *row = new QHBoxLayout(m_progress);
+    row->setContentsMargins(0, 0, 0, 0);
+    m_progressLabel = new QLabel(m_progress);
+    m_progressBar = new QProgressBar(m_progress);
+    m_progressBar->setRange(0, 1000);
+    m_progressBar->setTextVisible(true);
+    m_progressBar->setFormat(QStringLiteral("%p %"));
+    m_progressBar->setFixedWidth(fontMetrics().averageCharWidth() * 24);
+    auto *cancel = new QToolButton(m_progress);
+    m_cancelAction = new QAction(tr("Cancel"), this);
+    m_cancelAction->setShortcut(Qt::Key_Escape);
+    m_cancelAction->setShortcutContext(Qt::WindowShortcut);
+    m_cancelAction->setToolTip(tr("Stop computing (Esc): the timesteps done so far stay computed"));
+    m_cancelAction->setEnabled(false);
+    addAction(m_cancelAction);
+    cancel->setDefaultAction(m_cancelAction);
+    row->addWidget(m_progressLabel);
+    row->addWidget(m_progressBar);
+    row->addWidget(cancel);
+    statusBar()->addPermanentWidget(m_progress);
+    m_progress->hide();
+    connect(m_cancelAction, &QAction::triggered, m_session, &Session::cancelWork);
+    connect(job, &BackgroundJob::started, this, [this, job](const QString &what) {
+        m_cancelAction->setEnabled(true);
+        if (!m_session->changing())
+            return;
+        // A change of a large model: the window keeps painting the old model, input waits behind
+        // this dialog (after 300 ms), and Cancel drops the change when the worker returns.
+        auto *dialog = new QProgressDialog(what + QStringLiteral("…"), tr("Cancel"), 0, 0, this);
+        dialog->setObjectName(QStringLiteral("changeProgress"));
+        dialog->setWindowTitle(tr("Working — rnnscope"));
+        dialog->setWindowModality(Qt::WindowModal);
+        dialog->setMinimumDuration(300);
+        dialog->setAutoClose(false);
+        dialog->setAutoReset(false);
+        connect(dialog, &QProgressDialog::canceled, m_session, &Session::cancelWork);
+        connect(job, &BackgroundJob::finished, dialog, &QObject::deleteLater);
+    });
+    connect(job, &BackgroundJob::progressed, this, [this, job](int permille) {
+        if (!job->running() || m_session->changing())
+            return;
+        m_progressLabel->setText(job->what());
+        m_progressBar->setValue(permille);
+        m_progress->show();
+    });
+    connect(job, &BackgroundJob::finished, this, [this] {
+        m_cancelAction->setEnabled(false);
+        m_progress->hide();
     });
 }
 

@@ -22,6 +22,9 @@ class DimensionsBar;
 class MatrixView;
 class PlaybackBar;
 class QDockWidget;
+class QLabel;
+class QProgressBar;
+class QAction;
 class QMenu;
 class QGridLayout;
 class QLineEdit;
@@ -53,6 +56,8 @@ public:
     QList<MatrixView *> weightViews() const { return m_weightViews; }
     MatrixView *inputView() const { return m_inputView; }
     MatrixView *hiddenMap() const { return m_hiddenMap; }
+    // The status bar's progress of long work (label, bar, Cancel), visible while it runs.
+    QWidget *progressWidget() const { return m_progress; }
 
     bool presentation() const { return m_presentation; }
     void setPresentation(bool on);
@@ -95,6 +100,7 @@ protected:
 
 private:
     void buildMenus();
+    void buildProgress();
     void updateTitle();
     void applySessionView(const rnnscope::SessionView &view);
     void setRecentFiles(const QStringList &files);
@@ -119,6 +125,10 @@ private:
     Session *m_session;
     bool m_persistent;
     Autosave *m_autosave = nullptr;
+    QWidget *m_progress = nullptr; // the status bar's progress of long work
+    QLabel *m_progressLabel = nullptr;
+    QProgressBar *m_progressBar = nullptr;
+    QAction *m_cancelAction = nullptr;
     bool m_presentation = false;
     int m_zoom = 0;
     qreal m_baseFontSize = 0;

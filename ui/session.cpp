@@ -1,11 +1,14 @@
 #include "session.h"
 
+#include "backgroundjob.h"
+
 #include "error.h"
 #include "npy.h"
 #include "modelrequest.h"
 #include "sessionfile.h"
 #include "weightfile.h"
 
+#include <QEventLoop>
 #include <QFileInfo>
 
 #include <QUndoCommand>
@@ -57,6 +60,8 @@ public:
 private:
     void set(double v)
     {
+        if (!m_session->settle())
+            return;
         if (m_id)
             m_session->m_model.setWeightValue(*m_id, m_a, m_b, v);
         else
@@ -80,6 +85,7 @@ Session::Session(Model model, QObject *parent)
     , m_model(std::move(model))
     , m_stepper(m_model)
     , m_undo(new QUndoStack(this))
+    , m_job(new BackgroundJob(this))
 {
     m_undo->setUndoLimit(200);
     m_stepper.addObserver(this);
@@ -87,7 +93,61 @@ Session::Session(Model model, QObject *parent)
 
 Session::~Session()
 {
+    delete m_job; // stops the worker before the model it reads goes
+    m_job = nullptr;
     m_stepper.removeObserver(this);
+}
+
+bool Session::busy() const
+{
+    return m_job && m_job->running();
+}
+
+void Session::cancelWork()
+{
+    if (busy())
+        m_job->cancel();
+}
+
+void Session::finishWork()
+{
+    m_job->wait();
+}
+
+bool Session::settle()
+{
+    if (m_changing)
+        return false;
+    if (!busy())
+        return true;
+    m_settling = true;
+    m_job->cancel();
+    m_job->wait();
+    m_settling = false;
+    return true;
+}
+
+void Session::computeInBackground(int t)
+{
+    const int from = m_model.computedSteps();
+    m_job->start(
+        tr("Computing t = %1 … %2").arg(from).arg(t),
+        [this, t](BackgroundJob::Control &control) {
+            m_model.computeThrough(t, [&control](double done) {
+                control.progress(done);
+                return !control.cancelled();
+            });
+        },
+        [this, t] {
+            if (m_settling)
+                return; // a new command takes over
+            m_returnTo = -1;
+            const int reached = m_model.computedSteps() - 1;
+            if (reached < t)
+                emit notice(tr("Stopped: timesteps 0 … %1 are computed").arg(reached));
+            if (std::min(reached, t) != m_stepper.position())
+                m_stepper.seek(std::min(reached, t));
+        });
 }
 
 bool Session::guarded(const QString &what, const std::function<void()> &f)
@@ -105,25 +165,74 @@ bool Session::guarded(const QString &what, const std::function<void()> &f)
 
 bool Session::apply(const QString &what, Change kind, const std::function<void(Model &)> &change)
 {
-    ModelState before = m_model.state();
-    const bool ok = guarded(what, [&] {
-        try {
-            change(m_model);
-        } catch (const std::bad_alloc &) {
-            m_model.restore(before);
-            throw;
-        }
-    });
-    if (!ok)
+    if (!settle())
         return false;
+    // The change is made on a copy, so that a refusal leaves the model as it was and, for a large
+    // model, the window keeps showing the old one while the worker builds the new.
+    std::optional<Model> candidate;
+    ModelState before, after;
+    const bool heavy = std::max(estimateBytes(dims(), config().dtype), m_heavyHint) > m_backgroundBytes;
+    m_heavyHint = 0;
+    if (!buildInBackground(what, heavy, [&] {
+            before = m_model.state();
+            candidate.emplace(before);
+            change(*candidate);
+            after = candidate->state();
+        }))
+        return false;
+    m_model = std::move(*candidate);
     afterChange(kind);
-    m_undo->push(new ModelCommand(this, what, static_cast<int>(kind), std::move(before), m_model.state()));
+    m_undo->push(new ModelCommand(this, what, static_cast<int>(kind), std::move(before), std::move(after)));
+    return true;
+}
+
+bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build)
+{
+    QString error;
+    const auto run = [&] {
+        try {
+            build();
+        } catch (const Error &e) {
+            error = QString::fromStdString(e.what());
+        } catch (const std::bad_alloc &) {
+            error = what + QStringLiteral(": not enough memory");
+        }
+    };
+    bool cancelled = false;
+    if (!heavy) {
+        run();
+    } else {
+        // The event loop runs meanwhile: the window repaints and shows the progress; commands
+        // that arrive (a timer's step) are refused until the change is in place.
+        QEventLoop loop;
+        m_changing = true;
+        m_job->start(what, [&run](BackgroundJob::Control &) { run(); }, [&loop] { loop.quit(); });
+        loop.exec();
+        m_changing = false;
+        cancelled = m_job->cancelRequested();
+    }
+    if (cancelled) {
+        emit notice(tr("%1: cancelled").arg(what));
+        return false;
+    }
+    if (!error.isEmpty()) {
+        emit errorOccurred(error);
+        return false;
+    }
     return true;
 }
 
 void Session::restoreState(const ModelState &state, Change kind)
 {
-    m_model.restore(state);
+    if (!settle())
+        return;
+    std::optional<Model> model;
+    const bool heavy = std::max(estimateBytes(dims(), config().dtype), estimateBytes(state.config.dims, state.config.dtype))
+        > m_backgroundBytes;
+    // An undo cannot be refused: a state the model had always fits (a cancel waits for it instead).
+    if (!buildInBackground(tr("Undo"), heavy, [&] { model.emplace(state); }) && !model)
+        return;
+    m_model = std::move(*model);
     afterChange(kind);
 }
 
@@ -134,9 +243,17 @@ void Session::afterChange(Change kind)
         emit sampleChanged(m_sample);
     }
     // Recompute through the position first, so that every view the signals reach reads
-    // computed timesteps only.
+    // computed timesteps only. When that is long work, the views start from −1 while the worker
+    // computes, and the position comes back when it is done.
+    // (A change that interrupted such a recomputation aims at the same position.)
+    const int position = m_returnTo >= 0 ? std::min(m_returnTo, m_model.dims().T - 1) : m_stepper.position();
+    m_returnTo = -1;
+    const bool background = position >= 0 && m_model.workThrough(position) > m_backgroundWork;
     m_quiet = true;
-    m_stepper.modelChanged();
+    if (background)
+        m_stepper.reset();
+    else
+        m_stepper.modelChanged();
     m_quiet = false;
     switch (kind) {
     case Change::Structure: emit structureChanged(); break;
@@ -144,6 +261,10 @@ void Session::afterChange(Change kind)
     case Change::Input: emit inputChanged(); break;
     }
     emit stepChanged(m_stepper.position());
+    if (background) {
+        computeInBackground(position);
+        m_returnTo = position;
+    }
 }
 
 bool Session::replaceModel(const ModelState &state, const QString &what)
@@ -284,6 +405,7 @@ bool Session::setDims(const Dims &dims)
 {
     if (dims == m_model.dims())
         return true;
+    m_heavyHint = estimateBytes(dims, config().dtype);
     return apply(tr("Change dimensions to %1").arg(QString::fromStdString(dimsString(dims))), Change::Structure,
                  [&](Model &m) { m.setDims(dims); });
 }
@@ -388,23 +510,33 @@ bool Session::setInputValue(int n, int t, int d, double value)
 
 void Session::stepForward()
 {
-    m_stepper.stepForward();
+    if (settle())
+        seek(m_stepper.position() + 1);
 }
 
 void Session::stepBack()
 {
-    m_stepper.stepBack();
+    if (settle())
+        seek(m_stepper.position() - 1);
 }
 
 void Session::seek(int t)
 {
-    if (t != m_stepper.position())
+    if (!settle())
+        return;
+    m_returnTo = -1; // a move of the user's own replaces the way back
+    t = std::clamp(t, -1, m_model.dims().T - 1);
+    if (t == m_stepper.position())
+        return;
+    if (t >= 0 && m_model.workThrough(t) > m_backgroundWork)
+        computeInBackground(t);
+    else
         m_stepper.seek(t);
 }
 
 void Session::reset()
 {
-    m_stepper.reset();
+    seek(-1);
 }
 
 void Session::setSample(int n)

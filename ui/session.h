@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 
+class BackgroundJob;
 class QUndoStack;
 
 class Session : public QObject, private rnnscope::StepObserver {
@@ -46,6 +47,27 @@ public:
     double hiddenValue(int n, int t, int j) const { return m_model.hiddenAt(n, t, j); }
     double preValue(int n, int t, int j) const { return m_model.preAt(n, t, j); }
     double outputValue(int n, int t, int k) const { return m_model.outputAt(n, t, k); }
+
+    // Long work — computing more timesteps than a few milliseconds take, after a seek or after a
+    // change while far into the sequence — runs on a worker thread (job()), so that the window
+    // stays live, shows its progress and can cancel it. Meanwhile the position stays (after a
+    // change: −1) and the views read only what is computed; any other command cancels the work
+    // first. Finished, the stepper moves to the timestep asked for; cancelled, to the furthest
+    // one computed.
+    BackgroundJob *job() const { return m_job; }
+    bool busy() const;
+    void cancelWork();
+    // Blocks until the work in progress ends and its result is on show (screenshots, tests).
+    void finishWork();
+    // The multiply–adds above which computing runs on the worker (default 2²³, a few ms).
+    void setBackgroundThreshold(double work) { m_backgroundWork = work; }
+    // Changes of the model (new sizes, new weights, an undo) are built on the worker when the
+    // model before or after takes more than `bytes` (default 64 MiB): the window repaints and shows
+    // a busy indicator meanwhile, and other commands wait (they are refused until it is done).
+    // Cancelled, the change is dropped when the worker returns.
+    void setBackgroundBytes(std::uint64_t bytes) { m_backgroundBytes = bytes; }
+    // Whether a change of the model is being built (the window shows it and blocks input).
+    bool changing() const { return m_changing; }
 
     // How the weight views name and orient the weights.
     rnnscope::Layout layout() const { return m_layout; }
@@ -143,6 +165,15 @@ private:
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);
 
+    // Cancels and waits for the work in progress, whose result the caller's command replaces.
+    // False while a change is being built (the caller is a re-entrant command: it must not run).
+    bool settle();
+    // Runs `build` here, or — `heavy` — on the worker while the event loop goes on. False (and
+    // errorOccurred, or a notice when cancelled) when it threw or was cancelled.
+    bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build);
+    // Computes through t on the worker, then shows t (or the furthest step reached).
+    void computeInBackground(int t);
+
     void stepShown(const rnnscope::StepRecord &record) override;
     void rewound() override;
 
@@ -156,4 +187,11 @@ private:
     QString m_filePath;
     bool m_sessionFile = false;
     LayerChooser m_chooseLayer;
+    BackgroundJob *m_job = nullptr;
+    bool m_settling = false;
+    bool m_changing = false;     // a change is being built on the worker
+    std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
+    std::uint64_t m_backgroundBytes = std::uint64_t(64) << 20;
+    int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
+    double m_backgroundWork = double(1 << 23);
 };

@@ -56,6 +56,7 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     if (step < -1 || step >= T)
         return fail(QStringLiteral("--step %1 is out of range: expected -1 … %2 (T=%3)").arg(step).arg(T - 1).arg(T));
     session.seek(step);
+    session.finishWork(); // a long computation runs on the worker: its result is what to show
     settle();
     const QImage image = window.grab().toImage();
     if (image.isNull() || !image.save(options.screenshotPath, "PNG"))
