@@ -65,6 +65,7 @@ private slots:
     void aModelTooBigForASessionFileIsSaidSo();
     void randomizeDrawsNewNumbers();
     void closingWithUnsavedChangesAsks();
+    void undoHistoryKeepsToItsMemory();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -240,6 +241,41 @@ void TestAutosave::closingWithUnsavedChangesAsks()
     answerNextMessageBox(QStringLiteral("Discard"));
     QVERIFY(window.close());
     QVERIFY(!QFile::exists(window.autosave()->sessionPath())); // discarded: nothing to restore
+}
+
+void TestAutosave::undoHistoryKeepsToItsMemory()
+{
+    // The classic model's state: X (30 numbers) and 57 weights, 696 bytes; a command keeps two.
+    m_session->setUndoBytes(2048);
+    QSignalSpy notices(m_session.get(), &Session::notice);
+    QVERIFY(m_session->randomizeInput());
+    QCOMPARE(m_session->undoBytes(), quint64(1392));
+    QCOMPARE(notices.count(), 0);
+    QVERIFY(m_session->randomizeInput()); // 2784 bytes would pass 2048: the older history goes
+    QCOMPARE(m_session->undoStack()->count(), 1);
+    QCOMPARE(m_session->undoBytes(), quint64(1392));
+    QCOMPARE(notices.count(), 1);
+    QVERIFY2(notices.last().at(0).toString().contains(QLatin1String("dropped")), qPrintable(notices.last().at(0).toString()));
+    QVERIFY(m_session->isModified());
+    m_session->undoStack()->undo(); // the last change still undoes …
+    QCOMPARE(m_session->config().seed, quint64(1));
+    QVERIFY(m_session->isModified()); // … but the start is out of reach: still modified
+    QVERIFY(m_autosave->flush());
+    QVERIFY(QFile::exists(m_autosave->sessionPath())); // and its copy stays on disk
+
+    m_session->setUndoBytes(1000); // less than one command: the change cannot be undone
+    QVERIFY(m_session->randomizeWeights());
+    QCOMPARE(m_session->undoStack()->count(), 0);
+    QVERIFY2(notices.last().at(0).toString().contains(QLatin1String("cannot be undone")), qPrintable(notices.last().at(0).toString()));
+    QVERIFY(m_session->isModified());
+
+    QTemporaryDir saved;
+    QSignalSpy modified(m_session.get(), &Session::modifiedChanged);
+    QVERIFY(m_session->saveSession(saved.filePath(QStringLiteral("s.json")), SessionView{}));
+    QVERIFY(!m_session->isModified());
+    QCOMPARE(modified.count(), 1);
+    QCOMPARE(modified.last().at(0).toBool(), false);
+    QVERIFY(!QFile::exists(m_autosave->sessionPath()));
 }
 
 QTEST_MAIN(TestAutosave)

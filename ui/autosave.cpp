@@ -67,7 +67,7 @@ Autosave::Autosave(Session *session, std::function<SessionView()> view, const QS
     connect(m_deadline, &QTimer::timeout, this, [this] { write(false); });
     QUndoStack *undo = session->undoStack();
     connect(undo, &QUndoStack::indexChanged, this, &Autosave::schedule);
-    connect(undo, &QUndoStack::cleanChanged, this, &Autosave::schedule);
+    connect(session, &Session::modifiedChanged, this, &Autosave::schedule);
     connect(session, &Session::filePathChanged, this, &Autosave::schedule);
     connect(session, &Session::stepChanged, this, &Autosave::schedule);
     connect(session, &Session::sampleChanged, this, &Autosave::schedule);
@@ -99,7 +99,7 @@ void Autosave::setDelays(int debounceMs, int maxWaitMs)
 
 bool Autosave::hasUnsavedChanges() const
 {
-    return !m_session->undoStack()->isClean();
+    return m_session->isModified();
 }
 
 void Autosave::schedule()

@@ -173,7 +173,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     buildMenus();
     updateTitle();
     connect(session, &Session::filePathChanged, this, &MainWindow::updateTitle);
-    connect(session->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    connect(session, &Session::modifiedChanged, this, &MainWindow::updateTitle);
     connect(session, &Session::sessionViewChanged, this, &MainWindow::applySessionView);
     statusBar()->showMessage(tr("Ready: press → (Right) to compute the first step."));
     connect(session, &Session::errorOccurred, this, &MainWindow::showError);
@@ -402,7 +402,7 @@ void MainWindow::updateTitle()
 {
     const QString path = m_session->filePath();
     setWindowTitle(tr("%1[*] — rnnscope").arg(path.isEmpty() ? tr("Untitled") : QFileInfo(path).fileName()));
-    setWindowModified(!m_session->undoStack()->isClean());
+    setWindowModified(m_session->isModified());
 }
 
 bool MainWindow::openFile(const QString &path)
@@ -601,7 +601,7 @@ void MainWindow::unitsEdited()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    if (m_persistent && !m_session->undoStack()->isClean() && !confirmClose()) {
+    if (m_persistent && m_session->isModified() && !confirmClose()) {
         event->ignore();
         return;
     }
@@ -628,7 +628,7 @@ bool MainWindow::confirmClose()
     box.exec();
     if (box.clickedButton() == saveButton) {
         save();
-        return undo->isClean(); // a cancelled or refused save keeps the window open
+        return !m_session->isModified(); // a cancelled or refused save keeps the window open
     }
     return box.clickedButton() == discard;
 }

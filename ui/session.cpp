@@ -29,6 +29,13 @@ public:
     {
     }
     void undo() override { m_session->restoreState(m_before, static_cast<Session::Change>(m_kind)); }
+    // Bytes of the two states (X and the weights as double).
+    std::uint64_t bytes() const { return stateBytes(m_before) + stateBytes(m_after); }
+    static std::uint64_t stateBytes(const ModelState &s)
+    {
+        const Weights &w = s.weights;
+        return 8 * std::uint64_t(s.X.size() + w.Wx.size() + w.Wh.size() + w.bh.size() + w.Wo.size() + w.bo.size());
+    }
     void redo() override
     {
         if (m_first) { // the change is already applied
@@ -88,6 +95,7 @@ Session::Session(Model model, QObject *parent)
     , m_job(new BackgroundJob(this))
 {
     m_undo->setUndoLimit(200);
+    connect(m_undo, &QUndoStack::cleanChanged, this, [this] { emit modifiedChanged(isModified()); });
     m_stepper.addObserver(this);
 }
 
@@ -182,8 +190,59 @@ bool Session::apply(const QString &what, Change kind, const std::function<void(M
         return false;
     m_model = std::move(*candidate);
     afterChange(kind);
-    m_undo->push(new ModelCommand(this, what, static_cast<int>(kind), std::move(before), std::move(after)));
+    pushModelCommand(what, kind, std::move(before), std::move(after));
     return true;
+}
+
+void Session::pushModelCommand(const QString &what, Change kind, ModelState before, ModelState after)
+{
+    auto command = std::make_unique<ModelCommand>(this, what, static_cast<int>(kind), std::move(before), std::move(after));
+    const std::uint64_t held = undoBytes(), added = command->bytes();
+    if (held + added <= m_undoBytes) {
+        m_undo->push(command.release());
+        return;
+    }
+    // Over the undo memory: the older history goes (and with it the clean state: what is on
+    // screen stays modified until it is saved).
+    setDroppedChanges(true); // first, so that the stack's clean state does not flash unmodified
+    m_undo->clear();
+    if (added <= m_undoBytes) {
+        m_undo->push(command.release());
+        emit notice(tr("The undo history before “%1” was dropped: it would hold %2, more than the %3 it may keep")
+                        .arg(what, QString::fromStdString(formatBytes(held + added)),
+                             QString::fromStdString(formatBytes(m_undoBytes))));
+    } else {
+        emit notice(tr("“%1” cannot be undone: the model's states take %2, more than the %3 the undo history may keep")
+                        .arg(what, QString::fromStdString(formatBytes(added)), QString::fromStdString(formatBytes(m_undoBytes))));
+    }
+}
+
+std::uint64_t Session::undoBytes() const
+{
+    std::uint64_t total = 0;
+    for (int i = 0; i < m_undo->count(); ++i)
+        if (const auto *c = dynamic_cast<const ModelCommand *>(m_undo->command(i)))
+            total += c->bytes();
+    return total;
+}
+
+bool Session::isModified() const
+{
+    return m_droppedChanges || !m_undo->isClean();
+}
+
+void Session::markSaved()
+{
+    setDroppedChanges(false);
+    m_undo->setClean();
+}
+
+void Session::setDroppedChanges(bool dropped)
+{
+    const bool was = isModified();
+    m_droppedChanges = dropped;
+    if (isModified() != was)
+        emit modifiedChanged(isModified());
 }
 
 bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build)
@@ -325,7 +384,7 @@ bool Session::openWeights(const QString &path, const QString &layer)
     for (const std::string &note : loaded.notes)
         emit notice(QString::fromStdString(note));
     setFilePath(path, false);
-    m_undo->setClean();
+    markSaved();
     return true;
 }
 
@@ -339,7 +398,7 @@ bool Session::openSession(const QString &path)
         return false;
     showSession(data);
     setFilePath(path, true);
-    m_undo->setClean();
+    markSaved();
     return true;
 }
 
@@ -381,7 +440,7 @@ bool Session::saveSession(const QString &path, const SessionView &view)
                  [&] { rnnscope::saveSession(path.toStdString(), sessionData(view)); }))
         return false;
     setFilePath(path, true);
-    m_undo->setClean();
+    markSaved();
     return true;
 }
 

@@ -73,6 +73,14 @@ public:
     rnnscope::Layout layout() const { return m_layout; }
 
     QUndoStack *undoStack() const { return m_undo; }
+    // Whether what is on screen differs from the file it was opened from or saved to (or from the
+    // start): the undo stack is not at its clean state, or history that held changes was dropped.
+    bool isModified() const;
+    // The undo history keeps at most this many bytes of model states (default 1 GiB): a change
+    // that would pass it drops the older history (a notice says so), and a change whose own
+    // states pass it cannot be undone.
+    void setUndoBytes(std::uint64_t bytes) { m_undoBytes = bytes; }
+    std::uint64_t undoBytes() const; // held now
 
     // The file the model was opened from or last saved to (empty: drawn from the seed), and
     // whether it is a session file, which Save writes back to. Opening or saving a file marks the
@@ -148,6 +156,7 @@ signals:
     // A session file asks for these view choices (the window applies them).
     void sessionViewChanged(const rnnscope::SessionView &view);
     void filePathChanged(const QString &path);
+    void modifiedChanged(bool modified);
     // Something the user should know that is not an error (what a file left out, …).
     void notice(const QString &message);
 
@@ -164,6 +173,11 @@ private:
     // Restores a state (undo/redo of a whole-model command).
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);
+    // Pushes a whole-model command within the undo memory (see setUndoBytes).
+    void pushModelCommand(const QString &what, Change kind, rnnscope::ModelState before, rnnscope::ModelState after);
+    // The file on disk now equals what is on screen.
+    void markSaved();
+    void setDroppedChanges(bool dropped);
 
     // Cancels and waits for the work in progress, whose result the caller's command replaces.
     // False while a change is being built (the caller is a re-entrant command: it must not run).
@@ -190,6 +204,8 @@ private:
     BackgroundJob *m_job = nullptr;
     bool m_settling = false;
     bool m_changing = false;     // a change is being built on the worker
+    bool m_droppedChanges = false; // undo history that held unsaved changes was dropped
+    std::uint64_t m_undoBytes = std::uint64_t(1) << 30;
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
     std::uint64_t m_backgroundBytes = std::uint64_t(64) << 20;
     int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
