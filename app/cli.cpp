@@ -63,6 +63,7 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
         {QStringLiteral("json"), QStringLiteral("bench: print one JSON object.")},
         {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
+        {QStringLiteral("long-work"), QStringLiteral("bench --ui: time the long work of a large model (new input, End, an edit at the end) and how long the window waited.")},
         {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
         {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
         {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},

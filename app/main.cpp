@@ -90,8 +90,9 @@ int main(int argc, char **argv)
         "                                         write the weights (.npz) or the whole session (.json)\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
         "                                         time the forward pass\n"
-        "  rnnscope bench --ui [MODEL OPTIONS] [--json]\n"
-        "                                         time each step of the window (offscreen)\n"
+        "  rnnscope bench --ui [MODEL OPTIONS] [--long-work] [--json]\n"
+        "                                         time each step of the window (offscreen), or the\n"
+        "                                         long work of a large model with the window live\n"
         "  rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
         "                                         render the window offscreen to PNG\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
     const QStringList positional = parser.positionalArguments();
     const QString first = positional.value(0);
     const bool bench = first == QLatin1String("bench");
+    if (parser.isSet(QStringLiteral("long-work")) && !(bench && parser.isSet(QStringLiteral("ui"))))
+        return cli::fail(QStringLiteral("--long-work belongs to bench --ui: rnnscope bench --ui --long-work [MODEL OPTIONS]"));
     if (cli::isHeadlessCommand(first) && !(bench && parser.isSet(QStringLiteral("ui"))))
         return cli::runHeadless(parser, positional);
 
@@ -152,6 +155,7 @@ int main(int argc, char **argv)
                 return cli::fail(QStringLiteral("'bench' takes no argument '%1'").arg(positional.at(1)));
             launch.mode = ui::LaunchOptions::Mode::BenchUi;
             launch.json = parser.isSet(QStringLiteral("json"));
+            launch.longWork = parser.isSet(QStringLiteral("long-work"));
         } else if (!first.isEmpty()) {
             if (const auto refused = takeFile(first, parser, launch))
                 return *refused;

@@ -65,6 +65,11 @@ public:
     ConstBlock hidden(int t) const { return m_H.middleCols(col(t), m_spec.dims.N); }
     ConstBlock out(int t) const { return m_Y.middleCols(col(t), m_spec.dims.N); }
 
+    // The storage itself (column-major, see above), for reading single values without a block.
+    const S *preData() const { return m_P.data(); }
+    const S *hiddenData() const { return m_H.data(); }
+    const S *outData() const { return m_Y.data(); }
+
     const Mat &Wx() const { return m_WxT; } // stored transposed: M × D
     const Mat &Wh() const { return m_WhT; } // M × M
     const Vec &bh() const { return m_bh; }

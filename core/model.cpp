@@ -333,21 +333,6 @@ Eigen::MatrixXd Model::output(int t)
     return withEngine([t](const auto &e) -> Eigen::MatrixXd { return e.out(t).transpose().template cast<double>(); });
 }
 
-double Model::preAt(int n, int t, int j) const
-{
-    return withEngine([=](const auto &e) { return static_cast<double>(e.pre(t)(j, n)); });
-}
-
-double Model::hiddenAt(int n, int t, int j) const
-{
-    return withEngine([=](const auto &e) { return static_cast<double>(e.hidden(t)(j, n)); });
-}
-
-double Model::outputAt(int n, int t, int k) const
-{
-    return withEngine([=](const auto &e) { return static_cast<double>(e.out(t)(k, n)); });
-}
-
 namespace {
 
 // (N, T, C) or (N, C) from per-timestep (N × C) matrices.

@@ -108,9 +108,10 @@ public:
     Eigen::MatrixXd output(int t);        // (N, K): y_t = act_o(h_t·Wo + bo); empty when K = 0
 
     // Single values of computed timesteps (t < computedSteps()), without copies.
-    double preAt(int n, int t, int j) const;
-    double hiddenAt(int n, int t, int j) const;
-    double outputAt(int n, int t, int k) const;
+    // (Inline: the views read millions of them after a long jump.)
+    double preAt(int n, int t, int j) const { return valueAt(&Engine<float>::preData, &Engine<double>::preData, n, t, j, m_config.dims.M); }
+    double hiddenAt(int n, int t, int j) const { return valueAt(&Engine<float>::hiddenData, &Engine<double>::hiddenData, n, t, j, m_config.dims.M); }
+    double outputAt(int n, int t, int k) const { return valueAt(&Engine<float>::outData, &Engine<double>::outData, n, t, k, m_config.dims.K); }
 
     // What Keras's model.predict returns: Y (N, K) or (N, T, K); without Dense the SimpleRNN's
     // output h_{T−1} (N, M) or H (N, T, M). Computes everything.
@@ -127,6 +128,15 @@ public:
 private:
     Eigen::Index col(int n, int t) const { return static_cast<Eigen::Index>(t) * m_config.dims.N + n; }
     NetworkSpec spec() const;
+    // Row `r` of column t·N + n of a rows × (T·N) result matrix.
+    double valueAt(const float *(Engine<float>::*f)() const, const double *(Engine<double>::*d)() const, int n, int t,
+                   int r, int rows) const
+    {
+        const std::size_t i = (static_cast<std::size_t>(t) * m_config.dims.N + n) * rows + r;
+        if (const auto *e = std::get_if<Engine<float>>(&m_engine))
+            return (e->*f)()[i];
+        return (std::get<Engine<double>>(m_engine).*d)()[i];
+    }
     void rebuildEngine();  // spec, weights and X into a fresh engine; results dropped
     void invalidate();     // weights or X changed: results dropped, engine keeps its buffers
     template <typename F> auto withEngine(F &&f);

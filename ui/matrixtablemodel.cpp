@@ -16,6 +16,9 @@ using rnnscope::WeightId;
 
 namespace {
 
+// Rows whose statistics a step adds at once; a longer jump counts them again when asked.
+constexpr int kMergeRows = 4096;
+
 const QChar kMinus(0x2212);
 
 // A value for a sentence: 6 significant digits, non-finite values spelled out.
@@ -625,7 +628,8 @@ void MatrixTableModel::onStepChanged(int)
             // A step: only the rows between the old and the new position changed…
             const bool known = m_statsValid;
             const double before = m_stats.maxAbs;
-            if (now > m_shownRows && m_statsValid)
+            // (A long jump leaves them to be counted when a view asks, which a hidden one does not.)
+            if (now > m_shownRows && m_statsValid && now - m_shownRows <= kMergeRows)
                 m_stats.merge(rowStats(m_shownRows, now));
             else
                 invalidateStats();

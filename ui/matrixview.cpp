@@ -772,6 +772,7 @@ QString MatrixView::statusText() const
 
 void MatrixView::onModelReset()
 {
+    m_staleFirst = m_staleLast = -1; // the whole image is made again
     const int rows = m_model->rowCount(), cols = m_model->columnCount();
     Mode mode = Mode::Table;
     if (rows == 0 || cols == 0)
@@ -789,10 +790,26 @@ void MatrixView::onModelReset()
 
 void MatrixView::onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight)
 {
-    // The table repaints itself; the image refills the rows that changed.
-    if (m_mode == Mode::Image && topLeft.isValid() && bottomRight.isValid())
-        m_image->updateRows(topLeft.row(), bottomRight.row());
+    // The table repaints itself; the image refills the rows that changed — when it is seen: a
+    // hidden one (H behind the h_t tab) catches up when shown, so a jump over a million
+    // timesteps costs nothing until then.
+    if (m_mode == Mode::Image && topLeft.isValid() && bottomRight.isValid()) {
+        if (!isVisible()) {
+            m_staleFirst = m_staleFirst < 0 ? topLeft.row() : std::min(m_staleFirst, topLeft.row());
+            m_staleLast = std::max(m_staleLast, bottomRight.row());
+        } else {
+            m_image->updateRows(topLeft.row(), bottomRight.row());
+        }
+    }
     m_legend->update();
+}
+
+void MatrixView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_staleFirst >= 0 && m_mode == Mode::Image)
+        m_image->updateRows(m_staleFirst, m_staleLast);
+    m_staleFirst = m_staleLast = -1;
 }
 
 void MatrixView::setMode(Mode mode)

@@ -113,6 +113,7 @@ signals:
 protected:
     void changeEvent(QEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     class ImageView;
@@ -142,4 +143,6 @@ private:
     Legend *m_legend = nullptr;
     QLabel *m_status = nullptr;
     QString m_statusText;
+    // Image rows that changed while the view was hidden (a tab behind another): filled when shown.
+    int m_staleFirst = -1, m_staleLast = -1;
 };

@@ -4,6 +4,9 @@
 #include "session.h"
 
 #include <QChart>
+#include <QElapsedTimer>
+#include <QFontMetrics>
+#include <QTimer>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -40,9 +43,15 @@ TimeSeriesChart::TimeSeriesChart(Session *session, Quantity quantity, QWidget *p
 
 void TimeSeriesChart::updateTicks()
 {
-    // Round intervals (1, 2, 5 × 10^k) with about one label per 70 pixels.
+    // Round intervals (1, 2, 5 × 10^k), labels at least 70 pixels apart and never closer than
+    // the widest label ("999999") and two characters: a narrow chart of a long sequence gets
+    // fewer labels instead of elided ones.
     const int T = m_session->dims().T;
-    const double wanted = std::max(2.0, width() / 70.0);
+    const QFontMetrics fm(m_axisX->labelsFont());
+    const double label = fm.horizontalAdvance(QString::number(std::max(1, T - 1))) + 2 * fm.averageCharWidth();
+    const double plot = chart()->plotArea().width() > 0 ? chart()->plotArea().width() : 0.6 * width();
+    const double wanted = std::max(1.0, plot / std::max(70.0, label));
+    m_tickPlotWidth = int(chart()->plotArea().width());
     const double raw = std::max(1.0, (T - 1) / wanted);
     const double base = std::pow(10.0, std::floor(std::log10(raw)));
     const double step = raw <= base ? base : raw <= 2 * base ? 2 * base : raw <= 5 * base ? 5 * base : 10 * base;
@@ -138,6 +147,35 @@ void TimeSeriesChart::rebuildSeries()
         emit unitsChanged(m_units);
 }
 
+void TimeSeriesChart::addBuckets(int n, int t0, int t1)
+{
+    // Timestep outer, series inner: the values of one timestep lie together in memory.
+    const int count = int(m_series.size());
+    QList<Bucket> next(count);
+    for (int t = t0; t <= t1; ++t) {
+        for (int i = 0; i < count; ++i) {
+            Bucket &k = next[i];
+            const double v = value(n, t, m_units[i]);
+            if (!std::isfinite(v)) {
+                int &edge = std::isinf(v) && v < 0 ? k.tBottom : k.tTop;
+                if (edge < 0)
+                    edge = t;
+                continue;
+            }
+            if (k.tMin < 0 || v < k.vMin) {
+                k.vMin = v;
+                k.tMin = t;
+            }
+            if (k.tMax < 0 || v > k.vMax) {
+                k.vMax = v;
+                k.tMax = t;
+            }
+        }
+    }
+    for (int i = 0; i < count; ++i)
+        m_buckets[i] << next[i];
+}
+
 void TimeSeriesChart::applyStyle()
 {
     const ViewPalette &pal = ViewPalette::current();
@@ -163,6 +201,7 @@ void TimeSeriesChart::applyStyle()
 
 void TimeSeriesChart::refreshWithNewRange()
 {
+    m_bucketStride = 0; // new values: the kept buckets go
     m_rangeLo = std::numeric_limits<double>::infinity();
     m_rangeHi = -std::numeric_limits<double>::infinity();
     refresh();
@@ -183,6 +222,8 @@ void TimeSeriesChart::refresh()
         return;
     }
     m_stale = false;
+    if (int(chart()->plotArea().width()) != m_tickPlotWidth)
+        updateTicks(); // the legend or the y labels took another width
     const int pos = m_session->position();
     const int n = m_session->sample();
     const Activation act = m_quantity == Quantity::Output ? m_session->config().dense : m_session->config().cell;
@@ -191,48 +232,63 @@ void TimeSeriesChart::refresh()
     double lo = bounded ? (act == Activation::Tanh ? -1.0 : 0.0) : -1.0;
     double hi = 1.0;
     const int buckets = std::clamp(int(chart()->plotArea().width()) / kPixelsPerBucket, 20, int(kMaxPoints));
-    const int stride = pos + 1 > buckets ? (pos + 1 + buckets - 1) / buckets : 1;
+    const int T = m_session->dims().T;
+    const int stride = std::max(1, (T + buckets - 1) / buckets);
 
-    // Per series: the points to draw (bucket extremes when decimated); bad values as markers.
+    // The buckets: those before the one holding min(pos, last covered + 1) are kept.
+    if (stride != m_bucketStride || n != m_bucketSample || m_buckets.size() != m_series.size()) {
+        m_buckets = QList<QList<Bucket>>(m_series.size());
+        m_bucketStride = stride;
+        m_bucketSample = n;
+        m_bucketUpTo = -1;
+    }
+    const int keep = pos < 0 ? 0 : std::min(pos, m_bucketUpTo + 1) / stride;
+    for (QList<Bucket> &list : m_buckets)
+        list.resize(std::min<qsizetype>(list.size(), keep));
+    // A long jump (a million new timesteps) is read in slices of a few milliseconds, the event
+    // loop running between them: the lines grow to the cursor within a few frames.
+    QElapsedTimer slice;
+    slice.start();
+    int b = keep;
+    while (b * stride <= pos && (b == keep || slice.elapsed() < kSliceMs)) {
+        addBuckets(n, b * stride, std::min(pos, b * stride + stride - 1));
+        ++b;
+    }
+    const bool done = b * stride > pos;
+    m_bucketUpTo = done ? pos : b * stride - 1;
+    if (!done && !m_catchingUp) {
+        m_catchingUp = true;
+        QTimer::singleShot(0, this, [this] {
+            m_catchingUp = false;
+            refresh();
+        });
+    }
+
+    // Per series, the points to draw (bucket extremes when decimated); bad values as markers.
     QList<QList<QPointF>> lines(m_series.size());
     QList<QPointF> bad;
     QList<int> badSign; // +1 top, −1 bottom
     for (int i = 0; i < m_series.size(); ++i) {
-        const int unit = m_units[i];
         QList<QPointF> &pts = lines[i];
-        pts.reserve(2 * buckets + 2);
-        for (int t0 = 0; t0 <= pos; t0 += stride) {
-            const int t1 = std::min(pos, t0 + stride - 1);
-            int tMin = -1, tMax = -1;
-            double vMin = 0, vMax = 0;
-            for (int t = t0; t <= t1; ++t) {
-                const double v = value(n, t, unit);
-                if (!std::isfinite(v)) {
+        pts.reserve(2 * m_buckets[i].size());
+        for (const Bucket &k : std::as_const(m_buckets[i])) {
+            for (const auto &[t, sign] : {std::pair{k.tTop, 1}, std::pair{k.tBottom, -1}})
+                if (t >= 0) {
                     bad << QPointF(t, 0);
-                    badSign << (std::isinf(v) && v < 0 ? -1 : 1);
-                    continue;
+                    badSign << sign;
                 }
-                if (tMin < 0 || v < vMin) {
-                    vMin = v;
-                    tMin = t;
-                }
-                if (tMax < 0 || v > vMax) {
-                    vMax = v;
-                    tMax = t;
-                }
-            }
-            if (tMin < 0)
+            if (k.tMin < 0)
                 continue;
             if (!bounded) {
-                lo = std::min(lo, vMin);
-                hi = std::max(hi, vMax);
+                lo = std::min(lo, k.vMin);
+                hi = std::max(hi, k.vMax);
             }
-            if (tMin == tMax)
-                pts << QPointF(tMin, vMin);
-            else if (tMin < tMax)
-                pts << QPointF(tMin, vMin) << QPointF(tMax, vMax);
+            if (k.tMin == k.tMax)
+                pts << QPointF(k.tMin, k.vMin);
+            else if (k.tMin < k.tMax)
+                pts << QPointF(k.tMin, k.vMin) << QPointF(k.tMax, k.vMax);
             else
-                pts << QPointF(tMax, vMax) << QPointF(tMin, vMin);
+                pts << QPointF(k.tMax, k.vMax) << QPointF(k.tMin, k.vMin);
         }
     }
     const double margin = 0.05 * (hi - lo);

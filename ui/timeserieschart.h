@@ -5,9 +5,9 @@
 //   Pre     a_t[j], the pre-activations
 //   Output  y_t[k] for the outputs k
 // At most kMaxSeries units are plotted (the user chooses which); a long history is decimated to
-// one bucket per kPixelsPerBucket pixels of the plot (at most kMaxPoints buckets), each drawn as
-// its minimum and maximum, so the envelope stays exact and a step costs the same at T = 10⁵ as
-// at T = 100. NaN and ±Inf are not drawn as lines: they appear as markers on the
+// one bucket per kPixelsPerBucket pixels of the plot (at most kMaxPoints buckets over 0 … T−1),
+// each drawn as its minimum and maximum, so the envelope stays exact; the buckets are kept, so a
+// step reads one bucket at T = 10⁶ as at T = 100, and a jump to the end reads every value once. NaN and ±Inf are not drawn as lines: they appear as markers on the
 // chart's top (NaN, +Inf) or bottom (−Inf) edge.
 
 #include <QChartView>
@@ -40,6 +40,9 @@ public:
     // How many units the quantity has (M or K).
     int unitCount() const;
 
+    // Whether the lines still grow towards the cursor after a long jump (read in slices).
+    bool catchingUp() const { return m_catchingUp; }
+
     // For the tests: the points of series i, and the cursor's x.
     QList<QPointF> seriesPoints(int i) const;
     qreal cursorX() const;
@@ -69,6 +72,24 @@ public:
 
 private:
     double value(int n, int t, int unit) const;
+
+    // One bucket of `stride` timesteps of one series: its extremes, and its first non-finite
+    // values (NaN or +Inf on the top edge, −Inf on the bottom). The buckets of the steps on show
+    // are kept, so that a step reads only its own bucket and a step back none.
+    struct Bucket {
+        int tMin = -1, tMax = -1;
+        double vMin = 0, vMax = 0;
+        int tTop = -1, tBottom = -1;
+    };
+    // Appends to every series the bucket of timesteps t0 … t1.
+    void addBuckets(int n, int t0, int t1);
+    QList<QList<Bucket>> m_buckets; // per series, buckets 0 … (shown position) / stride
+    int m_bucketStride = 0;          // 0: nothing kept
+    int m_bucketSample = -1;
+    int m_bucketUpTo = -1;           // the last timestep the buckets cover
+    bool m_catchingUp = false;       // a slice of a long jump is still to read
+    int m_tickPlotWidth = -1;        // the plot width the x ticks were laid out for
+    static constexpr int kSliceMs = 12;
 
     Session *m_session;
     Quantity m_quantity;

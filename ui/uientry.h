@@ -21,6 +21,7 @@ struct LaunchOptions {
     std::optional<int> step;         // Screenshot: the timestep on show (default: a session's, else the last)
     QSize size{1600, 900};           // Screenshot and BenchUi: the window size
     bool json = false;               // BenchUi: one JSON object
+    bool longWork = false;           // BenchUi: time the long work instead of single steps
     bool presentation = false;       // start in presentation mode
 };
 
