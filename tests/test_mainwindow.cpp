@@ -92,6 +92,7 @@ private slots:
     void screenshotOfASessionFile();
     void longComputingRunsOnTheWorker();
     void largeChangesAreBuiltOnTheWorker();
+    void chartBucketsFollowStepsAndJumps();
 
 private:
     Session *m_session = nullptr;
@@ -859,6 +860,43 @@ void TestMainWindow::largeChangesAreBuiltOnTheWorker()
     QVERIFY(notices.count() >= 1);
     QVERIFY2(notices.last().at(0).toString().contains(QLatin1String("cancelled")), qPrintable(notices.last().at(0).toString()));
     QCOMPARE(m_session->undoStack()->undoText(), tr("Change dimensions to 2,1000000,8,8,0"));
+}
+
+void TestMainWindow::chartBucketsFollowStepsAndJumps()
+{
+    // T = 50,000: buckets of many timesteps, kept between steps and read in slices after a jump.
+    // Whatever the way to a timestep, the lines equal those read afresh.
+    QVERIFY(m_session->setDims(Dims{1, 50000, 3, 6, 2}));
+    TimeSeriesChart *chart = m_window->hiddenChart();
+    chart->setSliceBudget(0); // every bucket in a slice of its own
+    const auto fresh = [&] {
+        chart->setUnits(chart->units());
+        QTRY_VERIFY(!chart->catchingUp());
+    };
+    int before = -1;
+    for (int t : {10, 24999, 25000, 25001, 12000, 49999, 30000, -1, 49999}) {
+        m_session->seek(t);
+        m_session->finishWork();
+        if (t - before > 20000)
+            QVERIFY(chart->catchingUp()); // a long jump: the lines grow in slices
+        before = t;
+        QTRY_VERIFY(!chart->catchingUp());
+        const QList<QPointF> kept = chart->seriesPoints(2);
+        QVERIFY(t < 0 ? kept.isEmpty() : !kept.isEmpty() && kept.last().x() <= t);
+        fresh();
+        QCOMPARE(chart->seriesPoints(2), kept);
+    }
+    m_session->seek(30000);
+    m_session->finishWork();
+    QVERIFY(m_session->setWeightValue(WeightId::Wh, 2, 2, std::numeric_limits<double>::quiet_NaN()));
+    m_session->finishWork();
+    QTRY_VERIFY(!chart->catchingUp());
+    const QList<QPointF> kept = chart->seriesPoints(2);
+    const int markers = chart->markerCount();
+    QVERIFY(markers > 0); // NaN from t = 0 on, one marker per bucket
+    fresh();
+    QCOMPARE(chart->seriesPoints(2), kept);
+    QCOMPARE(chart->markerCount(), markers);
 }
 
 QTEST_MAIN(TestMainWindow)

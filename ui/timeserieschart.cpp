@@ -250,7 +250,7 @@ void TimeSeriesChart::refresh()
     QElapsedTimer slice;
     slice.start();
     int b = keep;
-    while (b * stride <= pos && (b == keep || slice.elapsed() < kSliceMs)) {
+    while (b * stride <= pos && (b == keep || slice.elapsed() < m_sliceMs)) {
         addBuckets(n, b * stride, std::min(pos, b * stride + stride - 1));
         ++b;
     }

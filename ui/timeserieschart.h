@@ -42,6 +42,8 @@ public:
 
     // Whether the lines still grow towards the cursor after a long jump (read in slices).
     bool catchingUp() const { return m_catchingUp; }
+    // The longest a slice reads (default 12 ms; 0: one bucket per slice).
+    void setSliceBudget(int ms) { m_sliceMs = ms; }
 
     // For the tests: the points of series i, and the cursor's x.
     QList<QPointF> seriesPoints(int i) const;
@@ -89,7 +91,7 @@ private:
     int m_bucketUpTo = -1;           // the last timestep the buckets cover
     bool m_catchingUp = false;       // a slice of a long jump is still to read
     int m_tickPlotWidth = -1;        // the plot width the x ticks were laid out for
-    static constexpr int kSliceMs = 12;
+    int m_sliceMs = 12;
 
     Session *m_session;
     Quantity m_quantity;
