@@ -73,15 +73,40 @@ class Desktop:
         out = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=timeout)
         return out.stdout.strip()
 
-    def window(self, name, pid=None):
-        """The id of the visible window whose title contains `name` (of process `pid`)."""
+    def window(self, name, process):
+        """The id of the visible window of `process` whose title contains `name`."""
         def find():
-            args = ["search", "--onlyvisible", "--name", name]
-            if pid is not None:
-                args[1:1] = ["--pid", str(pid)]
-            ids = self.xdotool(*args).split()
+            if process.poll() is not None:
+                process.stderr.seek(0)
+                raise AssertionError(f"rnnscope ended with status {process.returncode} before showing '{name}':\n"
+                                     + process.stderr.read().decode(errors="replace")[-3000:])
+            ids = self.titled(name, process)
             return ids[-1] if ids else None
-        return wait_for(find, 60, f"a window named '{name}'")
+        try:
+            return wait_for(find, 120, f"a window named '{name}'")
+        except AssertionError as e:
+            process.stderr.seek(0)
+            raise AssertionError(f"{e}; rnnscope's stderr:\n" + process.stderr.read().decode(errors="replace")[-3000:])
+
+    def titled(self, name, process):
+        """The visible windows of `process` whose title contains `name` (xdotool's --name alone
+        also matches a window whose title once did)."""
+        ids = self.xdotool("search", "--onlyvisible", "--pid", str(process.pid), "--name", name).split()
+        return [i for i in ids if name in self.xdotool("getwindowname", i)]
+
+    def answer(self, name, process, key):
+        """Presses `key` in the dialog `name` of `process` until the dialog is gone (a key sent
+        while a new dialog is still being mapped can go astray on a loaded machine)."""
+        for _ in range(8):
+            dialog = self.window(name, process)
+            time.sleep(0.5)
+            self.keys(dialog, key)
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                if not self.titled(name, process):
+                    return
+                time.sleep(0.2)
+        raise AssertionError(f"the dialog '{name}' did not take {key}")
 
     def keys(self, window, *keys):
         self.xdotool("windowfocus", "--sync", window)
@@ -90,7 +115,11 @@ class Desktop:
             time.sleep(0.15)
 
     def start(self, *args):
-        return subprocess.Popen([BINARY, *args], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file: a pipe nobody reads could fill and stop the process.
+        log = tempfile.TemporaryFile(dir=self.home)
+        p = subprocess.Popen([BINARY, *args], env=self.env, stdout=subprocess.DEVNULL, stderr=log)
+        p.stderr = log
+        return p
 
     def copies(self):
         return sorted(p for p in glob.glob(os.path.join(self.autosave, "*.json")) if not p.endswith(".origin.json"))
@@ -121,12 +150,15 @@ class TestRecovery(unittest.TestCase):
             if p.poll() is None:
                 p.kill()
                 p.wait()
+            p.stderr.close()
         self.desktop.close()
 
     def launch(self):
         p = self.desktop.start(*DIMS)
         self.procs.append(p)
-        return p, self.desktop.window("rnnscope", p.pid)
+        window = self.desktop.window("rnnscope", p)
+        time.sleep(1.0)  # mapped is not yet painted and taking keys on a loaded machine
+        return p, window
 
     def drawn_weights(self, seed):
         out = os.path.join(self.desktop.home, f"seed{seed}.npz")
@@ -154,8 +186,7 @@ class TestRecovery(unittest.TestCase):
 
         second = d.start(*DIMS)
         self.procs.append(second)
-        dialog = d.window("Restore unsaved changes", second.pid)
-        d.keys(dialog, "Return")
+        d.answer("Restore unsaved changes", second, "Return")
 
         def own_copy():
             copies = d.copies()
@@ -177,23 +208,23 @@ class TestRecovery(unittest.TestCase):
             if np.any(a != 0):  # the biases are zeros in every draw
                 self.assertFalse(np.array_equal(a.astype(np.float32), c))
 
-        window = d.window("rnnscope", second.pid)
+        window = d.window("rnnscope", second)
         title = wait_for(lambda: (t := d.xdotool("getwindowname", window)) and "*" in t and t, 10,
                          "the modified marker in the title")
         self.assertIn("Untitled*", title)
 
         # Quitting asks; Escape keeps the window and its copy.
         d.keys(window, "ctrl+q")
-        question = d.window("Unsaved changes", second.pid)
-        d.keys(question, "Escape")
+        d.answer("Unsaved changes", second, "Escape")
         time.sleep(1.0)
         self.assertIsNone(second.poll(), "Cancel keeps the window open")
         self.assertEqual(d.copies(), [restored_path])
         # Discard quits and leaves nothing behind.
         d.keys(window, "ctrl+q")
-        question = d.window("Unsaved changes", second.pid)
-        d.keys(question, "alt+d")
-        self.assertEqual(second.wait(timeout=30), 0, second.stderr.read().decode(errors="replace"))
+        d.answer("Unsaved changes", second, "alt+d")
+        status = second.wait(timeout=60)
+        second.stderr.seek(0)
+        self.assertEqual(status, 0, second.stderr.read().decode(errors="replace")[-3000:])
         self.assertEqual(d.copies(), [])
         self.assertEqual(glob.glob(os.path.join(d.autosave, "*.lock")), [])
 
@@ -207,7 +238,7 @@ class TestRecovery(unittest.TestCase):
         first.wait()
         second, window = self.launch()
         time.sleep(1.5)
-        self.assertEqual(d.xdotool("search", "--name", "Restore unsaved changes"), "", "nothing to restore")
+        self.assertEqual(d.titled("Restore unsaved changes", second), [], "nothing to restore")
         self.assertIsNone(second.poll())
 
 
