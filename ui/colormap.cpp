@@ -136,14 +136,30 @@ void ColorMap::Stats::add(double v)
         ++negInf;
 }
 
+void ColorMap::Stats::add(const double *v, qsizetype count)
+{
+    // Branch-free over the finite values (it vectorises); the rare run holding NaN or ±Inf is
+    // counted again value by value.
+    double m = maxAbs;
+    qsizetype bad = 0;
+    for (qsizetype i = 0; i < count; ++i) {
+        const double a = std::abs(v[i]);
+        const bool finite = a <= std::numeric_limits<double>::max();
+        m = finite && a > m ? a : m;
+        bad += !finite;
+    }
+    maxAbs = m;
+    if (bad > 0)
+        for (qsizetype i = 0; i < count; ++i)
+            if (!std::isfinite(v[i]))
+                add(v[i]);
+}
+
 ColorMap::Stats ColorMap::stats(const Eigen::Ref<const Eigen::MatrixXd> &m)
 {
     Stats s;
-    for (Eigen::Index c = 0; c < m.cols(); ++c) {
-        for (Eigen::Index r = 0; r < m.rows(); ++r) {
-            s.add(m(r, c));
-        }
-    }
+    for (Eigen::Index c = 0; c < m.cols(); ++c)
+        s.add(m.col(c).data(), m.rows());
     return s;
 }
 

@@ -39,6 +39,7 @@ public:
         qsizetype nonFinite() const { return nan + posInf + negInf; }
         void merge(const Stats &o);
         void add(double v); // counts one value
+        void add(const double *v, qsizetype count); // counts v[0] … v[count−1]
     };
 
     // The colour of `value` for the scale s (s ≤ 0 or not finite is treated as 1).

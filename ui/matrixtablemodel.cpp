@@ -184,6 +184,25 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
 {
     ColorMap::Stats s;
     const int cols = columnCount();
+    // X and H hold up to hundreds of millions of values: read them where they lie.
+    const rnnscope::Model &model = m_session->model();
+    const int n = m_session->sample();
+    if (m_source == Source::Input) {
+        const Eigen::MatrixXd &X = model.input(); // D × (T·N): row t of X[n] is one column
+        const int N = model.dims().N;
+        if (N == 1 && end > first) // rows first … end−1 lie one after the other
+            s.add(X.col(first).data(), qsizetype(end - first) * cols);
+        else
+            for (int r = first; r < end; ++r)
+                s.add(X.col(static_cast<Eigen::Index>(r) * N + n).data(), cols);
+        return s;
+    }
+    if (m_source == Source::Hidden) {
+        for (int r = first; r < end; ++r)
+            for (int c = 0; c < cols; ++c)
+                s.add(model.hiddenAt(n, r, c));
+        return s;
+    }
     for (int r = first; r < end; ++r) {
         for (int c = 0; c < cols; ++c) {
             s.add(value(r, c));

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <future>
 #include <optional>
 
 using namespace rnnscope;
@@ -31,6 +32,12 @@ public:
     void undo() override { m_session->restoreState(m_before, static_cast<Session::Change>(m_kind)); }
     // Bytes of the two states (X and the weights as double).
     std::uint64_t bytes() const { return stateBytes(m_before) + stateBytes(m_after); }
+    // Hands the states over (to be freed elsewhere) before the command is deleted unused.
+    void releaseStates(std::vector<std::unique_ptr<ModelState>> &into)
+    {
+        into.push_back(std::make_unique<ModelState>(std::move(m_before)));
+        into.push_back(std::make_unique<ModelState>(std::move(m_after)));
+    }
     static std::uint64_t stateBytes(const ModelState &s)
     {
         const Weights &w = s.weights;
@@ -103,6 +110,8 @@ Session::~Session()
 {
     delete m_job; // stops the worker before the model it reads goes
     m_job = nullptr;
+    if (m_disposal.valid())
+        m_disposal.wait();
     m_stepper.removeObserver(this);
 }
 
@@ -188,7 +197,7 @@ bool Session::apply(const QString &what, Change kind, const std::function<void(M
             after = candidate->state();
         }))
         return false;
-    m_model = std::move(*candidate);
+    replaceWith(std::move(*candidate));
     afterChange(kind);
     pushModelCommand(what, kind, std::move(before), std::move(after));
     return true;
@@ -203,8 +212,12 @@ void Session::pushModelCommand(const QString &what, Change kind, ModelState befo
         return;
     }
     // Over the undo memory: the older history goes (and with it the clean state: what is on
-    // screen stays modified until it is saved).
+    // screen stays modified until it is saved). Its states are freed on another thread.
     setDroppedChanges(true); // first, so that the stack's clean state does not flash unmodified
+    std::vector<std::unique_ptr<ModelState>> states;
+    for (int i = 0; i < m_undo->count(); ++i)
+        if (auto *c = dynamic_cast<ModelCommand *>(const_cast<QUndoCommand *>(m_undo->command(i))))
+            c->releaseStates(states);
     m_undo->clear();
     if (added <= m_undoBytes) {
         m_undo->push(command.release());
@@ -212,9 +225,11 @@ void Session::pushModelCommand(const QString &what, Change kind, ModelState befo
                         .arg(what, QString::fromStdString(formatBytes(held + added)),
                              QString::fromStdString(formatBytes(m_undoBytes))));
     } else {
+        command->releaseStates(states);
         emit notice(tr("“%1” cannot be undone: the model's states take %2, more than the %3 the undo history may keep")
                         .arg(what, QString::fromStdString(formatBytes(added)), QString::fromStdString(formatBytes(m_undoBytes))));
     }
+    disposeLater(std::make_shared<std::vector<std::unique_ptr<ModelState>>>(std::move(states)));
 }
 
 std::uint64_t Session::undoBytes() const
@@ -224,6 +239,21 @@ std::uint64_t Session::undoBytes() const
         if (const auto *c = dynamic_cast<const ModelCommand *>(m_undo->command(i)))
             total += c->bytes();
     return total;
+}
+
+void Session::replaceWith(Model &&model)
+{
+    // The old model's memory (gigabytes at the largest sizes) is given back on another thread.
+    auto old = std::make_shared<Model>(std::move(model));
+    std::swap(m_model, *old);
+    disposeLater(std::move(old));
+}
+
+void Session::disposeLater(std::shared_ptr<void> what)
+{
+    if (m_disposal.valid())
+        m_disposal.wait();
+    m_disposal = std::async(std::launch::async, [what = std::move(what)]() mutable { what.reset(); });
 }
 
 bool Session::isModified() const
@@ -291,7 +321,7 @@ void Session::restoreState(const ModelState &state, Change kind)
     // An undo cannot be refused: a state the model had always fits (a cancel waits for it instead).
     if (!buildInBackground(tr("Undo"), heavy, [&] { model.emplace(state); }) && !model)
         return;
-    m_model = std::move(*model);
+    replaceWith(std::move(*model));
     afterChange(kind);
 }
 

@@ -17,6 +17,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <future>
 #include <memory>
 
 class BackgroundJob;
@@ -173,6 +174,10 @@ private:
     // Restores a state (undo/redo of a whole-model command).
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);
+    // `model` in place of the model on show (the stepper follows: it holds the same object).
+    void replaceWith(rnnscope::Model &&model);
+    // Frees `what` on another thread (the last one handed over is waited for first).
+    void disposeLater(std::shared_ptr<void> what);
     // Pushes a whole-model command within the undo memory (see setUndoBytes).
     void pushModelCommand(const QString &what, Change kind, rnnscope::ModelState before, rnnscope::ModelState after);
     // The file on disk now equals what is on screen.
@@ -205,6 +210,7 @@ private:
     bool m_settling = false;
     bool m_changing = false;     // a change is being built on the worker
     bool m_droppedChanges = false; // undo history that held unsaved changes was dropped
+    std::future<void> m_disposal;  // frees a replaced model
     std::uint64_t m_undoBytes = std::uint64_t(1) << 30;
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
     std::uint64_t m_backgroundBytes = std::uint64_t(64) << 20;
