@@ -75,9 +75,9 @@ QList<int> DiagramWidget::visibleTimesteps() const
 {
     const int T = m_session->dims().T;
     const int cur = std::max(0, m_session->position());
-    const int u = fontMetrics().height();
-    // Columns that fit: each needs about 4.8 font heights; the h_{-1} and Dense columns take 2 more.
-    const int fit = std::max(5, int(width() / (4.8 * u)) - 2);
+    // Columns that fit: each needs about 4.8 font heights, more when "t=999999" needs it; the
+    // h_{-1} and Dense columns take 2 more.
+    const int fit = std::max(3, int(width() / columnWidth()) - 2);
     QList<int> cols;
     if (T <= fit) {
         for (int t = 0; t < T; ++t)
@@ -85,18 +85,31 @@ QList<int> DiagramWidget::visibleTimesteps() const
         return cols;
     }
     // First two, the current one with a neighbour each side, the last one; "…" where folded.
-    QList<int> keep = {0, 1, cur - 1, cur, cur + 1, T - 1};
-    std::sort(keep.begin(), keep.end());
-    int prev = -2;
-    for (int t : keep) {
-        if (t < 0 || t >= T || t == prev)
-            continue;
-        if (prev >= 0 && t > prev + 1)
-            cols << -1;
-        cols << t;
-        prev = t;
-    }
-    return cols;
+    // Where even that does not fit: the first, the current and the last.
+    const auto fold = [&](QList<int> keep) {
+        QList<int> c;
+        std::sort(keep.begin(), keep.end());
+        int prev = -2;
+        for (int t : keep) {
+            if (t < 0 || t >= T || t == prev)
+                continue;
+            if (prev >= 0 && t > prev + 1)
+                c << -1;
+            c << t;
+            prev = t;
+        }
+        return c;
+    };
+    cols = fold({0, 1, cur - 1, cur, cur + 1, T - 1});
+    return cols.size() <= fit ? cols : fold({0, cur, T - 1});
+}
+
+qreal DiagramWidget::columnWidth() const
+{
+    // A cell takes 0.62 of its column and must hold "t=<the last timestep>".
+    const qreal u = fontMetrics().height();
+    const qreal text = fontMetrics().horizontalAdvance(QStringLiteral("t=%1").arg(m_session->dims().T - 1));
+    return std::max(4.8 * u, (text + 0.8 * u) / 0.62);
 }
 
 DiagramWidget::Geometry DiagramWidget::layoutColumns() const
@@ -108,7 +121,8 @@ DiagramWidget::Geometry DiagramWidget::layoutColumns() const
     const int columns = int(g.steps.size()) + 2; // h_{-1} and the Dense/output column
     g.pitch = (width() - 2 * u) / columns;
     g.left = u + g.pitch * 1.5;
-    g.cellW = std::min(g.pitch * 0.62, 7.0 * u);
+    const qreal text = fontMetrics().horizontalAdvance(QStringLiteral("t=%1").arg(m_session->dims().T - 1)) + 0.6 * u;
+    g.cellW = std::min(std::max(std::min(g.pitch * 0.62, 7.0 * u), text), g.pitch * 0.9);
     g.cellH = 2.0 * u;
     // Rows at fixed multiples of the font height, squeezed when the widget is shorter than that.
     const qreal squeeze = std::min<qreal>(1.0, height() / (13.0 * u));
@@ -184,7 +198,9 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         p.setPen(QPen(ink, lw));
         arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
         // Shapes on the recurrent arrows where there is room for them (always on the first).
-        if (i == 0 || (g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u)) {
+        const qreal room = cell.left() - prevRight;
+        const qreal need = std::max(smallFm.horizontalAdvance(prevName), smallFm.horizontalAdvance(shape({d.N, d.M})));
+        if (i == 0 || (g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u && need <= room)) {
             label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
             label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
         }
@@ -192,7 +208,9 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         const bool roomy = p.fontMetrics().horizontalAdvance(name) + 0.6 * u < g.cellW;
         box(cell, roomy ? name : QStringLiteral("t=%1").arg(t), now, t <= cur ? pal.computedFill : palette().color(QPalette::Base));
         // x_t below, with its shape.
-        const QRectF xr(cx - g.cellW / 2.6, g.rowX - 0.7 * u, g.cellW / 1.3, 1.4 * u);
+        const qreal xw = std::min(std::max(g.cellW / 1.3, p.fontMetrics().horizontalAdvance(QStringLiteral("x_%1").arg(t)) + 0.6 * u),
+                                  g.pitch * 0.9);
+        const QRectF xr(cx - xw / 2, g.rowX - 0.7 * u, xw, 1.4 * u);
         box(xr, QStringLiteral("x_%1").arg(t), now, palette().color(QPalette::Base));
         p.setPen(QPen(ink, lw));
         arrow(p, {cx, xr.top() - 1}, {cx, cell.bottom() + 2}, 0.5 * u);

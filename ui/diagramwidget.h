@@ -33,6 +33,8 @@ protected:
 private:
     struct Geometry;
     Geometry layoutColumns() const;
+    // The width one timestep's column needs (its cell holds "t=<the last timestep>").
+    qreal columnWidth() const;
 
     Session *m_session;
 };

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include <limits>
 
 using rnnscope::Activation;
@@ -198,9 +199,12 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
         return s;
     }
     if (m_source == Source::Hidden) {
-        for (int r = first; r < end; ++r)
+        std::vector<double> row(static_cast<std::size_t>(cols));
+        for (int r = first; r < end; ++r) {
             for (int c = 0; c < cols; ++c)
-                s.add(model.hiddenAt(n, r, c));
+                row[std::size_t(c)] = model.hiddenAt(n, r, c);
+            s.add(row.data(), cols);
+        }
         return s;
     }
     for (int r = first; r < end; ++r) {

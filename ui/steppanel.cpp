@@ -104,16 +104,23 @@ void StepPanel::rebuild()
         return text;
     };
     const QString samples = d.N > 1 ? tr("  (sample n=%1 of %2)").arg(n).arg(d.N) : QString();
-    const int w = 24;
-    add(2, (QStringLiteral("x_%1").arg(ts)).leftJustified(w) + row(b.x) + samples);
-    add(2, (QStringLiteral("x_%1 · Wx").arg(ts)).leftJustified(w) + row(b.xWx));
-    add(2, (QStringLiteral("h_%1 · Wh").arg(tp)).leftJustified(w) + row(b.hWh));
-    add(2, QStringLiteral("+ bh").leftJustified(w) + row(b.bh));
-    add(2, (QStringLiteral("= a_%1 (pre-activation)").arg(ts)).leftJustified(w) + row(b.pre));
-    add(2, (QStringLiteral("h_%1 = %2(a_%1)").arg(ts, act)).leftJustified(w) + row(b.h));
+    // The labels in one column as wide as the longest of them (t = 999999 makes them long).
+    QList<std::pair<QString, QString>> lines = {
+        {QStringLiteral("x_%1").arg(ts), row(b.x) + samples},
+        {QStringLiteral("x_%1 · Wx").arg(ts), row(b.xWx)},
+        {QStringLiteral("h_%1 · Wh").arg(tp), row(b.hWh)},
+        {QStringLiteral("+ bh"), row(b.bh)},
+        {QStringLiteral("= a_%1 (pre-activation)").arg(ts), row(b.pre)},
+        {QStringLiteral("h_%1 = %2(a_%1)").arg(ts, act), row(b.h)},
+    };
     if (d.K > 0)
-        add(2, (QStringLiteral("y_%1 = h_%1·Wo + bo").arg(ts)).leftJustified(w) + row(b.y)
-                   + (c.returnSequences || t == d.T - 1 ? QString() : tr("   (the model outputs y at t=%1 only)").arg(d.T - 1)));
+        lines.append({QStringLiteral("y_%1 = h_%1·Wo + bo").arg(ts),
+                      row(b.y) + (c.returnSequences || t == d.T - 1 ? QString() : tr("   (the model outputs y at t=%1 only)").arg(d.T - 1))});
+    qsizetype w = 24;
+    for (const auto &line : std::as_const(lines))
+        w = std::max(w, line.first.size() + 1);
+    for (const auto &[label, values] : std::as_const(lines))
+        add(2, label.leftJustified(w) + values);
     update();
 }
 
