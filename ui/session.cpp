@@ -420,13 +420,8 @@ bool Session::openWeights(const QString &path, const QString &layer)
 
 bool Session::openSession(const QString &path)
 {
-    const QString what = tr("Open %1").arg(QFileInfo(path).fileName());
-    SessionData data;
-    if (!guarded(what, [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
+    if (!loadAndShow(path, tr("Open %1").arg(QFileInfo(path).fileName())))
         return false;
-    if (!replaceModel(data.model, what))
-        return false;
-    showSession(data);
     setFilePath(path, true);
     markSaved();
     return true;
@@ -434,14 +429,20 @@ bool Session::openSession(const QString &path)
 
 bool Session::recover(const QString &copyPath, const QString &origin, bool originIsSession)
 {
-    const QString what = tr("Restore unsaved changes");
+    if (!loadAndShow(copyPath, tr("Restore unsaved changes")))
+        return false;
+    setFilePath(origin, originIsSession && !origin.isEmpty());
+    return true;
+}
+
+bool Session::loadAndShow(const QString &path, const QString &what)
+{
     SessionData data;
-    if (!guarded(what, [&] { data = loadSession(copyPath.toStdString(), config().memoryBudget); }))
+    if (!guarded(what, [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
         return false;
     if (!replaceModel(data.model, what))
         return false;
     showSession(data);
-    setFilePath(origin, originIsSession && !origin.isEmpty());
     return true;
 }
 

@@ -174,6 +174,8 @@ private:
     // Restores a state (undo/redo of a whole-model command).
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);
+    // The session file at `path` on screen, as one undoable change named `what`.
+    bool loadAndShow(const QString &path, const QString &what);
     // `model` in place of the model on show (the stepper follows: it holds the same object).
     void replaceWith(rnnscope::Model &&model);
     // Frees `what` on another thread (the last one handed over is waited for first).
