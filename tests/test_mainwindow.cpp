@@ -22,6 +22,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDropEvent>
+#include <QFileInfo>
 #include <QImage>
 #include <QLineEdit>
 #include <QMenu>
@@ -93,6 +94,7 @@ private slots:
     void longComputingRunsOnTheWorker();
     void largeChangesAreBuiltOnTheWorker();
     void chartBucketsFollowStepsAndJumps();
+    void largeFilesAreReadOnTheWorker();
 
 private:
     Session *m_session = nullptr;
@@ -897,6 +899,25 @@ void TestMainWindow::chartBucketsFollowStepsAndJumps()
     fresh();
     QCOMPARE(chart->seriesPoints(2), kept);
     QCOMPARE(chart->markerCount(), markers);
+}
+
+void TestMainWindow::largeFilesAreReadOnTheWorker()
+{
+    // A session of 1.5 million numbers, over 16 MiB of JSON: read while the window goes on.
+    QTemporaryDir dir;
+    QVERIFY(m_session->setDims(Dims{1, 500000, 3, 4, 2}));
+    const QString path = dir.filePath(QStringLiteral("long.json"));
+    QVERIFY(m_session->saveSession(path, SessionView{}));
+    QVERIFY(QFileInfo(path).size() > (qint64(16) << 20));
+    const std::string saved = encodeSession(m_session->sessionData(SessionView{}));
+    QVERIFY(m_session->setDims(Dims{}));
+    int changingSeen = 0;
+    connect(m_session->job(), &BackgroundJob::started, this, [&] {
+        QTimer::singleShot(0, this, [&] { changingSeen += m_session->changing(); });
+    });
+    QVERIFY(m_window->openFile(path));
+    QVERIFY(changingSeen >= 1); // the file was read on the worker (and the model built there)
+    QCOMPARE(encodeSession(m_session->sessionData(SessionView{})), saved);
 }
 
 QTEST_MAIN(TestMainWindow)

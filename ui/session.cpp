@@ -19,6 +19,7 @@
 
 #include <future>
 #include <optional>
+#include <utility>
 
 using namespace rnnscope;
 
@@ -182,14 +183,14 @@ bool Session::guarded(const QString &what, const std::function<void()> &f)
 
 bool Session::apply(const QString &what, Change kind, const std::function<void(Model &)> &change)
 {
+    const std::uint64_t hint = std::exchange(m_heavyHint, 0);
     if (!settle())
         return false;
     // The change is made on a copy, so that a refusal leaves the model as it was and, for a large
     // model, the window keeps showing the old one while the worker builds the new.
     std::optional<Model> candidate;
     ModelState before, after;
-    const bool heavy = std::max(estimateBytes(dims(), config().dtype), m_heavyHint) > m_backgroundBytes;
-    m_heavyHint = 0;
+    const bool heavy = std::max(estimateBytes(dims(), config().dtype), hint) > m_backgroundBytes;
     if (!buildInBackground(what, heavy, [&] {
             before = m_model.state();
             candidate.emplace(before);
@@ -275,8 +276,15 @@ void Session::setDroppedChanges(bool dropped)
         emit modifiedChanged(isModified());
 }
 
+bool Session::largeFile(const QString &path)
+{
+    return QFileInfo(path).size() > (qint64(16) << 20);
+}
+
 bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build)
 {
+    if (heavy && !settle())
+        return false;
     QString error;
     const auto run = [&] {
         try {
@@ -390,7 +398,8 @@ bool Session::openWeights(const QString &path, const QString &layer)
     request.config = config(); // N, T, dtype, seed … stay the user's unless the file fixes them
     request.weightsPath = path.toStdString();
     request.layer = layer.toStdString();
-    if (!guarded(what, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+    const bool heavy = largeFile(path);
+    if (!buildInBackground(what, heavy, [&] { candidate.emplace(buildModel(request, &loaded)); }))
         return false;
     if (layer.isEmpty() && loaded.recurrentLayers.size() > 1 && m_chooseLayer) {
         QStringList layers;
@@ -400,7 +409,8 @@ bool Session::openWeights(const QString &path, const QString &layer)
         if (chosen.isEmpty())
             return false; // cancelled
         request.layer = chosen.toStdString();
-        if (request.layer != loaded.layerName && !guarded(what, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+        if (request.layer != loaded.layerName
+            && !buildInBackground(what, heavy, [&] { candidate.emplace(buildModel(request, &loaded)); }))
             return false;
     }
     const bool ok = apply(what, Change::Structure, [&](Model &m) {
@@ -438,7 +448,7 @@ bool Session::recover(const QString &copyPath, const QString &origin, bool origi
 bool Session::loadAndShow(const QString &path, const QString &what)
 {
     SessionData data;
-    if (!guarded(what, [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
+    if (!buildInBackground(what, largeFile(path), [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
         return false;
     if (!replaceModel(data.model, what))
         return false;
@@ -478,6 +488,8 @@ bool Session::saveSession(const QString &path, const SessionView &view)
 bool Session::loadInput(const QString &path)
 {
     const QString name = QFileInfo(path).fileName();
+    if (largeFile(path))
+        m_heavyHint = std::uint64_t(QFileInfo(path).size()) * 4; // read, as double, and the model's copies
     return apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
         m.setInput(loadInputFile(path.toStdString(), m.dims().D));
     });

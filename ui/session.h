@@ -192,6 +192,8 @@ private:
     // Runs `build` here, or — `heavy` — on the worker while the event loop goes on. False (and
     // errorOccurred, or a notice when cancelled) when it threw or was cancelled.
     bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build);
+    // Files over 16 MiB are read on the worker.
+    static bool largeFile(const QString &path);
     // Computes through t on the worker, then shows t (or the furthest step reached).
     void computeInBackground(int t);
 
