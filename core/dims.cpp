@@ -71,7 +71,7 @@ std::uint64_t estimateBytes(const Dims &d, DType dtype)
     const long double s = dtype == DType::Float32 ? 4 : 8;
     const long double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
     const long double input = N * T * D * (8 + s);
-    const long double history = N * T * M * 2 * s + N * T * K * s;
+    const long double history = N * T * M * 2 * s + N * T * K * s + N * T * 16;
     const long double weights = (D * M + M * M + M + M * K + K) * (8 + s);
     const auto side = [](int n) { return static_cast<long double>(std::clamp(n, 0, kMaxImageSide)); };
     const long double t = side(d.T), dd = side(d.D), m = side(d.M), k = side(d.K);

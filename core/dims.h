@@ -55,7 +55,8 @@ void validateDims(const Dims &d);
 // of the compute type (4 for float32, 8 for float64) and ⌊x⌋ = min(x, kMaxImageSide):
 //
 //   input    N·T·D·(8 + s)                      X as double and in the compute type
-//   history  N·T·M·2s + N·T·K·s                 pre-activations, hidden states, outputs of every t
+//   history  N·T·M·2s + N·T·K·s + N·T·16        pre-activations, hidden states, outputs of every t,
+//                                               and a summary of each h_t (its largest |value|, its NaN/±Inf)
 //   weights  (D·M + M·M + M + M·K + K)·(8 + s)  double and compute copies
 //   views    4·(⌊T⌋⌊M⌋ + ⌊T⌋⌊D⌋ + ⌊D⌋⌊M⌋ + ⌊M⌋⌊M⌋ + ⌊M⌋ + ⌊M⌋⌊K⌋ + ⌊K⌋)
 //            one 4-byte pixel per image cell: the H[n] (T×M) and X[n] (T×D) heat maps, the Wx, Wh,

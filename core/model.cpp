@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace rnnscope {
 
@@ -67,6 +68,7 @@ void Model::rebuildEngine()
         e.setWeights(m_weights);
         e.setInput(m_X);
     });
+    m_summaries.assign(static_cast<std::size_t>(m_config.dims.T) * m_config.dims.N, StepSummary{});
     m_computed = 0;
     m_projected = 0;
 }
@@ -271,6 +273,52 @@ int chunkSteps(double perStep, int most)
 
 } // namespace
 
+void Model::summarize(int t)
+{
+    const int N = m_config.dims.N;
+    withEngine([&](const auto &e) {
+        const auto h = e.hidden(t);
+        for (int n = 0; n < N; ++n) {
+            StepSummary &s = m_summaries[static_cast<std::size_t>(t) * N + n];
+            s = StepSummary{};
+            const auto column = h.col(n);
+            // Branch-free over the finite values; the rare column with NaN or ±Inf counted again.
+            double m = 0;
+            bool bad = false;
+            for (Eigen::Index j = 0; j < column.size(); ++j) {
+                const double a = std::abs(static_cast<double>(column(j)));
+                const bool finite = a <= std::numeric_limits<double>::max();
+                m = finite && a > m ? a : m;
+                bad |= !finite;
+            }
+            s.maxAbs = m;
+            if (bad)
+                for (Eigen::Index j = 0; j < column.size(); ++j) {
+                    const double v = static_cast<double>(column(j));
+                    if (std::isnan(v))
+                        ++s.nan;
+                    else if (std::isinf(v))
+                        ++(v > 0 ? s.posInf : s.negInf);
+                }
+        }
+    });
+}
+
+Model::ValueSummary Model::hiddenSummary(int n, int t0, int t1) const
+{
+    ValueSummary r;
+    const int N = m_config.dims.N;
+    t1 = std::min(t1, computedSteps());
+    for (int t = std::max(t0, 0); t < t1; ++t) {
+        const StepSummary &s = m_summaries[static_cast<std::size_t>(t) * N + n];
+        r.maxAbs = std::max(r.maxAbs, s.maxAbs);
+        r.nan += s.nan;
+        r.posInf += s.posInf;
+        r.negInf += s.negInf;
+    }
+    return r;
+}
+
 double Model::workThrough(int t) const
 {
     const Dims &d = m_config.dims;
@@ -300,6 +348,7 @@ bool Model::computeThrough(int t, const Progress &progress)
             for (; s < end; ++s) {
                 e.step(s);
                 e.output(s);
+                summarize(s);
             }
             m_computed = s;
             if (progress && s <= t && !progress(double(s - from) / (t + 1 - from)))

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <variant>
+#include <vector>
 
 namespace rnnscope {
 
@@ -113,6 +114,15 @@ public:
     double hiddenAt(int n, int t, int j) const { return valueAt(&Engine<float>::hiddenData, &Engine<double>::hiddenData, n, t, j, m_config.dims.M); }
     double outputAt(int n, int t, int k) const { return valueAt(&Engine<float>::outData, &Engine<double>::outData, n, t, k, m_config.dims.K); }
 
+    // What the hidden states h_t of sample n hold for t = t0 … t1−1 (computed timesteps): the
+    // largest |finite value| and the count of each non-finite kind. Kept per timestep as the steps
+    // are computed, so that this costs T, not T·M (a heat map of H at T = 10⁶ asks for it).
+    struct ValueSummary {
+        double maxAbs = 0;
+        std::int64_t nan = 0, posInf = 0, negInf = 0;
+    };
+    ValueSummary hiddenSummary(int n, int t0, int t1) const;
+
     // What Keras's model.predict returns: Y (N, K) or (N, T, K); without Dense the SimpleRNN's
     // output h_{T−1} (N, M) or H (N, T, M). Computes everything.
     NdArray prediction();
@@ -160,6 +170,14 @@ private:
         std::atomic<int> m_v;
     };
     Count m_computed;
+    // Per timestep and sample (index t·N + n), written as the steps are computed.
+    struct StepSummary {
+        double maxAbs = 0;
+        std::uint32_t nan = 0;
+        std::uint16_t posInf = 0, negInf = 0; // M ≤ 16384 fits
+    };
+    std::vector<StepSummary> m_summaries;
+    void summarize(int t);
     int m_projected = 0; // timesteps whose x_t·Wx + bh is in P
 };
 

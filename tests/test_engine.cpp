@@ -71,6 +71,8 @@ private slots:
     void float32AndFloat64Differ();
     void gemmMatchesEigen_data();
     void gemmMatchesEigen();
+    void hiddenSummaryMatchesTheValues_data();
+    void hiddenSummaryMatchesTheValues();
 };
 
 void TestEngine::classicSummary()
@@ -489,14 +491,14 @@ void TestEngine::absurdSizesRefusedBeforeAllocating()
     const Dims maxed{DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
     QVERIFY(estimateBytes(maxed, DType::Float64) > 0); // no overflow to a small number
     QVERIFY_THROWS_EXCEPTION(Error, checkDims(maxed, DType::Float64));
-    // The classic model, float32 (s = 4): input 10·3·12 = 360, history 10·5·8 + 10·2·4 = 480,
+    // The classic model, float32 (s = 4): input 10·3·12 = 360, history 10·5·8 + 10·2·4 + 10·16 = 640,
     // weights (15 + 25 + 5 + 10 + 2)·12 = 684, views 4·(10·5 + 10·3 + 3·5 + 5·5 + 5 + 5·2 + 2) = 548.
-    QCOMPARE(estimateBytes(Dims{}, DType::Float32), std::uint64_t(360 + 480 + 684 + 548));
+    QCOMPARE(estimateBytes(Dims{}, DType::Float32), std::uint64_t(360 + 640 + 684 + 548));
     // T = 10⁶ timesteps: the H and X images count min(T, 4096) rows, 4·(4096·256 + 4096·8 + 8·256
-    // + 256·256 + 256 + 256·10 + 10) = 4,607,016 bytes, beside 96,000,000 (input), 2,088,000,000
-    // (history) and 844,920 (weights).
+    // + 256·256 + 256 + 256·10 + 10) = 4,607,016 bytes, beside 96,000,000 (input), 2,104,000,000
+    // (history: 2,088,000,000 of values and 16,000,000 of h_t summaries) and 844,920 (weights).
     QCOMPARE(estimateBytes(Dims{1, 1000000, 8, 256, 10}, DType::Float32),
-             std::uint64_t(96000000) + 2088000000 + 844920 + 4607016);
+             std::uint64_t(96000000) + 2104000000 + 844920 + 4607016);
     QCOMPARE(formatBytes(228), std::string("228 B"));
     QCOMPARE(formatBytes(1536), std::string("1.50 KiB"));
 }
@@ -575,6 +577,54 @@ void TestEngine::gemmMatchesEigen()
     const Eigen::MatrixXf expected = C0.cast<float>().middleCols(n, n) + Af * Bf.middleCols(n, n);
     QVERIFY(maxDifference(Cf.middleCols(n, n).cast<double>(), expected.cast<double>()) < 1e-5 * k);
     QVERIFY(std::string(gemmBackend()).find("Eigen") != std::string::npos);
+}
+
+void TestEngine::hiddenSummaryMatchesTheValues_data()
+{
+    QTest::addColumn<int>("dtype");
+    QTest::newRow("float32") << int(DType::Float32);
+    QTest::newRow("float64") << int(DType::Float64);
+}
+
+// The per-timestep summaries of h_t equal a count over the values themselves, for any range, with
+// NaN, +Inf and −Inf among them (a linear cell lets ±Inf through).
+void TestEngine::hiddenSummaryMatchesTheValues()
+{
+    QFETCH(int, dtype);
+    ModelConfig config;
+    config.dims = Dims{3, 20, 4, 6, 2};
+    config.dtype = DType(dtype);
+    config.cell = Activation::Linear;
+    Model model(config);
+    model.setInputValue(1, 5, 0, std::numeric_limits<double>::quiet_NaN());
+    model.setInputValue(2, 7, 1, std::numeric_limits<double>::infinity());
+    model.setInputValue(0, 11, 2, -std::numeric_limits<double>::infinity());
+    model.computeThrough(15);
+    for (int n = 0; n < 3; ++n)
+        for (auto [t0, t1] : {std::pair{0, 16}, {0, 5}, {5, 6}, {7, 12}, {3, 20}, {16, 20}}) {
+            Model::ValueSummary want;
+            for (int t = t0; t < std::min(t1, 16); ++t)
+                for (int j = 0; j < 6; ++j) {
+                    const double v = model.hiddenAt(n, t, j);
+                    if (std::isnan(v))
+                        ++want.nan;
+                    else if (std::isinf(v))
+                        ++(v > 0 ? want.posInf : want.negInf);
+                    else
+                        want.maxAbs = std::max(want.maxAbs, std::abs(v));
+                }
+            const Model::ValueSummary got = model.hiddenSummary(n, t0, t1);
+            QCOMPARE(got.maxAbs, want.maxAbs);
+            QCOMPARE(got.nan, want.nan);
+            QCOMPARE(got.posInf, want.posInf);
+            QCOMPARE(got.negInf, want.negInf);
+        }
+    // Each sample met its own non-finite input.
+    QVERIFY(model.hiddenSummary(1, 5, 16).nan > 0);
+    const Model::ValueSummary s2 = model.hiddenSummary(2, 7, 16), s0 = model.hiddenSummary(0, 11, 16);
+    QVERIFY(s2.nan + s2.posInf + s2.negInf > 0);
+    QVERIFY(s0.nan + s0.posInf + s0.negInf > 0);
+    QCOMPARE(model.hiddenSummary(0, 0, 11).nan, 0);
 }
 
 QTEST_APPLESS_MAIN(TestEngine)

@@ -198,13 +198,12 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
                 s.add(X.col(static_cast<Eigen::Index>(r) * N + n).data(), cols);
         return s;
     }
-    if (m_source == Source::Hidden) {
-        std::vector<double> row(static_cast<std::size_t>(cols));
-        for (int r = first; r < end; ++r) {
-            for (int c = 0; c < cols; ++c)
-                row[std::size_t(c)] = model.hiddenAt(n, r, c);
-            s.add(row.data(), cols);
-        }
+    if (m_source == Source::Hidden) { // kept per timestep by the model
+        const rnnscope::Model::ValueSummary h = model.hiddenSummary(n, first, end);
+        s.maxAbs = h.maxAbs;
+        s.nan = h.nan;
+        s.posInf = h.posInf;
+        s.negInf = h.negInf;
         return s;
     }
     for (int r = first; r < end; ++r) {
