@@ -42,15 +42,7 @@ class Desktop:
 
     def __init__(self):
         self.home = tempfile.mkdtemp(prefix="rnnscope-recovery-")
-        read, write = os.pipe()
-        self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write)
-        with os.fdopen(read) as f:
-            number = f.readline().strip()
-        if not number:
-            raise RuntimeError("Xvfb did not start")
+        self.xvfb, number = self.start_xvfb()
         self.env = dict(os.environ)
         for key in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY"):
             self.env.pop(key, None)
@@ -63,6 +55,28 @@ class Desktop:
             "DBUS_SESSION_BUS_ADDRESS": "disabled:",
         })
         self.autosave = os.path.join(self.home, "data", "rnnscope", "rnnscope", "autosave")
+
+    @staticmethod
+    def start_xvfb():
+        """An Xvfb on a free display from :100 up (away from a desktop's :0), ready for clients."""
+        for number in range(100 + os.getpid() % 500, 1000):
+            if os.path.exists(f"/tmp/.X{number}-lock"):
+                continue
+            read, write = os.pipe()
+            xvfb = subprocess.Popen(
+                ["Xvfb", f":{number}", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            os.close(write)
+            with os.fdopen(read) as f:
+                ready = f.readline().strip()  # written once the server takes clients
+            if ready == str(number):
+                env = dict(os.environ, DISPLAY=f":{number}")
+                probe = subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, timeout=30)
+                if probe.returncode == 0:
+                    return xvfb, str(number)
+            xvfb.kill()
+            xvfb.wait()
+        raise RuntimeError("no Xvfb display could be started")
 
     def close(self):
         self.xvfb.terminate()
