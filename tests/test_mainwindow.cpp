@@ -95,6 +95,7 @@ private slots:
     void largeChangesAreBuiltOnTheWorker();
     void chartBucketsFollowStepsAndJumps();
     void largeFilesAreReadOnTheWorker();
+    void sampleAndPositionFollowAShrink();
 
 private:
     Session *m_session = nullptr;
@@ -848,10 +849,13 @@ void TestMainWindow::largeChangesAreBuiltOnTheWorker()
 
     // Cancelled: the model stays as it was, and says so.
     QSignalSpy notices(m_session, &Session::notice);
+    bool editRefused = false;
+    const int commands = m_session->undoStack()->count();
     disconnect(c);
     c = connect(m_session->job(), &BackgroundJob::started, this, [&] {
         QTimer::singleShot(0, this, [&] {
             m_session->stepForward(); // a command meanwhile is refused, not run half-way
+            editRefused = !m_session->setWeightValue(WeightId::Wh, 0, 0, 9.0);
             m_session->cancelWork();
         });
     });
@@ -862,6 +866,9 @@ void TestMainWindow::largeChangesAreBuiltOnTheWorker()
     QVERIFY(notices.count() >= 1);
     QVERIFY2(notices.last().at(0).toString().contains(QLatin1String("cancelled")), qPrintable(notices.last().at(0).toString()));
     QCOMPARE(m_session->undoStack()->undoText(), tr("Change dimensions to 2,1000000,8,8,0"));
+    QVERIFY(editRefused); // an edit meanwhile would have landed in neither model
+    QCOMPARE(m_session->undoStack()->count(), commands);
+    QVERIFY(m_session->weights().Wh(0, 0) != 9.0);
 }
 
 void TestMainWindow::chartBucketsFollowStepsAndJumps()
@@ -918,6 +925,31 @@ void TestMainWindow::largeFilesAreReadOnTheWorker()
     QVERIFY(m_window->openFile(path));
     QVERIFY(changingSeen >= 1); // the file was read on the worker (and the model built there)
     QCOMPARE(encodeSession(m_session->sessionData(SessionView{})), saved);
+}
+
+void TestMainWindow::sampleAndPositionFollowAShrink()
+{
+    // Sample 6 at t = 900 of N=8, T=1000, then back to N=4, T=100: every view that hears of the
+    // new sample already sees the new shapes and position (nothing reads past the new buffers).
+    QVERIFY(m_session->setDims(Dims{8, 1000, 3, 5, 2}));
+    m_session->setSample(6);
+    m_session->seek(900);
+    m_session->finishWork();
+    QCOMPARE(m_session->position(), 900);
+    QSignalSpy samples(m_session, &Session::sampleChanged);
+    int positionWhenSampleMoved = -2;
+    connect(m_session, &Session::sampleChanged, this, [&] { positionWhenSampleMoved = m_session->position(); });
+    m_session->undoStack()->undo();
+    m_session->finishWork();
+    QCOMPARE(m_session->dims(), Dims{});
+    QCOMPARE(m_session->sample(), 0);
+    QCOMPARE(samples.count(), 1);
+    QCOMPARE(positionWhenSampleMoved, 9);
+    QCOMPARE(m_session->position(), 9);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    QTRY_VERIFY(!m_window->hiddenChart()->catchingUp());
+    for (const QPointF &p : m_window->hiddenChart()->seriesPoints(0))
+        QVERIFY(p.x() <= 9);
 }
 
 QTEST_MAIN(TestMainWindow)

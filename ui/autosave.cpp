@@ -132,6 +132,7 @@ void Autosave::discard()
 {
     m_debounce->stop();
     m_deadline->stop();
+    m_job->wait(); // a copy being written would land after the removal
     m_pending = false;
     removeFiles();
 }
@@ -173,16 +174,20 @@ void Autosave::write(bool wait)
     const std::string sessionFile = QFile::encodeName(sessionPath()).toStdString();
     const std::string originFile = QFile::encodeName(slotFile(m_dir, m_id, kOriginSuffix)).toStdString();
     m_workerError.clear();
+    m_workerWroteSession = false;
     m_job->start(
         tr("Autosave"),
         [this, data, sessionFile, originFile, originBytes](BackgroundJob::Control &) {
             try {
                 saveSession(sessionFile, *data);
+                m_workerWroteSession = true;
                 writeFileAtomically(originFile, std::string_view(originBytes.constData(), originBytes.size()));
             } catch (const Error &e) {
                 m_workerError = QString::fromStdString(e.what());
             } catch (const std::bad_alloc &) {
                 m_workerError = QStringLiteral("not enough memory to encode the session");
+            } catch (const std::exception &e) {
+                m_workerError = QString::fromLocal8Bit(e.what());
             }
         },
         [this] { writeDone(m_workerError.isEmpty(), m_workerError.isEmpty() ? QString() : tr("Autosave failed: %1").arg(m_workerError)); });
@@ -192,6 +197,8 @@ void Autosave::write(bool wait)
 
 void Autosave::writeDone(bool ok, const QString &error)
 {
+    if (m_workerWroteSession)
+        m_onDisk = true; // even when its origin file failed: the copy is there to remove
     if (ok) {
         m_onDisk = true;
         m_lastError.clear();

@@ -101,4 +101,5 @@ private:
     QString m_lastError;
     // Written by the worker, read in writeDone.
     QString m_workerError;
+    bool m_workerWroteSession = false;
 };

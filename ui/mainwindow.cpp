@@ -201,6 +201,9 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // Before the window's parts go: its last write may still report to the status bar.
+    delete m_autosave;
+    m_autosave = nullptr;
     if (m_persistent)
         m_session->setLayerChooser({}); // it asks with this window
 }
@@ -224,9 +227,9 @@ void MainWindow::buildMenus()
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
-    QAction *undo = m_session->undoStack()->createUndoAction(this, tr("&Undo"));
+    QAction *undo = m_undoAction = m_session->undoStack()->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
-    QAction *redo = m_session->undoStack()->createRedoAction(this, tr("&Redo"));
+    QAction *redo = m_redoAction = m_session->undoStack()->createRedoAction(this, tr("&Redo"));
     redo->setShortcut(QKeySequence::Redo);
     edit->addAction(undo);
     edit->addAction(redo);
@@ -314,6 +317,9 @@ void MainWindow::buildProgress()
         m_cancelAction->setEnabled(true);
         if (!m_session->changing())
             return;
+        // The undo history must not move while the change it will hold is being built.
+        m_undoAction->setEnabled(false);
+        m_redoAction->setEnabled(false);
         // A change of a large model: the window keeps painting the old model, input waits behind
         // this dialog (after 300 ms), and Cancel drops the change when the worker returns.
         auto *dialog = new QProgressDialog(what + QStringLiteral("…"), tr("Cancel"), 0, 0, this);
@@ -334,6 +340,8 @@ void MainWindow::buildProgress()
         m_progress->show();
     });
     connect(job, &BackgroundJob::finished, this, [this] {
+        m_undoAction->setEnabled(m_session->undoStack()->canUndo());
+        m_redoAction->setEnabled(m_session->undoStack()->canRedo());
         m_cancelAction->setEnabled(false);
         m_progress->hide();
     });

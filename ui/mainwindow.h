@@ -129,6 +129,8 @@ private:
     QLabel *m_progressLabel = nullptr;
     QProgressBar *m_progressBar = nullptr;
     QAction *m_cancelAction = nullptr;
+    QAction *m_undoAction = nullptr;
+    QAction *m_redoAction = nullptr;
     bool m_presentation = false;
     int m_zoom = 0;
     qreal m_baseFontSize = 0;

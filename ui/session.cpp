@@ -151,10 +151,15 @@ void Session::computeInBackground(int t)
     m_job->start(
         tr("Computing t = %1 … %2").arg(from).arg(t),
         [this, t](BackgroundJob::Control &control) {
-            m_model.computeThrough(t, [&control](double done) {
-                control.progress(done);
-                return !control.cancelled();
-            });
+            try {
+                m_model.computeThrough(t, [&control](double done) {
+                    control.progress(done);
+                    return !control.cancelled();
+                });
+            } catch (...) {
+                // Nothing in a step allocates or throws; whatever is computed stays, the rest
+                // is computed again when asked.
+            }
         },
         [this, t] {
             if (m_settling)
@@ -196,8 +201,10 @@ bool Session::apply(const QString &what, Change kind, const std::function<void(M
             candidate.emplace(before);
             change(*candidate);
             after = candidate->state();
-        }))
+        })) {
+        resumeReturn();
         return false;
+    }
     replaceWith(std::move(*candidate));
     afterChange(kind);
     pushModelCommand(what, kind, std::move(before), std::move(after));
@@ -236,7 +243,8 @@ void Session::pushModelCommand(const QString &what, Change kind, ModelState befo
 std::uint64_t Session::undoBytes() const
 {
     std::uint64_t total = 0;
-    for (int i = 0; i < m_undo->count(); ++i)
+    // Commands above the index (undone) go with the next push.
+    for (int i = 0; i < m_undo->index(); ++i)
         if (const auto *c = dynamic_cast<const ModelCommand *>(m_undo->command(i)))
             total += c->bytes();
     return total;
@@ -281,7 +289,7 @@ bool Session::largeFile(const QString &path)
     return QFileInfo(path).size() > (qint64(16) << 20);
 }
 
-bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build)
+bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build, bool cancellable)
 {
     if (heavy && !settle())
         return false;
@@ -293,6 +301,10 @@ bool Session::buildInBackground(const QString &what, bool heavy, const std::func
             error = QString::fromStdString(e.what());
         } catch (const std::bad_alloc &) {
             error = what + QStringLiteral(": not enough memory");
+        } catch (const std::exception &e) {
+            error = what + QStringLiteral(": ") + QString::fromLocal8Bit(e.what());
+        } catch (...) {
+            error = what + QStringLiteral(": an internal failure");
         }
     };
     bool cancelled = false;
@@ -305,8 +317,9 @@ bool Session::buildInBackground(const QString &what, bool heavy, const std::func
         m_changing = true;
         m_job->start(what, [&run](BackgroundJob::Control &) { run(); }, [&loop] { loop.quit(); });
         loop.exec();
+        m_job->wait(); // the loop may also end because the application quits: the build must end first
         m_changing = false;
-        cancelled = m_job->cancelRequested();
+        cancelled = cancellable && m_job->cancelRequested();
     }
     if (cancelled) {
         emit notice(tr("%1: cancelled").arg(what));
@@ -327,18 +340,21 @@ void Session::restoreState(const ModelState &state, Change kind)
     const bool heavy = std::max(estimateBytes(dims(), config().dtype), estimateBytes(state.config.dims, state.config.dtype))
         > m_backgroundBytes;
     // An undo cannot be refused: a state the model had always fits (a cancel waits for it instead).
-    if (!buildInBackground(tr("Undo"), heavy, [&] { model.emplace(state); }) && !model)
+    if (!buildInBackground(tr("Undo"), heavy, [&] { model.emplace(state); }, false) || !model) {
+        resumeReturn();
         return;
+    }
     replaceWith(std::move(*model));
     afterChange(kind);
 }
 
 void Session::afterChange(Change kind)
 {
-    if (m_sample >= m_model.dims().N) {
+    // The sample is clamped at once but announced last: a view that follows it reads the
+    // position and the shapes, which must be the new ones by then.
+    const bool sampleMoved = m_sample >= m_model.dims().N;
+    if (sampleMoved)
         m_sample = m_model.dims().N - 1;
-        emit sampleChanged(m_sample);
-    }
     // Recompute through the position first, so that every view the signals reach reads
     // computed timesteps only. When that is long work, the views start from −1 while the worker
     // computes, and the position comes back when it is done.
@@ -350,7 +366,7 @@ void Session::afterChange(Change kind)
     if (background)
         m_stepper.reset();
     else
-        m_stepper.modelChanged();
+        m_stepper.seek(position);
     m_quiet = false;
     switch (kind) {
     case Change::Structure: emit structureChanged(); break;
@@ -358,10 +374,19 @@ void Session::afterChange(Change kind)
     case Change::Input: emit inputChanged(); break;
     }
     emit stepChanged(m_stepper.position());
+    if (sampleMoved)
+        emit sampleChanged(m_sample);
     if (background) {
         computeInBackground(position);
         m_returnTo = position;
     }
+}
+
+void Session::resumeReturn()
+{
+    // A recomputation that a refused or cancelled command interrupted goes on.
+    if (m_returnTo >= 0 && !busy() && m_returnTo != m_stepper.position())
+        computeInBackground(std::min(m_returnTo, m_model.dims().T - 1));
 }
 
 bool Session::replaceModel(const ModelState &state, const QString &what)
@@ -579,6 +604,8 @@ bool Session::randomizeInput()
 
 bool Session::setWeightValue(WeightId id, int row, int col, double value)
 {
+    if (m_changing)
+        return false; // a change is being built: the edit would land in neither model
     double before = 0;
     const Weights &w = m_model.weights();
     const bool vector = id == WeightId::bh || id == WeightId::bo;
@@ -598,6 +625,8 @@ bool Session::setWeightValue(WeightId id, int row, int col, double value)
 
 bool Session::setInputValue(int n, int t, int d, double value)
 {
+    if (m_changing)
+        return false;
     const Dims &dims = m_model.dims();
     if (n < 0 || n >= dims.N || t < 0 || t >= dims.T || d < 0 || d >= dims.D) {
         emit errorOccurred(QStringLiteral("X[%1, %2, %3] is outside its shape").arg(n).arg(t).arg(d));
@@ -610,16 +639,17 @@ bool Session::setInputValue(int n, int t, int d, double value)
     return true;
 }
 
+// While a recomputation brings the position back, a step goes from where it is going.
 void Session::stepForward()
 {
     if (settle())
-        seek(m_stepper.position() + 1);
+        seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) + 1);
 }
 
 void Session::stepBack()
 {
     if (settle())
-        seek(m_stepper.position() - 1);
+        seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) - 1);
 }
 
 void Session::seek(int t)

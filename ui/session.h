@@ -191,7 +191,9 @@ private:
     bool settle();
     // Runs `build` here, or — `heavy` — on the worker while the event loop goes on. False (and
     // errorOccurred, or a notice when cancelled) when it threw or was cancelled.
-    bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build);
+    bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build, bool cancellable = true);
+    // Restarts a recomputation that a refused or cancelled command interrupted.
+    void resumeReturn();
     // Files over 16 MiB are read on the worker.
     static bool largeFile(const QString &path);
     // Computes through t on the worker, then shows t (or the furthest step reached).
