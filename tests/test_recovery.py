@@ -58,13 +58,16 @@ class Desktop:
 
     @staticmethod
     def start_xvfb():
-        """An Xvfb on a free display from :100 up (away from a desktop's :0), ready for clients."""
+        """An Xvfb on a free display from :100 up (away from a desktop's :0), ready for clients.
+        -noreset: by default the server resets when its last client goes (a killed window, each
+        xdotool call) and refuses connections meanwhile."""
         for number in range(100 + os.getpid() % 500, 1000):
             if os.path.exists(f"/tmp/.X{number}-lock"):
                 continue
             read, write = os.pipe()
             xvfb = subprocess.Popen(
-                ["Xvfb", f":{number}", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                ["Xvfb", f":{number}", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp",
+                 "-noreset"],
                 pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             os.close(write)
             with os.fdopen(read) as f:

@@ -649,9 +649,9 @@ bool MainWindow::offerRecovery()
     if (orphans.isEmpty())
         return false;
     const Autosave::Orphan &newest = orphans.first();
-    const QString origin = newest.origin.isEmpty() ? tr("a new session") : QFileInfo(newest.origin).fileName();
+    const QString origin = newest.origin.isEmpty() ? tr("an untitled session") : QFileInfo(newest.origin).fileName();
     QMessageBox box(QMessageBox::Question, tr("Restore unsaved changes — rnnscope"),
-                    tr("rnnscope closed without saving changes to %1 (%2).")
+                    tr("rnnscope closed without saving the changes to %1 (%2).")
                         .arg(origin, QLocale().toString(newest.saved, QLocale::ShortFormat)),
                     QMessageBox::NoButton, this);
     QString details = newest.change.isEmpty() ? QString() : tr("The last change: %1. ").arg(newest.change);
