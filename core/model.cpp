@@ -279,32 +279,16 @@ void Model::summarize(int t)
     withEngine([&](const auto &e) {
         const auto h = e.hidden(t);
         for (int n = 0; n < N; ++n) {
-            StepSummary &s = m_summaries[static_cast<std::size_t>(t) * N + n];
-            s = StepSummary{};
-            const auto column = h.col(n);
-            // Branch-free over the finite values; the rare column with NaN or ±Inf counted again.
-            double m = 0;
-            bool bad = false;
-            for (Eigen::Index j = 0; j < column.size(); ++j) {
-                const double a = std::abs(static_cast<double>(column(j)));
-                const bool finite = a <= std::numeric_limits<double>::max();
-                m = finite && a > m ? a : m;
-                bad |= !finite;
-            }
-            s.maxAbs = m;
-            if (bad)
-                for (Eigen::Index j = 0; j < column.size(); ++j) {
-                    const double v = static_cast<double>(column(j));
-                    if (std::isnan(v))
-                        ++s.nan;
-                    else if (std::isinf(v))
-                        ++(v > 0 ? s.posInf : s.negInf);
-                }
+            ValueSummary v;
+            v.add(h.col(n).data(), h.rows());
+            m_summaries[static_cast<std::size_t>(t) * N + n] =
+                StepSummary{v.maxAbs, static_cast<std::uint32_t>(v.nan), static_cast<std::uint16_t>(v.posInf),
+                            static_cast<std::uint16_t>(v.negInf)};
         }
     });
 }
 
-Model::ValueSummary Model::hiddenSummary(int n, int t0, int t1) const
+ValueSummary Model::hiddenSummary(int n, int t0, int t1) const
 {
     ValueSummary r;
     const int N = m_config.dims.N;

@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "initializer.h"
 #include "ndarray.h"
+#include "valuesummary.h"
 #include "weights.h"
 
 #include <Eigen/Core>
@@ -117,10 +118,6 @@ public:
     // What the hidden states h_t of sample n hold for t = t0 … t1−1 (computed timesteps): the
     // largest |finite value| and the count of each non-finite kind. Kept per timestep as the steps
     // are computed, so that this costs T, not T·M (a heat map of H at T = 10⁶ asks for it).
-    struct ValueSummary {
-        double maxAbs = 0;
-        std::int64_t nan = 0, posInf = 0, negInf = 0;
-    };
     ValueSummary hiddenSummary(int n, int t0, int t1) const;
 
     // What Keras's model.predict returns: Y (N, K) or (N, T, K); without Dense the SimpleRNN's

@@ -602,7 +602,7 @@ void TestEngine::hiddenSummaryMatchesTheValues()
     model.computeThrough(15);
     for (int n = 0; n < 3; ++n)
         for (auto [t0, t1] : {std::pair{0, 16}, {0, 5}, {5, 6}, {7, 12}, {3, 20}, {16, 20}}) {
-            Model::ValueSummary want;
+            ValueSummary want;
             for (int t = t0; t < std::min(t1, 16); ++t)
                 for (int j = 0; j < 6; ++j) {
                     const double v = model.hiddenAt(n, t, j);
@@ -613,7 +613,7 @@ void TestEngine::hiddenSummaryMatchesTheValues()
                     else
                         want.maxAbs = std::max(want.maxAbs, std::abs(v));
                 }
-            const Model::ValueSummary got = model.hiddenSummary(n, t0, t1);
+            const ValueSummary got = model.hiddenSummary(n, t0, t1);
             QCOMPARE(got.maxAbs, want.maxAbs);
             QCOMPARE(got.nan, want.nan);
             QCOMPARE(got.posInf, want.posInf);
@@ -621,7 +621,7 @@ void TestEngine::hiddenSummaryMatchesTheValues()
         }
     // Each sample met its own non-finite input.
     QVERIFY(model.hiddenSummary(1, 5, 16).nan > 0);
-    const Model::ValueSummary s2 = model.hiddenSummary(2, 7, 16), s0 = model.hiddenSummary(0, 11, 16);
+    const ValueSummary s2 = model.hiddenSummary(2, 7, 16), s0 = model.hiddenSummary(0, 11, 16);
     QVERIFY(s2.nan + s2.posInf + s2.negInf > 0);
     QVERIFY(s0.nan + s0.posInf + s0.negInf > 0);
     QCOMPARE(model.hiddenSummary(0, 0, 11).nan, 0);

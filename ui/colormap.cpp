@@ -50,14 +50,6 @@ double linear(int channel)
 
 } // namespace
 
-void ColorMap::Stats::merge(const Stats &o)
-{
-    maxAbs = std::max(maxAbs, o.maxAbs);
-    nan += o.nan;
-    posInf += o.posInf;
-    negInf += o.negInf;
-}
-
 const QRgb *ColorMap::table()
 {
     // Built once, on first use (thread-safe static initialisation).
@@ -122,37 +114,6 @@ QColor ColorMap::textColorFor(const QColor &background)
     const double onBlack = (l + 0.05) / 0.05;
     const double onWhite = 1.05 / (l + 0.05);
     return onBlack >= onWhite ? QColor(Qt::black) : QColor(Qt::white);
-}
-
-void ColorMap::Stats::add(double v)
-{
-    if (std::isfinite(v))
-        maxAbs = std::max(maxAbs, std::abs(v));
-    else if (std::isnan(v))
-        ++nan;
-    else if (v > 0)
-        ++posInf;
-    else
-        ++negInf;
-}
-
-void ColorMap::Stats::add(const double *v, qsizetype count)
-{
-    // Branch-free over the finite values (it vectorises); the rare run holding NaN or ±Inf is
-    // counted again value by value.
-    double m = maxAbs;
-    qsizetype bad = 0;
-    for (qsizetype i = 0; i < count; ++i) {
-        const double a = std::abs(v[i]);
-        const bool finite = a <= std::numeric_limits<double>::max();
-        m = finite && a > m ? a : m;
-        bad += !finite;
-    }
-    maxAbs = m;
-    if (bad > 0)
-        for (qsizetype i = 0; i < count; ++i)
-            if (!std::isfinite(v[i]))
-                add(v[i]);
 }
 
 ColorMap::Stats ColorMap::stats(const Eigen::Ref<const Eigen::MatrixXd> &m)

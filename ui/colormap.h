@@ -14,6 +14,8 @@
 //
 // Everything here is stateless and cheap: colours come from a 1024-entry table built once.
 
+#include "valuesummary.h"
+
 #include <Eigen/Core>
 
 #include <QColor>
@@ -30,17 +32,7 @@ class QRectF;
 class ColorMap {
 public:
     // Non-finite values and the largest finite |value| of a matrix.
-    struct Stats {
-        double maxAbs = 0;     // max |v| over finite v; 0 when there is none
-        qsizetype nan = 0;
-        qsizetype posInf = 0;
-        qsizetype negInf = 0;
-
-        qsizetype nonFinite() const { return nan + posInf + negInf; }
-        void merge(const Stats &o);
-        void add(double v); // counts one value
-        void add(const double *v, qsizetype count); // counts v[0] … v[count−1]
-    };
+    using Stats = rnnscope::ValueSummary;
 
     // The colour of `value` for the scale s (s ≤ 0 or not finite is treated as 1).
     static QRgb rgb(double value, double scale);

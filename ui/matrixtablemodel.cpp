@@ -198,14 +198,8 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
                 s.add(X.col(static_cast<Eigen::Index>(r) * N + n).data(), cols);
         return s;
     }
-    if (m_source == Source::Hidden) { // kept per timestep by the model
-        const rnnscope::Model::ValueSummary h = model.hiddenSummary(n, first, end);
-        s.maxAbs = h.maxAbs;
-        s.nan = h.nan;
-        s.posInf = h.posInf;
-        s.negInf = h.negInf;
-        return s;
-    }
+    if (m_source == Source::Hidden) // kept per timestep by the model
+        return model.hiddenSummary(n, first, end);
     for (int r = first; r < end; ++r) {
         for (int c = 0; c < cols; ++c) {
             s.add(value(r, c));

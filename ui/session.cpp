@@ -639,17 +639,16 @@ bool Session::setInputValue(int n, int t, int d, double value)
     return true;
 }
 
-// While a recomputation brings the position back, a step goes from where it is going.
+// While a recomputation brings the position back, a step goes from where it is going (seek
+// cancels the recomputation first).
 void Session::stepForward()
 {
-    if (settle())
-        seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) + 1);
+    seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) + 1);
 }
 
 void Session::stepBack()
 {
-    if (settle())
-        seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) - 1);
+    seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) - 1);
 }
 
 void Session::seek(int t)
