@@ -13,13 +13,10 @@ using namespace fuzzsupport;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     const std::string text(reinterpret_cast<const char *>(data), size);
-    NdArray a;
-    try {
-        a = parseInputCsv(text, "fuzz.csv");
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.csv");
+    const auto read = readOrRefusal("fuzz.csv", [&] { return parseInputCsv(text, "fuzz.csv"); });
+    if (!read)
         return 0;
-    }
+    const NdArray &a = *read;
     checkArray(a);
     check(a.rank() == 2 && a.shape[0] >= 1 && a.shape[1] >= 1, "an accepted CSV is not (T, D) with T, D >= 1");
     check(a.dtype == DType::Float64, "a CSV is not read as float64");

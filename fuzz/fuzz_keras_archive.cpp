@@ -54,13 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         return -1;
     }
 
-    std::optional<LoadedModel> m;
-    try {
-        m = parseKerasFile(data, size, "fuzz.keras");
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.keras");
+    const auto m = readOrRefusal("fuzz.keras", [&] { return parseKerasFile(data, size, "fuzz.keras"); });
+    if (!m)
         return 0;
-    }
     kerasfuzz::checkOpened(*m);
     return 0;
 }

@@ -71,13 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             return -1; // an attribute libhdf5 cannot store (too large for the object header)
     }
 
-    std::optional<LoadedModel> m;
-    try {
-        m = parseKerasFile(bytes(file), file.size(), name);
-    } catch (const Error &e) {
-        checkRefusal(e, name);
+    const auto m = readOrRefusal(name, [&] { return parseKerasFile(bytes(file), file.size(), name); });
+    if (!m)
         return 0;
-    }
     kerasfuzz::checkOpened(*m);
     check(!m->T || *m->T >= 1, "a Keras model opened with an input length T < 1");
     return 0;

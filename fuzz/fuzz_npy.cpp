@@ -13,13 +13,10 @@ using namespace fuzzsupport;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    NdArray a;
-    try {
-        a = parseNpy(data, size, "fuzz.npy");
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.npy");
+    const auto read = readOrRefusal("fuzz.npy", [&] { return parseNpy(data, size, "fuzz.npy"); });
+    if (!read)
         return 0;
-    }
+    const NdArray &a = *read;
     checkArray(a);
 
     const std::string written = encodeNpy(a, a.dtype);

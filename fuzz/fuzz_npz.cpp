@@ -18,13 +18,10 @@ using namespace fuzzsupport;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    NamedArrays arrays;
-    try {
-        arrays = parseNpz(data, size, "fuzz.npz");
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.npz");
+    const auto read = readOrRefusal("fuzz.npz", [&] { return parseNpz(data, size, "fuzz.npz"); });
+    if (!read)
         return 0;
-    }
+    const NamedArrays &arrays = *read;
     for (const auto &[key, a] : arrays)
         checkArray(a);
 
@@ -43,13 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                   "an .npz read, written and read again holds different arrays");
     }
 
-    std::optional<LoadedModel> m;
-    try {
-        m = weightsFromArrays(arrays, "fuzz.npz");
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.npz");
+    const auto m = readOrRefusal("fuzz.npz", [&] { return weightsFromArrays(arrays, "fuzz.npz"); });
+    if (!m)
         return 0;
-    }
     try {
         checkShapes(m->weights);
     } catch (const Error &) {

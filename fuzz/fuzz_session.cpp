@@ -47,13 +47,9 @@ void checkSession(const SessionData &s)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     const std::string_view text(reinterpret_cast<const char *>(data), size);
-    std::optional<SessionData> session;
-    try {
-        session = decodeSession(text, "fuzz.json", kBudget);
-    } catch (const Error &e) {
-        checkRefusal(e, "fuzz.json");
+    const auto session = readOrRefusal("fuzz.json", [&] { return decodeSession(text, "fuzz.json", kBudget); });
+    if (!session)
         return 0;
-    }
     checkSession(*session);
 
     const std::string written = encodeSession(*session);

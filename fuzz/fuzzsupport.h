@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,19 @@ inline void checkRefusal(const rnnscope::Error &e, const std::string &name)
     const std::string message = e.what();
     check(message.rfind(name, 0) == 0, "a refusal does not start with the file's name");
     check(message.find('\n') == std::string::npos, "a refusal is more than one line");
+}
+
+// What `read()` returns, or nothing when it refuses: then with an Error as core promises it
+// (checkRefusal for `name`). Any other exception escapes, and the fuzzer reports it.
+template <typename Read>
+auto readOrRefusal(const std::string &name, Read &&read) -> std::optional<decltype(read())>
+{
+    try {
+        return read();
+    } catch (const rnnscope::Error &e) {
+        checkRefusal(e, name);
+        return std::nullopt;
+    }
 }
 
 // An array whose values fit its shape, as every loader promises.
