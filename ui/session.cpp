@@ -195,7 +195,7 @@ bool Session::apply(const QString &what, Change kind, const std::function<void(M
     // model, the window keeps showing the old one while the worker builds the new.
     std::optional<Model> candidate;
     ModelState before, after;
-    const bool heavy = std::max(estimateBytes(dims(), config().dtype), hint) > m_backgroundBytes;
+    const bool heavy = std::max(estimateBytes(dims(), config().dtype), hint) > kBackgroundBytes;
     if (!buildInBackground(what, heavy, [&] {
             before = m_model.state();
             candidate.emplace(before);
@@ -338,7 +338,7 @@ void Session::restoreState(const ModelState &state, Change kind)
         return;
     std::optional<Model> model;
     const bool heavy = std::max(estimateBytes(dims(), config().dtype), estimateBytes(state.config.dims, state.config.dtype))
-        > m_backgroundBytes;
+        > kBackgroundBytes;
     // An undo cannot be refused: a state the model had always fits (a cancel waits for it instead).
     if (!buildInBackground(tr("Undo"), heavy, [&] { model.emplace(state); }, false) || !model) {
         resumeReturn();
@@ -361,7 +361,7 @@ void Session::afterChange(Change kind)
     // (A change that interrupted such a recomputation aims at the same position.)
     const int position = m_returnTo >= 0 ? std::min(m_returnTo, m_model.dims().T - 1) : m_stepper.position();
     m_returnTo = -1;
-    const bool background = position >= 0 && m_model.workThrough(position) > m_backgroundWork;
+    const bool background = position >= 0 && m_model.workThrough(position) > kBackgroundWork;
     m_quiet = true;
     if (background)
         m_stepper.reset();
@@ -659,7 +659,7 @@ void Session::seek(int t)
     t = std::clamp(t, -1, m_model.dims().T - 1);
     if (t == m_stepper.position())
         return;
-    if (t >= 0 && m_model.workThrough(t) > m_backgroundWork)
+    if (t >= 0 && m_model.workThrough(t) > kBackgroundWork)
         computeInBackground(t);
     else
         m_stepper.seek(t);

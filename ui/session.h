@@ -60,13 +60,13 @@ public:
     void cancelWork();
     // Blocks until the work in progress ends and its result is on show (screenshots, tests).
     void finishWork();
-    // The multiply–adds above which computing runs on the worker (default 2²³, a few ms).
-    void setBackgroundThreshold(double work) { m_backgroundWork = work; }
-    // Changes of the model (new sizes, new weights, an undo) are built on the worker when the
-    // model before or after takes more than `bytes` (default 64 MiB): the window repaints and shows
-    // a busy indicator meanwhile, and other commands wait (they are refused until it is done).
-    // Cancelled, the change is dropped when the worker returns.
-    void setBackgroundBytes(std::uint64_t bytes) { m_backgroundBytes = bytes; }
+    // Computing runs on the worker above kBackgroundWork multiply–adds (a few ms). Changes of the
+    // model (new sizes, new weights, an undo) are built on the worker when the model before or
+    // after takes more than kBackgroundBytes: the window repaints and shows a busy indicator
+    // meanwhile, and other commands wait (they are refused until it is done). Cancelled, the
+    // change is dropped when the worker returns.
+    static constexpr double kBackgroundWork = double(1 << 23);
+    static constexpr std::uint64_t kBackgroundBytes = std::uint64_t(64) << 20;
     // Whether a change of the model is being built (the window shows it and blocks input).
     bool changing() const { return m_changing; }
 
@@ -219,7 +219,5 @@ private:
     std::future<void> m_disposal;  // frees a replaced model
     std::uint64_t m_undoBytes = std::uint64_t(1) << 30;
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
-    std::uint64_t m_backgroundBytes = std::uint64_t(64) << 20;
     int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
-    double m_backgroundWork = double(1 << 23);
 };
