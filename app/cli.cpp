@@ -35,8 +35,16 @@ void addOptions(QCommandLineParser &p)
     p.addOptions({
         {QStringLiteral("dims"), QStringLiteral("Dimensions N,T,D,M,K (default 1,10,3,5,2; K=0: no Dense layer)."),
          QStringLiteral("N,T,D,M,K")},
-        {QStringLiteral("return-sequences"), QStringLiteral("The SimpleRNN returns every h_t (N,T,M).")},
-        {QStringLiteral("activation"), QStringLiteral("Cell activation: tanh, relu, sigmoid or linear (default tanh)."),
+        {QStringLiteral("cell"), QStringLiteral("Recurrent cell: simplernn (default), lstm or gru."), QStringLiteral("name")},
+        {QStringLiteral("no-reset-after"),
+         QStringLiteral("GRU with reset_after=False (bias (3M), Keras 1 and 2's default) instead of True.")},
+        {QStringLiteral("return-sequences"), QStringLiteral("The recurrent layer returns every h_t (N,T,M).")},
+        {QStringLiteral("activation"),
+         QStringLiteral("Cell activation: tanh (default), relu, sigmoid, linear, hard_sigmoid, hard_sigmoid_keras2."),
+         QStringLiteral("name")},
+        {QStringLiteral("recurrent-activation"),
+         QStringLiteral("LSTM/GRU gate activation: sigmoid (default), hard_sigmoid (Keras 3: x/6+0.5), "
+                        "hard_sigmoid_keras2 (0.2x+0.5), tanh, relu, linear."),
          QStringLiteral("name")},
         {QStringLiteral("dense-activation"),
          QStringLiteral("Dense activation: linear, relu, sigmoid, tanh or softmax (default linear)."),
@@ -57,6 +65,8 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
         {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy)."), QStringLiteral("Y.npy")},
         {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
+        {QStringLiteral("cell-state"), QStringLiteral("forward: where to write an LSTM's C (N,T,M) (.npy)."),
+         QStringLiteral("C.npy")},
         {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names); "
                                                   "in a session, the layout of the weight views."),
          QStringLiteral("keras|pytorch")},
@@ -115,9 +125,34 @@ ModelRequest modelRequest(const QCommandLineParser &p)
         const auto a = parseActivation(str(p.value(QStringLiteral("activation"))));
         if (!a || !isCellActivation(*a))
             throw Error(ErrorKind::BadUsage, "--activation '" + str(p.value(QStringLiteral("activation")))
-                                                 + "' is not a cell activation: expected tanh, relu, sigmoid or linear");
+                                                 + "' is not a cell activation: expected tanh, relu, sigmoid, linear, "
+                                                   "hard_sigmoid or hard_sigmoid_keras2");
         r.config.cell = *a;
         r.cell = *a;
+    }
+    if (p.isSet(QStringLiteral("recurrent-activation"))) {
+        const auto a = parseActivation(str(p.value(QStringLiteral("recurrent-activation"))));
+        if (!a || !isCellActivation(*a))
+            throw Error(ErrorKind::BadUsage, "--recurrent-activation '" + str(p.value(QStringLiteral("recurrent-activation")))
+                                                 + "' is unknown: expected sigmoid, hard_sigmoid, hard_sigmoid_keras2, "
+                                                   "tanh, relu or linear");
+        r.config.recurrent = *a;
+        r.recurrent = *a;
+    }
+    if (p.isSet(QStringLiteral("cell"))) {
+        const auto k = parseCellKind(str(p.value(QStringLiteral("cell"))));
+        if (!k)
+            throw Error(ErrorKind::BadUsage, "--cell '" + str(p.value(QStringLiteral("cell")))
+                                                 + "' is unknown: expected simplernn, lstm or gru");
+        r.config.kind = *k;
+        r.kind = *k;
+    }
+    if (p.isSet(QStringLiteral("no-reset-after"))) {
+        if (r.config.kind != CellKind::GRU && !p.isSet(QStringLiteral("weights")))
+            throw Error(ErrorKind::BadUsage, std::string("--no-reset-after is a GRU's option, but the cell is ")
+                                                 + cellName(r.config.kind) + ": add --cell gru");
+        r.config.resetAfter = false;
+        r.resetAfter = false;
     }
     if (p.isSet(QStringLiteral("dense-activation"))) {
         const auto a = parseActivation(str(p.value(QStringLiteral("dense-activation"))));
@@ -181,7 +216,7 @@ int summary(const QCommandLineParser &p)
     print(summaryText(modelSummary(model.config())));
     print("Dims: N=" + std::to_string(d.N) + " T=" + std::to_string(d.T) + " D=" + std::to_string(d.D) + " M="
           + std::to_string(d.M) + " K=" + std::to_string(d.K) + ", " + dtypeName(model.config().dtype)
-          + ", activation=" + activationName(model.config().cell)
+          + ", " + describeCell(model.config().cellSpec(), d.M)
           + (d.K > 0 ? std::string(", dense activation=") + activationName(model.config().dense) : std::string())
           + (r.weightsPath.empty() ? ", weights drawn from seed " + std::to_string(model.config().seed)
                                    : ", weights from " + r.weightsPath)
@@ -191,8 +226,8 @@ int summary(const QCommandLineParser &p)
     // What the weights file held: its format, the layers opened, and what was left out.
     print("Format: " + file.layoutDescription + "\n");
     if (!file.layerName.empty()) {
-        std::string layers = "Layers: SimpleRNN '" + file.layerName + "' (activation "
-            + activationName(model.config().cell) + ", return_sequences "
+        std::string layers = std::string("Layers: ") + cellClassName(model.config().kind) + " '" + file.layerName
+            + "' (activation " + activationName(model.config().cell) + ", return_sequences "
             + (model.config().returnSequences ? "true" : "false") + ")";
         if (!file.denseLayerName.empty())
             layers += " -> Dense '" + file.denseLayerName + "' (activation " + activationName(model.config().dense) + ")";
@@ -217,9 +252,15 @@ int forward(const QCommandLineParser &p)
         throw Error(ErrorKind::BadUsage, "forward needs --out Y.npy: where to write the output");
     Model model = buildModel(modelRequest(p));
     const DType dtype = model.config().dtype;
+    const bool cellState = p.isSet(QStringLiteral("cell-state"));
+    if (cellState && model.config().kind != CellKind::LSTM)
+        throw Error(ErrorKind::BadUsage, std::string("--cell-state needs an LSTM (only an LSTM has a cell state c_t), "
+                                                     "but the cell is ") + cellName(model.config().kind));
     writeNpy(str(p.value(QStringLiteral("out"))), model.prediction(), dtype);
     if (p.isSet(QStringLiteral("hidden")))
         writeNpy(str(p.value(QStringLiteral("hidden"))), model.hiddenStates(), dtype);
+    if (cellState)
+        writeNpy(str(p.value(QStringLiteral("cell-state"))), model.cellStates(), dtype);
     return Ok;
 }
 
@@ -248,23 +289,24 @@ int save(const QCommandLineParser &p, const QStringList &positional)
         data.view.layout = layout;
         saveSession(str(out), data);
     } else {
-        writeNpz(str(out), weightsToArrays(model.weights(), layout, model.config().dtype), model.config().dtype);
+        writeNpz(str(out), weightsToArrays(model.weights(), layout, model.config().dtype, model.config().cellSpec()),
+                 model.config().dtype);
     }
     return Ok;
 }
 
-// 2·N·T·(D·M + M·M) + 2·N·M·K (·T with return_sequences).
-double flopCount(const Dims &d, bool sequences)
+// 2·N·T·g·(D·M + M·M) + 2·N·M·K (·T with return_sequences), g the cell's gate blocks.
+double flopCount(const Dims &d, bool sequences, int gates)
 {
     const double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
-    return 2 * N * T * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
+    return 2 * N * T * gates * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
 }
 
 template <typename S>
 std::vector<double> timeForward(const Model &model, int warmup, int repeat)
 {
     Engine<S> e;
-    e.setSpec(NetworkSpec{model.dims(), model.config().returnSequences, model.config().cell, model.config().dense});
+    e.setSpec(NetworkSpec{model.dims(), model.config().returnSequences, model.config().cellSpec(), model.config().dense});
     e.setWeights(model.weights());
     e.setInput(model.input());
     for (int i = 0; i < warmup; ++i)
@@ -287,19 +329,19 @@ int bench(const QCommandLineParser &p)
     std::sort(s.begin(), s.end());
     const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
     const Dims &d = model.dims();
-    const double gflops = flopCount(d, model.config().returnSequences) / median / 1e9;
+    const double gflops = flopCount(d, model.config().returnSequences, model.config().cellSpec().gates()) / median / 1e9;
     char buf[1024];
     if (p.isSet(QStringLiteral("json"))) {
         std::snprintf(buf, sizeof buf,
-                      "{\"dims\":[%d,%d,%d,%d,%d],\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
+                      "{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
                       "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"}\n",
-                      d.N, d.T, d.D, d.M, d.K, dtypeName(model.config().dtype), repeat, median, gflops,
+                      d.N, d.T, d.D, d.M, d.K, cellName(model.config().kind), dtypeName(model.config().dtype), repeat, median, gflops,
                       gemmThreads(), gemmBackend());
     } else {
         std::snprintf(buf, sizeof buf,
-                      "forward pass, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
+                      "forward pass, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
                       "products: %s\n",
-                      dimsString(d).c_str(), dtypeName(model.config().dtype), gemmThreads(), median * 1e3,
+                      cellClassName(model.config().kind), dimsString(d).c_str(), dtypeName(model.config().dtype), gemmThreads(), median * 1e3,
                       repeat, s.front() * 1e3, gflops, gemmBackend());
     }
     print(buf);

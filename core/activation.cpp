@@ -14,6 +14,8 @@ const char *activationName(Activation a)
     case Activation::Sigmoid: return "sigmoid";
     case Activation::Linear: return "linear";
     case Activation::Softmax: return "softmax";
+    case Activation::HardSigmoid: return "hard_sigmoid";
+    case Activation::HardSigmoidKeras2: return "hard_sigmoid_keras2";
     }
     return "linear";
 }
@@ -21,7 +23,7 @@ const char *activationName(Activation a)
 std::optional<Activation> parseActivation(const std::string &name)
 {
     for (Activation a : {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Linear,
-                         Activation::Softmax})
+                         Activation::Softmax, Activation::HardSigmoid, Activation::HardSigmoidKeras2})
         if (name == activationName(a))
             return a;
     return std::nullopt;
@@ -78,6 +80,12 @@ void applyGeneric(Activation a, const Eigen::Ref<const Mat> &in, Eigen::Ref<Mat>
         if (out.data() != in.data())
             out = in;
         break;
+    case Activation::HardSigmoid:
+        out.array() = (in.array() * S(1.0 / 6.0) + S(0.5)).max(S(0)).min(S(1));
+        break;
+    case Activation::HardSigmoidKeras2:
+        out.array() = (in.array() * S(0.2) + S(0.5)).max(S(0)).min(S(1));
+        break;
     case Activation::Softmax:
         if (out.data() != in.data())
             out = in;
@@ -110,6 +118,16 @@ void applyActivation(Activation a, const Eigen::Ref<const Eigen::MatrixXf> &in, 
 void applyActivation(Activation a, const Eigen::Ref<const Eigen::MatrixXd> &in, Eigen::Ref<Eigen::MatrixXd> out)
 {
     applyGeneric<Eigen::MatrixXd>(a, in, out);
+}
+
+double activate(Activation a, double x)
+{
+    if (a == Activation::Softmax)
+        return x;
+    Eigen::MatrixXd v(1, 1);
+    v(0, 0) = x;
+    applyGeneric<Eigen::MatrixXd>(a, v, v);
+    return v(0, 0);
 }
 
 void applyActivation(Activation a, Eigen::Ref<Eigen::MatrixXf> x)

@@ -65,17 +65,18 @@ void validateDims(const Dims &d)
     check("K", d.K, 0, DimLimits::maxK);
 }
 
-std::uint64_t estimateBytes(const Dims &d, DType dtype)
+std::uint64_t estimateBytes(const Dims &d, DType dtype, const CellSpec &cell)
 {
     // Long double keeps the arithmetic exact enough and free of overflow for any int inputs.
     const long double s = dtype == DType::Float32 ? 4 : 8;
-    const long double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
+    const long double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K, g = cell.gates();
+    const long double states = cell.kind == CellKind::LSTM ? 2 : 1; // h, and an LSTM's c
     const long double input = N * T * D * (8 + s);
-    const long double history = N * T * M * 2 * s + N * T * K * s + N * T * 16;
-    const long double weights = (D * M + M * M + M + M * K + K) * (8 + s);
-    const auto side = [](int n) { return static_cast<long double>(std::clamp(n, 0, kMaxImageSide)); };
-    const long double t = side(d.T), dd = side(d.D), m = side(d.M), k = side(d.K);
-    const long double views = 4 * (t * m + t * dd + dd * m + m * m + m + m * k + k);
+    const long double history = N * T * M * (g + states) * s + N * T * K * s + N * T * 16;
+    const long double weights = (g * D * M + g * M * M + cell.biasRows() * g * M + M * K + K) * (8 + s);
+    const auto side = [](long double n) { return std::clamp(n, 0.0L, static_cast<long double>(kMaxImageSide)); };
+    const long double t = side(d.T), dd = side(d.D), m = side(d.M), k = side(d.K), gm = side(g * d.M);
+    const long double views = 4 * (t * m + t * dd + dd * gm + m * gm + cell.biasRows() * gm + m * k + k);
     const long double total = input + history + weights + views;
     if (total >= 1.8e19L)
         return UINT64_MAX;
@@ -99,15 +100,16 @@ std::string formatBytes(std::uint64_t bytes)
     return buf;
 }
 
-void checkDims(const Dims &d, DType dtype, std::uint64_t budget)
+void checkDims(const Dims &d, DType dtype, std::uint64_t budget, const CellSpec &cell)
 {
     validateDims(d);
-    const std::uint64_t need = estimateBytes(d, dtype);
+    const std::uint64_t need = estimateBytes(d, dtype, cell);
     if (need > budget)
         throw Error(ErrorKind::TooLarge,
                     "N=" + std::to_string(d.N) + ", T=" + std::to_string(d.T) + ", D=" + std::to_string(d.D)
-                        + ", M=" + std::to_string(d.M) + ", K=" + std::to_string(d.K) + " (" + dtypeName(dtype)
-                        + ") would need " + formatBytes(need) + ", more than the " + formatBytes(budget)
+                        + ", M=" + std::to_string(d.M) + ", K=" + std::to_string(d.K) + " ("
+                        + (cell.kind == CellKind::SimpleRNN ? "" : std::string(cellClassName(cell.kind)) + ", ")
+                        + dtypeName(dtype) + ") would need " + formatBytes(need) + ", more than the " + formatBytes(budget)
                         + " memory budget");
 }
 

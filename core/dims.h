@@ -7,6 +7,7 @@
 //   M  hidden units
 //   K  output units (0: no Dense layer; the model's output is then the SimpleRNN's)
 
+#include "cell.h"
 #include "ndarray.h"
 
 #include <cstdint>
@@ -54,23 +55,26 @@ void validateDims(const Dims &d);
 // Bytes a model of these sizes allocates, and what the window's views of it hold. With s the size
 // of the compute type (4 for float32, 8 for float64) and ⌊x⌋ = min(x, kMaxImageSide):
 //
+// With g the cell's gate blocks (1, 4, 3), b its bias rows (2 for a GRU with reset_after, else 1)
+// and c = 2 for an LSTM (h and c), else 1:
 //   input    N·T·D·(8 + s)                      X as double and in the compute type
-//   history  N·T·M·2s + N·T·K·s + N·T·16        pre-activations, hidden states, outputs of every t,
-//                                               and a summary of each h_t (its largest |value|, its NaN/±Inf)
-//   weights  (D·M + M·M + M + M·K + K)·(8 + s)  double and compute copies
-//   views    4·(⌊T⌋⌊M⌋ + ⌊T⌋⌊D⌋ + ⌊D⌋⌊M⌋ + ⌊M⌋⌊M⌋ + ⌊M⌋ + ⌊M⌋⌊K⌋ + ⌊K⌋)
+//   history  N·T·M·(g + c)·s + N·T·K·s + N·T·16 pre-activations of every gate, hidden (and cell)
+//                                               states, outputs of every t, and a summary of each
+//                                               h_t (its largest |value|, its NaN/±Inf)
+//   weights  (gDM + gMM + bgM + MK + K)·(8 + s) double and compute copies
+//   views    4·(⌊T⌋⌊M⌋ + ⌊T⌋⌊D⌋ + ⌊D⌋⌊gM⌋ + ⌊M⌋⌊gM⌋ + b⌊gM⌋ + ⌊M⌋⌊K⌋ + ⌊K⌋)
 //            one 4-byte pixel per image cell: the H[n] (T×M) and X[n] (T×D) heat maps, the Wx, Wh,
 //            bh, Wo, bo images; each side bounded by kMaxImageSide, as the views sample
 //
 // (the views count whatever the command: the window's images are an upper bound, most matrices
 // of a small model show as tables). Computed without overflow (saturates).
-std::uint64_t estimateBytes(const Dims &d, DType dtype);
+std::uint64_t estimateBytes(const Dims &d, DType dtype, const CellSpec &cell = {});
 
 // "1.5 GiB", "228 B", …
 std::string formatBytes(std::uint64_t bytes);
 
 // validateDims, then refuses with Error(TooLarge) when estimateBytes exceeds the budget:
 // "N=100000, T=100000, M=512 would need 76.3 GiB, more than the 4 GiB budget".
-void checkDims(const Dims &d, DType dtype, std::uint64_t budget = kDefaultMemoryBudget);
+void checkDims(const Dims &d, DType dtype, std::uint64_t budget = kDefaultMemoryBudget, const CellSpec &cell = {});
 
 } // namespace rnnscope

@@ -2,6 +2,7 @@
 
 #include <Eigen/QR>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -99,46 +100,59 @@ Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng)
 
 Eigen::MatrixXd orthogonal(int n, Rng &rng)
 {
-    // Keras's Orthogonal: q, r = qr(a); q *= sign(diag(r)).
-    const Eigen::MatrixXd a = normalMatrix(n, n, 1.0, rng);
+    return orthogonal(n, n, rng);
+}
+
+Eigen::MatrixXd orthogonal(int rows, int cols, Rng &rng)
+{
+    // Keras's Orthogonal: a of shape (max, min) standard normal; q, r = qr(a); q *= sign(diag(r));
+    // transposed when there are fewer rows than columns (then the rows are orthonormal).
+    const int big = std::max(rows, cols), small = std::min(rows, cols);
+    const Eigen::MatrixXd a = normalMatrix(big, small, 1.0, rng);
     const Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
-    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(n, n);
-    const Eigen::MatrixXd r = qr.matrixQR().triangularView<Eigen::Upper>();
-    for (int j = 0; j < n; ++j)
+    Eigen::MatrixXd q = qr.householderQ() * Eigen::MatrixXd::Identity(big, small);
+    const Eigen::MatrixXd r = qr.matrixQR().topRows(small).triangularView<Eigen::Upper>();
+    for (int j = 0; j < small; ++j)
         if (r(j, j) < 0)
             q.col(j) = -q.col(j);
+    if (rows < cols)
+        return q.transpose();
     return q;
 }
 
-Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed)
+Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed, const CellSpec &cell)
 {
     Rng rWx(seed, Stream::Wx), rWh(seed, Stream::Wh), rWo(seed, Stream::Wo);
+    const int gM = cell.gates() * M;
     Weights w;
-    w.bh = Eigen::VectorXd::Zero(M);
+    w.bh = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(cell.biasRows()) * gM);
     w.bo = Eigen::VectorXd::Zero(K);
     switch (spec.scheme) {
     case InitScheme::KerasDefault:
     case InitScheme::Identity:
-        w.Wx = glorotUniform(D, M, rWx);
-        w.Wh = spec.scheme == InitScheme::Identity ? Eigen::MatrixXd::Identity(M, M) : orthogonal(M, rWh);
+        w.Wx = glorotUniform(D, gM, rWx);
+        w.Wh = spec.scheme == InitScheme::Identity ? Eigen::MatrixXd::Identity(M, gM) : orthogonal(M, gM, rWh);
         w.Wo = glorotUniform(M, K, rWo);
         break;
     case InitScheme::Normal:
-        w.Wx = normalMatrix(D, M, spec.scale, rWx);
-        w.Wh = normalMatrix(M, M, spec.scale, rWh);
+        w.Wx = normalMatrix(D, gM, spec.scale, rWx);
+        w.Wh = normalMatrix(M, gM, spec.scale, rWh);
         w.Wo = normalMatrix(M, K, spec.scale, rWo);
         break;
     case InitScheme::Uniform:
-        w.Wx = uniformMatrix(D, M, spec.scale, rWx);
-        w.Wh = uniformMatrix(M, M, spec.scale, rWh);
+        w.Wx = uniformMatrix(D, gM, spec.scale, rWx);
+        w.Wh = uniformMatrix(M, gM, spec.scale, rWh);
         w.Wo = uniformMatrix(M, K, spec.scale, rWo);
         break;
     case InitScheme::Zeros:
-        w.Wx = Eigen::MatrixXd::Zero(D, M);
-        w.Wh = Eigen::MatrixXd::Zero(M, M);
+        w.Wx = Eigen::MatrixXd::Zero(D, gM);
+        w.Wh = Eigen::MatrixXd::Zero(M, gM);
         w.Wo = Eigen::MatrixXd::Zero(M, K);
-        break;
+        return w;
     }
+    // Keras's unit_forget_bias: the LSTM's forget block starts at 1.
+    if (cell.kind == CellKind::LSTM)
+        w.bh.segment(M, M).setOnes();
     return w;
 }
 

@@ -7,9 +7,11 @@
 // the weights as they were.
 //
 //   glorot_uniform (rows, cols):  U(−l, l),  l = sqrt(6 / (rows + cols))
-//   orthogonal (M, M):            Q of A = QR, A standard normal, Q's columns · sign(diag R)
+//   orthogonal (M, gM):           Keras's: Q of A = QR, A (gM, M) standard normal, Q's columns ·
+//                                 sign(diag R), transposed: the rows are orthonormal (g = 1: Q)
 //   normal(σ):                    N(0, σ²)          uniform(a): U(−a, a)
-//   identity (Wh only, IRNN):     I_M               zeros: 0
+//   identity (Wh only, IRNN):     I_M (the first M columns for a gated cell)     zeros: 0
+//   LSTM bias:                    the forget block 1 (Keras's unit_forget_bias), unless zeros
 
 #include "weights.h"
 
@@ -56,11 +58,12 @@ std::optional<InitScheme> parseInitScheme(const std::string &name);
 
 Eigen::MatrixXd glorotUniform(int rows, int cols, Rng &rng);
 Eigen::MatrixXd orthogonal(int n, Rng &rng);
+Eigen::MatrixXd orthogonal(int rows, int cols, Rng &rng);
 Eigen::MatrixXd normalMatrix(int rows, int cols, double sigma, Rng &rng);
 Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng);
 
-// Wx (D,M), Wh (M,M), bh (M), Wo (M,K), bo (K) drawn from `seed` by `spec`.
-Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed);
+// Wx (D,gM), Wh (M,gM), bh, Wo (M,K), bo (K) of `cell` drawn from `seed` by `spec`.
+Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed, const CellSpec &cell = {});
 
 // X of shape (N, T, D), standard normal like np.random.randn(N, T, D), as a D × (T·N) matrix whose
 // column t·N + n is x_t of sample n. Each sample draws from its own substream in (t, d) order, so a

@@ -33,15 +33,31 @@ auto Model::withEngine(F &&f) const
     return std::visit(std::forward<F>(f), m_engine);
 }
 
+namespace {
+
+// Throws Error(BadUsage) when the cell cannot use one of its activations.
+void checkCell(const CellSpec &c)
+{
+    const auto check = [&](Activation a, const char *what) {
+        if (!isCellActivation(a))
+            throw Error(ErrorKind::BadUsage, std::string("the ") + cellClassName(c.kind) + " cell cannot use "
+                                                 + activationName(a) + " as its " + what
+                                                 + ": expected tanh, relu, sigmoid, linear, hard_sigmoid or "
+                                                   "hard_sigmoid_keras2");
+    };
+    check(c.activation, "activation");
+    check(c.recurrent, "recurrent activation");
+}
+
+} // namespace
+
 Model::Model(const ModelConfig &config)
     : m_config(config)
 {
-    checkDims(config.dims, config.dtype, config.memoryBudget);
-    if (!isCellActivation(config.cell))
-        throw Error(ErrorKind::BadUsage, std::string("the SimpleRNN cell cannot use ") + activationName(config.cell)
-                                             + ": expected tanh, relu, sigmoid or linear");
+    checkDims(config.dims, config.dtype, config.memoryBudget, config.cellSpec());
+    checkCell(config.cellSpec());
     const Dims &d = config.dims;
-    m_weights = initialWeights(d.D, d.M, d.K, config.init, config.seed);
+    m_weights = initialWeights(d.D, d.M, d.K, config.init, config.seed, config.cellSpec());
     m_X = randomInput(d.N, d.T, d.D, config.seed);
     rebuildEngine();
 }
@@ -54,7 +70,7 @@ Model::Model(const ModelState &state)
 
 NetworkSpec Model::spec() const
 {
-    return NetworkSpec{m_config.dims, m_config.returnSequences, m_config.cell, m_config.dense};
+    return NetworkSpec{m_config.dims, m_config.returnSequences, m_config.cellSpec(), m_config.dense};
 }
 
 void Model::rebuildEngine()
@@ -69,6 +85,7 @@ void Model::rebuildEngine()
         e.setInput(m_X);
     });
     m_summaries.assign(static_cast<std::size_t>(m_config.dims.T) * m_config.dims.N, StepSummary{});
+    m_gM = m_config.cellSpec().gates() * m_config.dims.M;
     m_computed = 0;
     m_projected = 0;
 }
@@ -85,8 +102,9 @@ void Model::invalidate()
 
 void Model::restore(const ModelState &state)
 {
-    checkDims(state.config.dims, state.config.dtype, state.config.memoryBudget);
-    checkShapes(state.weights);
+    checkDims(state.config.dims, state.config.dtype, state.config.memoryBudget, state.config.cellSpec());
+    checkCell(state.config.cellSpec());
+    checkShapes(state.weights, state.config.cellSpec());
     m_config = state.config;
     m_weights = state.weights;
     m_X = state.X;
@@ -95,11 +113,11 @@ void Model::restore(const ModelState &state)
 
 void Model::setDims(const Dims &dims)
 {
-    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    checkDims(dims, m_config.dtype, m_config.memoryBudget, m_config.cellSpec());
     const Dims old = m_config.dims;
     Weights w = m_weights;
     if (dims.D != old.D || dims.M != old.M || dims.K != old.K)
-        w = initialWeights(dims.D, dims.M, dims.K, m_config.init, m_config.seed);
+        w = initialWeights(dims.D, dims.M, dims.K, m_config.init, m_config.seed, m_config.cellSpec());
     Eigen::MatrixXd x = m_X;
     if (dims.N != old.N || dims.T != old.T || dims.D != old.D) {
         x = randomInput(dims.N, dims.T, dims.D, m_config.seed);
@@ -123,17 +141,34 @@ void Model::setReturnSequences(bool on)
 
 void Model::setActivations(Activation cell, Activation dense)
 {
-    if (!isCellActivation(cell))
-        throw Error(ErrorKind::BadUsage, std::string("the SimpleRNN cell cannot use ") + activationName(cell)
-                                             + ": expected tanh, relu, sigmoid or linear");
+    CellSpec c = m_config.cellSpec();
+    c.activation = cell;
+    checkCell(c);
     m_config.cell = cell;
     m_config.dense = dense;
     rebuildEngine();
 }
 
+void Model::setCell(const CellSpec &cell)
+{
+    checkCell(cell);
+    const Dims &d = m_config.dims;
+    checkDims(d, m_config.dtype, m_config.memoryBudget, cell);
+    const CellSpec old = m_config.cellSpec();
+    Weights w = m_weights;
+    if (cell.gates() != old.gates() || cell.biasRows() != old.biasRows() || cell.kind != old.kind)
+        w = initialWeights(d.D, d.M, d.K, m_config.init, m_config.seed, cell);
+    m_config.kind = cell.kind;
+    m_config.cell = cell.activation;
+    m_config.recurrent = cell.recurrent;
+    m_config.resetAfter = cell.resetAfter;
+    m_weights = std::move(w);
+    rebuildEngine();
+}
+
 void Model::setDtype(DType dtype)
 {
-    checkDims(m_config.dims, dtype, m_config.memoryBudget);
+    checkDims(m_config.dims, dtype, m_config.memoryBudget, m_config.cellSpec());
     m_config.dtype = dtype;
     rebuildEngine();
 }
@@ -154,7 +189,7 @@ void Model::setSeed(std::uint64_t seed)
 void Model::randomizeWeights()
 {
     const Dims &d = m_config.dims;
-    m_weights = initialWeights(d.D, d.M, d.K, m_config.init, m_config.seed);
+    m_weights = initialWeights(d.D, d.M, d.K, m_config.init, m_config.seed, m_config.cellSpec());
     invalidate();
 }
 
@@ -172,11 +207,17 @@ void Model::setWeights(const Weights &w)
     dims.D = w.D();
     dims.M = w.M();
     dims.K = w.hasDense() ? w.K() : 0;
-    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    CellSpec cell = m_config.cellSpec();
+    cell.kind = w.kind();
+    if (cell.kind == CellKind::GRU)
+        cell.resetAfter = w.resetAfter();
+    checkDims(dims, m_config.dtype, m_config.memoryBudget, cell);
     Eigen::MatrixXd x = m_X;
     if (dims.D != m_config.dims.D)
         x = randomInput(dims.N, dims.T, dims.D, m_config.seed);
     m_config.dims = dims;
+    m_config.kind = cell.kind;
+    m_config.resetAfter = cell.resetAfter;
     m_weights = w;
     if (!w.hasDense()) {
         m_weights.Wo.resize(dims.M, 0);
@@ -199,7 +240,7 @@ void Model::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T)
                                                   + " needs " + std::to_string(static_cast<long long>(N) * T));
     dims.N = N;
     dims.T = T;
-    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    checkDims(dims, m_config.dtype, m_config.memoryBudget, m_config.cellSpec());
     m_config.dims = dims;
     m_X = x;
     rebuildEngine();
@@ -217,7 +258,7 @@ void Model::setInput(const NdArray &array)
     Dims dims = m_config.dims;
     dims.N = static_cast<int>(N);
     dims.T = static_cast<int>(T);
-    checkDims(dims, m_config.dtype, m_config.memoryBudget);
+    checkDims(dims, m_config.dtype, m_config.memoryBudget, m_config.cellSpec());
     Eigen::MatrixXd x(D, N * T);
     for (std::int64_t n = 0; n < N; ++n)
         for (std::int64_t t = 0; t < T; ++t)
@@ -309,7 +350,7 @@ double Model::workThrough(int t) const
     t = std::min(t, d.T - 1);
     const double steps = std::max(0, t + 1 - computedSteps());
     const double projected = std::max(0, t + 1 - m_projected);
-    return double(d.N) * (steps * (double(d.M) * d.M + double(d.M) * d.K) + projected * double(d.D) * d.M);
+    return double(d.N) * (steps * (double(m_gM) * d.M + double(d.M) * d.K) + projected * double(d.D) * m_gM);
 }
 
 bool Model::computeThrough(int t, const Progress &progress)
@@ -319,8 +360,8 @@ bool Model::computeThrough(int t, const Progress &progress)
     const int from = computedSteps();
     if (t < from)
         return true;
-    const int stepChunk = chunkSteps(double(d.N) * d.M * (d.M + d.K), 4096);
-    const int projectChunk = chunkSteps(double(d.N) * d.D * d.M, 1 << 16);
+    const int stepChunk = chunkSteps(double(d.N) * (double(m_gM) * d.M + double(d.M) * d.K), 4096);
+    const int projectChunk = chunkSteps(double(d.N) * d.D * m_gM, 1 << 16);
     return withEngine([&](auto &e) {
         for (int s = from; s <= t;) {
             const int end = std::min(t + 1, s + stepChunk);
@@ -358,6 +399,45 @@ Eigen::MatrixXd Model::hidden(int t)
     computeThrough(t);
     return withEngine(
         [t](const auto &e) -> Eigen::MatrixXd { return e.hidden(t).transpose().template cast<double>(); });
+}
+
+Eigen::MatrixXd Model::cellState(int t)
+{
+    if (m_config.kind != CellKind::LSTM)
+        return {};
+    computeThrough(t);
+    return withEngine(
+        [t](const auto &e) -> Eigen::MatrixXd { return e.cellState(t).transpose().template cast<double>(); });
+}
+
+double Model::quantityAt(Quantity q, int n, int t, int j) const
+{
+    const int M = m_config.dims.M;
+    const auto gate = [&](int block, Activation a) { return activate(a, preAt(n, t, block * M + j)); };
+    switch (q) {
+    case Quantity::Pre: return preAt(n, t, j);
+    case Quantity::Hidden: return hiddenAt(n, t, j);
+    case Quantity::CellState: return cellAt(n, t, j);
+    case Quantity::GateI: return gate(0, m_config.recurrent);
+    case Quantity::GateF: return gate(1, m_config.recurrent);
+    case Quantity::GateG: return gate(2, m_config.cell);
+    case Quantity::GateO: return gate(3, m_config.recurrent);
+    case Quantity::GateZ: return gate(0, m_config.recurrent);
+    case Quantity::GateR: return gate(1, m_config.recurrent);
+    case Quantity::Candidate: return gate(2, m_config.cell);
+    }
+    return 0;
+}
+
+Eigen::MatrixXd Model::quantity(Quantity q, int t)
+{
+    computeThrough(t);
+    const int N = m_config.dims.N, M = m_config.dims.M;
+    Eigen::MatrixXd out(N, M);
+    for (int n = 0; n < N; ++n)
+        for (int j = 0; j < M; ++j)
+            out(n, j) = quantityAt(q, n, t, j);
+    return out;
 }
 
 Eigen::MatrixXd Model::output(int t)
@@ -405,6 +485,13 @@ NdArray Model::hiddenStates()
     computeAll();
     const Dims &d = m_config.dims;
     return stack(d.N, d.T, d.M, true, m_config.dtype, [this](int t) { return hidden(t); });
+}
+
+NdArray Model::cellStates()
+{
+    computeAll();
+    const Dims &d = m_config.dims;
+    return stack(d.N, d.T, d.M, true, m_config.dtype, [this](int t) { return cellState(t); });
 }
 
 NdArray Model::inputArray() const

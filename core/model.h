@@ -1,12 +1,14 @@
 #pragma once
-// rnnscope::Model — one SimpleRNN(M) -> Dense(K) with its weights, its input and its results.
+// rnnscope::Model — one recurrent layer (SimpleRNN, LSTM or GRU) -> Dense(K) with its weights,
+// its input and its results.
 //
 // The model owns the master copy of the weights and of X (as double) and an Engine in the chosen
 // dtype (float32 like Keras, float64 like NumPy). Results are computed lazily, one timestep at a
 // time, so a stepper that shows t = 3 has computed t = 0 … 3 only. Every change validates first
 // and, when it refuses, leaves the model exactly as it was (strong exception guarantee).
 //
-// Results are handed out in Keras's row convention: x_t (N,D), a_t and h_t (N,M), y_t (N,K).
+// Results are handed out in Keras's row convention: x_t (N,D), every recorded quantity of the
+// cell (a_t, the gates, c_t, h_t) (N,M), y_t (N,K).
 
 #include "activation.h"
 #include "dims.h"
@@ -29,8 +31,12 @@ namespace rnnscope {
 struct ModelConfig {
     Dims dims;
     bool returnSequences = false;
-    Activation cell = Activation::Tanh;
+    Activation cell = Activation::Tanh; // the cell's activation
     Activation dense = Activation::Linear;
+    CellKind kind = CellKind::SimpleRNN;
+    Activation recurrent = Activation::Sigmoid; // LSTM and GRU
+    bool resetAfter = true;                     // GRU
+    CellSpec cellSpec() const { return CellSpec{kind, cell, recurrent, resetAfter}; }
     DType dtype = DType::Float32;
     std::uint64_t seed = 0;
     InitSpec init;
@@ -73,12 +79,16 @@ public:
     void setDims(const Dims &dims);
     void setReturnSequences(bool on);
     void setActivations(Activation cell, Activation dense);
+    // Another cell (its kind, activations, reset_after): D, M, K, N, T and X stay; the weights are
+    // drawn again from the seed when their shapes change.
+    void setCell(const CellSpec &cell);
     void setDtype(DType dtype);
     void setInitSpec(const InitSpec &spec);        // takes effect at the next randomizeWeights
     void setSeed(std::uint64_t seed);              // takes effect at the next randomize
     void randomizeWeights();                       // from config's seed and init
     void randomizeInput();                         // from config's seed
-    // Weights of any consistent shape: D, M, K follow them, N and T stay.
+    // Weights of any consistent shape: the cell kind (and a GRU's reset_after), D, M, K follow
+    // them, N and T stay.
     void setWeights(const Weights &w);
     // X as D × (T·N) with the given N and T; D must equal the model's D.
     void setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T);
@@ -105,13 +115,20 @@ public:
 
     // Timestep t of all N samples (computes through t when needed).
     Eigen::MatrixXd x(int t) const;       // (N, D)
-    Eigen::MatrixXd pre(int t);           // (N, M)
+    Eigen::MatrixXd pre(int t);           // (N, gM): every gate's pre-activation
     Eigen::MatrixXd hidden(int t);        // (N, M)
+    Eigen::MatrixXd cellState(int t);     // (N, M): an LSTM's c_t (empty for the other cells)
+    Eigen::MatrixXd quantity(Quantity q, int t); // (N, M): any of recordedQuantities(kind)
     Eigen::MatrixXd output(int t);        // (N, K): y_t = act_o(h_t·Wo + bo); empty when K = 0
 
     // Single values of computed timesteps (t < computedSteps()), without copies.
     // (Inline: the views read millions of them after a long jump.)
-    double preAt(int n, int t, int j) const { return valueAt(&Engine<float>::preData, &Engine<double>::preData, n, t, j, m_config.dims.M); }
+    // j in [0, gM): gate block j / M
+    double preAt(int n, int t, int j) const { return valueAt(&Engine<float>::preData, &Engine<double>::preData, n, t, j, m_gM); }
+    double cellAt(int n, int t, int j) const { return valueAt(&Engine<float>::cellData, &Engine<double>::cellData, n, t, j, m_config.dims.M); }
+    // Unit j of a recorded quantity (Quantity::Pre is a SimpleRNN's a_t; a gate is its activated
+    // value, computed from its pre-activation).
+    double quantityAt(Quantity q, int n, int t, int j) const;
     double hiddenAt(int n, int t, int j) const { return valueAt(&Engine<float>::hiddenData, &Engine<double>::hiddenData, n, t, j, m_config.dims.M); }
     double outputAt(int n, int t, int k) const { return valueAt(&Engine<float>::outData, &Engine<double>::outData, n, t, k, m_config.dims.K); }
 
@@ -125,6 +142,8 @@ public:
     NdArray prediction();
     // All hidden states H (N, T, M). Computes everything.
     NdArray hiddenStates();
+    // An LSTM's cell states C (N, T, M). Computes everything.
+    NdArray cellStates();
     // X as (N, T, D).
     NdArray inputArray() const;
 
@@ -176,6 +195,7 @@ private:
     std::vector<StepSummary> m_summaries;
     void summarize(int t);
     int m_projected = 0; // timesteps whose x_t·Wx + bh is in P
+    int m_gM = 0;        // rows of P: gates · M
 };
 
 } // namespace rnnscope

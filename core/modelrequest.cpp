@@ -53,6 +53,14 @@ Model buildModel(const ModelRequest &request, LoadedModel *weightsFile)
             agree("M", dims.M, w.M(), what);
             agree("K", dims.K, K, what);
         }
+        if (request.kind && *request.kind != w.kind())
+            throw Error(ErrorKind::ShapeMismatch, std::string("--cell ") + cellName(*request.kind) + " contradicts "
+                                                      + request.weightsPath + ", which holds " + cellClassName(w.kind())
+                                                      + " weights (recurrent kernel " + shapeOf(w.Wh) + ")");
+        if (request.resetAfter && w.kind() == CellKind::GRU && *request.resetAfter != w.resetAfter())
+            throw Error(ErrorKind::ShapeMismatch, std::string("--no-reset-after contradicts ") + request.weightsPath
+                                                      + ", whose GRU bias " + biasShapeString(w)
+                                                      + " is reset_after=True's");
         dims.D = w.D();
         dims.M = w.M();
         dims.K = K;
@@ -81,6 +89,12 @@ Model buildModel(const ModelRequest &request, LoadedModel *weightsFile)
     ModelConfig config = request.config;
     config.dims = dims;
     config.cell = chosen(request.cell, loaded ? loaded->cell : std::nullopt, config.cell, "--activation", loaded);
+    config.recurrent = chosen(request.recurrent, loaded ? loaded->recurrent : std::nullopt, config.recurrent,
+                              "--recurrent-activation", loaded);
+    if (loaded) {
+        config.kind = loaded->weights.kind();
+        config.resetAfter = loaded->weights.resetAfter() || config.kind != CellKind::GRU;
+    }
     config.dense = chosen(request.dense, loaded ? loaded->dense : std::nullopt, config.dense, "--dense-activation", loaded);
     config.returnSequences = chosen(request.returnSequences, loaded ? loaded->returnSequences : std::nullopt,
                                     config.returnSequences, "--return-sequences", loaded);

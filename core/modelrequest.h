@@ -2,8 +2,8 @@
 // rnnscope::ModelRequest — what the user asked for (options, a weights file, an input file), and
 // how it becomes a Model.
 //
-// Weights from a file fix D, M and K; X from a file fixes N, T and D. Explicit --dims that
-// contradict a file are refused naming both shapes; dimensions nobody fixed keep their defaults.
+// Weights from a file fix the cell, D, M and K; X from a file fixes N, T and D. Explicit --dims,
+// --cell or --no-reset-after that contradict a file are refused naming both; dimensions nobody fixed keep their defaults.
 // A Keras model file also gives the default T (its batch_input_shape), the activations and
 // return_sequences: what the user gave explicitly wins, then the file, then `config`.
 
@@ -19,6 +19,9 @@ struct ModelRequest {
     std::optional<Dims> dims;            // --dims; nullopt: config.dims (or what files fix)
     ModelConfig config;                  // everything else; config.dims are the defaults
     std::optional<Activation> cell;      // --activation given: overrides the weights file's
+    std::optional<CellKind> kind;        // --cell given: must agree with a weights file
+    std::optional<Activation> recurrent; // --recurrent-activation given: overrides the weights file's
+    std::optional<bool> resetAfter;      // --no-reset-after given (false): must agree with a GRU file
     std::optional<Activation> dense;     // --dense-activation given: overrides the weights file's
     std::optional<bool> returnSequences; // --return-sequences given: overrides the weights file's
     std::string weightsPath;             // --weights (.npz, .h5, .keras …); empty: drawn from the seed

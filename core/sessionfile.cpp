@@ -339,7 +339,9 @@ private:
 constexpr std::array<const char *, 2> kDtypes = {"float32", "float64"};
 constexpr std::array<const char *, 2> kLayouts = {"keras", "pytorch"};
 constexpr std::array<const char *, 5> kSchemes = {"keras", "normal", "uniform", "identity", "zeros"}; // initSchemeName's
-constexpr std::array<const char *, 4> kCellActivations = {"tanh", "relu", "sigmoid", "linear"};
+constexpr std::array<const char *, 6> kCellActivations = {"tanh", "relu", "sigmoid", "linear", "hard_sigmoid",
+                                                          "hard_sigmoid_keras2"};
+constexpr std::array<const char *, 3> kCells = {"simplernn", "lstm", "gru"};
 constexpr std::array<const char *, 5> kDenseActivations = {"linear", "relu", "sigmoid", "tanh", "softmax"};
 
 Eigen::MatrixXd matrixOf(const std::vector<double> &rowMajor, Eigen::Index rows, Eigen::Index cols)
@@ -378,9 +380,16 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
     if (version.get<std::int64_t>() < 1)
         in.fail(ErrorKind::UnsupportedVersion, "session version " + version.dump() + " does not exist: expected "
                                                    + std::to_string(kSessionVersion));
-    in.onlyFields(doc, {"format", "version", "dims", "dtype", "seed", "initializer", "activation", "dense_activation",
-                        "return_sequences", "timestep", "sample", "view", "weights", "X"},
-                  "");
+    const bool v1 = version.get<std::int64_t>() == 1;
+    if (v1)
+        in.onlyFields(doc, {"format", "version", "dims", "dtype", "seed", "initializer", "activation",
+                            "dense_activation", "return_sequences", "timestep", "sample", "view", "weights", "X"},
+                      "");
+    else
+        in.onlyFields(doc, {"format", "version", "dims", "dtype", "seed", "initializer", "activation",
+                            "dense_activation", "return_sequences", "layers", "timestep", "sample", "view", "weights",
+                            "X"},
+                      "");
 
     SessionData data;
     ModelConfig &config = data.model.config;
@@ -396,8 +405,24 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
     d.M = static_cast<int>(in.integer(dims, "M", "dims", 1, DimLimits::maxM));
     d.K = static_cast<int>(in.integer(dims, "K", "dims", 0, DimLimits::maxK));
     config.dtype = in.choice(doc, "dtype", "", kDtypes) == 0 ? DType::Float32 : DType::Float64;
+    // Version 2: the network's recurrent layers (one, for now), each with its cell; version 1
+    // files hold a SimpleRNN.
+    if (!v1) {
+        const Json &layers = in.field(doc, "layers", "");
+        if (!layers.is_array() || layers.size() != 1)
+            in.fail(layers.is_array() ? ErrorKind::Unsupported : ErrorKind::MalformedHeader,
+                    "field 'layers' is " + describe(layers) + ": expected a list of one recurrent layer");
+        const Json &layer = layers[0];
+        if (!layer.is_object())
+            in.fail(ErrorKind::MalformedHeader, "field 'layers[0]' is " + describe(layer) + ": expected an object");
+        in.onlyFields(layer, {"cell", "recurrent_activation", "reset_after"}, "layers[0]");
+        config.kind = *parseCellKind(kCells[in.choice(layer, "cell", "layers[0]", kCells)]);
+        config.recurrent =
+            *parseActivation(kCellActivations[in.choice(layer, "recurrent_activation", "layers[0]", kCellActivations)]);
+        config.resetAfter = in.boolean(layer, "reset_after", "layers[0]");
+    }
     try {
-        checkDims(d, config.dtype, memoryBudget);
+        checkDims(d, config.dtype, memoryBudget, config.cellSpec());
     } catch (const Error &e) {
         in.fail(e.kind(), std::string("dims: ") + e.what());
     }
@@ -443,9 +468,12 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
         return in.array(in.field(weights, key, "weights"), std::string("weights.") + key, shape, because);
     };
     Weights &w = data.model.weights;
-    w.Wx = matrixOf(read("Wx", {d.D, d.M}, sD + ", " + sM), d.D, d.M);
-    w.Wh = matrixOf(read("Wh", {d.M, d.M}, sM), d.M, d.M);
-    w.bh = vectorOf(read("bh", {d.M}, sM));
+    const CellSpec cell = config.cellSpec();
+    const std::int64_t gM = std::int64_t(cell.gates()) * d.M;
+    const std::string sG = cell.kind == CellKind::SimpleRNN ? sM : sM + " (" + cellClassName(cell.kind) + ")";
+    w.Wx = matrixOf(read("Wx", {d.D, gM}, sD + ", " + sG), d.D, gM);
+    w.Wh = matrixOf(read("Wh", {d.M, gM}, sG), d.M, gM);
+    w.bh = vectorOf(read("bh", cell.biasRows() == 2 ? std::vector<std::int64_t>{2, gM} : std::vector<std::int64_t>{gM}, sG));
     w.Wo = matrixOf(read("Wo", {d.M, d.K}, sM + ", " + sK), d.M, d.K);
     w.bo = vectorOf(read("bo", {d.K}, sK));
 
@@ -517,7 +545,7 @@ std::string encodeSession(const SessionData &data)
     const Dims &d = config.dims;
     const Weights &w = data.model.weights;
     const Eigen::MatrixXd &X = data.model.X;
-    checkShapes(w);
+    checkShapes(w, config.cellSpec());
     if (w.D() != d.D || w.M() != d.M || w.Wo.cols() != d.K || w.bo.size() != d.K || w.Wo.rows() != d.M)
         throw Error(ErrorKind::ShapeMismatch, "the weights (Wx " + shapeOf(w.Wx) + ", Wo " + shapeOf(w.Wo)
                                                   + ") do not fit dims " + dimsString(d));
@@ -545,6 +573,9 @@ std::string encodeSession(const SessionData &data)
     out += "  \"activation\": \"" + std::string(activationName(config.cell)) + "\",\n";
     out += "  \"dense_activation\": \"" + std::string(activationName(config.dense)) + "\",\n";
     out += std::string("  \"return_sequences\": ") + (config.returnSequences ? "true" : "false") + ",\n";
+    out += std::string("  \"layers\": [{\"cell\": \"") + cellName(config.kind)
+        + "\", \"recurrent_activation\": \"" + activationName(config.recurrent) + "\", \"reset_after\": "
+        + (config.resetAfter ? "true" : "false") + "}],\n";
     out += "  \"timestep\": " + std::to_string(data.timestep) + ",\n";
     out += "  \"sample\": " + std::to_string(data.sample) + ",\n";
     out += std::string("  \"view\": {\"layout\": \"") + (data.view.layout == Layout::PyTorch ? "pytorch" : "keras")
@@ -558,7 +589,10 @@ std::string encodeSession(const SessionData &data)
     out += ",\n    \"Wh\": ";
     appendMatrix(out, w.Wh, "    ");
     out += ",\n    \"bh\": ";
-    appendRow(out, w.bh.size(), [&](Eigen::Index i) { return w.bh(i); });
+    if (w.biasRows() == 2)
+        appendMatrix(out, Eigen::Map<const Eigen::MatrixXd>(w.bh.data(), w.Wh.cols(), 2).transpose(), "    ");
+    else
+        appendRow(out, w.bh.size(), [&](Eigen::Index i) { return w.bh(i); });
     out += ",\n    \"Wo\": ";
     appendMatrix(out, w.Wo, "    ");
     out += ",\n    \"bo\": ";

@@ -52,7 +52,7 @@
 namespace rnnscope {
 
 inline constexpr const char *kSessionFormat = "rnnscope-session";
-inline constexpr int kSessionVersion = 1;
+inline constexpr int kSessionVersion = 2; // 2: "layers" holds the recurrent layer's cell (1: a SimpleRNN)
 // The largest session file read, and the most JSON values (numbers, strings, …) it may hold.
 inline constexpr std::uint64_t kMaxSessionFileBytes = std::uint64_t(2) << 30;
 inline constexpr std::uint64_t kMaxSessionValues = std::uint64_t(1) << 26;

@@ -18,7 +18,9 @@ Summary modelSummary(const ModelConfig &config)
     Summary s;
     const long long D = d.D, M = d.M, K = d.K;
     s.rows.push_back({"input", "InputLayer", "(None, " + std::to_string(d.T) + ", " + std::to_string(d.D) + ")", 0});
-    s.rows.push_back({"simple_rnn", "SimpleRNN", seq(d.M), D * M + M * M + M});
+    const CellSpec cell = config.cellSpec();
+    const std::string name = cell.kind == CellKind::SimpleRNN ? "simple_rnn" : cellName(cell.kind);
+    s.rows.push_back({name, cellClassName(cell.kind), seq(d.M), cell.params(D, M)});
     if (d.K > 0)
         s.rows.push_back({"dense", "Dense", seq(d.K), M * K + K});
     for (const auto &r : s.rows)
@@ -74,7 +76,7 @@ std::string summaryText(const Summary &s)
     for (const auto &r : s.rows) {
         w0 = std::max(w0, width(r.name + " (" + r.type + ")"));
         w1 = std::max(w1, width(r.shape));
-        w2 = std::max(w2, std::to_string(r.params).size());
+        w2 = std::max(w2, thousands(r.params).size());
     }
     const auto line = [&](const char *l, const char *h, const char *m, const char *r) {
         return std::string(l) + repeat(h, w0 + 2) + m + repeat(h, w1 + 2) + m + repeat(h, w2 + 2) + r + "\n";
@@ -88,13 +90,24 @@ std::string summaryText(const Summary &s)
     for (std::size_t i = 0; i < s.rows.size(); ++i) {
         const auto &r = s.rows[i];
         out << "│ " << pad(r.name + " (" + r.type + ")", w0) << " │ " << pad(r.shape, w1) << " │ "
-            << pad(std::to_string(r.params), w2, true) << " │\n";
+            << pad(thousands(r.params), w2, true) << " │\n";
         out << (i + 1 < s.rows.size() ? line("├", "─", "┼", "┤") : line("└", "─", "┴", "┘"));
     }
-    out << " Total params: " << s.totalParams << " (" << kerasBytes(s.totalBytes) << ")\n";
-    out << " Trainable params: " << s.totalParams << " (" << kerasBytes(s.totalBytes) << ")\n";
+    out << " Total params: " << thousands(s.totalParams) << " (" << kerasBytes(s.totalBytes) << ")\n";
+    out << " Trainable params: " << thousands(s.totalParams) << " (" << kerasBytes(s.totalBytes) << ")\n";
     out << " Non-trainable params: 0 (" << kerasBytes(0) << ")\n";
     return out.str();
+}
+
+std::string thousands(long long n)
+{
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
 }
 
 std::string formatRow(const double *values, long count, int precision)
@@ -154,9 +167,9 @@ StepBreakdown stepBreakdown(Model &model, int t, int sample)
     StepBreakdown b;
     b.x = model.x(t).row(sample);
     b.xWx = prod(b.x, w.Wx);
-    b.hPrev = t == 0 ? Eigen::RowVectorXd::Zero(d.M) : Eigen::RowVectorXd(model.hidden(t - 1).row(sample));
+    b.hPrev = t == 0 ? Eigen::RowVectorXd(Eigen::RowVectorXd::Zero(d.M)) : Eigen::RowVectorXd(model.hidden(t - 1).row(sample));
     b.hWh = prod(b.hPrev, w.Wh);
-    b.bh = w.bh.transpose();
+    b.bh = w.bh.head(w.Wh.cols()).transpose();
     if (f32)
         b.bh = b.bh.cast<float>().cast<double>();
     b.pre = model.pre(t).row(sample);
@@ -166,6 +179,126 @@ StepBreakdown stepBreakdown(Model &model, int t, int sample)
     return b;
 }
 
+namespace {
+
+std::string sub(const char *symbol, int t)
+{
+    return std::string(symbol) + "_" + std::to_string(t);
+}
+
+// "σ" for the sigmoid, the name otherwise.
+std::string gateFunction(Activation a)
+{
+    return a == Activation::Sigmoid ? "σ" : activationName(a);
+}
+
+} // namespace
+
+std::vector<WorkedLine> workedStep(Model &model, int t, int sample)
+{
+    const Dims &d = model.dims();
+    const ModelConfig &c = model.config();
+    const StepBreakdown b = stepBreakdown(model, t, sample); // checks t and sample; the SimpleRNN's parts
+    const long long N = d.N, D = d.D, M = d.M, K = d.K;
+    const std::string hp = t == 0 ? "h_-1" : sub("h", t - 1), cp = t == 0 ? "c_-1" : sub("c", t - 1);
+    const std::string nd = shape2(N, D), nm = shape2(N, M);
+    std::vector<WorkedLine> lines;
+    lines.push_back({sub("x", t), "", nd, b.x});
+    if (c.kind == CellKind::SimpleRNN) {
+        lines.push_back({sub("x", t) + "·Wx", "", nd + shape2(D, M), b.xWx, true});
+        lines.push_back({hp + "·Wh", "", nm + shape2(M, M), b.hWh, true});
+        lines.push_back({"bh", "", "(" + std::to_string(M) + ")", b.bh, true});
+        lines.push_back({sub("a", t), sub("x", t) + "·Wx + " + hp + "·Wh + bh", nm, b.pre, true});
+        lines.push_back({sub("h", t), std::string(activationName(c.cell)) + "(" + sub("a", t) + ")", nm, b.h});
+    } else {
+        lines.push_back({hp, "", nm, b.hPrev});
+        if (c.kind == CellKind::LSTM)
+            lines.push_back({cp, "", nm, t == 0 ? Eigen::RowVectorXd(Eigen::RowVectorXd::Zero(M))
+                                                : Eigen::RowVectorXd(model.cellState(t - 1).row(sample))});
+        const std::vector<std::string> blocks = gateBlockNames(c.kind);
+        const std::vector<Quantity> gates = c.kind == CellKind::LSTM
+            ? std::vector<Quantity>{Quantity::GateI, Quantity::GateF, Quantity::GateG, Quantity::GateO}
+            : std::vector<Quantity>{Quantity::GateZ, Quantity::GateR, Quantity::Candidate};
+        const std::string shapes = nd + shape2(D, M) + " + " + nm + shape2(M, M) + " + (" + std::to_string(M) + ")";
+        const bool resetAfter = c.kind == CellKind::GRU && c.resetAfter;
+        for (std::size_t k = 0; k < blocks.size(); ++k) {
+            const std::string &g = blocks[k];
+            const Eigen::Index j0 = static_cast<Eigen::Index>(k) * M;
+            const bool candidate = gates[k] == Quantity::GateG || gates[k] == Quantity::Candidate;
+            const std::string f = candidate ? activationName(c.cell) : gateFunction(c.recurrent);
+            std::string inner = sub("x", t) + "·W_" + g + " + " + hp + "·U_" + g + " + b_" + g;
+            if (gates[k] == Quantity::Candidate)
+                inner = resetAfter ? sub("x", t) + "·W_h + b_h + r⊙(" + hp + "·U_h + b'_h)"
+                                   : sub("x", t) + "·W_h + (r⊙" + hp + ")·U_h + b_h";
+            lines.push_back({sub("x", t) + "·W_" + g, "", nd + shape2(D, M), b.xWx.segment(j0, M), true});
+            lines.push_back({hp + "·U_" + g, "", nm + shape2(M, M), b.hWh.segment(j0, M), true});
+            lines.push_back({"z_" + g, inner, nm, b.pre.segment(j0, M), true});
+            Eigen::RowVectorXd v(M);
+            for (Eigen::Index j = 0; j < M; ++j)
+                v(j) = model.quantityAt(gates[k], sample, t, static_cast<int>(j));
+            const std::string symbol = gates[k] == Quantity::Candidate ? sub("h̃", t) : sub(quantitySymbol(gates[k]), t);
+            lines.push_back({symbol, f + "(" + inner + ")", shapes, v});
+        }
+        if (c.kind == CellKind::LSTM) {
+            lines.push_back({sub("c", t), sub("f", t) + "⊙" + cp + " + " + sub("i", t) + "⊙" + sub("g", t), nm,
+                             model.cellState(t).row(sample)});
+            lines.push_back({sub("h", t), sub("o", t) + "⊙" + activationName(c.cell) + "(" + sub("c", t) + ")", nm, b.h});
+        } else {
+            lines.push_back({sub("h", t), sub("z", t) + "⊙" + hp + " + (1−" + sub("z", t) + ")⊙" + sub("h̃", t), nm, b.h});
+        }
+    }
+    if (K > 0)
+        lines.push_back({sub("y", t),
+                         (c.dense == Activation::Linear ? std::string() : std::string(activationName(c.dense)) + "(")
+                             + sub("h", t) + "·Wo + bo" + (c.dense == Activation::Linear ? "" : ")"),
+                         nm + shape2(M, K) + " + (" + std::to_string(K) + ")", b.y});
+    return lines;
+}
+
+namespace {
+
+std::string gatedTrace(Model &model, int sample)
+{
+    const Dims &d = model.dims();
+    const ModelConfig &c = model.config();
+    std::ostringstream out;
+    out << describeCell(c.cellSpec(), d.M);
+    if (d.K > 0)
+        out << " → Dense(" << d.K << ", activation=" << activationName(c.dense) << ")";
+    out << ", " << dtypeName(c.dtype) << ", return_sequences=" << (c.returnSequences ? "True" : "False") << "\n";
+    out << "N=" << d.N << " T=" << d.T << " D=" << d.D << " M=" << d.M << " K=" << d.K << "; sample n=" << sample
+        << " of the batch: each product below is computed for all N rows; the numbers are row n's\n";
+    const std::string blocks = [&] {
+        std::string s;
+        for (const std::string &g : gateBlockNames(c.kind))
+            s += (s.empty() ? "" : " | ") + g;
+        return s;
+    }();
+    out << "kernel W " << shape2(d.D, c.cellSpec().gates() * d.M) << ", recurrent kernel U "
+        << shape2(d.M, c.cellSpec().gates() * d.M) << ", bias b " << biasShapeString(model.weights())
+        << ": gate blocks " << blocks << " of M=" << d.M << " columns each\n";
+    for (int t = 0; t < d.T; ++t) {
+        out << "\nt = " << t << "\n";
+        for (const WorkedLine &l : workedStep(model, t, sample)) {
+            if (l.symbol.rfind("y_", 0) == 0 && !(c.returnSequences || t == d.T - 1))
+                continue;
+            const std::string left = l.formula.empty() ? l.symbol : l.symbol + " = " + l.formula;
+            out << "  " << left << "\n      " << pad(l.shapes, 44) << row(l.values) << "\n";
+        }
+    }
+    out << "\noutput ";
+    if (d.K > 0)
+        out << "Y " << (c.returnSequences ? "(N, T, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.K) + ")"
+                                          : "(N, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.K) + ")");
+    else
+        out << (c.returnSequences ? "H (N, T, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.M) + ")"
+                                  : "h_" + std::to_string(d.T - 1) + " (N, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.M) + ")");
+    out << "\n";
+    return out.str();
+}
+
+} // namespace
+
 std::string traceText(Model &model, int sample)
 {
     const Dims &d = model.dims();
@@ -173,6 +306,8 @@ std::string traceText(Model &model, int sample)
     if (sample < 0 || sample >= d.N)
         throw Error(ErrorKind::OutOfRange, "--sample " + std::to_string(sample) + " is out of range: expected 0 ≤ n ≤ "
                                                + std::to_string(d.N - 1));
+    if (c.kind != CellKind::SimpleRNN)
+        return gatedTrace(model, sample);
     const char *act = activationName(c.cell);
     std::ostringstream out;
     out << "SimpleRNN(" << d.M << ", activation=" << act << ")";

@@ -94,19 +94,6 @@ void requireRank(const Part &p, int rank, const char *symbol, const char *needed
                  ": " + needed);
 }
 
-// Refuses the gate layouts of LSTM (4 gates) and GRU (3 gates): their kernels stack g·M
-// columns (Keras) or rows (PyTorch) for M hidden units.
-void refuseGateLayout(std::int64_t hidden, std::int64_t recurrentStacked, std::int64_t inputStacked,
-                      const std::string &shapes, const char *axis, const std::string &source)
-{
-    for (std::int64_t gates : {4, 3}) {
-        if (hidden > 0 && recurrentStacked == gates * hidden && inputStacked == recurrentStacked)
-            fail(ErrorKind::Unsupported, source,
-                 shapes + ": " + std::to_string(gates) + "·M " + axis + " for M=" + std::to_string(hidden) + " are " +
-                     (gates == 4 ? "an LSTM's" : "a GRU's") + " gates; rnnscope models SimpleRNN(M) → Dense(K)");
-    }
-}
-
 // Keras-layout parts: Wx, Wh, bh (may be absent: use_bias=False), Wo and bo (both absent: no
 // Dense; bo absent alone: Dense(use_bias=False)).
 struct KerasParts {
@@ -133,25 +120,31 @@ void checkShapesNamed(const Weights &w, const std::map<std::string, std::string>
 
 Weights assembleKeras(const KerasParts &p, const std::string &source, std::vector<std::string> &notes)
 {
-    requireRank(p.Wx, 2, "Wx", "(D, M)", source);
-    requireRank(p.Wh, 2, "Wh", "(M, M)", source);
-    refuseGateLayout(p.Wh.array->shape[0], p.Wh.array->shape[1], p.Wx.array->shape[1],
-                     labelOf("Wx", p.Wx) + " has shape " + shapeString(p.Wx.array->shape) + " and " + labelOf("Wh", p.Wh) +
-                         " " + shapeString(p.Wh.array->shape),
-                     "columns", source);
-    requireRank(p.bh, 1, "bh", "(M,)", source);
+    requireRank(p.Wx, 2, "Wx", "(D, gM)", source);
+    requireRank(p.Wh, 2, "Wh", "(M, gM)", source);
+    // Rank 2 is a GRU's (2, 3M) bias (reset_after): only where the recurrent kernel is a GRU's.
+    const bool gruKernel = p.Wh.array->shape[0] > 0 && p.Wh.array->shape[1] == 3 * p.Wh.array->shape[0];
+    if (p.bh.array && !(gruKernel && p.bh.array->rank() == 2))
+        requireRank(p.bh, 1, "bh", gruKernel ? "(3M,), or (2, 3M) with reset_after" : "(gM,)", source);
     requireRank(p.Wo, 2, "Wo", "(M, K)", source);
     requireRank(p.bo, 1, "bo", "(K,)", source);
 
     Weights w;
     w.Wx = matrixFromArray(*p.Wx.array);
     w.Wh = matrixFromArray(*p.Wh.array);
-    const Eigen::Index m = w.Wx.cols();
+    const Eigen::Index gm = w.Wh.cols();
     if (p.bh.array) {
-        w.bh = vectorFromArray(*p.bh.array);
+        // A GRU's (2, 3M) bias is kept flat, row 0 first (weights.h); checkShapes tells the rest.
+        w.bh = Eigen::Map<const Eigen::VectorXd>(p.bh.array->values.data(),
+                                                 static_cast<Eigen::Index>(p.bh.array->values.size()));
+        if (p.bh.array->rank() == 2 && !(p.bh.array->shape[0] == 2 && p.bh.array->shape[1] == gm))
+            fail(ErrorKind::ShapeMismatch, source,
+                 labelOf("bh", p.bh) + " has shape " + shapeString(p.bh.array->shape) + ", but the GRU's recurrent kernel "
+                     + shapeString(p.Wh.array->shape) + " needs (2, " + std::to_string(gm) + ") (reset_after) or ("
+                     + std::to_string(gm) + ",)");
     } else {
-        w.bh = Eigen::VectorXd::Zero(m);
-        notes.push_back("the SimpleRNN has no bias (use_bias=False): bh = 0");
+        w.bh = Eigen::VectorXd::Zero(gm);
+        notes.push_back(std::string("the ") + cellClassName(w.kind()) + " has no bias (use_bias=False): bh = 0");
     }
     if (p.Wo.array) {
         w.Wo = matrixFromArray(*p.Wo.array);
@@ -162,7 +155,7 @@ Weights assembleKeras(const KerasParts &p, const std::string &source, std::vecto
             notes.push_back("the Dense layer has no bias (use_bias=False): bo = 0");
         }
     } else {
-        w.Wo = Eigen::MatrixXd(m, 0);
+        w.Wo = Eigen::MatrixXd(w.Wh.rows(), 0);
         w.bo = Eigen::VectorXd(0);
     }
     std::map<std::string, std::string> labels = {{"Wx", labelOf("Wx", p.Wx)}, {"Wh", labelOf("Wh", p.Wh)}};
@@ -197,7 +190,7 @@ Assembled fromPositional(const NamedArrays &arrays, const std::string &source, s
         byIndex[std::stoi(digits)] = &a;
     }
     const int n = static_cast<int>(byIndex.size());
-    static const char *const roles[] = {"Wx, the kernel (D, M)", "Wh, the recurrent kernel (M, M)", "bh, the bias (M,)",
+    static const char *const roles[] = {"Wx, the kernel (D, gM)", "Wh, the recurrent kernel (M, gM)", "bh, the bias (gM,)",
                                         "Wo, the Dense kernel (M, K)", "bo, the Dense bias (K,)"};
     for (int i = 0; i < std::max(n, 2); ++i)
         if (!byIndex.count(i))
@@ -207,7 +200,7 @@ Assembled fromPositional(const NamedArrays &arrays, const std::string &source, s
     if (n > 5)
         fail(ErrorKind::Unsupported, source,
              "holds " + std::to_string(n) + " positional arrays arr_0…arr_" + std::to_string(n - 1) +
-                 ", but get_weights() of SimpleRNN(M) → Dense(K) has 3 or 5 (is it a deeper model?)");
+                 ", but get_weights() of one recurrent layer → Dense(K) has 3 or 5 (is it a deeper model?)");
 
     auto part = [&](int i) { return Part{byIndex.at(i), "arr_" + std::to_string(i)}; };
     KerasParts p;
@@ -221,8 +214,9 @@ Assembled fromPositional(const NamedArrays &arrays, const std::string &source, s
         p.bh = part(2);
         break;
     case 4:
-        if (byIndex[2]->rank() == 1 && byIndex[3]->rank() == 2) {
-            p.bh = part(2); // Dense(use_bias=False)
+        if ((byIndex[2]->rank() == 1 || (byIndex[2]->rank() == 2 && byIndex[2]->shape[0] == 2 &&
+                                          byIndex[3]->rank() == 2)) && byIndex[3]->rank() == 2) {
+            p.bh = part(2); // Dense(use_bias=False) (after a GRU's (2, 3M) bias too)
             p.Wo = part(3);
         } else if (byIndex[2]->rank() == 2 && byIndex[3]->rank() == 1) {
             p.Wo = part(2); // SimpleRNN(use_bias=False)
@@ -230,7 +224,7 @@ Assembled fromPositional(const NamedArrays &arrays, const std::string &source, s
         } else {
             fail(ErrorKind::MissingArray, source,
                  "arr_4 (" + std::string(roles[4]) + ") is missing: found " + keyList(arrays) +
-                     "; get_weights() of SimpleRNN(M) → Dense(K) has 3 arrays, or 5 with the Dense layer");
+                     "; get_weights() of one recurrent layer → Dense(K) has 3 arrays, or 5 with the Dense layer");
         }
         break;
     default:
@@ -250,7 +244,7 @@ Assembled fromNamed(const NamedArrays &arrays, const std::string &source, std::v
     auto part = [&](const char *key) { return Part{findArray(arrays, key), key}; };
     KerasParts p{part("kernel"), part("recurrent_kernel"), part("bias"), part("dense_kernel"), part("dense_bias")};
     const std::pair<const Part *, const char *> required[] = {
-        {&p.Wx, "Wx, shape (D, M)"}, {&p.Wh, "Wh, shape (M, M)"}, {&p.bh, "bh, shape (M,)"}};
+        {&p.Wx, "Wx, shape (D, gM)"}, {&p.Wh, "Wh, shape (M, gM)"}, {&p.bh, "bh, shape (gM,)"}};
     for (const auto &[q, role] : required)
         if (!q->array)
             fail(ErrorKind::MissingArray, source,
@@ -293,7 +287,7 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
     if (prefixes.size() > 1)
         fail(ErrorKind::Unsupported, source,
              "holds " + std::to_string(prefixes.size()) + " RNN modules (" + printableText(prefixes[0] + "weight_ih_l0", 40) +
-                 ", " + printableText(prefixes[1] + "weight_ih_l0", 40) + "): rnnscope models one SimpleRNN");
+                 ", " + printableText(prefixes[1] + "weight_ih_l0", 40) + "): rnnscope models one recurrent layer");
     const std::string p = prefixes.front();
     for (const auto &[key, a] : arrays) {
         if (!startsWith(key, p))
@@ -304,37 +298,42 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
                  printableText(key, 40) + " belongs to a bidirectional RNN: rnnscope models one direction");
         if (startsWith(rest, "weight_ih_l") && rest != "weight_ih_l0")
             fail(ErrorKind::Unsupported, source,
-                 printableText(key, 40) + " belongs to a stacked RNN (num_layers > 1): rnnscope models one SimpleRNN layer");
+                 printableText(key, 40) + " belongs to a stacked RNN (num_layers > 1): rnnscope models one recurrent layer");
         if (startsWith(rest, "weight_hr_l"))
-            fail(ErrorKind::Unsupported, source, printableText(key, 40) + " belongs to an LSTM with projections: rnnscope models SimpleRNN");
+            fail(ErrorKind::Unsupported, source,
+                 printableText(key, 40) + " belongs to an LSTM with projections (proj_size > 0), which Keras has no form of");
     }
     auto part = [&](const std::string &name) { return Part{findArray(arrays, p + name), p + name}; };
     Part ih = part("weight_ih_l0"), hh = part("weight_hh_l0"), bih = part("bias_ih_l0"), bhh = part("bias_hh_l0");
     if (!hh.array)
         fail(ErrorKind::MissingArray, source,
-             "has " + printableText(ih.key, 40) + " but no '" + printableText(hh.key, 40) + "' (shape (M, M)): found " + keyList(arrays));
+             "has " + printableText(ih.key, 40) + " but no '" + printableText(hh.key, 40) + "' (shape (gM, M)): found " + keyList(arrays));
     if (!bih.array != !bhh.array) {
         const Part &missing = bih.array ? bhh : bih;
         fail(ErrorKind::MissingArray, source,
-             "has no '" + printableText(missing.key, 40) + "' (shape (M,)): nn.RNN has both bias_ih_l0 and bias_hh_l0, or neither (bias=False)");
+             "has no '" + printableText(missing.key, 40) + "' (shape (gM,)): PyTorch's RNN modules have both bias_ih_l0 and bias_hh_l0, or neither (bias=False)");
     }
-    requireRank(ih, 2, "Wxᵀ", "(M, D)", source);
-    requireRank(hh, 2, "Whᵀ", "(M, M)", source);
-    const std::int64_t m = ih.array->shape[0];
-    refuseGateLayout(hh.array->shape[1], hh.array->shape[0], ih.array->shape[0],
-                     printableText(ih.key, 40) + " has shape " + shapeString(ih.array->shape) + " and " +
-                         printableText(hh.key, 40) + " " + shapeString(hh.array->shape),
-                     "rows", source);
-    const std::string mText = "M=" + std::to_string(m);
+    requireRank(ih, 2, "Wxᵀ", "(gM, D)", source);
+    requireRank(hh, 2, "Whᵀ", "(gM, M)", source);
+    // M from weight_hh's columns; its rows are g·M: g = 1 nn.RNN, 4 nn.LSTM, 3 nn.GRU.
+    const std::int64_t m = hh.array->shape[1], gm = hh.array->shape[0];
     if (m < 1 || ih.array->shape[1] < 1)
         fail(ErrorKind::ShapeMismatch, source,
-             printableText(ih.key, 40) + " has shape " + shapeString(ih.array->shape) + ": D and M must be at least 1");
-    expectShape(hh, {m, m}, mText, source);
+             printableText(ih.key, 40) + " has shape " + shapeString(ih.array->shape) + " and " + printableText(hh.key, 40)
+                 + " " + shapeString(hh.array->shape) + ": D and M must be at least 1");
+    if (gm != m && gm != 3 * m && gm != 4 * m)
+        fail(ErrorKind::ShapeMismatch, source,
+             printableText(hh.key, 40) + " has shape " + shapeString(hh.array->shape)
+                 + ": expected (M, M) for nn.RNN, (4M, M) for nn.LSTM or (3M, M) for nn.GRU");
+    const int gates = static_cast<int>(gm / m);
+    const CellKind kind = gates == 4 ? CellKind::LSTM : gates == 3 ? CellKind::GRU : CellKind::SimpleRNN;
+    const std::string mText = "M=" + std::to_string(m) + " (" + (gates == 4 ? "nn.LSTM" : gates == 3 ? "nn.GRU" : "nn.RNN") + ")";
+    expectShape(ih, {gm, ih.array->shape[1]}, mText, source);
     if (bih.array) {
-        requireRank(bih, 1, "bh", "(M,)", source);
-        requireRank(bhh, 1, "bh", "(M,)", source);
-        expectShape(bih, {m}, mText, source);
-        expectShape(bhh, {m}, mText, source);
+        requireRank(bih, 1, "bh", "(gM,)", source);
+        requireRank(bhh, 1, "bh", "(gM,)", source);
+        expectShape(bih, {gm}, mText, source);
+        expectShape(bhh, {gm}, mText, source);
     }
 
     // The Linear layer: the one rank-2 "<q>weight" outside the RNN module.
@@ -346,19 +345,32 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
         fail(ErrorKind::Unsupported, source,
              "holds several Linear layers (" + printableText(linear[0].key, 40) + " " + shapeString(linear[0].array->shape) +
                  ", " + printableText(linear[1].key, 40) + " " + shapeString(linear[1].array->shape) +
-                 "): rnnscope models SimpleRNN(M) → one Dense(K)");
+                 "): rnnscope models one recurrent layer → one Dense(K)");
 
     Assembled out;
     Weights &w = out.weights;
-    w.Wx = matrixFromArray(*ih.array).transpose();
-    w.Wh = matrixFromArray(*hh.array).transpose();
+    // PyTorch's gate rows back into Keras's gate columns (GRU: r, z, n → z, r, h).
+    const std::vector<int> toKeras = inverseOrder(pytorchGateOrder(kind));
+    const auto keras = [&](const Eigen::MatrixXd &columns) { return permuteGateColumns(columns, toKeras); };
+    w.Wx = keras(matrixFromArray(*ih.array).transpose());
+    w.Wh = keras(matrixFromArray(*hh.array).transpose());
     if (bih.array) {
-        w.bh = vectorFromArray(*bih.array) + vectorFromArray(*bhh.array);
-        notes.push_back("bh = " + printableText(bih.key, 40) + " + " + printableText(bhh.key, 40) +
-                        " (PyTorch keeps two bias vectors, Keras one)");
+        const Eigen::MatrixXd bi = keras(vectorFromArray(*bih.array).transpose());
+        const Eigen::MatrixXd bhhK = keras(vectorFromArray(*bhh.array).transpose());
+        if (kind == CellKind::GRU) {
+            // nn.GRU is Keras's GRU(reset_after=True): bias (2, 3M), input row first.
+            w.bh.resize(2 * gm);
+            w.bh << bi.row(0).transpose(), bhhK.row(0).transpose();
+            notes.push_back("nn.GRU = Keras GRU(reset_after=True): bias row 0 = " + printableText(bih.key, 40)
+                            + ", row 1 = " + printableText(bhh.key, 40) + " (gates r, z, n reordered to z, r, h)");
+        } else {
+            w.bh = (bi + bhhK).row(0).transpose();
+            notes.push_back("bh = " + printableText(bih.key, 40) + " + " + printableText(bhh.key, 40) +
+                            " (PyTorch keeps two bias vectors, Keras one)");
+        }
         out.used.insert({bih.key, bhh.key});
     } else {
-        w.bh = Eigen::VectorXd::Zero(m);
+        w.bh = Eigen::VectorXd::Zero(kind == CellKind::GRU ? 2 * gm : gm);
         notes.push_back("the RNN has no biases (bias=False): bh = 0");
     }
     out.used.insert({ih.key, hh.key});
@@ -386,7 +398,8 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
         layout += ", " + printableText(lw.key, 40) + (lb.array ? ", " + printableText(lb.key, 40) : std::string());
     }
     out.layout = layout + ")";
-    notes.push_back("a state_dict does not record nn.RNN's nonlinearity: PyTorch's default is tanh");
+    if (kind == CellKind::SimpleRNN)
+        notes.push_back("a state_dict does not record nn.RNN's nonlinearity: PyTorch's default is tanh");
     checkShapes(w); // the invariant every Weights satisfies (the checks above already name the keys)
     return out;
 }
@@ -410,7 +423,7 @@ LoadedModel loadNpzWeights(const std::string &path, const std::string &layer)
 {
     LoadedModel model = weightsFromArrays(readNpz(path), path);
     if (!layer.empty())
-        model.notes.push_back("--layer " + quote(layer) + " does not apply: an .npz holds a single SimpleRNN");
+        model.notes.push_back("--layer " + quote(layer) + " does not apply: an .npz holds a single recurrent layer");
     return model;
 }
 

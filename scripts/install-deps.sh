@@ -10,7 +10,7 @@ packages=(
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libeigen3-dev
   libhdf5-dev libzip-dev nlohmann-json3-dev
   fontconfig fonts-dejavu-core xvfb xauth xdotool
-  python3-numpy python3-h5py
+  python3-numpy python3-h5py python3-torch python3-threadpoolctl
   clang libclang-rt-14-dev
   dpkg-dev file desktop-file-utils appstream
 )

@@ -78,8 +78,8 @@ def test_summary_classic():
 
 def test_summary_return_sequences_and_float64():
     out = run("summary", "--dims", "4,50,8,32,3", "--return-sequences", "--dtype", "float64").stdout
-    # 8·32 + 32·32 + 32 = 1312; 32·3 + 3 = 99; total 1411 · 8 bytes
-    for s in ["(None, 50, 32)", "1312", "(None, 50, 3)", "99", "Total params: 1411 (11.02 KB)"]:
+    # 8·32 + 32·32 + 32 = 1312; 32·3 + 3 = 99; total 1411 · 8 bytes (Keras 3 prints "1,411")
+    for s in ["(None, 50, 32)", "1,312", "(None, 50, 3)", "99", "Total params: 1,411 (11.02 KB)"]:
         assert s in out, f"{s!r} not in summary:\n{out}"
     out = run("summary", "--dims", "1,3,5,2,0").stdout
     assert "dense" not in out and "Total params: 16 " in out
@@ -284,22 +284,41 @@ def test_bench_json():
 
 
 KERAS_FIXTURES = os.path.join(SHARED, "fixtures", "keras")
-KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model")
+# load_network (a Bidirectional wrapper, or a whole stack) is refused until rnnscope computes whole
+# networks (a later issue): then those files open.
+KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model", "load_network")
+
+
+def keras_activation(name, fixture):
+    """An activation of a fixture's config as rnnscope names it: hard_sigmoid is Keras 1 and 2's
+    clip(0.2x + 0.5, 0, 1) (hard_sigmoid_keras2) in files their versions wrote."""
+    if name == "hard_sigmoid" and not fixture["keras_version"].startswith("3."):
+        return "hard_sigmoid_keras2"
+    return name
 
 
 def test_summary_keras_fixtures():
-    """Each Keras fixture opens (exit 0, the first SimpleRNN and what the config says) or is refused
-    (exit 2, one line naming the file) as expected.json says."""
+    """Each Keras fixture opens (exit 0, the first recurrent layer and what the config says) or is
+    refused (exit 2, one line naming the file, and the Bidirectional for load_network) as
+    expected.json says."""
     expected = json.load(open(os.path.join(KERAS_FIXTURES, "expected.json")))
     for f in expected["fixtures"]:
         path = os.path.join(KERAS_FIXTURES, f["file"])
+        entries = f.get("simple_rnn", []) + f.get("rnn", [])
         if f["suggested_app_behavior"] in KERAS_REFUSED:
-            refused("summary", "--weights", path, mentions=[f["file"]])
+            mentions = [f["file"]]
+            if f["suggested_app_behavior"] == "load_network":
+                mentions += [e["class"] for e in entries if e.get("class", "").startswith("Bidirectional")]
+                mentions += ["does not compute Bidirectional layers"]
+            refused("summary", "--weights", path, mentions=mentions)
             continue
         out = run("summary", "--weights", path).stdout
-        first = f["simple_rnn"][0]
-        assert f"Layers: SimpleRNN '{first['layer']}'" in out, out
-        assert f"D={first['D']} M={first['M']} " in out, out
+        first = entries[0]
+        assert f"Layers: {first.get('class', 'SimpleRNN')} '{first['layer']}'" in out, out
+        if "D" in first:
+            assert f"D={first['D']} M={first['M']} " in out, out
+        else:
+            assert f" M={first['M']} " in out, out
         if first.get("T") is not None:
             assert f" T={first['T']} " in out, out
         if first.get("dense"):
@@ -307,8 +326,12 @@ def test_summary_keras_fixtures():
         elif "dense" in first:
             assert "K=0," in out, out
         if "activation" in first:
-            assert f"activation={first['activation']}" in out, out
-        if len(f["simple_rnn"]) > 1:
+            assert f"activation={keras_activation(first['activation'], f)}" in out, out
+        if "recurrent_activation" in first:
+            assert f"recurrent_activation={keras_activation(first['recurrent_activation'], f)}" in out, out
+        if "reset_after" in first:
+            assert f"reset_after={first['reset_after']}" in out, out
+        if len(entries) > 1:
             assert "--layer" in out, out
 
 
@@ -345,6 +368,22 @@ def test_forward_keras_dl4j_reference():
     assert np.array_equal(np.load(tmp("dl4j_y2.npy")), Y)
 
 
+def test_forward_keras1_lstm_reference():
+    """Keras 1.2.2's own LSTM predictions from its model file (12 per-gate arrays, hard_sigmoid as
+    Keras 1 computed it), to 1e-5."""
+    import h5py
+    with h5py.File(os.path.join(KERAS_FIXTURES, "keras1_dl4j_lstm_inputs_and_outputs.h5"), "r") as ref:
+        np.save(tmp("keras1_lstm_x.npy"), ref["inputs/lstm_input_1"][()])
+        predictions = ref["predictions/dense_1"][()]
+        activations = ref["activations/lstm_1"][()]
+    run("forward", "--weights", os.path.join(KERAS_FIXTURES, "keras1_dl4j_lstm_model.h5"), "--input", tmp("keras1_lstm_x.npy"),
+        "--out", tmp("keras1_lstm_y.npy"), "--hidden", tmp("keras1_lstm_h.npy"))
+    Y, H = np.load(tmp("keras1_lstm_y.npy")), np.load(tmp("keras1_lstm_h.npy"))
+    assert Y.shape == (100, 1) and H.shape == (100, 1, 50)
+    assert np.abs(Y - predictions).max() < 1e-5, np.abs(Y - predictions).max()
+    assert np.abs(H[:, -1] - activations).max() < 1e-5
+
+
 def session_array(values):
     """A session's nested list as float64, its "nan", "inf" and "-inf" strings included."""
     return np.array(values, dtype=np.float64)
@@ -356,7 +395,7 @@ def test_save_session_holds_the_saved_weights():
         run("save", tmp("s.npz"), "--dims", "2,4,3,5,2", "--seed", "3", "--dtype", dtype)
         with open(tmp("s.json")) as f:
             s = json.load(f)
-        assert s["format"] == "rnnscope-session" and s["version"] == 1, s
+        assert s["format"] == "rnnscope-session" and s["version"] == 2, s
         assert s["dims"] == {"N": 2, "T": 4, "D": 3, "M": 5, "K": 2} and s["dtype"] == dtype and s["seed"] == 3
         assert s["return_sequences"] is True and s["activation"] == "tanh" and s["dense_activation"] == "linear"
         assert s["timestep"] == -1 and s["sample"] == 0 and s["view"]["layout"] == "keras"
@@ -405,7 +444,7 @@ def test_session_file_refused_before_any_window():
     good = open(tmp("good.json")).read()
     cases = {
         "truncated.json": (good[: len(good) // 2], ["truncated.json", "ends early"]),
-        "newer.json": (good.replace('"version": 1', '"version": 99'), ["newer.json", "version 99", "newer"]),
+        "newer.json": (good.replace('"version": 2', '"version": 99'), ["newer.json", "version 99", "newer"]),
         "notjson.json": ("hello", ["notjson.json", "not valid JSON"]),
         "shape.json": (good.replace('"M": 5', '"M": 6'), ["shape.json", "weights.Wx has shape (3, 5), but D=3, M=6 needs (3, 6)"]),
         "missing.json": (good.replace('"dtype": "float32",', ""), ["missing.json", "'dtype' is missing"]),

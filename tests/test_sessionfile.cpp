@@ -121,6 +121,9 @@ private slots:
     void roundTripIsBitExact_data();
     void roundTripIsBitExact();
     void writesReadableJson();
+    void gatedCellsRoundTrip_data();
+    void gatedCellsRoundTrip();
+    void version1FilesOpenAsBefore();
     void refusals_data();
     void refusals();
     void textLevelRefusals_data();
@@ -132,6 +135,77 @@ private slots:
     void truncationsNeverCrash();
     void damagedBytesNeverCrash();
 };
+
+void TestSessionFile::gatedCellsRoundTrip_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("resetAfter");
+    QTest::addColumn<int>("recurrent");
+    QTest::newRow("lstm") << int(CellKind::LSTM) << true << int(Activation::Sigmoid);
+    QTest::newRow("gru reset_after") << int(CellKind::GRU) << true << int(Activation::HardSigmoid);
+    QTest::newRow("gru no reset_after") << int(CellKind::GRU) << false << int(Activation::HardSigmoidKeras2);
+}
+
+// Version 2 keeps the cell: its kind, recurrent activation, reset_after, and every gate's weights
+// bit for bit (a GRU's (2, 3M) bias as the matrix Keras stores).
+void TestSessionFile::gatedCellsRoundTrip()
+{
+    QFETCH(int, kind);
+    QFETCH(bool, resetAfter);
+    QFETCH(int, recurrent);
+    ModelConfig config;
+    config.dims = Dims{2, 4, 3, 5, 2};
+    config.kind = static_cast<CellKind>(kind);
+    config.resetAfter = resetAfter;
+    config.recurrent = static_cast<Activation>(recurrent);
+    config.seed = 9;
+    SessionData data;
+    data.model = Model(config).state();
+    data.model.weights.bh(1) = -0.0;
+    const std::string text = encodeSession(data);
+    const Json doc = Json::parse(text);
+    QCOMPARE(doc.at("version").get<int>(), 2);
+    QCOMPARE(doc.at("layers").at(0).at("cell").get<std::string>(), std::string(cellName(config.kind)));
+    if (config.kind == CellKind::GRU && resetAfter)
+        QCOMPARE(doc.at("weights").at("bh").size(), std::size_t(2)); // (2, 15)
+    const SessionData back = decodeSession(text, "s.json");
+    QCOMPARE(back.model.config.kind, config.kind);
+    QCOMPARE(back.model.config.resetAfter, resetAfter);
+    QCOMPARE(back.model.config.recurrent, config.recurrent);
+    QVERIFY(sameBits(back.model.weights.Wx, data.model.weights.Wx));
+    QVERIFY(sameBits(back.model.weights.Wh, data.model.weights.Wh));
+    QVERIFY(sameBits(back.model.weights.bh, data.model.weights.bh));
+    QCOMPARE(encodeSession(back), text);
+    Model model(back.model);
+    QCOMPARE(model.prediction().values, Model(data.model).prediction().values);
+    // A bias of the other GRU kind does not fit the cell the file names.
+    if (config.kind == CellKind::GRU) {
+        Json flipped = doc;
+        flipped["layers"][0]["reset_after"] = !resetAfter;
+        const auto e = errorOf([&] { decodeSession(flipped.dump(), "flip.json"); });
+        QVERIFY(e);
+        QVERIFY2(QString::fromUtf8(e->what()).contains(QLatin1String("weights.bh")), e->what());
+    }
+}
+
+// A version 1 file (rnnscope before LSTM and GRU) has no "layers": a SimpleRNN, as before.
+void TestSessionFile::version1FilesOpenAsBefore()
+{
+    Json doc = classicDocument();
+    doc["version"] = 1;
+    doc.erase("layers");
+    const SessionData v1 = decodeSession(doc.dump(), "v1.json");
+    QCOMPARE(v1.model.config.kind, CellKind::SimpleRNN);
+    const SessionData v2 = decodeSession(classicDocument().dump(), "v2.json");
+    QVERIFY(sameBits(v1.model.weights.Wh, v2.model.weights.Wh));
+    // Version 1 knows no "layers"; version 2 needs them.
+    Json bad = classicDocument();
+    bad["version"] = 1;
+    QVERIFY(errorOf([&] { decodeSession(bad.dump(), "v1.json"); }));
+    Json missing = classicDocument();
+    missing.erase("layers");
+    QVERIFY(errorOf([&] { decodeSession(missing.dump(), "v2.json"); }));
+}
 
 void TestSessionFile::roundTripIsBitExact_data()
 {
@@ -207,7 +281,8 @@ void TestSessionFile::writesReadableJson()
     data.view.units.clear();
     const Json doc = Json::parse(encodeSession(data));
     QCOMPARE(text(doc["format"]), QStringLiteral("rnnscope-session"));
-    QCOMPARE(doc["version"].get<int>(), 1);
+    QCOMPARE(doc["version"].get<int>(), 2);
+    QCOMPARE(doc["layers"][0]["cell"].get<std::string>(), std::string("simplernn"));
     QCOMPARE(doc["dims"]["M"].get<int>(), 4);
     QCOMPARE(text(doc["dtype"]), QStringLiteral("float64"));
     QCOMPARE(text(doc["initializer"]["scheme"]), QStringLiteral("uniform"));
@@ -225,7 +300,7 @@ void TestSessionFile::writesReadableJson()
     for (const auto &[key, value] : doc.items())
         keys << QString::fromStdString(key);
     QCOMPARE(keys.join(QLatin1Char(' ')), QStringLiteral("format version dims dtype seed initializer activation dense_activation "
-                                                         "return_sequences timestep sample view weights X"));
+                                                         "return_sequences layers timestep sample view weights X"));
 }
 
 void TestSessionFile::refusals_data()
@@ -239,7 +314,7 @@ void TestSessionFile::refusals_data()
     row("other format", R"([{"op":"replace","path":"/format","value":"keras"}])", "bad_magic", "not a rnnscope session");
     row("no format", R"([{"op":"remove","path":"/format"}])", "bad_magic", "\"format\"");
     row("version 99", R"([{"op":"replace","path":"/version","value":99}])", "unsupported_version",
-        "session version 99 is newer than this rnnscope reads (1)");
+        "session version 99 is newer than this rnnscope reads (2)");
     row("version 99 with new fields", R"([{"op":"replace","path":"/version","value":99},{"op":"add","path":"/gates","value":4}])",
         "unsupported_version", "version 99");
     row("version 0", R"([{"op":"replace","path":"/version","value":0}])", "unsupported_version", "version 0");
@@ -407,7 +482,7 @@ void TestSessionFile::saveAndLoadFiles()
     e = errorOf([&] { loadSession(dir.path().toStdString()); });
     QVERIFY(e && e->kind() == ErrorKind::Io);
     // A refused file names its path.
-    std::ofstream(path) << "{\"format\": \"rnnscope-session\", \"version\": 2}";
+    std::ofstream(path) << "{\"format\": \"rnnscope-session\", \"version\": 3}";
     e = errorOf([&] { loadSession(path); });
     QVERIFY(e && e->kind() == ErrorKind::UnsupportedVersion);
     QVERIFY2(QString::fromUtf8(e->what()).startsWith(QString::fromStdString(path)), e->what());

@@ -114,8 +114,12 @@ NamedArrays caseArrays(const QString &name)
         {"positional one", [&] { return NamedArrays{{"arr_0", Wx}}; }},
         {"positional four, no fit", [&] { return NamedArrays{{"arr_0", Wx}, {"arr_1", Wh}, {"arr_2", bh}, {"arr_3", bo}}; }},
         {"positional seven", [&] { NamedArrays a; for (int i = 0; i < 7; ++i) a.emplace_back("arr_" + std::to_string(i), bh); return a; }},
-        {"Keras LSTM", [&] { return NamedArrays{{"arr_0", t({3, 20})}, {"arr_1", t({5, 20})}, {"arr_2", t({20})}, {"arr_3", Wo}, {"arr_4", bo}}; }},
-        {"Keras GRU", [&] { return NamedArrays{{"kernel", t({3, 15})}, {"recurrent_kernel", t({5, 15})}, {"bias", t({2, 15})}}; }},
+        {"LSTM kernel of another M", [&] { return NamedArrays{{"arr_0", t({3, 16})}, {"arr_1", t({5, 20})}, {"arr_2", t({20})}, {"arr_3", Wo}, {"arr_4", bo}}; }},
+        {"LSTM bias of a SimpleRNN", [&] { return NamedArrays{{"arr_0", t({3, 20})}, {"arr_1", t({5, 20})}, {"arr_2", t({5})}}; }},
+        {"GRU bias (3, 15)", [&] { return NamedArrays{{"kernel", t({3, 15})}, {"recurrent_kernel", t({5, 15})}, {"bias", t({3, 15})}}; }},
+        {"GRU bias (2, 12)", [&] { return NamedArrays{{"kernel", t({3, 15})}, {"recurrent_kernel", t({5, 15})}, {"bias", t({2, 12})}}; }},
+        {"recurrent kernel (5, 10)", [&] { return NamedArrays{{"kernel", t({3, 10})}, {"recurrent_kernel", t({5, 10})}, {"bias", t({10})}}; }},
+        {"PyTorch LSTM bias (16,)", [&] { return NamedArrays{{"weight_ih_l0", t({20, 3})}, {"weight_hh_l0", t({20, 5})}, {"bias_ih_l0", t({16})}, {"bias_hh_l0", t({20})}}; }},
         {"PyTorch Whh (4, 5)", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", t({4, 5})}, {"rnn.bias_ih_l0", bh}, {"rnn.bias_hh_l0", bh}}; }},
         {"PyTorch bias_hh (4,)", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", Wh}, {"rnn.bias_ih_l0", bh}, {"rnn.bias_hh_l0", t({4})}}; }},
         {"PyTorch one bias", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", Wh}, {"rnn.bias_ih_l0", bh}}; }},
@@ -125,7 +129,7 @@ NamedArrays caseArrays(const QString &name)
         {"PyTorch two Linears", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", Wh}, {"fc1.weight", t({8, 5})}, {"fc2.weight", t({2, 8})}}; }},
         {"PyTorch stacked", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", Wh}, {"rnn.weight_ih_l1", t({5, 5})}, {"rnn.weight_hh_l1", Wh}}; }},
         {"PyTorch bidirectional", [&] { return NamedArrays{{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", Wh}, {"rnn.weight_ih_l0_reverse", t({5, 3})}, {"rnn.weight_hh_l0_reverse", Wh}}; }},
-        {"PyTorch GRU", [&] { return NamedArrays{{"gru.weight_ih_l0", t({15, 3})}, {"gru.weight_hh_l0", t({15, 5})}, {"gru.bias_ih_l0", t({15})}, {"gru.bias_hh_l0", t({15})}}; }},
+        {"PyTorch GRU of another D", [&] { return NamedArrays{{"gru.weight_ih_l0", t({12, 3})}, {"gru.weight_hh_l0", t({15, 5})}, {"gru.bias_ih_l0", t({15})}, {"gru.bias_hh_l0", t({15})}}; }},
         {"PyTorch two modules", [&] { return NamedArrays{{"a.weight_ih_l0", t({5, 3})}, {"a.weight_hh_l0", Wh}, {"b.weight_ih_l0", t({5, 3})}, {"b.weight_hh_l0", Wh}}; }},
         {"X with D=4", [&] { return NamedArrays{{"kernel", Wx}, {"recurrent_kernel", Wh}, {"bias", bh}, {"X", t({2, 4, 4})}}; }},
         {"X rank 4", [&] { return NamedArrays{{"arr_0", Wx}, {"arr_1", Wh}, {"arr_2", bh}, {"X", t({1, 2, 4, 3})}}; }},
@@ -289,32 +293,36 @@ void TestWeightFile::shapeAndLayoutErrors_data()
     row("positional bias (4,)", "shape_mismatch", "bh (arr_2) has shape (4,), but M=5 needs (5,)");
     row("named dense (4, 2)", "shape_mismatch", "Wo (dense_kernel) has shape (4, 2), but M=5 and K=2 needs (5, 2)");
     row("named dense bias (3,)", "shape_mismatch", "bo (dense_bias) has shape (3,), but K=2 needs (2,)");
-    row("kernel rank 3", "shape_mismatch", "Wx (kernel) has shape (3, 5, 1), but needs rank 2: (D, M)");
-    row("bias rank 2", "shape_mismatch", "bh (arr_2) has shape (1, 5), but needs rank 1: (M,)");
+    row("kernel rank 3", "shape_mismatch", "Wx (kernel) has shape (3, 5, 1), but needs rank 2: (D, gM)");
+    row("bias rank 2", "shape_mismatch", "bh (arr_2) has shape (1, 5), but needs rank 1: (gM,)");
     row("kernel (0, 5)", "shape_mismatch", "Wx (kernel) has shape (0, 5): D and M must be at least 1");
-    row("missing recurrent_kernel", "missing_array", "…has no 'recurrent_kernel' (Wh, shape (M, M)): found kernel (3, 5), bias (5,), dense_kernel (5, 2), dense_bias (2,)");
+    row("missing recurrent_kernel", "missing_array", "…has no 'recurrent_kernel' (Wh, shape (M, gM)): found kernel (3, 5), bias (5,), dense_kernel (5, 2), dense_bias (2,)");
     row("missing bias", "missing_array", "…has no 'bias'");
     row("dense_kernel alone", "missing_array", "has 'dense_kernel' but no 'dense_bias': the Dense layer needs both dense_kernel (M, K) and dense_bias (K,), or neither");
     row("dense_bias alone", "missing_array", "has 'dense_bias' but no 'dense_kernel'…");
     row("unknown keys", "missing_array", "no weight set among foo (3, 5), bar (5, 5): expected arr_0…arr_4…");
     row("no arrays", "missing_array", "holds no arrays…");
     row("only X", "missing_array", "holds only the input X (2, 4, 3), no weights…");
-    row("positional gap", "missing_array", "arr_1 (Wh, the recurrent kernel (M, M)) is missing…");
-    row("positional one", "missing_array", "arr_1 (Wh, the recurrent kernel (M, M)) is missing…");
+    row("positional gap", "missing_array", "arr_1 (Wh, the recurrent kernel (M, gM)) is missing…");
+    row("positional one", "missing_array", "arr_1 (Wh, the recurrent kernel (M, gM)) is missing…");
     row("positional four, no fit", "missing_array", "arr_4 (bo, the Dense bias (K,)) is missing…");
     row("positional seven", "unsupported", "holds 7 positional arrays arr_0…arr_6…");
-    row("Keras LSTM", "unsupported", "Wx (arr_0) has shape (3, 20) and Wh (arr_1) (5, 20): 4·M columns for M=5 are an LSTM's gates; rnnscope models SimpleRNN(M) → Dense(K)");
-    row("Keras GRU", "unsupported", "…3·M columns for M=5 are a GRU's gates…");
-    row("PyTorch Whh (4, 5)", "shape_mismatch", "rnn.weight_hh_l0 has shape (4, 5), but M=5 needs (5, 5)");
-    row("PyTorch bias_hh (4,)", "shape_mismatch", "rnn.bias_hh_l0 has shape (4,), but M=5 needs (5,)");
-    row("PyTorch one bias", "missing_array", "has no 'rnn.bias_hh_l0' (shape (M,))…");
+    row("LSTM kernel of another M", "shape_mismatch", "Wx (arr_0) has shape (3, 16), but M=5 (LSTM) needs (3, 20)");
+    row("LSTM bias of a SimpleRNN", "shape_mismatch", "bh (arr_2) has shape (5,), but M=5 (LSTM) needs (20,)");
+    row("GRU bias (3, 15)", "shape_mismatch", "bh (bias) has shape (3, 15), but the GRU's recurrent kernel (5, 15) needs (2, 15) (reset_after) or (15,)");
+    row("GRU bias (2, 12)", "shape_mismatch", "bh (bias) has shape (2, 12), but the GRU's recurrent kernel (5, 15) needs (2, 15) (reset_after) or (15,)");
+    row("recurrent kernel (5, 10)", "shape_mismatch", "Wh (recurrent_kernel) has shape (5, 10), but M=10 needs (10, 10)");
+    row("PyTorch LSTM bias (16,)", "shape_mismatch", "bias_ih_l0 has shape (16,), but M=5 (nn.LSTM) needs (20,)");
+    row("PyTorch Whh (4, 5)", "shape_mismatch", "rnn.weight_hh_l0 has shape (4, 5): expected (M, M) for nn.RNN, (4M, M) for nn.LSTM or (3M, M) for nn.GRU");
+    row("PyTorch bias_hh (4,)", "shape_mismatch", "rnn.bias_hh_l0 has shape (4,), but M=5 (nn.RNN) needs (5,)");
+    row("PyTorch one bias", "missing_array", "has no 'rnn.bias_hh_l0' (shape (gM,))…");
     row("PyTorch no weight_hh", "missing_array", "…no 'rnn.weight_hh_l0'…");
-    row("PyTorch Linear (2, 4)", "shape_mismatch", "fc.weight has shape (2, 4), but M=5 needs (2, 5)");
+    row("PyTorch Linear (2, 4)", "shape_mismatch", "fc.weight has shape (2, 4), but M=5 (nn.RNN) needs (2, 5)");
     row("PyTorch Linear bias (3,)", "shape_mismatch", "fc.bias has shape (3,), but K=2 needs (2,)");
     row("PyTorch two Linears", "unsupported", "holds several Linear layers (fc1.weight (8, 5), fc2.weight (2, 8))…");
     row("PyTorch stacked", "unsupported", "rnn.weight_ih_l1 belongs to a stacked RNN…");
     row("PyTorch bidirectional", "unsupported", "…bidirectional…");
-    row("PyTorch GRU", "unsupported", "gru.weight_ih_l0 has shape (15, 3) and gru.weight_hh_l0 (15, 5): 3·M rows for M=5 are a GRU's gates…");
+    row("PyTorch GRU of another D", "shape_mismatch", "gru.weight_ih_l0 has shape (12, 3), but M=5 (nn.GRU) needs (15, 3)");
     row("PyTorch two modules", "unsupported", "holds 2 RNN modules…");
     row("X with D=4", "shape_mismatch", "X has shape (2, 4, 4), but D=3 needs (N, T, 3)");
     row("X rank 4", "shape_mismatch", "X has shape (1, 2, 4, 3), but D=3 needs (N, T, 3) or (T, 3)");

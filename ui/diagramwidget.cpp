@@ -56,7 +56,7 @@ DiagramWidget::DiagramWidget(Session *session, QWidget *parent)
     auto refresh = [this] { update(); };
     connect(session, &Session::structureChanged, this, refresh);
     connect(session, &Session::stepChanged, this, refresh);
-    setToolTip(tr("The SimpleRNN unrolled in time. Click a timestep to go to it."));
+    setToolTip(tr("The recurrent layer unrolled in time. Click a timestep to go to it."));
 }
 
 QSize DiagramWidget::sizeHint() const
@@ -176,11 +176,22 @@ void DiagramWidget::paintEvent(QPaintEvent *)
 
     // h_{-1} = 0 on the left.
     const qreal x0 = g.left - g.pitch;
-    mathText({x0, g.rowCell - 0.6 * u}, QStringLiteral("h₋₁ = 0"));
-    label({x0, g.rowCell + 0.6 * u}, shape({d.N, d.M}));
+    // An LSTM carries its cell state c beside h: both (N, M).
+    const rnnscope::CellKind kind = m_session->config().kind;
+    const bool lstm = kind == rnnscope::CellKind::LSTM;
+    const QString cellClass = QLatin1String(rnnscope::cellClassName(kind));
+    QString gates;
+    for (const std::string &gname : rnnscope::gateBlockNames(kind))
+        gates += (gates.isEmpty() ? QString() : QStringLiteral(" ")) + QString::fromStdString(gname);
+    const auto carried = [&](const QString &t) {
+        return lstm ? QStringLiteral("h%1, c%1").arg(t) : QStringLiteral("h%1").arg(t);
+    };
+    const QString carriedShape = lstm ? shape({d.N, d.M}) + QStringLiteral(" ×2") : shape({d.N, d.M});
+    mathText({x0, g.rowCell - 0.6 * u}, lstm ? QStringLiteral("h₋₁ = c₋₁ = 0") : QStringLiteral("h₋₁ = 0"));
+    label({x0, g.rowCell + 0.6 * u}, carriedShape);
 
     qreal prevRight = x0 + 2.0 * u;
-    QString prevName = QStringLiteral("h₋₁");
+    QString prevName = carried(QStringLiteral("₋₁"));
     for (int i = 0; i < g.steps.size(); ++i) {
         const int t = g.steps[i];
         const qreal cx = g.left + i * g.pitch;
@@ -199,14 +210,18 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
         // Shapes on the recurrent arrows where there is room for them (always on the first).
         const qreal room = cell.left() - prevRight;
-        const qreal need = std::max(smallFm.horizontalAdvance(prevName), smallFm.horizontalAdvance(shape({d.N, d.M})));
+        const qreal need = std::max(smallFm.horizontalAdvance(prevName), smallFm.horizontalAdvance(carriedShape));
         if (i == 0 || (g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u && need <= room)) {
             label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
-            label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
+            label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, carriedShape);
         }
-        const QString name = QStringLiteral("RNN t=%1").arg(t);
+        // The cell names its class and, where there is room, its gates: "LSTM t=3 / i f c o".
+        const QString name = kind == rnnscope::CellKind::SimpleRNN ? QStringLiteral("RNN t=%1").arg(t)
+                                                                   : QStringLiteral("%1 t=%2").arg(cellClass).arg(t);
         const bool roomy = p.fontMetrics().horizontalAdvance(name) + 0.6 * u < g.cellW;
-        box(cell, roomy ? name : QStringLiteral("t=%1").arg(t), now, t <= cur ? pal.computedFill : palette().color(QPalette::Base));
+        const bool gatesFit = !gates.isEmpty() && roomy && 2.2 * p.fontMetrics().height() < g.cellH;
+        box(cell, roomy ? (gatesFit ? name + QLatin1Char('\n') + gates : name) : QStringLiteral("t=%1").arg(t), now,
+            t <= cur ? pal.computedFill : palette().color(QPalette::Base));
         // x_t below, with its shape.
         const qreal xw = std::min(std::max(g.cellW / 1.3, p.fontMetrics().horizontalAdvance(QStringLiteral("x_%1").arg(t)) + 0.6 * u),
                                   g.pitch * 0.9);
@@ -234,7 +249,7 @@ void DiagramWidget::paintEvent(QPaintEvent *)
             }
         }
         prevRight = cell.right() + 2;
-        prevName = QStringLiteral("h_%1").arg(t);
+        prevName = carried(QStringLiteral("_%1").arg(t));
     }
 
     // The output column: h_{T-1} → Dense → y, or the stacked sequence.

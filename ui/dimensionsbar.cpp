@@ -18,8 +18,9 @@ QString tip(char symbol)
     switch (symbol) {
     case 'N': return QObject::tr("N: samples in the batch. X is (N, T, D).");
     case 'T': return QObject::tr("T: timesteps of each sequence.");
-    case 'D': return QObject::tr("D: input features per timestep. Wx is (D, M).");
-    case 'M': return QObject::tr("M: hidden units of the SimpleRNN. Wh is (M, M), h_t is (N, M).");
+    case 'D': return QObject::tr("D: input features per timestep. The kernel Wx is (D, gM), g the cell's gate blocks.");
+    case 'M': return QObject::tr("M: units of the recurrent layer. h_t is (N, M); the recurrent kernel Wh is (M, gM): "
+                                 "g = 1 SimpleRNN, 4 LSTM, 3 GRU.");
     case 'K': return QObject::tr("K: output units of the Dense layer (0: no Dense layer). Wo is (M, K).");
     }
     return {};
@@ -32,11 +33,21 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     , m_session(session)
     , m_returnSequences(new QCheckBox(tr("return_sequences"), this))
     , m_activation(new QComboBox(this))
+    , m_cell(new QComboBox(this))
+    , m_recurrent(new QComboBox(this))
+    , m_resetAfter(new QCheckBox(tr("reset_after"), this))
     , m_dtype(new QComboBox(this))
     , m_seed(new QSpinBox(this))
     , m_init(new QComboBox(this))
 {
     setObjectName(QStringLiteral("dimensionsBar"));
+    m_cell->setObjectName(QStringLiteral("cellChooser"));
+    for (CellKind k : {CellKind::SimpleRNN, CellKind::LSTM, CellKind::GRU})
+        m_cell->addItem(QLatin1String(cellClassName(k)), static_cast<int>(k));
+    m_cell->setToolTip(tr("The recurrent cell: SimpleRNN, LSTM (gates i, f, c, o and a cell state c) or GRU "
+                          "(gates z, r, h). D, M, K, N, T and the timestep stay when it changes."));
+    addWidget(m_cell);
+    connect(m_cell, &QComboBox::currentIndexChanged, this, &DimensionsBar::cellEdited);
     const int maxima[5] = {DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
     for (int i = 0; i < 5; ++i) {
         auto *label = new QLabel(QStringLiteral(" %1").arg(QLatin1Char(kSymbols[i])), this);
@@ -64,15 +75,28 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     });
 
     addWidget(new QLabel(tr(" activation "), this));
-    for (Activation a : {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Linear})
+    for (Activation a : {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Linear,
+                         Activation::HardSigmoid, Activation::HardSigmoidKeras2})
         m_activation->addItem(QLatin1String(activationName(a)), static_cast<int>(a));
-    m_activation->setToolTip(tr("The SimpleRNN cell's activation: h_t = act(x_t·Wx + h_{t-1}·Wh + bh)."));
+    m_activation->setToolTip(tr("The cell's activation act: h_t = act(x_t·Wx + h_{t-1}·Wh + bh) for a SimpleRNN, "
+                                "the candidate and act(c_t) of an LSTM, the candidate h̃ of a GRU."));
     addWidget(m_activation);
-    connect(m_activation, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_syncing
-            && !m_session->setActivations(static_cast<Activation>(m_activation->currentData().toInt()), m_session->config().dense))
-            syncFromModel();
-    });
+    connect(m_activation, &QComboBox::currentIndexChanged, this, &DimensionsBar::cellEdited);
+
+    m_recurrentLabel = addWidget(new QLabel(tr(" σ "), this));
+    for (Activation a : {Activation::Sigmoid, Activation::HardSigmoid, Activation::HardSigmoidKeras2, Activation::Tanh,
+                         Activation::Relu, Activation::Linear})
+        m_recurrent->addItem(QLatin1String(activationName(a)), static_cast<int>(a));
+    m_recurrent->setObjectName(QStringLiteral("recurrentActivation"));
+    m_recurrent->setToolTip(tr("The gates' recurrent activation σ: sigmoid (Keras's default since 2.3), hard_sigmoid "
+                               "(Keras 3: clip(x/6 + 0.5, 0, 1)) or hard_sigmoid_keras2 (clip(0.2x + 0.5, 0, 1))."));
+    m_recurrentAction = addWidget(m_recurrent);
+    connect(m_recurrent, &QComboBox::currentIndexChanged, this, &DimensionsBar::cellEdited);
+    m_resetAfter->setToolTip(tr("GRU reset_after (Keras 3's default): the reset gate multiplies h_{t-1}·U_h + b'_h, "
+                                "and the bias is (2, 3M). Off: it multiplies h_{t-1} before U_h, bias (3M), as in "
+                                "Keras 1 and 2."));
+    m_resetAfterAction = addWidget(m_resetAfter);
+    connect(m_resetAfter, &QCheckBox::toggled, this, &DimensionsBar::cellEdited);
 
     m_dtype->addItem(QStringLiteral("float32"), static_cast<int>(DType::Float32));
     m_dtype->addItem(QStringLiteral("float64"), static_cast<int>(DType::Float64));
@@ -138,10 +162,29 @@ void DimensionsBar::syncFromModel()
     const ModelConfig &c = m_session->config();
     m_returnSequences->setChecked(c.returnSequences);
     m_activation->setCurrentIndex(m_activation->findData(static_cast<int>(c.cell)));
+    m_cell->setCurrentIndex(m_cell->findData(static_cast<int>(c.kind)));
+    m_recurrent->setCurrentIndex(m_recurrent->findData(static_cast<int>(c.recurrent)));
+    m_resetAfter->setChecked(c.resetAfter);
+    m_recurrentLabel->setVisible(c.kind != CellKind::SimpleRNN);
+    m_recurrentAction->setVisible(c.kind != CellKind::SimpleRNN);
+    m_resetAfterAction->setVisible(c.kind == CellKind::GRU);
     m_dtype->setCurrentIndex(m_dtype->findData(static_cast<int>(c.dtype)));
     m_seed->setValue(static_cast<int>(std::min<quint64>(c.seed, 999999999)));
     m_init->setCurrentIndex(m_init->findData(static_cast<int>(c.init.scheme)));
     m_syncing = false;
+}
+
+void DimensionsBar::cellEdited()
+{
+    if (m_syncing)
+        return;
+    CellSpec c;
+    c.kind = static_cast<CellKind>(m_cell->currentData().toInt());
+    c.activation = static_cast<Activation>(m_activation->currentData().toInt());
+    c.recurrent = static_cast<Activation>(m_recurrent->currentData().toInt());
+    c.resetAfter = m_resetAfter->isChecked();
+    if (!m_session->setCell(c))
+        syncFromModel();
 }
 
 void DimensionsBar::dimsEdited()

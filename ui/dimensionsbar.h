@@ -1,6 +1,7 @@
 #pragma once
 // DimensionsBar — the toolbar where a teacher sets the model:
-//   N T D M K  ☐return_sequences  activation▾  float32▾  seed  init▾  ⟳ weights  ⟳ input
+//   cell▾ N T D M K  ☐return_sequences  activation▾ σ▾ ☐reset_after  float32▾  seed  init▾  ⟳ weights  ⟳ input
+// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU.)
 // Each change goes to the Session at once; a refused one (a size over the memory budget) puts the
 // spin box back to what the model has, and the session reports why.
 
@@ -21,17 +22,27 @@ public:
     QCheckBox *returnSequences() const { return m_returnSequences; }
     QComboBox *dtype() const { return m_dtype; }
     QComboBox *activation() const { return m_activation; }
+    QComboBox *cell() const { return m_cell; }
+    QComboBox *recurrentActivation() const { return m_recurrent; }
+    QCheckBox *resetAfter() const { return m_resetAfter; }
     QComboBox *init() const { return m_init; }
     QSpinBox *seed() const { return m_seed; }
 
 private:
     void syncFromModel();
     void dimsEdited();
+    void cellEdited();
 
     Session *m_session;
     QSpinBox *m_dims[5] = {};
     QCheckBox *m_returnSequences;
     QComboBox *m_activation;
+    QComboBox *m_cell;
+    QComboBox *m_recurrent;
+    QCheckBox *m_resetAfter;
+    QAction *m_recurrentAction = nullptr;
+    QAction *m_recurrentLabel = nullptr;
+    QAction *m_resetAfterAction = nullptr;
     QComboBox *m_dtype;
     QSpinBox *m_seed;
     QComboBox *m_init;

@@ -98,6 +98,14 @@ void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->fillRect(QRect(rect.left(), rect.top(), rect.width(), w), Qt::black);
         painter->fillRect(QRect(rect.left(), rect.bottom() - w + 1, rect.width(), w), Qt::black);
     }
+    if (model) {
+        // Where a gate block starts (LSTM i | f | c | o, GRU z | r | h): a dark separator.
+        const int w = std::max(2, std::min(rect.width(), rect.height()) / 10);
+        if (model->gateBoundary(Qt::Horizontal, index.column()))
+            painter->fillRect(QRect(rect.left(), rect.top(), w, rect.height()), QColor(40, 40, 40));
+        if (model->gateBoundary(Qt::Vertical, index.row()))
+            painter->fillRect(QRect(rect.left(), rect.top(), rect.width(), w), QColor(40, 40, 40));
+    }
     if (option.state & QStyle::State_Selected)
         drawFrame(painter, rect);
     painter->restore();

@@ -13,6 +13,7 @@
 #include "timeserieschart.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QLocale>
 #include <QProgressBar>
 #include <QProgressDialog>
@@ -95,6 +96,15 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     unitsLabel->setBuddy(m_units);
     unitsRow->addWidget(unitsLabel);
     unitsRow->addWidget(m_units);
+    // What the second chart plots: the cell's recorded quantities (a SimpleRNN's a_t; an LSTM's
+    // gates i, f, g, o and c_t; a GRU's z, r, h̃).
+    auto *quantityLabel = new QLabel(tr("&plot:"), charts);
+    m_quantity = new QComboBox(charts);
+    m_quantity->setObjectName(QStringLiteral("quantityChooser"));
+    m_quantity->setToolTip(tr("The quantity of the cell the second chart plots over t."));
+    quantityLabel->setBuddy(m_quantity);
+    unitsRow->addWidget(quantityLabel);
+    unitsRow->addWidget(m_quantity);
     unitsRow->addStretch();
     chartsLayout->addLayout(unitsRow);
     auto *chartSplit = new QSplitter(Qt::Horizontal, charts);
@@ -111,6 +121,14 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     chartSplit->setSizes({600, 400});
     setCentralWidget(centre);
     connect(m_units, &QLineEdit::editingFinished, this, &MainWindow::unitsEdited);
+    connect(session, &Session::structureChanged, this, &MainWindow::fillQuantities);
+    connect(m_quantity, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_quantity->currentIndex() < 0)
+            return;
+        m_preChart->setCellQuantity(static_cast<rnnscope::Quantity>(m_quantity->currentData().toInt()));
+        updateQuantityTab();
+    });
+    fillQuantities();
     connect(m_hiddenChart, &TimeSeriesChart::unitsChanged, this,
             [this](const QList<int> &units) { m_units->setText(TimeSeriesChart::unitsText(units)); });
     m_units->setText(TimeSeriesChart::unitsText(m_hiddenChart->units()));
@@ -590,6 +608,31 @@ void MainWindow::saveScreenshotDialog()
         return;
     if (!grab().save(path, "PNG"))
         showError(tr("cannot write %1").arg(path));
+}
+
+void MainWindow::fillQuantities()
+{
+    const rnnscope::Quantity current = m_preChart->cellQuantity();
+    const QSignalBlocker block(m_quantity);
+    m_quantity->clear();
+    for (rnnscope::Quantity q : rnnscope::recordedQuantities(m_session->config().kind))
+        if (q != rnnscope::Quantity::Hidden)
+            m_quantity->addItem(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(rnnscope::quantitySymbol(q)),
+                                                              QLatin1String(rnnscope::quantityName(q))),
+                                static_cast<int>(q));
+    const int i = m_quantity->findData(static_cast<int>(current));
+    m_quantity->setCurrentIndex(i >= 0 ? i : 0);
+    if (i < 0)
+        m_preChart->setCellQuantity(static_cast<rnnscope::Quantity>(m_quantity->currentData().toInt()));
+    updateQuantityTab();
+}
+
+void MainWindow::updateQuantityTab()
+{
+    const rnnscope::Quantity q = m_preChart->cellQuantity();
+    m_chartTabs->setTabText(m_chartTabs->indexOf(m_preChart),
+                            QStringLiteral("%1_t (%2)").arg(QString::fromUtf8(rnnscope::quantitySymbol(q)),
+                                                            QLatin1String(rnnscope::quantityName(q))));
 }
 
 void MainWindow::unitsEdited()

@@ -28,6 +28,7 @@ class QAction;
 class QMenu;
 class QGridLayout;
 class QLineEdit;
+class QComboBox;
 class QTabWidget;
 class Session;
 class StepPanel;
@@ -116,6 +117,8 @@ private:
     void saveWeightsDialog();
     void saveScreenshotDialog();
     void unitsEdited();
+    void fillQuantities();   // the quantity chooser: what the cell records
+    void updateQuantityTab();
     void updateWeightStretch();
     void restoreSettings();
     void saveSettings() const;
@@ -140,6 +143,7 @@ private:
     StepPanel *m_step = nullptr;
     TimeSeriesChart *m_hiddenChart = nullptr;
     TimeSeriesChart *m_preChart = nullptr;
+    QComboBox *m_quantity = nullptr;
     TimeSeriesChart *m_outputChart = nullptr;
     QTabWidget *m_chartTabs = nullptr;
     QLineEdit *m_units = nullptr;

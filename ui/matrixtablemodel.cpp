@@ -104,8 +104,8 @@ int MatrixTableModel::rowCount(const QModelIndex &parent) const
     const bool pt = pytorch();
     switch (m_source) {
     case Source::Wx: return static_cast<int>(pt ? w.Wx.cols() : w.Wx.rows());
-    case Source::Wh: return static_cast<int>(w.Wh.rows());
-    case Source::bh: return pt ? static_cast<int>(w.bh.size()) : (w.bh.size() > 0 ? 1 : 0);
+    case Source::Wh: return static_cast<int>(pt ? w.Wh.cols() : w.Wh.rows());
+    case Source::bh: return pt ? static_cast<int>(w.Wh.cols()) : (w.bh.size() > 0 ? w.biasRows() : 0);
     case Source::Wo: return static_cast<int>(pt ? w.Wo.cols() : w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0));
     case Source::bo: return pt ? static_cast<int>(w.bo.size()) : (w.bo.size() > 0 ? 1 : 0);
     case Source::Input:
@@ -122,8 +122,8 @@ int MatrixTableModel::columnCount(const QModelIndex &parent) const
     const bool pt = pytorch();
     switch (m_source) {
     case Source::Wx: return static_cast<int>(pt ? w.Wx.rows() : w.Wx.cols());
-    case Source::Wh: return static_cast<int>(w.Wh.cols());
-    case Source::bh: return pt ? (w.bh.size() > 0 ? 1 : 0) : static_cast<int>(w.bh.size());
+    case Source::Wh: return static_cast<int>(pt ? w.Wh.rows() : w.Wh.cols());
+    case Source::bh: return pt ? (w.bh.size() > 0 ? w.biasRows() : 0) : static_cast<int>(w.Wh.cols());
     case Source::Wo: return static_cast<int>(pt ? w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0) : w.Wo.cols());
     case Source::bo: return pt ? (w.bo.size() > 0 ? 1 : 0) : static_cast<int>(w.bo.size());
     case Source::Input: return m_session->dims().D;
@@ -152,12 +152,63 @@ int MatrixTableModel::currentRow() const
     return p >= 0 && p < m_session->dims().T ? p : -1;
 }
 
+int MatrixTableModel::gateBlocks() const
+{
+    if (!m_session || (m_source != Source::Wx && m_source != Source::Wh && m_source != Source::bh))
+        return 1;
+    return m_session->weights().gates();
+}
+
+Qt::Orientation MatrixTableModel::gatedOrientation() const
+{
+    return pytorch() ? Qt::Vertical : Qt::Horizontal;
+}
+
+bool MatrixTableModel::gateBoundary(Qt::Orientation orientation, int section) const
+{
+    const int g = gateBlocks();
+    if (g <= 1 || orientation != gatedOrientation() || section <= 0)
+        return false;
+    return section % m_session->dims().M == 0;
+}
+
+int MatrixTableModel::kerasGateIndex(int i) const
+{
+    const int g = gateBlocks();
+    if (g <= 1 || !pytorch())
+        return i;
+    const int M = m_session->dims().M;
+    const std::vector<int> order = rnnscope::pytorchGateOrder(m_session->weights().kind());
+    return order[static_cast<std::size_t>(i / M)] * M + i % M;
+}
+
+QString MatrixTableModel::gateName(int section) const
+{
+    const int g = gateBlocks();
+    if (g <= 1)
+        return QString();
+    const rnnscope::CellKind kind = m_session->weights().kind();
+    const int block = section / m_session->dims().M;
+    if (pytorch()) {
+        static const char *const lstm[] = {"i", "f", "g", "o"}, *const gru[] = {"r", "z", "n"};
+        return QLatin1String(kind == rnnscope::CellKind::LSTM ? lstm[block] : gru[block]);
+    }
+    return QString::fromStdString(rnnscope::gateBlockNames(kind)[static_cast<std::size_t>(block)]);
+}
+
 std::pair<int, int> MatrixTableModel::weightIndex(int row, int col) const
 {
-    // Session::setWeightValue takes Keras indices; vectors use (index, 0).
+    // Session::setWeightValue takes Keras indices (the gM axis in Keras's gate order); vectors use
+    // (index, 0), a GRU's (2, 3M) bias row-major.
     const bool pt = pytorch();
+    if (m_source == Source::bh) {
+        const int gm = static_cast<int>(m_session->weights().Wh.cols());
+        return pt ? std::pair{col * gm + kerasGateIndex(row), 0} : std::pair{row * gm + col, 0};
+    }
     if (isVector())
         return {pt ? row : col, 0};
+    if (m_source == Source::Wx || m_source == Source::Wh)
+        return pt ? std::pair{col, kerasGateIndex(row)} : std::pair{row, col};
     return pt ? std::pair{col, row} : std::pair{row, col};
 }
 
@@ -167,11 +218,14 @@ double MatrixTableModel::value(int row, int col) const
     switch (m_source) {
     case Source::Wx:
     case Source::Wh:
-    case Source::Wo: {
+    case Source::Wo:
+    case Source::bh: {
+        const auto [r, c] = weightIndex(row, col);
+        if (m_source == Source::bh)
+            return w.bh(r);
         const Eigen::MatrixXd &m = m_source == Source::Wx ? w.Wx : m_source == Source::Wh ? w.Wh : w.Wo;
-        return pytorch() ? m(col, row) : m(row, col);
+        return m(r, c);
     }
-    case Source::bh: return w.bh(pytorch() ? row : col);
     case Source::bo: return w.bo(pytorch() ? row : col);
     case Source::Input: return m_session->model().inputValue(m_session->sample(), row, col);
     case Source::Hidden: return m_session->hiddenValue(m_session->sample(), row, col);
@@ -408,8 +462,14 @@ QString MatrixTableModel::title() const
         return (pt ? QStringLiteral("weight_ih_l0 ") : QStringLiteral("Wx \u00B7 kernel ")) + matrixShape;
     case Source::Wh:
         return (pt ? QStringLiteral("weight_hh_l0 ") : QStringLiteral("Wh \u00B7 recurrent_kernel ")) + matrixShape;
-    case Source::bh:
-        return (pt ? QStringLiteral("bias_ih_l0 + bias_hh_l0 (%1)") : QStringLiteral("bh \u00B7 bias (%1)")).arg(d.M);
+    case Source::bh: {
+        const rnnscope::Weights &w = m_session->weights();
+        if (w.biasRows() == 2)
+            return pt ? QStringLiteral("bias_ih_l0 | bias_hh_l0 ") + matrixShape
+                      : QStringLiteral("bh \u00B7 bias ") + QString::fromStdString(rnnscope::biasShapeString(w));
+        return (pt ? QStringLiteral("bias_ih_l0 + bias_hh_l0 (%1)") : QStringLiteral("bh \u00B7 bias (%1)"))
+            .arg(w.Wh.cols());
+    }
     case Source::Wo:
         if (noDense)
             return (pt ? QStringLiteral("fc.weight") : QStringLiteral("Wo \u00B7 Dense kernel"))
@@ -454,6 +514,9 @@ QString MatrixTableModel::cellName(int row, int col) const
         return QStringLiteral("%1[%2, %3]").arg(name).arg(row).arg(col);
     }
     case Source::bh:
+        if (m_session->weights().biasRows() == 2)
+            return pt ? QStringLiteral("%1[%2]").arg(col == 0 ? QStringLiteral("bias_ih_l0") : QStringLiteral("bias_hh_l0")).arg(row)
+                      : QStringLiteral("bh[%1, %2]").arg(row).arg(col);
         return pt ? QStringLiteral("(bias_ih_l0 + bias_hh_l0)[%1]").arg(row) : QStringLiteral("bh[%1]").arg(col);
     case Source::bo:
         return pt ? QStringLiteral("fc.bias[%1]").arg(row) : QStringLiteral("bo[%1]").arg(col);
@@ -478,10 +541,25 @@ QString MatrixTableModel::cellDescription(int row, int col) const
     const QString v = sentenceValue(value(row, col));
     const auto [i, j] = weightIndex(row, col);
     QString meaning;
+    const int M = m_session->dims().M;
+    const bool gated = gateBlocks() > 1;
+    // The unit of a Keras gM index, with its gate: "unit 3 of gate f".
+    const auto unitOf = [&](int k) {
+        if (!gated)
+            return QStringLiteral("hidden unit %1").arg(k);
+        const std::vector<std::string> names = rnnscope::gateBlockNames(m_session->weights().kind());
+        return QStringLiteral("unit %1 of gate %2").arg(k % M).arg(QString::fromStdString(names[static_cast<std::size_t>(k / M)]));
+    };
     switch (m_source) {
-    case Source::Wx: meaning = QStringLiteral("input feature %1 \u2192 hidden unit %2").arg(i).arg(j); break;
-    case Source::Wh: meaning = QStringLiteral("hidden unit %1 at t\u22121 \u2192 hidden unit %2 at t").arg(i).arg(j); break;
-    case Source::bh: meaning = QStringLiteral("bias of hidden unit %1").arg(i); break;
+    case Source::Wx: meaning = QStringLiteral("input feature %1 \u2192 %2").arg(i).arg(unitOf(j)); break;
+    case Source::Wh: meaning = QStringLiteral("hidden unit %1 at t\u22121 \u2192 %2").arg(i).arg(gated ? unitOf(j) : QStringLiteral("hidden unit %1 at t").arg(j)); break;
+    case Source::bh: {
+        const int gm = static_cast<int>(m_session->weights().Wh.cols());
+        meaning = QStringLiteral("bias of %1").arg(unitOf(i % gm));
+        if (m_session->weights().biasRows() == 2)
+            meaning += i < gm ? QStringLiteral(", input bias") : QStringLiteral(", recurrent bias");
+        break;
+    }
     case Source::Wo: meaning = QStringLiteral("hidden unit %1 \u2192 output %2").arg(i).arg(j); break;
     case Source::bo: meaning = QStringLiteral("bias of output %1").arg(i); break;
     case Source::Input:
@@ -543,6 +621,23 @@ QVariant MatrixTableModel::headerData(int section, Qt::Orientation orientation, 
     if (section >= (vertical ? rowCount() : columnCount()))
         return QVariant();
     const Axis axis = vertical ? rowAxis() : columnAxis();
+    if (gateBlocks() > 1 && orientation == gatedOrientation() && (role == Qt::DisplayRole || role == Qt::ToolTipRole)) {
+        // A gate block's unit: "f[2]"; the tooltip says which gate of which layout.
+        const int M = m_session->dims().M, unit = section % M;
+        const QString name = gateName(section);
+        if (role == Qt::DisplayRole)
+            return QStringLiteral("%1[%2]").arg(name).arg(unit);
+        return QStringLiteral("gate %1, unit %2 (%3 %4 of the %5 gate blocks)")
+            .arg(name)
+            .arg(unit)
+            .arg(pytorch() ? QStringLiteral("PyTorch row") : QStringLiteral("Keras column"))
+            .arg(section)
+            .arg(gateBlocks());
+    }
+    if (m_source == Source::bh && m_session->weights().biasRows() == 2 && orientation != gatedOrientation()
+        && role == Qt::DisplayRole)
+        return pytorch() ? (section == 0 ? QStringLiteral("bias_ih") : QStringLiteral("bias_hh"))
+                         : (section == 0 ? QStringLiteral("input") : QStringLiteral("recurrent"));
     switch (role) {
     case Qt::DisplayRole:
         return vertical && m_longRowHeaders && axis != Axis::HiddenPrev && axis != Axis::HiddenNext

@@ -1,11 +1,15 @@
 #pragma once
 // MatrixTableModel — one matrix of a Session as a Qt table model.
 //
-// Sources and their shapes (Keras layout | PyTorch layout):
+// Sources and their shapes (Keras layout | PyTorch layout), g the cell's gate blocks (1, 4, 3):
 //
-//   Wx      kernel            (D, M)  rows input feature i, columns hidden unit j  | weight_ih_l0 (M, D) = Wxᵀ
-//   Wh      recurrent_kernel  (M, M)  rows hₜ₋₁[i], columns hₜ[j]                  | weight_hh_l0 (M, M) = Whᵀ
-//   bh      bias              (1, M)  one row                                      | bias_ih_l0 + bias_hh_l0 (M, 1), one column
+//   Wx      kernel            (D, gM) rows input feature i, columns gate·unit     | weight_ih_l0 (gM, D) = Wxᵀ
+//   Wh      recurrent_kernel  (M, gM) rows hₜ₋₁[i], columns gate·unit            | weight_hh_l0 (gM, M) = Whᵀ
+//   bh      bias              (1, gM) one row; a GRU with reset_after (2, 3M)    | bias_ih_l0 + bias_hh_l0 (gM, 1);
+//                                                                                  a GRU's bias_ih | bias_hh (3M, 2)
+// A gated cell's gM axis holds its gate blocks in Keras's order (LSTM i | f | c | o, GRU z | r | h)
+// and, in the PyTorch layout, in PyTorch's (LSTM i | f | g | o, GRU r | z | n): headers name the
+// gate and the unit ("f[2]"), and gateBoundary() tells the views where to draw a separator.
 //   Wo      Dense kernel      (M, K)  rows hidden unit j, columns output k         | fc.weight (K, M) = Woᵀ
 //   bo      Dense bias        (1, K)  one row                                      | fc.bias (K, 1), one column
 //   Input   X of the selected sample n: (T, D), rows t, columns feature d (both layouts)
@@ -89,6 +93,15 @@ public:
     // A fixed colour scale (> 0), or 0 for the automatic one.
     void setFixedScale(double scale);
 
+    // The gate blocks of this matrix (1 unless it is Wx, Wh or bh of an LSTM or a GRU), and whether a
+    // block starts at `section` (> 0) of the gated axis — the columns in Keras's layout, the rows in
+    // PyTorch's.
+    int gateBlocks() const;
+    Qt::Orientation gatedOrientation() const;
+    bool gateBoundary(Qt::Orientation orientation, int section) const;
+    // The gate's name of `section` on the gated axis ("i", "f", "c", "o"; PyTorch "g" for c, GRU "r", "z", "n").
+    QString gateName(int section) const;
+
     // "Wx · kernel (3×5)", "weight_ih_l0 (5×3)", "X · sample 0 (10×3)", …: name and current shape.
     QString title() const;
     // What rows and columns index: "rows: input feature i · columns: hidden unit j".
@@ -122,6 +135,8 @@ private:
     // The weight index (row, col as Session::setWeightValue takes it) of a cell.
     std::pair<int, int> weightIndex(int row, int col) const;
     double fixedScale() const;
+    // Keras's index along the gM axis of view index `i` (PyTorch's gate order permuted back).
+    int kerasGateIndex(int i) const;
     ColorMap::Stats rowStats(int first, int end) const; // rows [first, end)
 
     void resetAll();

@@ -561,6 +561,14 @@ bool Session::setActivations(Activation cell, Activation dense)
                  Change::Structure, [&](Model &m) { m.setActivations(cell, dense); });
 }
 
+bool Session::setCell(const CellSpec &cell)
+{
+    if (cell == config().cellSpec())
+        return true;
+    return apply(tr("Cell %1").arg(QString::fromStdString(describeCell(cell, dims().M))), Change::Structure,
+                 [&](Model &m) { m.setCell(cell); });
+}
+
 bool Session::setSeed(quint64 seed)
 {
     if (seed == config().seed)

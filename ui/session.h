@@ -127,6 +127,9 @@ public slots:
     bool setReturnSequences(bool on);
     bool setDtype(rnnscope::DType dtype);
     bool setActivations(rnnscope::Activation cell, rnnscope::Activation dense);
+    // Another cell (SimpleRNN, LSTM, GRU; its activations; a GRU's reset_after): D, M, K, N, T, X
+    // and the timestep stay.
+    bool setCell(const rnnscope::CellSpec &cell);
     bool setSeed(quint64 seed);
     bool setInitSpec(const rnnscope::InitSpec &spec);
     // New weights / a new X: the seed moves on by one and the new seed draws them.

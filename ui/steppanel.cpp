@@ -35,7 +35,7 @@ StepPanel::StepPanel(Session *session, QWidget *parent)
 QSize StepPanel::sizeHint() const
 {
     const QFontMetrics fm(font());
-    return {70 * fm.averageCharWidth(), 11 * fm.lineSpacing()};
+    return {70 * fm.averageCharWidth(), std::max<int>(11, int(m_lines.size()) + 2) * fm.lineSpacing()};
 }
 
 QSize StepPanel::minimumSizeHint() const
@@ -63,6 +63,10 @@ void StepPanel::rebuild()
                    .arg(QStringLiteral("(%1, %2, %3)").arg(d.N).arg(d.T).arg(d.D))
                    .arg(d.N).arg(d.T).arg(d.D).arg(d.M));
         update();
+        return;
+    }
+    if (c.kind != CellKind::SimpleRNN) {
+        rebuildGated(t);
         return;
     }
     const QString ts = QString::number(t), tp = sub(t - 1);
@@ -95,14 +99,7 @@ void StepPanel::rebuild()
 
     const int n = m_session->sample();
     const StepBreakdown b = stepBreakdown(const_cast<Model &>(m_session->model()), t, n);
-    // Vectors longer than kMaxNumbers show their first kShownNumbers values and how many follow.
-    const auto row = [](const Eigen::RowVectorXd &v) {
-        const long shown = v.size() > kMaxNumbers ? long(kShownNumbers) : long(v.size());
-        QString text = QString::fromStdString(formatRow(v.data(), shown, 4));
-        if (shown < v.size())
-            text.insert(text.size() - 1, QStringLiteral(" … +%1").arg(v.size() - shown));
-        return text;
-    };
+    const auto row = &StepPanel::rowText;
     const QString samples = d.N > 1 ? tr("  (sample n=%1 of %2)").arg(n).arg(d.N) : QString();
     // The labels in one column as wide as the longest of them (t = 999999 makes them long).
     QList<std::pair<QString, QString>> lines = {
@@ -121,6 +118,52 @@ void StepPanel::rebuild()
         w = std::max(w, line.first.size() + 1);
     for (const auto &[label, values] : std::as_const(lines))
         add(2, label.leftJustified(w) + values);
+    update();
+}
+
+QString StepPanel::rowText(const Eigen::RowVectorXd &v)
+{
+    // Vectors longer than kMaxNumbers show their first kShownNumbers values and how many follow.
+    const long shown = v.size() > kMaxNumbers ? long(kShownNumbers) : long(v.size());
+    QString text = QString::fromStdString(formatRow(v.data(), shown, 4));
+    if (shown < v.size())
+        text.insert(text.size() - 1, QStringLiteral(" … +%1").arg(v.size() - shown));
+    return text;
+}
+
+// An LSTM's or a GRU's step: the operands, then one line per gate, c_t, h_t and y_t — each
+// `symbol = formula` with its numbers, and under it the shape of every operand.
+void StepPanel::rebuildGated(int t)
+{
+    const Dims &d = m_session->dims();
+    const ModelConfig &c = m_session->config();
+    const int n = m_session->sample();
+    const std::vector<WorkedLine> worked = workedStep(const_cast<Model &>(m_session->model()), t, n);
+    const auto add = [this](int kind, const QString &s) {
+        m_lineKinds << kind;
+        m_lines << s;
+    };
+    add(0, tr("t = %1:  %2   (sample n=%3 of %4)")
+               .arg(t)
+               .arg(QString::fromStdString(describeCell(c.cellSpec(), d.M)))
+               .arg(n)
+               .arg(d.N));
+    qsizetype w = 24;
+    for (const WorkedLine &l : worked)
+        if (!l.detail)
+            w = std::max(w, QString::fromStdString(l.formula.empty() ? l.symbol : l.symbol + " = " + l.formula).size() + 2);
+    for (const WorkedLine &l : worked) {
+        if (l.detail)
+            continue;
+        const QString left = QString::fromStdString(l.formula.empty() ? l.symbol : l.symbol + " = " + l.formula);
+        QString values = rowText(l.values);
+        if (l.symbol.rfind("y_", 0) == 0 && !(c.returnSequences || t == d.T - 1))
+            values += tr("   (the model outputs y at t=%1 only)").arg(d.T - 1);
+        add(2, left.leftJustified(w) + values);
+        if (!l.formula.empty())
+            add(1, QStringLiteral("    ") + QString::fromStdString(l.shapes));
+    }
+    updateGeometry();
     update();
 }
 
@@ -144,7 +187,8 @@ void StepPanel::paintEvent(QPaintEvent *)
                                                         : palette().color(QPalette::Text));
         if (kind == 2 && m_lines[i].contains(QLatin1String("pre-activation")))
             p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.computedFill);
-        if (kind == 2 && m_lines[i].startsWith(QLatin1String("h_")))
+        if (kind == 2 && (m_lines[i].startsWith(QLatin1String("h_")) || m_lines[i].startsWith(QLatin1String("c_")))
+            && m_lines[i].contains(QLatin1Char('=')))
             p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.highlightFill);
         p.drawText(pad, y, m_lines[i]);
         y += fm.lineSpacing() + (kind == 1 ? fm.lineSpacing() / 2 : 0);

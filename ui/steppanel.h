@@ -6,8 +6,15 @@
 //
 // and the numbers of the selected sample: x_t, x_t·Wx, h_{t−1}·Wh, bh, the pre-activation a_t,
 // h_t = tanh(a_t) and y_t, one aligned row each, like a worked example (vectors longer than
-// kMaxNumbers show their first values and how many follow). Self-painted: plain text rendering is
-// cheap on every step.
+// kMaxNumbers show their first values and how many follow). An LSTM or a GRU shows one line per
+// gate with its numbers and the shape of every operand under it:
+//
+//   f_3 = σ(x_3·W_f + h_2·U_f + b_f)          [ 0.5123 0.4875 … ]
+//       (1×3)(3×5) + (1×5)(5×5) + (5)
+//   c_3 = f_3⊙c_2 + i_3⊙g_3 …  h_3 = o_3⊙tanh(c_3)
+//
+// (core's workedStep, which the trace prints too). Self-painted: plain text rendering is cheap on
+// every step.
 
 #include "summary.h"
 
@@ -36,6 +43,8 @@ protected:
 
 private:
     void rebuild();
+    void rebuildGated(int t);
+    static QString rowText(const Eigen::RowVectorXd &v);
 
     Session *m_session;
     QStringList m_lines;       // equation, shapes, then one line per quantity

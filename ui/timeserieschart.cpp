@@ -83,15 +83,26 @@ double TimeSeriesChart::value(int n, int t, int unit) const
 {
     switch (m_quantity) {
     case Quantity::Hidden: return m_session->hiddenValue(n, t, unit);
-    case Quantity::Pre: return m_session->preValue(n, t, unit);
+    case Quantity::Pre: return m_session->model().quantityAt(m_cellQuantity, n, t, unit);
     case Quantity::Output: return m_session->outputValue(n, t, unit);
     }
     return 0;
 }
 
+void TimeSeriesChart::setCellQuantity(rnnscope::Quantity q)
+{
+    m_cellQuantity = q;
+    rebuildSeries();
+}
+
 void TimeSeriesChart::rebuildSeries()
 {
     const int count = unitCount();
+    if (m_quantity == Quantity::Pre) {
+        const std::vector<rnnscope::Quantity> recorded = recordedQuantities(m_session->config().kind);
+        if (std::find(recorded.begin(), recorded.end(), m_cellQuantity) == recorded.end())
+            m_cellQuantity = recorded.front();
+    }
     QList<int> units;
     for (int u : std::as_const(m_units))
         if (u < count && units.size() < kMaxSeries)
@@ -121,8 +132,8 @@ void TimeSeriesChart::rebuildSeries()
         }
     }
     const QString prefix = m_quantity == Quantity::Hidden ? QStringLiteral("h[%1]")
-        : m_quantity == Quantity::Pre                     ? QStringLiteral("a[%1]")
-                                                          : QStringLiteral("y[%1]");
+        : m_quantity == Quantity::Pre ? QString::fromUtf8(quantitySymbol(m_cellQuantity)) + QStringLiteral("[%1]")
+                                      : QStringLiteral("y[%1]");
     for (int u : std::as_const(m_units)) {
         auto *s = new QLineSeries(this);
         s->setName(prefix.arg(u));
@@ -138,8 +149,9 @@ void TimeSeriesChart::rebuildSeries()
     updateTicks(); // the interval first: a range of 10⁶ with the old interval would make 10⁶ ticks
     m_axisX->setRange(0, std::max(1, d.T - 1));
     const QString title = m_quantity == Quantity::Hidden ? tr("hidden state h_t[j]")
-        : m_quantity == Quantity::Pre                    ? tr("pre-activation a_t[j]")
-                                                         : tr("output y_t[k]");
+        : m_quantity == Quantity::Pre ? QStringLiteral("%1 %2_t[j]").arg(QLatin1String(quantityName(m_cellQuantity)),
+                                                                     QString::fromUtf8(quantitySymbol(m_cellQuantity)))
+                                      : tr("output y_t[k]");
     chart()->setTitle(count == 0 ? tr("no Dense layer (K = 0): the output is h_t") : title);
     applyStyle();
     refreshWithNewRange();
@@ -226,9 +238,20 @@ void TimeSeriesChart::refresh()
         updateTicks(); // the legend or the y labels took another width
     const int pos = m_session->position();
     const int n = m_session->sample();
-    const Activation act = m_quantity == Quantity::Output ? m_session->config().dense : m_session->config().cell;
-    const bool bounded = m_quantity != Quantity::Pre && (act == Activation::Tanh || act == Activation::Sigmoid
-                                                         || act == Activation::Softmax);
+    // The activation that bounds what is plotted: a gate's σ, the candidate's act; a_t and c_t
+    // have none.
+    const ModelConfig &config = m_session->config();
+    const rnnscope::Quantity q = m_cellQuantity;
+    const bool gate = q == rnnscope::Quantity::GateI || q == rnnscope::Quantity::GateF || q == rnnscope::Quantity::GateO
+        || q == rnnscope::Quantity::GateZ || q == rnnscope::Quantity::GateR;
+    const bool candidate = q == rnnscope::Quantity::GateG || q == rnnscope::Quantity::Candidate;
+    const Activation act = m_quantity == Quantity::Output ? config.dense
+        : m_quantity == Quantity::Hidden                  ? config.cell
+        : gate                                            ? config.recurrent
+                                                          : config.cell;
+    const bool bounded = (m_quantity != Quantity::Pre || gate || candidate)
+        && (act == Activation::Tanh || act == Activation::Sigmoid || act == Activation::Softmax
+            || act == Activation::HardSigmoid || act == Activation::HardSigmoidKeras2);
     double lo = bounded ? (act == Activation::Tanh ? -1.0 : 0.0) : -1.0;
     double hi = 1.0;
     const int buckets = std::clamp(int(chart()->plotArea().width()) / kPixelsPerBucket, 20, int(kMaxPoints));

@@ -10,6 +10,8 @@
 // step reads one bucket at T = 10⁶ as at T = 100, and a jump to the end reads every value once. NaN and ±Inf are not drawn as lines: they appear as markers on the
 // chart's top (NaN, +Inf) or bottom (−Inf) edge.
 
+#include "cell.h"
+
 #include <QChartView>
 #include <QList>
 
@@ -22,6 +24,8 @@ class TimeSeriesChart : public QChartView {
     Q_OBJECT
 
 public:
+    // Hidden: h_t; Pre: any quantity the cell records (cellQuantity(): a SimpleRNN's a_t, an LSTM's
+    // gates and c_t, a GRU's gates and h̃); Output: y_t.
     enum class Quantity { Hidden, Pre, Output };
     static constexpr int kMaxSeries = 16;
     static constexpr int kMaxPoints = 200;
@@ -32,6 +36,10 @@ public:
     TimeSeriesChart(Session *session, Quantity quantity, QWidget *parent = nullptr);
 
     Quantity quantity() const { return m_quantity; }
+    // Which of the cell's recorded quantities a Pre chart plots (Pre: a SimpleRNN's a_t). A quantity
+    // the cell does not record falls back to its first one.
+    void setCellQuantity(rnnscope::Quantity q);
+    rnnscope::Quantity cellQuantity() const { return m_cellQuantity; }
     // The plotted units (indices j or k); empty chooses the first min(count, 8).
     void setUnits(const QList<int> &units);
     QList<int> units() const { return m_units; }
@@ -95,6 +103,7 @@ private:
 
     Session *m_session;
     Quantity m_quantity;
+    rnnscope::Quantity m_cellQuantity = rnnscope::Quantity::Pre;
     QList<int> m_units;
     bool m_autoUnits = true;
     bool m_stale = true; // values changed while hidden

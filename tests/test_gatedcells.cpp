@@ -1,0 +1,418 @@
+// LSTM and GRU in the core: the engine's batched pass against the model's lazy, chunked steps,
+// the cells' own properties (gate blocks, unit_forget_bias, orthonormal rows), the worked step
+// against the engine's numbers, parameter counts, and what a change of cell keeps. Their numbers
+// against NumPy and PyTorch are checked from outside by tests/test_cells.py.
+
+#include "engine.h"
+#include "error.h"
+#include "initializer.h"
+#include "model.h"
+#include "stepper.h"
+#include "summary.h"
+#include "weights.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace rnnscope;
+
+Q_DECLARE_METATYPE(rnnscope::Dims)
+Q_DECLARE_METATYPE(rnnscope::DType)
+Q_DECLARE_METATYPE(rnnscope::CellSpec)
+
+namespace {
+
+CellSpec cellOf(CellKind kind, bool resetAfter = true, Activation recurrent = Activation::Sigmoid)
+{
+    CellSpec c;
+    c.kind = kind;
+    c.resetAfter = resetAfter;
+    c.recurrent = recurrent;
+    return c;
+}
+
+ModelConfig configOf(const Dims &dims, const CellSpec &cell, DType dtype, bool sequences, std::uint64_t seed = 3)
+{
+    ModelConfig c;
+    c.dims = dims;
+    c.kind = cell.kind;
+    c.cell = cell.activation;
+    c.recurrent = cell.recurrent;
+    c.resetAfter = cell.resetAfter;
+    c.dtype = dtype;
+    c.returnSequences = sequences;
+    c.seed = seed;
+    c.init.scheme = InitScheme::Normal;
+    c.init.scale = 0.4; // gates away from saturation, so that every term matters
+    return c;
+}
+
+double maxAbsDiff(const Eigen::MatrixXd &a, const Eigen::MatrixXd &b)
+{
+    return (a - b).cwiseAbs().maxCoeff();
+}
+
+} // namespace
+
+class TestGatedCells : public QObject {
+    Q_OBJECT
+
+private slots:
+    void shapesAndCounts_data();
+    void shapesAndCounts();
+    void lazyStepsEqualEngineForward_data();
+    void lazyStepsEqualEngineForward();
+    void stepperEqualsBatchedPass();
+    void returnSequencesLastStepIsPlainOutput();
+    void recurrentKernelHasOrthonormalRows_data();
+    void recurrentKernelHasOrthonormalRows();
+    void unitForgetBias();
+    void sameSeedSameNumbers();
+    void workedStepEqualsEngine_data();
+    void workedStepEqualsEngine();
+    void changeOfCellKeepsSizesAndInput();
+    void gatesFromTheirDefinition();
+    void pytorchLayoutPermutesGruGates();
+    void keras3SummaryHasSeparators();
+    void shapesRefusedNamingTheCell();
+};
+
+void TestGatedCells::shapesAndCounts_data()
+{
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<int>("gates");
+    QTest::addColumn<long long>("params"); // at D=3, M=5 (Keras's count)
+    QTest::newRow("simplernn") << cellOf(CellKind::SimpleRNN) << 1 << 45LL;
+    QTest::newRow("lstm") << cellOf(CellKind::LSTM) << 4 << 180LL;             // 4·5·(3+5+1)
+    QTest::newRow("gru reset_after") << cellOf(CellKind::GRU) << 3 << 150LL;   // 3·5·(3+5+2)
+    QTest::newRow("gru no reset_after") << cellOf(CellKind::GRU, false) << 3 << 135LL; // 3·5·(3+5+1)
+}
+
+void TestGatedCells::shapesAndCounts()
+{
+    QFETCH(CellSpec, cell);
+    QFETCH(int, gates);
+    QFETCH(long long, params);
+    const Model m(configOf(Dims{1, 10, 3, 5, 2}, cell, DType::Float32, false));
+    const Weights &w = m.weights();
+    QCOMPARE(w.Wx.rows(), 3);
+    QCOMPARE(w.Wx.cols(), 5 * gates);
+    QCOMPARE(w.Wh.rows(), 5);
+    QCOMPARE(w.Wh.cols(), 5 * gates);
+    QCOMPARE(w.bh.size(), 5 * gates * cell.biasRows());
+    QCOMPARE(w.kind(), cell.kind);
+    QCOMPARE(w.rnnParams(), params);
+    QCOMPARE(cell.params(3, 5), params);
+    const Summary s = modelSummary(m.config());
+    QCOMPARE(s.rows[1].params, params);
+    QCOMPARE(s.rows[1].type, std::string(cellClassName(cell.kind)));
+    QCOMPARE(s.totalParams, params + 12);
+}
+
+void TestGatedCells::lazyStepsEqualEngineForward_data()
+{
+    QTest::addColumn<Dims>("dims");
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<DType>("dtype");
+    QTest::addColumn<bool>("sequences");
+    for (DType dt : {DType::Float32, DType::Float64}) {
+        const char *d = dt == DType::Float32 ? "f32" : "f64";
+        QTest::addRow("lstm %s", d) << Dims{3, 9, 4, 6, 2} << cellOf(CellKind::LSTM) << dt << false;
+        QTest::addRow("lstm seq %s", d) << Dims{2, 7, 3, 5, 0} << cellOf(CellKind::LSTM) << dt << true;
+        QTest::addRow("gru %s", d) << Dims{4, 8, 2, 7, 3} << cellOf(CellKind::GRU) << dt << true;
+        QTest::addRow("gru no reset_after %s", d) << Dims{3, 6, 5, 4, 1} << cellOf(CellKind::GRU, false) << dt << false;
+        QTest::addRow("lstm hard_sigmoid %s", d)
+            << Dims{2, 5, 3, 4, 2} << cellOf(CellKind::LSTM, true, Activation::HardSigmoidKeras2) << dt << true;
+    }
+}
+
+// The model computes lazily, a chunk of steps at a time, with the projection of x·W made as the
+// steps reach it; Engine::forward projects everything at once. Both must agree exactly.
+void TestGatedCells::lazyStepsEqualEngineForward()
+{
+    QFETCH(Dims, dims);
+    QFETCH(CellSpec, cell);
+    QFETCH(DType, dtype);
+    QFETCH(bool, sequences);
+    Model model(configOf(dims, cell, dtype, sequences));
+    const NdArray H = model.hiddenStates();
+    const NetworkSpec spec{dims, sequences, cell, Activation::Linear};
+    const auto check = [&](const auto &e) {
+        for (int t = 0; t < dims.T; ++t)
+            for (int n = 0; n < dims.N; ++n)
+                for (int j = 0; j < dims.M; ++j)
+                    QCOMPARE(double(e.hidden(t)(j, n)), H.values[(std::size_t(n) * dims.T + t) * dims.M + j]);
+    };
+    if (dtype == DType::Float32) {
+        Engine<float> e;
+        e.setSpec(spec);
+        e.setWeights(model.weights());
+        e.setInput(model.input());
+        e.forward();
+        check(e);
+    } else {
+        Engine<double> e;
+        e.setSpec(spec);
+        e.setWeights(model.weights());
+        e.setInput(model.input());
+        e.forward();
+        check(e);
+    }
+    // Nothing saturated: the test would not see a wrong gate otherwise.
+    double largest = 0;
+    for (double v : H.values)
+        largest = std::max(largest, std::abs(v));
+    QVERIFY(largest > 0.05 && largest < 0.999);
+}
+
+void TestGatedCells::stepperEqualsBatchedPass()
+{
+    for (const CellSpec &cell : {cellOf(CellKind::LSTM), cellOf(CellKind::GRU), cellOf(CellKind::GRU, false)}) {
+        const ModelConfig c = configOf(Dims{3, 8, 2, 4, 2}, cell, DType::Float64, true);
+        Model batched(c), stepped(c);
+        const NdArray H = batched.hiddenStates();
+        Stepper stepper(stepped);
+        for (int t = 0; t < 8; ++t) {
+            stepper.stepForward();
+            if (t % 3 == 2) {
+                stepper.stepBack();
+                stepper.stepForward();
+            }
+            const StepRecord r = stepper.record(t);
+            for (int n = 0; n < 3; ++n)
+                for (int j = 0; j < 4; ++j)
+                    QCOMPARE(r.h(n, j), H.values[(std::size_t(n) * 8 + t) * 4 + j]);
+        }
+        QCOMPARE(stepped.prediction().values, batched.prediction().values);
+        if (cell.kind == CellKind::LSTM)
+            QCOMPARE(stepped.cellStates().values, batched.cellStates().values);
+    }
+}
+
+void TestGatedCells::returnSequencesLastStepIsPlainOutput()
+{
+    for (const CellSpec &cell : {cellOf(CellKind::LSTM), cellOf(CellKind::GRU), cellOf(CellKind::GRU, false)}) {
+        Model plain(configOf(Dims{3, 6, 2, 5, 3}, cell, DType::Float32, false));
+        Model seq(configOf(Dims{3, 6, 2, 5, 3}, cell, DType::Float32, true));
+        const NdArray y = plain.prediction(), ys = seq.prediction();
+        QCOMPARE(ys.shape, (std::vector<std::int64_t>{3, 6, 3}));
+        for (int n = 0; n < 3; ++n)
+            for (int k = 0; k < 3; ++k)
+                QCOMPARE(ys.values[(std::size_t(n) * 6 + 5) * 3 + k], y.values[std::size_t(n) * 3 + k]);
+    }
+}
+
+void TestGatedCells::recurrentKernelHasOrthonormalRows_data()
+{
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<int>("M");
+    QTest::newRow("lstm 5") << cellOf(CellKind::LSTM) << 5;
+    QTest::newRow("lstm 32") << cellOf(CellKind::LSTM) << 32;
+    QTest::newRow("gru 7") << cellOf(CellKind::GRU) << 7;
+    QTest::newRow("gru 50") << cellOf(CellKind::GRU, false) << 50;
+}
+
+// Keras's Orthogonal on (M, gM): Q of a (gM, M) Gaussian, transposed: Wh·Whᵀ = I_M.
+void TestGatedCells::recurrentKernelHasOrthonormalRows()
+{
+    QFETCH(CellSpec, cell);
+    QFETCH(int, M);
+    const Weights w = initialWeights(3, M, 2, InitSpec{}, 11, cell);
+    QCOMPARE(w.Wh.rows(), M);
+    QCOMPARE(w.Wh.cols(), cell.gates() * M);
+    const Eigen::MatrixXd product = w.Wh * w.Wh.transpose();
+    QVERIFY(maxAbsDiff(product, Eigen::MatrixXd::Identity(M, M)) < 1e-12);
+    // Not orthonormal columns (gM > M): the columns cannot all be unit vectors and orthogonal.
+    const Eigen::MatrixXd columns = w.Wh.transpose() * w.Wh;
+    QVERIFY(maxAbsDiff(columns, Eigen::MatrixXd::Identity(cell.gates() * M, cell.gates() * M)) > 0.1);
+    // Glorot bounds of the (D, gM) kernel: sqrt(6 / (D + gM)).
+    QVERIFY(w.Wx.cwiseAbs().maxCoeff() <= std::sqrt(6.0 / (3 + cell.gates() * M)));
+}
+
+void TestGatedCells::unitForgetBias()
+{
+    const Weights w = initialWeights(3, 5, 2, InitSpec{}, 1, cellOf(CellKind::LSTM));
+    QCOMPARE(w.bh.size(), 20);
+    for (int j = 0; j < 20; ++j)
+        QCOMPARE(w.bh(j), j >= 5 && j < 10 ? 1.0 : 0.0); // blocks i, f, c, o: f starts at 1
+    const Weights g = initialWeights(3, 5, 2, InitSpec{}, 1, cellOf(CellKind::GRU));
+    QCOMPARE(g.bh.size(), 30); // (2, 15), zeros
+    QCOMPARE(g.bh.cwiseAbs().maxCoeff(), 0.0);
+    InitSpec zeros;
+    zeros.scheme = InitScheme::Zeros;
+    QCOMPARE(initialWeights(3, 5, 2, zeros, 1, cellOf(CellKind::LSTM)).bh.cwiseAbs().maxCoeff(), 0.0);
+}
+
+void TestGatedCells::sameSeedSameNumbers()
+{
+    const ModelConfig c = configOf(Dims{2, 5, 3, 4, 2}, cellOf(CellKind::LSTM), DType::Float32, false, 42);
+    Model a(c), b(c);
+    QCOMPARE(a.weights().Wx, b.weights().Wx);
+    QCOMPARE(a.weights().Wh, b.weights().Wh);
+    QCOMPARE(a.prediction().values, b.prediction().values);
+    ModelConfig other = c;
+    other.seed = 43;
+    QVERIFY(Model(other).weights().Wx != a.weights().Wx);
+}
+
+void TestGatedCells::workedStepEqualsEngine_data()
+{
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<DType>("dtype");
+    QTest::newRow("lstm f32") << cellOf(CellKind::LSTM) << DType::Float32;
+    QTest::newRow("lstm f64") << cellOf(CellKind::LSTM) << DType::Float64;
+    QTest::newRow("gru f64") << cellOf(CellKind::GRU) << DType::Float64;
+    QTest::newRow("gru no reset_after f64") << cellOf(CellKind::GRU, false) << DType::Float64;
+}
+
+// The worked step (the step panel's and the trace's numbers) recomputed from its own parts with
+// the cell's formulas gives the engine's c_t and h_t: a transposed kernel or a gate taken from
+// the wrong block would not.
+void TestGatedCells::workedStepEqualsEngine()
+{
+    QFETCH(CellSpec, cell);
+    QFETCH(DType, dtype);
+    Model m(configOf(Dims{2, 6, 3, 4, 2}, cell, dtype, true));
+    const int t = 4, n = 1, M = 4;
+    const std::vector<WorkedLine> lines = workedStep(m, t, n);
+    const auto find = [&](const std::string &symbol) -> const WorkedLine & {
+        for (const WorkedLine &l : lines)
+            if (l.symbol == symbol)
+                return l;
+        qFatal("no line %s", symbol.c_str());
+    };
+    const double tol = dtype == DType::Float32 ? 1e-6 : 1e-13;
+    const Weights &w = m.weights();
+    const Eigen::RowVectorXd x = find("x_4").values, h = find("h_3").values;
+    QVERIFY(maxAbsDiff(h, m.hidden(3).row(n)) == 0);
+    // Every gate's pre-activation is x·W + h·U + b of its block.
+    const std::vector<std::string> blocks = gateBlockNames(cell.kind);
+    const Eigen::RowVectorXd z = x * w.Wx + h * w.Wh;
+    const Eigen::Index gM = w.Wh.cols();
+    Eigen::RowVectorXd pre = z + w.bh.head(gM).transpose();
+    for (std::size_t k = 0; k < blocks.size(); ++k) {
+        const Eigen::Index j0 = Eigen::Index(k) * M;
+        QVERIFY(maxAbsDiff(find("x_4·W_" + blocks[k]).values, (x * w.Wx).segment(j0, M)) < tol);
+        QVERIFY(maxAbsDiff(find("h_3·U_" + blocks[k]).values, (h * w.Wh).segment(j0, M)) < tol);
+        if (cell.kind == CellKind::GRU && blocks[k] == "h")
+            continue; // the candidate's pre-activation has r inside
+        QVERIFY2(maxAbsDiff(find("z_" + blocks[k]).values, pre.segment(j0, M)) < 10 * tol, blocks[k].c_str());
+    }
+    const auto sig = [](const Eigen::RowVectorXd &v) { return Eigen::RowVectorXd((1.0 + (-v.array()).exp()).inverse()); };
+    if (cell.kind == CellKind::LSTM) {
+        const Eigen::RowVectorXd i = sig(pre.segment(0, M)), f = sig(pre.segment(M, M)),
+                                 g = pre.segment(2 * M, M).array().tanh(), o = sig(pre.segment(3 * M, M));
+        const Eigen::RowVectorXd cPrev = m.cellState(3).row(n);
+        const Eigen::RowVectorXd c = f.cwiseProduct(cPrev) + i.cwiseProduct(g);
+        QVERIFY(maxAbsDiff(find("c_4").values, c) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("h_4").values, o.cwiseProduct(Eigen::RowVectorXd(c.array().tanh()))) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("f_4").values, f) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("c_4").values, m.cellState(4).row(n)) == 0);
+    } else {
+        const Eigen::RowVectorXd bIn = w.bh.head(gM).transpose();
+        const Eigen::RowVectorXd bRec = cell.resetAfter ? Eigen::RowVectorXd(w.bh.tail(gM).transpose())
+                                                        : Eigen::RowVectorXd::Zero(gM);
+        const Eigen::RowVectorXd xw = x * w.Wx + bIn, hu = h * w.Wh + bRec;
+        const Eigen::RowVectorXd zg = sig(xw.segment(0, M) + hu.segment(0, M));
+        const Eigen::RowVectorXd r = sig(xw.segment(M, M) + hu.segment(M, M));
+        const Eigen::RowVectorXd cand = cell.resetAfter
+            ? Eigen::RowVectorXd((xw.segment(2 * M, M) + r.cwiseProduct(hu.segment(2 * M, M))).array().tanh())
+            : Eigen::RowVectorXd((xw.segment(2 * M, M) + r.cwiseProduct(h) * w.Wh.rightCols(M)).array().tanh());
+        const Eigen::RowVectorXd hNew = zg.cwiseProduct(h) + (Eigen::RowVectorXd::Ones(M) - zg).cwiseProduct(cand);
+        QVERIFY(maxAbsDiff(find("z_4").values, zg) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("r_4").values, r) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("h̃_4").values, cand) < 10 * tol);
+        QVERIFY(maxAbsDiff(find("h_4").values, hNew) < 10 * tol);
+    }
+    QVERIFY(maxAbsDiff(find("y_4").values, m.output(4).row(n)) == 0);
+    // The trace prints the same lines with their shapes.
+    const std::string trace = traceText(m, n);
+    QVERIFY(trace.find(describeCell(cell, M)) != std::string::npos);
+    QVERIFY(trace.find("(2×3)(3×4) + (2×4)(4×4) + (4)") != std::string::npos);
+}
+
+void TestGatedCells::changeOfCellKeepsSizesAndInput()
+{
+    Model m(configOf(Dims{2, 7, 3, 5, 2}, cellOf(CellKind::SimpleRNN), DType::Float32, false));
+    const Eigen::MatrixXd X = m.input();
+    m.setCell(cellOf(CellKind::LSTM));
+    QCOMPARE(m.dims(), (Dims{2, 7, 3, 5, 2}));
+    QCOMPARE(m.input(), X);
+    QCOMPARE(m.weights().Wh.cols(), 20);
+    m.setCell(cellOf(CellKind::GRU, false));
+    QCOMPARE(m.weights().bh.size(), 15);
+    const Eigen::MatrixXd Wx = m.weights().Wx;
+    // Only the recurrent activation: the weights stay.
+    m.setCell(cellOf(CellKind::GRU, false, Activation::HardSigmoid));
+    QCOMPARE(m.weights().Wx, Wx);
+    QCOMPARE(m.config().recurrent, Activation::HardSigmoid);
+    // A cell that cannot use an activation is refused and leaves the model.
+    CellSpec bad = cellOf(CellKind::LSTM);
+    bad.recurrent = Activation::Softmax;
+    QVERIFY_THROWS_EXCEPTION(Error, m.setCell(bad));
+    QCOMPARE(m.config().kind, CellKind::GRU);
+}
+
+// Both hard sigmoids at their corners, as Keras 2 and Keras 3 define them.
+void TestGatedCells::gatesFromTheirDefinition()
+{
+    QCOMPARE(activate(Activation::HardSigmoidKeras2, -2.5), 0.0);
+    QCOMPARE(activate(Activation::HardSigmoidKeras2, 1.0), 0.7);
+    QCOMPARE(activate(Activation::HardSigmoidKeras2, 3.0), 1.0);
+    QCOMPARE(activate(Activation::HardSigmoid, -3.0), 0.0);
+    QCOMPARE(activate(Activation::HardSigmoid, 1.5), 0.75);
+    QCOMPARE(activate(Activation::HardSigmoid, 3.0), 1.0);
+    QVERIFY(std::isnan(activate(Activation::HardSigmoid, std::nan(""))));
+}
+
+// PyTorch's nn.GRU rows are r, z, n; Keras's columns z, r, h. bias_ih / bias_hh are the two rows.
+void TestGatedCells::pytorchLayoutPermutesGruGates()
+{
+    const Model m(configOf(Dims{1, 4, 2, 3, 1}, cellOf(CellKind::GRU), DType::Float64, false));
+    Weights w = m.weights();
+    for (Eigen::Index j = 0; j < w.bh.size(); ++j)
+        w.bh(j) = double(j);
+    const NamedArrays a = weightsToArrays(w, Layout::PyTorch, DType::Float64, m.config().cellSpec());
+    QCOMPARE(a[0].first, std::string("rnn.weight_ih_l0"));
+    QCOMPARE(a[0].second.shape, (std::vector<std::int64_t>{9, 2}));
+    // Row 0 of weight_ih is r's unit 0 = Keras column M (block r).
+    QCOMPARE(a[0].second.values[0], w.Wx(0, 3));
+    QCOMPARE(a[0].second.values[3 * 2], w.Wx(0, 0)); // row M: z's unit 0
+    QCOMPARE(a[2].first, std::string("rnn.bias_ih_l0"));
+    QCOMPARE(a[2].second.values[0], 3.0);  // r's bias from Keras's row 0, block r
+    QCOMPARE(a[3].second.values[0], 12.0); // recurrent row: 9 + 3
+    CellSpec noReset = cellOf(CellKind::GRU, false);
+    QVERIFY(!pytorchRefusal(noReset).empty());
+    const NamedArrays k = weightsToArrays(w, Layout::Keras, DType::Float64);
+    QCOMPARE(k[2].second.shape, (std::vector<std::int64_t>{2, 9}));
+}
+
+void TestGatedCells::keras3SummaryHasSeparators()
+{
+    ModelConfig c = configOf(Dims{1, 10, 64, 128, 10}, cellOf(CellKind::LSTM), DType::Float32, false);
+    const std::string text = summaryText(modelSummary(c));
+    QVERIFY2(text.find("lstm (LSTM)") != std::string::npos, text.c_str());
+    QVERIFY2(text.find("98,816") != std::string::npos, text.c_str()); // 4·128·(64+128+1)
+    QVERIFY2(text.find("Total params: 100,106 (391.04 KB)") != std::string::npos, text.c_str());
+    QCOMPARE(thousands(105280), std::string("105,280"));
+    QCOMPARE(thousands(999), std::string("999"));
+    QCOMPARE(thousands(1000000), std::string("1,000,000"));
+}
+
+void TestGatedCells::shapesRefusedNamingTheCell()
+{
+    Weights w = initialWeights(3, 5, 2, InitSpec{}, 1, cellOf(CellKind::LSTM));
+    QVERIFY_THROWS_EXCEPTION(Error, checkShapes(w, cellOf(CellKind::GRU)));
+    try {
+        checkShapes(w, cellOf(CellKind::GRU));
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("LSTM") != std::string::npos, e.what());
+        QVERIFY2(std::string(e.what()).find("gru") != std::string::npos, e.what());
+    }
+    w.Wh.conservativeResize(5, 18);
+    QVERIFY_THROWS_EXCEPTION(Error, checkShapes(w));
+}
+
+QTEST_APPLESS_MAIN(TestGatedCells)
+#include "test_gatedcells.moc"
