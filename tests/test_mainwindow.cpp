@@ -96,6 +96,10 @@ private slots:
     void chartBucketsFollowStepsAndJumps();
     void largeFilesAreReadOnTheWorker();
     void sampleAndPositionFollowAShrink();
+    void switchingCellsReshapesEveryView();
+    void gateBlocksAreLabelledInBothLayouts();
+    void gateWeightEditRecomputesAndUndoes();
+    void gatedStepPanelAndChartsFollowTheEngine();
 
 private:
     Session *m_session = nullptr;
@@ -950,6 +954,146 @@ void TestMainWindow::sampleAndPositionFollowAShrink()
     QTRY_VERIFY(!m_window->hiddenChart()->catchingUp());
     for (const QPointF &p : m_window->hiddenChart()->seriesPoints(0))
         QVERIFY(p.x() <= 9);
+}
+
+// The cell chooser in the dimensions bar: LSTM and GRU reshape the kernels to (D, gM), keep D, M,
+// K, N, T, X and the timestep, and undo back to the SimpleRNN.
+void TestMainWindow::switchingCellsReshapesEveryView()
+{
+    m_session->seek(4);
+    const Eigen::MatrixXd X = m_session->model().input();
+    QComboBox *cell = m_window->dimensionsBar()->cell();
+    QCOMPARE(cell->currentText(), QStringLiteral("SimpleRNN"));
+    QVERIFY(!m_window->dimensionsBar()->offersRecurrentActivation());
+    cell->setCurrentIndex(cell->findText(QStringLiteral("LSTM")));
+    QCOMPARE(m_session->config().kind, CellKind::LSTM);
+    QCOMPARE(m_session->dims(), (Dims{1, 10, 3, 5, 2}));
+    QCOMPARE(m_session->position(), 4);
+    QCOMPARE(m_session->model().input(), X);
+    QVERIFY(m_window->dimensionsBar()->offersRecurrentActivation());
+    QVERIFY(!m_window->dimensionsBar()->offersResetAfter());
+    const QList<MatrixView *> views = m_window->weightViews();
+    QCOMPARE(views[0]->model()->columnCount(), 20); // Wx (3, 4·5)
+    QCOMPARE(views[1]->model()->rowCount(), 5);     // Wh (5, 20)
+    QCOMPARE(views[1]->model()->columnCount(), 20);
+    QCOMPARE(views[2]->model()->columnCount(), 20); // bh
+    QVERIFY(views[0]->model()->title().contains(QStringLiteral("(3×20)")));
+    QCOMPARE(m_window->summaryView()->table()->item(1, 0)->text(), QStringLiteral("lstm (LSTM)"));
+    QCOMPARE(m_window->summaryView()->table()->item(1, 2)->text(), QStringLiteral("180"));
+    // The chart of the cell's quantities offers the LSTM's gates and c.
+    QComboBox *plot = m_window->findChild<QComboBox *>(QStringLiteral("quantityChooser"));
+    QVERIFY(plot);
+    QCOMPARE(plot->count(), 5); // i, f, g, o, c
+    // GRU with reset_after: bias (2, 3M); without: (3M).
+    cell->setCurrentIndex(cell->findText(QStringLiteral("GRU")));
+    QVERIFY(m_window->dimensionsBar()->offersResetAfter());
+    QCOMPARE(views[0]->model()->columnCount(), 15);
+    QCOMPARE(views[2]->model()->rowCount(), 2);
+    QCOMPARE(views[2]->model()->headerData(1, Qt::Vertical).toString(), QStringLiteral("recurrent"));
+    QCOMPARE(plot->count(), 3); // z, r, h̃
+    m_window->dimensionsBar()->resetAfter()->setChecked(false);
+    QCOMPARE(m_session->config().resetAfter, false);
+    QCOMPARE(views[2]->model()->rowCount(), 1);
+    QCOMPARE(m_session->weights().bh.size(), 15);
+    QCOMPARE(m_session->position(), 4);
+    // Undo walks back through the cells.
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->config().resetAfter, true);
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->config().kind, CellKind::LSTM);
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->config().kind, CellKind::SimpleRNN);
+    QCOMPARE(cell->currentText(), QStringLiteral("SimpleRNN"));
+    QCOMPARE(views[0]->model()->columnCount(), 5);
+    QCOMPARE(plot->count(), 1); // a
+}
+
+// Headers name the gate and the unit; the PyTorch layout shows PyTorch's gate order down the rows.
+void TestMainWindow::gateBlocksAreLabelledInBothLayouts()
+{
+    CellSpec gru;
+    gru.kind = CellKind::GRU;
+    QVERIFY(m_session->setCell(gru));
+    MatrixTableModel *wx = m_window->weightViews()[0]->model();
+    QCOMPARE(wx->headerData(0, Qt::Horizontal).toString(), QStringLiteral("z[0]"));
+    QCOMPARE(wx->headerData(5, Qt::Horizontal).toString(), QStringLiteral("r[0]"));
+    QCOMPARE(wx->headerData(14, Qt::Horizontal).toString(), QStringLiteral("h[4]"));
+    QVERIFY(wx->gateBoundary(Qt::Horizontal, 5));
+    QVERIFY(wx->gateBoundary(Qt::Horizontal, 10));
+    QVERIFY(!wx->gateBoundary(Qt::Horizontal, 4));
+    QVERIFY(!wx->gateBoundary(Qt::Vertical, 5));
+    m_session->setLayout(Layout::PyTorch);
+    QCOMPARE(wx->rowCount(), 15);
+    QCOMPARE(wx->columnCount(), 3);
+    QCOMPARE(wx->headerData(0, Qt::Vertical).toString(), QStringLiteral("r[0]"));
+    QCOMPARE(wx->headerData(5, Qt::Vertical).toString(), QStringLiteral("z[0]"));
+    QCOMPARE(wx->headerData(10, Qt::Vertical).toString(), QStringLiteral("n[0]"));
+    QVERIFY(wx->gateBoundary(Qt::Vertical, 5));
+    // weight_ih_l0[r row 0, feature 1] is Keras's Wx[1, r block column 5].
+    QCOMPARE(wx->value(0, 1), m_session->weights().Wx(1, 5));
+    QCOMPARE(wx->value(5, 1), m_session->weights().Wx(1, 0));
+    MatrixTableModel *bh = m_window->weightViews()[2]->model();
+    QCOMPARE(bh->rowCount(), 15);
+    QCOMPARE(bh->columnCount(), 2);
+    QCOMPARE(bh->headerData(1, Qt::Horizontal).toString(), QStringLiteral("bias_hh"));
+    QCOMPARE(bh->value(0, 1), m_session->weights().bh(15 + 5)); // bias_hh of r[0]: row 1, block r
+    QVERIFY(bh->cellDescription(0, 1).contains(QStringLiteral("recurrent bias")));
+}
+
+// An edit of one gate's weight recomputes every view at once and undoes.
+void TestMainWindow::gateWeightEditRecomputesAndUndoes()
+{
+    CellSpec lstm;
+    lstm.kind = CellKind::LSTM;
+    QVERIFY(m_session->setCell(lstm));
+    m_session->seek(9);
+    const double before = m_session->model().outputAt(0, 9, 0);
+    MatrixTableModel *wh = m_window->weightViews()[1]->model();
+    const QModelIndex cell = wh->index(2, 7); // U_f[2, 2]: the forget gate's block
+    QVERIFY(wh->headerData(7, Qt::Horizontal).toString() == QStringLiteral("f[2]"));
+    QVERIFY(wh->setData(cell, QStringLiteral("3.5"), Qt::EditRole));
+    QCOMPARE(m_session->weights().Wh(2, 7), 3.5);
+    const double after = m_session->model().outputAt(0, 9, 0);
+    QVERIFY(after != before);
+    QCOMPARE(m_window->outputChart()->seriesPoints(0).last().y(), after);
+    m_session->undoStack()->undo();
+    QCOMPARE(m_session->model().outputAt(0, 9, 0), before);
+    QCOMPARE(wh->value(2, 7), m_session->weights().Wh(2, 7));
+}
+
+// The step panel's gate lines carry the engine's numbers; the quantity chart plots a gate.
+void TestMainWindow::gatedStepPanelAndChartsFollowTheEngine()
+{
+    CellSpec lstm;
+    lstm.kind = CellKind::LSTM;
+    QVERIFY(m_session->setCell(lstm));
+    m_window->diagram()->setFocus();
+    for (int i = 0; i < 3; ++i)
+        QTest::keyClick(m_window, Qt::Key_Right);
+    QCOMPARE(m_session->position(), 2);
+    Model &model = const_cast<Model &>(m_session->model());
+    const QString text = m_window->stepPanel()->lines().join(QLatin1Char('\n'));
+    QVERIFY2(text.contains(QStringLiteral("f_2 = σ(x_2·W_f + h_1·U_f + b_f)")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("c_2 = f_2⊙c_1 + i_2⊙g_2")), qPrintable(text));
+    QVERIFY2(text.contains(QStringLiteral("(1×3)(3×5) + (1×5)(5×5) + (5)")), qPrintable(text));
+    QVERIFY2(text.contains(rowText(model.hidden(2).row(0))), qPrintable(text));
+    QVERIFY2(text.contains(rowText(model.cellState(2).row(0))), qPrintable(text));
+    Eigen::RowVectorXd f(5);
+    for (int j = 0; j < 5; ++j)
+        f(j) = 1.0 / (1.0 + std::exp(-model.pre(2)(0, 5 + j)));
+    QVERIFY2(text.contains(rowText(f)), qPrintable(text));
+    // Plot the forget gate: the chart's points are σ of the engine's pre-activations.
+    QComboBox *plot = m_window->findChild<QComboBox *>(QStringLiteral("quantityChooser"));
+    plot->setCurrentIndex(plot->findData(int(Quantity::GateF)));
+    TimeSeriesChart *chart = m_window->preChart();
+    QCOMPARE(chart->cellQuantity(), Quantity::GateF);
+    chart->show();
+    m_session->seek(3);
+    m_session->seek(2);
+    const QList<QPointF> pts = chart->seriesPoints(1);
+    QCOMPARE(pts.size(), 3);
+    QCOMPARE(pts[2].y(), model.quantityAt(Quantity::GateF, 0, 2, 1));
+    QVERIFY(std::abs(pts[2].y() - f(1)) < 1e-6);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -211,7 +211,8 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         // Shapes on the recurrent arrows where there is room for them (always on the first).
         const qreal room = cell.left() - prevRight;
         const qreal need = std::max(smallFm.horizontalAdvance(prevName), smallFm.horizontalAdvance(carriedShape));
-        if (i == 0 || (g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u && need <= room)) {
+        // (An LSTM's first arrow is named on the left already: "h₋₁ = c₋₁ = 0".)
+        if ((i == 0 && !lstm) || (i > 0 && g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u && need <= room)) {
             label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
             label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, carriedShape);
         }

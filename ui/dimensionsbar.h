@@ -7,6 +7,7 @@
 
 #include <QToolBar>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QSpinBox;
@@ -25,6 +26,9 @@ public:
     QComboBox *cell() const { return m_cell; }
     QComboBox *recurrentActivation() const { return m_recurrent; }
     QCheckBox *resetAfter() const { return m_resetAfter; }
+    // Whether the bar offers the recurrent activation (LSTM, GRU) and reset_after (GRU).
+    bool offersRecurrentActivation() const { return m_recurrentAction->isVisible(); }
+    bool offersResetAfter() const { return m_resetAfterAction->isVisible(); }
     QComboBox *init() const { return m_init; }
     QSpinBox *seed() const { return m_seed; }
 

@@ -83,7 +83,13 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     // Centre: diagram, step panel, charts.
     auto *centre = new QSplitter(Qt::Vertical, this);
     m_diagram = new DiagramWidget(session, centre);
-    m_step = new StepPanel(session, centre);
+    // The step panel scrolls when its lines do not fit (an LSTM's step has four gates).
+    auto *stepScroll = new QScrollArea(centre);
+    stepScroll->setObjectName(QStringLiteral("stepScroll"));
+    stepScroll->setWidgetResizable(true);
+    stepScroll->setFrameShape(QFrame::NoFrame);
+    m_step = new StepPanel(session);
+    stepScroll->setWidget(m_step);
     auto *charts = new QWidget(centre);
     auto *chartsLayout = new QVBoxLayout(charts);
     chartsLayout->setContentsMargins(0, 0, 0, 0);
@@ -142,15 +148,11 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
         m_weightViews << new MatrixView(session, s, weights);
         m_weightViews.last()->model()->setLongRowHeaders(false); // the full names are in the tooltips
     }
-    // The SimpleRNN's weights on the left, the Dense layer's on the right.
-    grid->addWidget(m_weightViews[0], 0, 0);
-    grid->addWidget(m_weightViews[1], 1, 0);
-    grid->addWidget(m_weightViews[2], 2, 0);
-    grid->addWidget(m_weightViews[3], 0, 1, 2, 1);
-    grid->addWidget(m_weightViews[4], 2, 1);
     grid->setColumnStretch(0, 5);
     grid->setColumnStretch(1, 3);
     m_weightGrid = grid;
+    placeWeightViews();
+    connect(session, &Session::structureChanged, this, &MainWindow::placeWeightViews);
     updateWeightStretch();
     connect(session, &Session::structureChanged, this, &MainWindow::updateWeightStretch);
     connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
@@ -172,7 +174,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     summaryDock->setWidget(m_summary);
     splitDockWidget(weightsDock, inputDock, Qt::Vertical);
     splitDockWidget(inputDock, summaryDock, Qt::Horizontal);
-    resizeDocks({weightsDock, inputDock}, {3, 2}, Qt::Vertical);
+    resizeDocks({weightsDock, inputDock}, {m_weightsGated ? 5 : 3, 2}, Qt::Vertical);
     resizeDocks({weightsDock}, {600}, Qt::Horizontal);
     resizeDocks({inputDock, summaryDock}, {220, 380}, Qt::Horizontal);
 
@@ -365,13 +367,55 @@ void MainWindow::buildProgress()
     });
 }
 
+void MainWindow::placeWeightViews()
+{
+    // A SimpleRNN's weights on the left, the Dense layer's on the right. An LSTM's or a GRU's
+    // kernels are 3 or 4 times as wide (their gate blocks): they take the whole width, the Dense
+    // layer's weights go below them.
+    const bool gated = m_session->config().kind != rnnscope::CellKind::SimpleRNN;
+    if (m_weightGrid->count() > 0 && gated == m_weightsGated)
+        return;
+    m_weightsGated = gated;
+    for (MatrixView *v : std::as_const(m_weightViews))
+        m_weightGrid->removeWidget(v);
+    for (int r = 0; r < 4; ++r)
+        m_weightGrid->setRowStretch(r, 0);
+    if (gated) {
+        m_weightGrid->addWidget(m_weightViews[0], 0, 0, 1, 2);
+        m_weightGrid->addWidget(m_weightViews[1], 1, 0, 1, 2);
+        m_weightGrid->addWidget(m_weightViews[2], 2, 0, 1, 2);
+        m_weightGrid->addWidget(m_weightViews[3], 3, 0);
+        m_weightGrid->addWidget(m_weightViews[4], 3, 1);
+        // Four rows of matrices: the weights take more of the height from the input (once the
+        // window has its size: before, the docks share out what they will get anyway).
+        QTimer::singleShot(0, this, [this] {
+            if (m_weightsGated && m_weightsDock && m_inputDock && !m_presentation)
+                resizeDocks({m_weightsDock, m_inputDock}, {5 * height(), 2 * height()}, Qt::Vertical);
+        });
+    } else {
+        m_weightGrid->addWidget(m_weightViews[0], 0, 0);
+        m_weightGrid->addWidget(m_weightViews[1], 1, 0);
+        m_weightGrid->addWidget(m_weightViews[2], 2, 0);
+        m_weightGrid->addWidget(m_weightViews[3], 0, 1, 2, 1);
+        m_weightGrid->addWidget(m_weightViews[4], 2, 1);
+    }
+    updateWeightStretch();
+}
+
 void MainWindow::updateWeightStretch()
 {
     // Each row of the grid grows with the rows its matrices show (a title and a legend each).
     const auto rows = [this](int i) { return std::min(m_weightViews[i]->model()->rowCount(), 10) + 6; };
+    if (m_weightsGated) {
+        for (int r = 0; r < 3; ++r)
+            m_weightGrid->setRowStretch(r, rows(r));
+        m_weightGrid->setRowStretch(3, std::max(rows(3), rows(4)));
+        return;
+    }
     m_weightGrid->setRowStretch(0, rows(0));
     m_weightGrid->setRowStretch(1, std::max(rows(1), rows(3) - rows(0)));
     m_weightGrid->setRowStretch(2, std::max(rows(2), rows(4)));
+    m_weightGrid->setRowStretch(3, 0);
 }
 
 void MainWindow::setPresentation(bool on)

@@ -119,6 +119,7 @@ private:
     void unitsEdited();
     void fillQuantities();   // the quantity chooser: what the cell records
     void updateQuantityTab();
+    void placeWeightViews();
     void updateWeightStretch();
     void restoreSettings();
     void saveSettings() const;
@@ -144,6 +145,7 @@ private:
     TimeSeriesChart *m_hiddenChart = nullptr;
     TimeSeriesChart *m_preChart = nullptr;
     QComboBox *m_quantity = nullptr;
+    bool m_weightsGated = false;
     TimeSeriesChart *m_outputChart = nullptr;
     QTabWidget *m_chartTabs = nullptr;
     QLineEdit *m_units = nullptr;

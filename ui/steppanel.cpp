@@ -35,13 +35,26 @@ StepPanel::StepPanel(Session *session, QWidget *parent)
 QSize StepPanel::sizeHint() const
 {
     const QFontMetrics fm(font());
-    return {70 * fm.averageCharWidth(), std::max<int>(11, int(m_lines.size()) + 2) * fm.lineSpacing()};
+    return {70 * fm.averageCharWidth(), std::max(11 * fm.lineSpacing(), linesHeight())};
 }
 
 QSize StepPanel::minimumSizeHint() const
 {
+    // As tall as its lines: in a scroll area, the lines that do not fit scroll.
     const QFontMetrics fm(font());
-    return {40 * fm.averageCharWidth(), 4 * fm.lineSpacing()};
+    return {40 * fm.averageCharWidth(), linesHeight()};
+}
+
+int StepPanel::linesHeight() const
+{
+    // What paintEvent takes: a line each, half a line more after a line of shapes, a margin.
+    QFont mono(QStringLiteral("DejaVu Sans Mono"));
+    mono.setPointSizeF(font().pointSizeF());
+    const QFontMetrics fm(mono);
+    int h = 2 * fm.averageCharWidth();
+    for (int i = 0; i < m_lines.size(); ++i)
+        h += fm.lineSpacing() + (m_lineKinds.value(i) == 1 ? fm.lineSpacing() / 2 : 0);
+    return h;
 }
 
 void StepPanel::rebuild()
@@ -118,6 +131,7 @@ void StepPanel::rebuild()
         w = std::max(w, line.first.size() + 1);
     for (const auto &[label, values] : std::as_const(lines))
         add(2, label.leftJustified(w) + values);
+    updateGeometry();
     update();
 }
 
@@ -161,7 +175,7 @@ void StepPanel::rebuildGated(int t)
             values += tr("   (the model outputs y at t=%1 only)").arg(d.T - 1);
         add(2, left.leftJustified(w) + values);
         if (!l.formula.empty())
-            add(1, QStringLiteral("    ") + QString::fromStdString(l.shapes));
+            add(4, QStringLiteral("    ") + QString::fromStdString(l.shapes));
     }
     updateGeometry();
     update();
@@ -183,7 +197,7 @@ void StepPanel::paintEvent(QPaintEvent *)
     for (int i = 0; i < m_lines.size(); ++i) {
         const int kind = m_lineKinds.value(i);
         p.setFont(kind == 0 ? bold : mono);
-        p.setPen(kind == 1 ? pal.shapeText : kind == 3 ? palette().color(QPalette::PlaceholderText)
+        p.setPen(kind == 1 || kind == 4 ? pal.shapeText : kind == 3 ? palette().color(QPalette::PlaceholderText)
                                                         : palette().color(QPalette::Text));
         if (kind == 2 && m_lines[i].contains(QLatin1String("pre-activation")))
             p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.computedFill);

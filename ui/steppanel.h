@@ -44,9 +44,10 @@ protected:
 private:
     void rebuild();
     void rebuildGated(int t);
+    int linesHeight() const;
     static QString rowText(const Eigen::RowVectorXd &v);
 
     Session *m_session;
     QStringList m_lines;       // equation, shapes, then one line per quantity
-    QList<int> m_lineKinds;    // 0 equation, 1 shapes, 2 numbers, 3 note
+    QList<int> m_lineKinds;    // 0 equation, 1 shapes, 2 numbers, 3 note, 4 shapes under a line of numbers
 };
