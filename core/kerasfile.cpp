@@ -606,6 +606,7 @@ std::string configShapeString(const ConfigShape &shape)
 struct Layer {
     std::string name;
     std::string className;          // Keras's class ("SimpleRNN", …); "" when unknown
+    std::string wrapped;            // a wrapper's layer class ("LSTM" in a Bidirectional(LSTM)); "" when none or unknown
     bool guessed = false;           // className inferred from the weights (a file without config)
     const Json *entry = nullptr;    // the layer's entry in the model config
     const Json *config = nullptr;   // its "config"
@@ -613,9 +614,43 @@ struct Layer {
     std::vector<std::string> roles; // per weight: "kernel", "recurrent_kernel", "bias", "embeddings", or ""
 };
 
+// The Keras version that wrote a file, as far as its defaults go: "2.2.4-tf" is {2, 2}.
+struct KerasVersion {
+    int major = 0, minor = 0;
+    bool recorded = false; // false: the file does not say (the format's generation is assumed)
+
+    bool atLeast(int ma, int mi) const { return major > ma || (major == ma && minor >= mi); }
+    std::string text() const { return std::to_string(major) + "." + std::to_string(minor); }
+};
+
+KerasVersion parseVersion(const std::optional<std::string> &text, int assumedMajor)
+{
+    KerasVersion v;
+    v.major = assumedMajor;
+    if (!text)
+        return v;
+    std::size_t at = 0;
+    const auto number = [&] {
+        int n = 0;
+        for (const std::size_t start = at; at < text->size() && at - start < 4 && std::isdigit(static_cast<unsigned char>((*text)[at]));)
+            n = n * 10 + ((*text)[at++] - '0');
+        return n;
+    };
+    if (text->empty() || !std::isdigit(static_cast<unsigned char>(text->front())))
+        return v; // not a version number: keep the assumption
+    v.major = number();
+    if (at < text->size() && (*text)[at] == '.') {
+        ++at;
+        v.minor = number();
+    }
+    v.recorded = true;
+    return v;
+}
+
 struct KerasModel {
     std::string source;
     std::string format;        // "Keras 2.6.0 model.save() HDF5", …
+    KerasVersion version;      // decides hard_sigmoid and the defaults of absent config keys
     Json config;               // the model config; null when the file has none
     std::vector<Layer> layers; // model order
     bool orderGuessed = false; // no config and no @layer_names: order from default names
@@ -629,6 +664,63 @@ bool isRecurrentClass(const std::string &c)
     return std::find(std::begin(names), std::end(names), c) != std::end(names);
 }
 
+// The cell rnnscope computes for a Keras layer class; nullopt for the recurrent layers it does not
+// compute (Bidirectional, CuDNNLSTM, ConvLSTM2D, RNN around a custom cell …) and for every other
+// layer. tf.keras's LSTMV1 and GRUV1 compute the same cells as LSTM and GRU.
+std::optional<CellKind> cellOfClass(const std::string &c)
+{
+    if (c == "SimpleRNN")
+        return CellKind::SimpleRNN;
+    if (c == "LSTM" || c == "LSTMV1")
+        return CellKind::LSTM;
+    if (c == "GRU" || c == "GRUV1")
+        return CellKind::GRU;
+    return std::nullopt;
+}
+
+// "Bidirectional(LSTM)" for a wrapper whose layer's class is known, else the class.
+std::string classText(const Layer &l)
+{
+    return l.wrapped.empty() ? l.className : l.className + "(" + l.wrapped + ")";
+}
+
+// Keras 3's naming.to_snake_case: "SimpleRNN" → "simple_rnn", "InputLayer" → "input_layer",
+// "LSTM" → "lstm". Its three regular expressions, written out: drop non-word characters; "_"
+// before every capital that starts a capitalised word ("(.)([A-Z][a-z]+)"); "_" between a lower-
+// case letter and a capital ("([a-z])([A-Z])"); lower case.
+std::string toSnakeCase(const std::string &name)
+{
+    const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+    std::string word;
+    for (const char c : name)
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80)
+            word += c;
+    std::string words;
+    for (std::size_t i = 0; i < word.size();) {
+        if (i + 2 < word.size() && upper(word[i + 1]) && lower(word[i + 2])) {
+            std::size_t end = i + 2;
+            while (end < word.size() && lower(word[end]))
+                ++end;
+            words += word.substr(i, 1) + "_" + word.substr(i + 1, end - i - 1);
+            i = end;
+        } else {
+            words += word[i++];
+        }
+    }
+    std::string out;
+    for (std::size_t i = 0; i < words.size();) {
+        if (i + 1 < words.size() && lower(words[i]) && upper(words[i + 1])) {
+            out += words.substr(i, 1) + "_" + words[i + 1];
+            i += 2;
+        } else {
+            out += words[i++];
+        }
+    }
+    std::transform(out.begin(), out.end(), out.begin(), [&](char c) { return upper(c) ? static_cast<char>(c - 'A' + 'a') : c; });
+    return out;
+}
+
 // Layers that leave their input unchanged at inference.
 bool isInferenceIdentity(const std::string &c)
 {
@@ -640,7 +732,7 @@ bool isInferenceIdentity(const std::string &c)
 std::string describe(const Layer &l)
 {
     if (!l.className.empty())
-        return quote(l.name) + " (" + l.className + (l.guessed ? ", by its weights" : "") + ")";
+        return quote(l.name) + " (" + classText(l) + (l.guessed ? ", by its weights" : "") + ")";
     return quote(l.name) + (l.weights.empty() ? " (a layer without weights)" : " (a layer of unknown kind)");
 }
 
@@ -653,7 +745,9 @@ std::string describeList(const std::vector<const Layer *> &layers, std::size_t l
     return s;
 }
 
-// "kernel" for "simple_rnn/simple_rnn_cell/kernel:0" and Keras 1's "simplernn_1_W:0".
+// "kernel" for "simple_rnn/simple_rnn_cell/kernel:0" and Keras 1's "simplernn_1_W:0"; Keras 1's
+// per-gate arrays of an LSTM or a GRU are "kernel_i", "recurrent_kernel_i", "bias_i" for
+// "lstm_1_W_i:0", "lstm_1_U_i:0", "lstm_1_b_i:0" (gates i, c, f, o; z, r, h).
 std::string roleFromName(const std::string &weightName, const std::string &layerName)
 {
     std::string_view s = weightName;
@@ -670,6 +764,17 @@ std::string roleFromName(const std::string &weightName, const std::string &layer
         return "recurrent_kernel";
     if (s == layerName + "_b")
         return "bias";
+    if (s.size() == layerName.size() + 4 && s.substr(0, layerName.size()) == layerName && s[layerName.size()] == '_' &&
+        s[layerName.size() + 2] == '_' && std::islower(static_cast<unsigned char>(s.back()))) {
+        const char matrix = s[layerName.size() + 1];
+        const std::string gate(1, s.back());
+        if (matrix == 'W')
+            return "kernel_" + gate;
+        if (matrix == 'U')
+            return "recurrent_kernel_" + gate;
+        if (matrix == 'b')
+            return "bias_" + gate;
+    }
     return std::string(s);
 }
 
@@ -684,23 +789,52 @@ std::string weightLabel(const std::string &layer, const std::string &name, const
     return "layer " + quote(layer) + ": " + quote(name) + (named || role.empty() ? "" : " (" + role + ")");
 }
 
-// The class of a layer of a file without config, from its weights (and Keras's default names).
+// True when a component of `path` starts with `prefix`.
+bool hasComponentStarting(const std::string &path, std::string_view prefix)
+{
+    for (std::size_t start = 0; start < path.size();) {
+        const std::size_t end = std::min(path.find('/', start), path.size());
+        if (std::string_view(path).substr(start, end - start).substr(0, prefix.size()) == prefix)
+            return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+// The class of a layer of a file without config, from its weights (and Keras's default names): a
+// recurrent kernel (M, gM) tells SimpleRNN, GRU and LSTM apart (g = 1, 3, 4), as do Keras 1's
+// per-gate arrays; weights under forward_… and backward_… are a Bidirectional's (Keras 1:
+// forward_lstm_1_W_i, Keras 2: forward_lstm_1/kernel:0, Keras 3: forward_layer/cell/vars/0).
 void guessClass(Layer &l)
 {
     const Dataset *kernel = nullptr, *recurrent = nullptr;
+    std::string gates;
+    bool forward = false, backward = false;
     for (std::size_t i = 0; i < l.weights.size(); ++i) {
-        if (l.roles[i] == "kernel")
+        const std::string &role = l.roles[i];
+        if (role == "kernel" && !kernel)
             kernel = &l.weights[i];
-        if (l.roles[i] == "recurrent_kernel")
+        if (role == "recurrent_kernel" && !recurrent)
             recurrent = &l.weights[i];
-        if (l.roles[i] == "embeddings")
+        if (role.rfind("recurrent_kernel_", 0) == 0)
+            gates += role.back();
+        if (role == "embeddings")
             l.className = "Embedding";
+        forward = forward || hasComponentStarting(l.weights[i].path, "forward_");
+        backward = backward || hasComponentStarting(l.weights[i].path, "backward_");
     }
+    std::sort(gates.begin(), gates.end());
     if (recurrent && recurrent->shape.size() == 2 && recurrent->shape[0] > 0) {
         const std::int64_t m = recurrent->shape[0], columns = recurrent->shape[1];
         l.className = columns == m ? "SimpleRNN" : columns == 3 * m ? "GRU" : columns == 4 * m ? "LSTM" : "RNN";
+    } else if (gates == "cfio" || gates == "hrz") {
+        l.className = gates == "cfio" ? "LSTM" : "GRU";
     } else if (kernel && kernel->shape.size() == 2 && l.weights.size() <= 2 && l.className.empty()) {
         l.className = "Dense";
+    }
+    if (forward && backward) {
+        l.wrapped = l.className == "RNN" || l.className == "Dense" ? "" : l.className;
+        l.className = "Bidirectional";
     }
     l.guessed = !l.className.empty();
 }
@@ -770,6 +904,7 @@ void readConfigLayers(KerasModel &km, const std::string &what)
         l.config = member(&entry, "config");
         l.className = stringMember(&entry, "class_name").value_or("");
         l.name = stringMember(l.config, "name").value_or(stringMember(&entry, "name").value_or(""));
+        l.wrapped = stringMember(member(l.config, "layer"), "class_name").value_or(""); // Bidirectional, TimeDistributed
         if (!entry.is_object() || l.className.empty() || l.name.empty())
             fail(ErrorKind::MalformedHeader, km.source,
                  "layer " + std::to_string(i) + " of " + what + " has no class_name or no name");
@@ -779,13 +914,10 @@ void readConfigLayers(KerasModel &km, const std::string &what)
     }
 }
 
-// The weights of Keras 3 layer `l` at layers/<name>/cell/vars/<i> (recurrent layers) or
-// layers/<name>/vars/<i>, in the order of i.
-void readKeras3Weights(const Hdf5File &h5, Layer &l)
+// Appends the variables <vars>/0, /1, … to the weights of `l`, in the order of their numbers, with
+// `roles` (as far as they go).
+void readVars(const Hdf5File &h5, const std::string &vars, const std::vector<std::string> &roles, Layer &l)
 {
-    const std::string group = "layers/" + l.name;
-    const bool cell = h5.isGroup(group + "/cell/vars");
-    const std::string vars = group + (cell ? "/cell/vars" : "/vars");
     std::vector<std::string> names = h5.children(vars);
     if (names.size() > kMaxWeightsPerLayer)
         fail(ErrorKind::Unsupported, h5.source(), quote(vars) + " holds " + std::to_string(names.size()) + " weights");
@@ -806,20 +938,37 @@ void readKeras3Weights(const Hdf5File &h5, Layer &l)
     if (std::find(order.begin(), order.end(), 0) != order.end())
         fail(ErrorKind::MalformedHeader, h5.source(),
              quote(vars) + " holds " + quotedList(names) + ": expected the variables 0, 1, …");
-    std::vector<std::string> roles;
-    if (cell)
-        roles = {"kernel", "recurrent_kernel", "bias"};
-    else if (l.className == "Dense" || (l.className.empty() && names.size() == 2) ||
-             (l.className.empty() && l.name.rfind("dense", 0) == 0))
-        roles = {"kernel", "bias"};
-    else if (l.className == "Embedding" || (l.className.empty() && l.name.rfind("embedding", 0) == 0))
-        roles = {"embeddings"};
     for (std::size_t i = 0; i < order.size(); ++i) {
         const std::string role = i < roles.size() ? roles[i] : "";
         const std::string path = vars + "/" + std::to_string(i);
         l.weights.push_back(h5.dataset(path, weightLabel(l.name, path, role)));
         l.roles.push_back(role);
     }
+}
+
+// The weights of Keras 3 layer `l` stored in `group` (layers/lstm, …): a recurrent layer's at
+// <group>/cell/vars/<i>, a Bidirectional's at <group>/forward_layer/cell/vars/<i> and then
+// <group>/backward_layer/cell/vars/<i>, any other layer's at <group>/vars/<i>.
+void readKeras3Weights(const Hdf5File &h5, Layer &l, const std::string &group)
+{
+    static const std::vector<std::string> cellRoles = {"kernel", "recurrent_kernel", "bias"};
+    if (h5.isGroup(group + "/cell/vars")) {
+        readVars(h5, group + "/cell/vars", cellRoles, l);
+        return;
+    }
+    if (h5.isGroup(group + "/forward_layer/cell/vars")) {
+        readVars(h5, group + "/forward_layer/cell/vars", cellRoles, l);
+        readVars(h5, group + "/backward_layer/cell/vars", cellRoles, l);
+        return;
+    }
+    const std::string vars = group + "/vars";
+    const std::string base = group.substr(group.rfind('/') + 1); // a default name, as the group is named
+    std::vector<std::string> roles;
+    if (l.className == "Dense" || (l.className.empty() && (h5.children(vars).size() == 2 || base.rfind("dense", 0) == 0)))
+        roles = {"kernel", "bias"};
+    else if (l.className == "Embedding" || (l.className.empty() && base.rfind("embedding", 0) == 0))
+        roles = {"embeddings"};
+    readVars(h5, vars, roles, l);
 }
 
 // Keras's default names number layers of a class in creation order: simple_rnn, simple_rnn_1, …
@@ -833,19 +982,27 @@ std::pair<std::string, long> defaultNameOrder(const std::string &name)
     return {name, 0};
 }
 
+// Keras 3's weights file (.keras member or .weights.h5). Its groups are named by class, never by
+// the config's layer names: snake_case(class) and a counter per class in model order (lstm,
+// lstm_1, …; Keras 3 saving_lib.py, "Do NOT address the saveable via saveable.name").
 void readKeras3Layers(const Hdf5File &h5, KerasModel &km)
 {
     if (!km.config.is_null()) {
-        for (Layer &l : km.layers)
-            if (h5.isGroup("layers/" + l.name))
-                readKeras3Weights(h5, l);
+        std::map<std::string, int> perClass;
+        for (Layer &l : km.layers) {
+            std::string group = toSnakeCase(l.className);
+            if (const int n = perClass[group]++)
+                group += "_" + std::to_string(n);
+            if (!group.empty() && h5.isGroup("layers/" + group))
+                readKeras3Weights(h5, l, "layers/" + group);
+        }
         return;
     }
     const std::vector<std::string> names = h5.children("layers");
     for (const std::string &name : names) {
         Layer l;
         l.name = name;
-        readKeras3Weights(h5, l);
+        readKeras3Weights(h5, l, "layers/" + name);
         guessClass(l);
         km.layers.push_back(std::move(l));
     }
@@ -858,30 +1015,40 @@ void readKeras3Layers(const Hdf5File &h5, KerasModel &km)
     km.orderGuessed = true;
 }
 
-// ---- from the layers to SimpleRNN -> Dense ---------------------------------------------------
+// ---- from the layers to one recurrent layer -> Dense ---------------------------------------------
 
-[[noreturn]] void refuseWithoutSimpleRnn(const KerasModel &km)
+[[noreturn]] void refuseWithoutRecurrentLayer(const KerasModel &km)
 {
-    for (const Layer &l : km.layers) {
-        if (!isRecurrentClass(l.className))
-            continue;
-        std::string what = withArticle(l.className) + " layer " + quote(l.name);
-        if (const auto inner = stringMember(member(member(l.config, "layer"), "config"), "name"))
-            what +=
-                " (around " + quote(*inner) + ", " + stringMember(member(l.config, "layer"), "class_name").value_or("?") + ")";
-        if (l.className == "RNN" && l.guessed)
-            what = "a recurrent layer " + quote(l.name) + " whose weights are neither a SimpleRNN's, a GRU's nor an LSTM's";
-        fail(ErrorKind::Unsupported, km.source, "holds " + what + ", not a SimpleRNN: rnnscope shows SimpleRNN cells only");
-    }
     std::vector<const Layer *> all;
     for (const Layer &l : km.layers)
         all.push_back(&l);
     fail(ErrorKind::Unsupported, km.source,
-         "holds no SimpleRNN layer (" + (all.empty() ? std::string("no layers at all") : "its layers: " + describeList(all)) +
-             "): rnnscope shows SimpleRNN cells only");
+         "holds no recurrent layer (" + (all.empty() ? std::string("no layers at all") : "its layers: " + describeList(all)) +
+             "): rnnscope computes SimpleRNN, LSTM and GRU layers");
 }
 
-const Dataset *weightWithRole(const Layer &l, const char *role)
+// Refuses the chosen recurrent layer when rnnscope does not compute it: a Bidirectional and a layer
+// that runs backwards in time (until rnnscope computes whole networks), a recurrent class other
+// than SimpleRNN, LSTM and GRU. `others` are the layers --layer could open instead.
+void refuseUncomputed(const KerasModel &km, const Layer &rnn, const std::vector<std::string> &others)
+{
+    const std::string hint =
+        others.empty() ? std::string() : " (--layer NAME opens one of its other recurrent layers: " + quotedList(others) + ")";
+    const std::string what = withArticle(classText(rnn)) + " layer " + quote(rnn.name);
+    if (rnn.className == "Bidirectional")
+        fail(ErrorKind::Unsupported, km.source, "holds " + what + ": rnnscope does not compute Bidirectional layers yet" + hint);
+    if (rnn.className == "RNN" && rnn.guessed)
+        fail(ErrorKind::Unsupported, km.source,
+             "holds a recurrent layer " + quote(rnn.name) + " whose weights are neither a SimpleRNN's, a GRU's nor an LSTM's" + hint);
+    if (!cellOfClass(rnn.className))
+        fail(ErrorKind::Unsupported, km.source, "holds " + what + ": rnnscope computes SimpleRNN, LSTM and GRU layers" + hint);
+    if (boolMember(rnn.config, "go_backwards").value_or(false))
+        fail(ErrorKind::Unsupported, km.source,
+             rnn.className + " " + quote(rnn.name) +
+                 " has go_backwards=True: rnnscope does not compute layers that run backwards in time yet" + hint);
+}
+
+const Dataset *weightWithRole(const Layer &l, const std::string &role)
 {
     for (std::size_t i = 0; i < l.weights.size(); ++i)
         if (l.roles[i] == role)
@@ -891,11 +1058,11 @@ const Dataset *weightWithRole(const Layer &l, const char *role)
 
 // The weights of a layer by role: `roles` in get_weights() order, the last `optional` of them may
 // be missing (use_bias=False). Falls back to the positions when the names say nothing.
-std::vector<const Dataset *> weightsByRole(const Layer &l, const std::vector<const char *> &roles, std::size_t optional,
+std::vector<const Dataset *> weightsByRole(const Layer &l, const std::vector<std::string> &roles, std::size_t optional,
                                            const std::string &source)
 {
     std::vector<const Dataset *> out;
-    for (const char *role : roles)
+    for (const std::string &role : roles)
         out.push_back(weightWithRole(l, role));
     std::size_t found = static_cast<std::size_t>(std::count_if(out.begin(), out.end(), [](const Dataset *d) { return d; }));
     if (found == 0 && l.weights.size() + optional >= roles.size() && l.weights.size() <= roles.size()) {
@@ -925,22 +1092,207 @@ void requireShape(const Dataset &d, const std::vector<std::int64_t> &want, const
              d.label + " has shape " + shapeString(d.shape) + ", but " + because + " needs " + shapeString(want));
 }
 
-std::optional<Activation> activationOf(const Layer &l, bool cell, const std::string &source)
+// A Keras activation name as rnnscope computes it: "hard_sigmoid" is clip(0.2x + 0.5, 0, 1) up to
+// Keras 2 and clip(x/6 + 0.5, 0, 1) from Keras 3 on, so the file's version decides.
+std::optional<Activation> kerasActivation(const std::string &name, const KerasVersion &version)
 {
-    const Json *a = member(l.config, "activation");
+    if (name == "hard_sigmoid")
+        return version.major < 3 ? Activation::HardSigmoidKeras2 : Activation::HardSigmoid;
+    if (name == activationName(Activation::HardSigmoidKeras2))
+        return std::nullopt; // rnnscope's name for Keras 2's, never in a Keras file
+    return parseActivation(name);
+}
+
+// The activation the config of `l` gives under `key` (or `oldKey`, Keras 1's name for it), or
+// `absent` — Keras's default — when it gives none; nullopt without config.
+std::optional<Activation> activationOf(const KerasModel &km, const Layer &l, const char *key, const char *oldKey,
+                                       Activation absent, bool cell)
+{
     if (!l.config)
         return std::nullopt;
+    const Json *a = member(l.config, key);
+    if (!a && oldKey && (a = member(l.config, oldKey)))
+        key = oldKey;
     if (!a)
-        return cell ? Activation::Tanh : Activation::Linear; // Keras's defaults
+        return absent;
     const std::string name = a->is_string() ? a->get<std::string>() : a->is_null() ? "linear" : "";
-    const auto parsed = parseActivation(name);
+    const auto parsed = kerasActivation(name, km.version);
     if (!parsed || (cell && !isCellActivation(*parsed)))
-        fail(ErrorKind::Unsupported, source,
-             l.className + " " + quote(l.name) + " uses the activation " +
+        fail(ErrorKind::Unsupported, km.source,
+             classText(l) + " " + quote(l.name) + " uses the " + key + " " +
                  (name.empty() ? std::string("of a custom object") : quote(name)) +
-                 (cell ? ": rnnscope's SimpleRNN computes tanh, relu, sigmoid or linear"
-                       : ": rnnscope's Dense computes linear, relu, sigmoid, tanh or softmax"));
+                 (cell ? ": rnnscope's recurrent cells compute tanh, relu, sigmoid, hard_sigmoid or linear"
+                       : ": rnnscope's Dense computes linear, relu, sigmoid, tanh, hard_sigmoid or softmax"));
     return parsed;
+}
+
+// What the config and the file's Keras version say about the chosen cell. Keras's defaults for
+// keys a config leaves out: activation tanh; recurrent_activation hard_sigmoid up to Keras 2.2.5,
+// sigmoid from 2.3.0; reset_after False up to Keras 2.3 (Keras 1 and 2.0–2.1.4 have no other
+// GRU), True from tf.keras 2.4 and Keras 3 (RECURRENT-LAYERS.md §1.2).
+struct CellConfig {
+    CellKind kind = CellKind::SimpleRNN;
+    std::optional<Activation> activation;  // nullopt: no config
+    std::optional<Activation> recurrent;   // LSTM and GRU with a config
+    std::optional<bool> resetAfter;        // GRU with a config
+    std::string resetAfterText;            // for messages: "reset_after=True in the config"
+};
+
+bool defaultResetAfter(const KerasVersion &version)
+{
+    return version.atLeast(2, 4);
+}
+
+CellConfig cellConfigOf(const KerasModel &km, const Layer &rnn)
+{
+    CellConfig c;
+    c.kind = cellOfClass(rnn.className).value_or(CellKind::SimpleRNN);
+    c.activation = activationOf(km, rnn, "activation", nullptr, Activation::Tanh, true);
+    if (c.kind != CellKind::SimpleRNN)
+        c.recurrent = activationOf(km, rnn, "recurrent_activation", "inner_activation",
+                                   km.version.atLeast(2, 3) ? Activation::Sigmoid : Activation::HardSigmoidKeras2, true);
+    if (c.kind == CellKind::GRU && rnn.config) {
+        if (const auto given = boolMember(rnn.config, "reset_after")) {
+            c.resetAfter = *given;
+            c.resetAfterText = std::string("reset_after=") + (*given ? "True" : "False") + " in the config";
+        } else {
+            c.resetAfter = defaultResetAfter(km.version) && rnn.className != "GRUV1";
+            c.resetAfterText = std::string("reset_after=") + (*c.resetAfter ? "True" : "False") +
+                               " (absent from the config: the default of Keras " + km.version.text() + ")";
+        }
+    }
+    return c;
+}
+
+// The datasets of the chosen cell: its kernel, recurrent kernel and bias, one dataset each (the
+// bias absent with use_bias=False); or, in Keras 1, one of each per gate (lstm_1_W_i, _U_i, _b_i,
+// …), listed here in Keras 2's gate order (LSTM i, f, c, o; GRU z, r, h) whatever the file's order.
+struct CellParts {
+    std::vector<const Dataset *> kernel, recurrent, bias;
+    bool perGate() const { return kernel.size() > 1; }
+};
+
+CellParts cellParts(const Layer &rnn, CellKind kind, const std::string &source)
+{
+    CellParts p;
+    const std::vector<std::string> gates = gateBlockNames(kind);
+    if (!gates.empty() && weightWithRole(rnn, "kernel_" + gates.front())) {
+        std::vector<std::string> roles;
+        for (const char *matrix : {"kernel_", "recurrent_kernel_", "bias_"})
+            for (const std::string &gate : gates)
+                roles.push_back(matrix + gate);
+        const std::vector<const Dataset *> found = weightsByRole(rnn, roles, 0, source);
+        const auto g = static_cast<std::ptrdiff_t>(gates.size());
+        p.kernel.assign(found.begin(), found.begin() + g);
+        p.recurrent.assign(found.begin() + g, found.begin() + 2 * g);
+        p.bias.assign(found.begin() + 2 * g, found.end());
+        return p;
+    }
+    const std::vector<const Dataset *> found = weightsByRole(rnn, {"kernel", "recurrent_kernel", "bias"}, 1, source);
+    p.kernel = {found[0]};
+    p.recurrent = {found[1]};
+    if (found[2])
+        p.bias = {found[2]};
+    return p;
+}
+
+// Checks the shapes of the cell's datasets against each other and the config:
+//   kernel (D, gM), recurrent kernel (M, gM), bias (gM,) — a GRU with reset_after (2, gM);
+//   Keras 1's per-gate arrays (D, M), (M, M), (M,).
+// Returns D and M; M is units (Keras 1: output_dim) when the config gives it.
+std::pair<std::int64_t, std::int64_t> checkCellShapes(const CellParts &p, const Layer &rnn, const CellConfig &cell,
+                                                      const std::string &source)
+{
+    const std::string className = cellClassName(cell.kind);
+    for (const auto *list : {&p.kernel, &p.recurrent})
+        for (const Dataset *d : *list)
+            if (d->shape.size() != 2)
+                fail(ErrorKind::ShapeMismatch, source,
+                     d->label + " has shape " + shapeString(d->shape) + ", but " + withArticle(className) + " needs a matrix");
+    std::int64_t M = p.recurrent.front()->shape[0];
+    std::string mText = "M=" + std::to_string(M);
+    for (const char *key : {"units", "output_dim"})
+        if (const auto units = integerMember(rnn.config, key)) {
+            M = *units;
+            mText = std::string(key) + "=" + std::to_string(M) + " in the config";
+        }
+    if (M < 1 || static_cast<std::uint64_t>(M) > kMaxWeightValues)
+        fail(ErrorKind::ShapeMismatch, source,
+             classText(rnn) + " " + quote(rnn.name) + " has " + mText + ": expected a number of units from 1 to " +
+                 std::to_string(kMaxWeightValues));
+    const std::int64_t D = p.kernel.front()->shape[0];
+    // Keras 1's per-gate arrays hold one gate block each.
+    const std::int64_t gm = (p.perGate() ? 1 : gateCount(cell.kind)) * M;
+    const std::string because = cell.kind == CellKind::SimpleRNN ? mText : withArticle(className) + " with " + mText;
+    for (const Dataset *d : p.recurrent)
+        requireShape(*d, {M, gm}, because, source);
+    for (const Dataset *d : p.kernel)
+        requireShape(*d, {D, gm}, because, source);
+    if (p.bias.empty())
+        return {D, M};
+    if (p.perGate()) {
+        for (const Dataset *d : p.bias)
+            requireShape(*d, {gm}, because, source);
+        if (cell.resetAfter.value_or(false))
+            fail(ErrorKind::ShapeMismatch, source,
+                 p.bias.front()->label + " is one of Keras 1's per-gate biases, which compute reset_after=False, but the GRU has " +
+                     cell.resetAfterText);
+        return {D, M};
+    }
+    const Dataset &bias = *p.bias.front();
+    const std::vector<std::int64_t> oneRow{gm}, twoRows{2, gm};
+    if (cell.kind != CellKind::GRU)
+        requireShape(bias, oneRow, because, source);
+    else if (cell.resetAfter)
+        requireShape(bias, *cell.resetAfter ? twoRows : oneRow, because + " and " + cell.resetAfterText, source);
+    else if (bias.shape != oneRow && bias.shape != twoRows) // no config: the bias tells reset_after
+        fail(ErrorKind::ShapeMismatch, source,
+             bias.label + " has shape " + shapeString(bias.shape) + ", but " + because + " needs " + shapeString(oneRow) +
+                 " (reset_after=False) or " + shapeString(twoRows) + " (reset_after=True)");
+    return {D, M};
+}
+
+// The values of one cell weight: its dataset; or Keras 1's per-gate datasets side by side, gate k
+// at columns [k·M, (k+1)·M) of a matrix and at [k·M, (k+1)·M) of the bias (Keras 2's fused layout;
+// Keras 2.2.4 saving.py converts Keras 1 files the same way).
+NdArray readJoined(Hdf5File &h5, const std::vector<const Dataset *> &parts)
+{
+    if (parts.size() == 1)
+        return h5.read(*parts.front());
+    std::vector<NdArray> blocks;
+    for (const Dataset *d : parts)
+        blocks.push_back(h5.read(*d));
+    const bool matrix = blocks.front().rank() == 2;
+    const std::int64_t rows = matrix ? blocks.front().shape[0] : 1, width = blocks.front().shape.back();
+    const auto columns = width * static_cast<std::int64_t>(blocks.size());
+    NdArray out;
+    out.shape = matrix ? std::vector<std::int64_t>{rows, columns} : std::vector<std::int64_t>{columns};
+    out.dtype = std::all_of(blocks.begin(), blocks.end(), [](const NdArray &b) { return b.dtype == DType::Float64; })
+                    ? DType::Float64
+                    : DType::Float32;
+    out.values.reserve(static_cast<std::size_t>(rows * columns));
+    for (std::int64_t r = 0; r < rows; ++r)
+        for (const NdArray &b : blocks)
+            out.values.insert(out.values.end(), b.values.begin() + r * width, b.values.begin() + (r + 1) * width);
+    return out;
+}
+
+// "lstm_1_W_i, _W_c, _W_f, _W_o" → "i, c, f, o": the gate order of Keras 1's arrays in the file.
+std::string fileGateOrder(const Layer &rnn)
+{
+    std::string order;
+    for (const std::string &role : rnn.roles)
+        if (role.rfind("kernel_", 0) == 0)
+            order += std::string(order.empty() ? "" : ", ") + role.back();
+    return order;
+}
+
+std::string joined(const std::vector<std::string> &names)
+{
+    std::string s;
+    for (const std::string &n : names)
+        s += (s.empty() ? "" : ", ") + n;
+    return s;
 }
 
 // Where the configuration says what shape the layer at `index` takes: its own build_config or
@@ -992,58 +1344,55 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
     std::vector<std::size_t> rnns;
     std::vector<std::string> rnnNames;
     for (std::size_t i = 0; i < km.layers.size(); ++i)
-        if (km.layers[i].className == "SimpleRNN") {
+        if (isRecurrentClass(km.layers[i].className)) {
             rnns.push_back(i);
             rnnNames.push_back(km.layers[i].name);
         }
     if (rnns.empty())
-        refuseWithoutSimpleRnn(km);
+        refuseWithoutRecurrentLayer(km);
     std::size_t chosen = rnns.front();
     if (!wanted.empty()) {
         const auto it = std::find_if(km.layers.begin(), km.layers.end(), [&](const Layer &l) { return l.name == wanted; });
         const std::string choices =
-            (rnns.size() == 1 ? "its SimpleRNN layer is " : "its SimpleRNN layers are ") + quotedList(rnnNames, 100);
+            (rnns.size() == 1 ? "its recurrent layer is " : "its recurrent layers are ") + quotedList(rnnNames, 100);
         if (it == km.layers.end())
             fail(ErrorKind::BadUsage, src, "--layer " + quote(wanted) + " names no layer of this file: " + choices);
-        if (it->className != "SimpleRNN")
+        if (!isRecurrentClass(it->className))
             fail(ErrorKind::BadUsage, src,
                  "--layer " + quote(wanted) + " is " +
-                     withArticle(it->className.empty() ? "layer of unknown kind" : it->className) +
-                     (it->className.empty() ? "" : " layer") + ", not a SimpleRNN: " + choices);
+                     withArticle(it->className.empty() ? "layer of unknown kind" : classText(*it)) +
+                     (it->className.empty() ? "" : " layer") + ", not a recurrent layer: " + choices);
         chosen = static_cast<std::size_t>(it - km.layers.begin());
     }
     const Layer &rnn = km.layers[chosen];
+    std::vector<std::string> others;
+    for (const std::size_t i : rnns)
+        if (i != chosen && cellOfClass(km.layers[i].className) && !boolMember(km.layers[i].config, "go_backwards").value_or(false))
+            others.push_back(km.layers[i].name);
+    refuseUncomputed(km, rnn, others);
+    const CellConfig cell = cellConfigOf(km, rnn);
+    const std::string className = cellClassName(cell.kind);
+    if (!km.version.recorded && cell.recurrent)
+        km.notes.push_back("the file does not record its Keras version: its config is read as Keras " +
+                           std::to_string(km.version.major) + "'s (hard_sigmoid, and the defaults of keys it leaves out)");
+
     LoadedModel out;
     out.layoutDescription = km.format;
     out.layerName = rnn.name;
     out.recurrentLayers = rnnNames;
     std::vector<std::string> notes = km.notes;
-    if (rnns.size() > 1)
-        notes.push_back("the file holds " + std::to_string(rnns.size()) + " SimpleRNN layers, " + quotedList(rnnNames, 100) +
+    if (rnns.size() > 1) {
+        std::vector<const Layer *> all;
+        for (const std::size_t i : rnns)
+            all.push_back(&km.layers[i]);
+        notes.push_back("the file holds " + std::to_string(rnns.size()) + " recurrent layers, " + describeList(all, 100) +
                         ": opened " + quote(rnn.name) + (wanted.empty() ? " (the first); choose another with --layer NAME" : ""));
+    }
 
-    // The SimpleRNN: kernel (D, M), recurrent_kernel (M, M), bias (M,).
-    if (boolMember(rnn.config, "go_backwards").value_or(false))
-        fail(ErrorKind::Unsupported, src,
-             "SimpleRNN " + quote(rnn.name) + " has go_backwards=true: rnnscope steps forward in time only");
-    const auto parts = weightsByRole(rnn, {"kernel", "recurrent_kernel", "bias"}, 1, src);
-    const Dataset &kernel = *parts[0], &recurrent = *parts[1];
-    if (kernel.shape.size() != 2 || recurrent.shape.size() != 2)
-        fail(ErrorKind::ShapeMismatch, src,
-             (kernel.shape.size() != 2 ? kernel : recurrent).label + " has shape " +
-                 shapeString((kernel.shape.size() != 2 ? kernel : recurrent).shape) + ", but a SimpleRNN needs a matrix");
-    std::int64_t M = recurrent.shape[0];
-    std::string mText = "M=" + std::to_string(M);
-    for (const char *key : {"units", "output_dim"})
-        if (const auto units = integerMember(rnn.config, key)) {
-            M = *units;
-            mText = std::string(key) + "=" + std::to_string(M) + " in the config";
-        }
-    const std::int64_t D = kernel.shape[0];
-    requireShape(recurrent, {M, M}, mText, src);
-    requireShape(kernel, {D, M}, mText, src);
-    if (parts[2])
-        requireShape(*parts[2], {M}, mText, src);
+    // The cell: kernel (D, gM), recurrent_kernel (M, gM), bias (gM,) or a GRU's (2, gM).
+    const CellParts parts = cellParts(rnn, cell.kind, src);
+    const auto [D, M] = checkCellShapes(parts, rnn, cell, src);
+    const Dataset &kernel = *parts.kernel.front();
     if (const auto shape = inputShapeOf(km, chosen); shape && shape->first.size() == 3) {
         const ConfigShape &s = shape->first;
         if (s[2] && *s[2] != D)
@@ -1068,7 +1417,7 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
         const Dataset &k = *denseParts[0];
         if (k.shape.size() == 2 && k.shape[0] != M && km.orderGuessed) {
             notes.push_back(quote(candidate.name) + " (Dense) does not take " + quote(rnn.name) + "'s output (its kernel is " +
-                            shapeString(k.shape) + "): the SimpleRNN is opened without a Dense layer");
+                            shapeString(k.shape) + "): the " + className + " is opened without a Dense layer");
         } else {
             if (k.shape.size() != 2)
                 fail(ErrorKind::ShapeMismatch, src,
@@ -1095,12 +1444,13 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
                              : ": no effect at inference"));
 
     // Activations and return_sequences; a linear Dense followed by Softmax / Activation folds it in.
-    out.cell = activationOf(rnn, true, src);
+    out.cell = cell.activation;
+    out.recurrent = cell.recurrent;
     if (!km.config.is_null())
         out.returnSequences = boolMember(rnn.config, "return_sequences").value_or(false);
     if (dense) {
         out.denseLayerName = dense->name;
-        out.dense = activationOf(*dense, false, src);
+        out.dense = activationOf(km, *dense, "activation", nullptr, Activation::Linear, false);
         std::vector<const Layer *> skipped;
         const std::size_t following = skipIdentities(km, next, skipped);
         if (following < km.layers.size() && (!out.dense || *out.dense == Activation::Linear)) {
@@ -1110,7 +1460,7 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
             if (f.className == "Softmax" && (!member(f.config, "axis") || axis == -1))
                 folded = Activation::Softmax;
             else if (f.className == "Activation")
-                folded = parseActivation(stringMember(f.config, "activation").value_or(""));
+                folded = kerasActivation(stringMember(f.config, "activation").value_or(""), km.version);
             if (folded) {
                 out.dense = folded;
                 notes.push_back("the " + f.className + " layer " + quote(f.name) + " after " + quote(dense->name) +
@@ -1120,7 +1470,8 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
         }
     }
     if (boolMember(rnn.config, "stateful").value_or(false))
-        notes.push_back(quote(rnn.name) + " is stateful in Keras: rnnscope starts every sequence from h = 0");
+        notes.push_back(quote(rnn.name) + " is stateful in Keras: rnnscope starts every sequence from h = 0" +
+                        (cell.kind == CellKind::LSTM ? std::string(" and c = 0") : std::string()));
     if (!before.empty())
         notes.push_back("not shown: " + describeList(before) + " before " + quote(rnn.name) + ": X stands for " +
                         (before.size() == 1 ? "its" : "their") + " output (N, T, " + std::to_string(D) + ")");
@@ -1129,22 +1480,46 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
     if (!after.empty())
         notes.push_back("not shown: " + describeList(after) + " after " + quote(dense ? dense->name : rnn.name) +
                         ": Y is the output of " + quote(dense ? dense->name : rnn.name));
-    if (km.config.is_null())
+    if (km.config.is_null()) {
         notes.push_back("the file has no model config (save_weights): the activations, return_sequences and T are not recorded");
+        if (cell.kind != CellKind::SimpleRNN)
+            notes.push_back("nor is the " + className +
+                            "'s recurrent activation: Keras's default has been sigmoid since Keras 2.3, hard_sigmoid before "
+                            "(--recurrent-activation hard_sigmoid_keras2)");
+    }
+    if (parts.perGate()) {
+        const std::string first = rnn.name + "_W_" + gateBlockNames(cell.kind).front();
+        notes.push_back("Keras 1 stores the " + className + " as " + std::to_string(3 * gateCount(cell.kind)) +
+                        " arrays, one kernel, recurrent kernel and bias per gate (" + printableText(first, 40) +
+                        ", …), in the gate order " + fileGateOrder(rnn) +
+                        ": joined into one kernel, recurrent_kernel and bias in Keras 2's gate order " +
+                        joined(gateBlockNames(cell.kind)));
+    }
+    for (const auto &[what, a] : {std::pair{"activation", cell.activation}, std::pair{"recurrent activation", cell.recurrent}})
+        if (a == Activation::HardSigmoidKeras2 || a == Activation::HardSigmoid)
+            notes.push_back(quote(rnn.name) + ": its " + what + " hard_sigmoid is " +
+                            (a == Activation::HardSigmoid
+                                 ? "Keras 3's, clip(x/6 + 0.5, 0, 1) (Keras 1 and 2 computed clip(0.2x + 0.5, 0, 1))"
+                                 : "clip(0.2x + 0.5, 0, 1) as Keras " + km.version.text() +
+                                       " computed it (rnnscope's hard_sigmoid_keras2; Keras 3 changed it to clip(x/6 + 0.5, 0, 1))"));
     if (out.T)
         notes.push_back("T=" + std::to_string(*out.T) + " is the input length the model was built for");
 
     // The values, in get_weights() order, checked and assembled as an np.savez(*get_weights()) is.
     NamedArrays arrays;
     const auto add = [&](NdArray a) { arrays.emplace_back("arr_" + std::to_string(arrays.size()), std::move(a)); };
-    add(h5.read(kernel));
-    add(h5.read(recurrent));
-    if (parts[2]) {
-        add(h5.read(*parts[2]));
-    } else if (dense && !denseParts[1]) {
-        // Neither layer has a bias: bh = 0 keeps the positions unambiguous.
-        add(NdArray{{M}, std::vector<double>(static_cast<std::size_t>(M), 0.0), kernel.dtype});
-        notes.push_back("the SimpleRNN has no bias (use_bias=False): bh = 0");
+    add(readJoined(h5, parts.kernel));
+    add(readJoined(h5, parts.recurrent));
+    const std::int64_t gm = gateCount(cell.kind) * M;
+    if (!parts.bias.empty()) {
+        add(readJoined(h5, parts.bias));
+    } else {
+        // Written out (rather than left to weightsFromArrays) so that the positions stay unambiguous
+        // and a GRU's reset_after shows in the bias's shape, as weights.h's Weights carries it.
+        const bool twoRows = cell.kind == CellKind::GRU && cell.resetAfter.value_or(defaultResetAfter(km.version));
+        const std::vector<std::int64_t> shape = twoRows ? std::vector<std::int64_t>{2, gm} : std::vector<std::int64_t>{gm};
+        add(NdArray{shape, std::vector<double>(static_cast<std::size_t>(twoRows ? 2 * gm : gm), 0.0), kernel.dtype});
+        notes.push_back("the " + className + " has no bias (use_bias=False): bh = 0");
     }
     if (dense) {
         add(h5.read(*denseParts[0]));
@@ -1174,6 +1549,7 @@ LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km,
         const auto config = h5.stringAttribute("", "model_config");
         const bool keras1 = version && version->rfind("1.", 0) == 0;
         const bool keras3 = version && version->rfind("3.", 0) == 0;
+        km.version = parseVersion(version, 2); // the legacy format is Keras 1 and 2's; Keras 3 records its version
         km.format = versionText(version) + " model.save() " + (keras3 ? "legacy HDF5" : "HDF5") +
                     (keras1 ? " (Keras 1 names W, U, b)" : "");
         if (config) {
@@ -1184,11 +1560,15 @@ LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km,
         }
         readLegacyLayers(h5, "model_weights", *names, km);
     } else if (const auto rootNames = h5.nameList("", "layer_names")) {
-        km.format = versionText(h5.stringAttribute("", "keras_version")) + " save_weights() HDF5";
+        const auto version = h5.stringAttribute("", "keras_version");
+        km.version = parseVersion(version, 2);
+        km.format = versionText(version) + " save_weights() HDF5";
         readLegacyLayers(h5, "", *rootNames, km);
     } else if (h5.isGroup("layers")) {
-        if (km.format.empty())
+        if (km.format.empty()) {
             km.format = "Keras 3 save_weights() .weights.h5";
+            km.version = parseVersion(std::nullopt, 3);
+        }
         readKeras3Layers(h5, km);
     } else {
         const std::vector<std::string> top = h5.children("");
@@ -1200,7 +1580,7 @@ LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km,
     }
     if (km.orderGuessed)
         km.notes.push_back(
-            "the file records no layer order: SimpleRNN layers taken in the order of their default names, the Dense after them");
+            "the file records no layer order: recurrent layers taken in the order of their default names, the Dense after them");
     return assemble(km, h5, layer);
 }
 
@@ -1315,6 +1695,7 @@ LoadedModel readArchive(const std::uint8_t *data, std::size_t size, const std::s
     KerasModel km;
     km.source = source;
     km.format = versionText(version) + " .keras archive (config.json, model.weights.h5)";
+    km.version = parseVersion(version, 3); // tf.keras 2.13–2.15 writes .keras archives too: the version decides
     km.config = parseJson(std::string(config->begin(), config->end()), source, "config.json");
     readConfigLayers(km, "config.json");
     if (!hasHdf5Signature(weights->data(), weights->size()))
@@ -1325,7 +1706,11 @@ LoadedModel readArchive(const std::uint8_t *data, std::size_t size, const std::s
 // ---- a child process for the HDF5 library ------------------------------------------------------
 
 // The model travels from the child as a flat byte string; it ends with kTrailer so that a reply
-// cut short by a crash is never taken for a model.
+// cut short by a crash is never taken for a model. A model is, in this order: Wx, Wh (rows, then
+// the values; gM columns for g gate blocks), bh (its values: gM, or 2gM for a GRU with
+// reset_after), Wo, bo, X if any, the layout, the notes, the dtype, the activations of the cell,
+// its recurrent activation and the Dense (0 for none, else 1 + the enum), return_sequences, T,
+// the layer names. encodeModel and decodeReply must agree on it.
 constexpr std::uint64_t kTrailer = 0x4b65726173456e64; // "KerasEnd"
 
 class ReplyWriter {
@@ -1401,7 +1786,7 @@ public:
     std::optional<Activation> activation()
     {
         const std::uint64_t v = number();
-        if (v > 1 + static_cast<std::uint64_t>(Activation::Softmax))
+        if (v > 1 + static_cast<std::uint64_t>(Activation::HardSigmoidKeras2))
             damaged();
         return v ? std::optional<Activation>(static_cast<Activation>(v - 1)) : std::nullopt;
     }
@@ -1443,6 +1828,7 @@ std::string encodeModel(const LoadedModel &m)
         w.text(note);
     w.number(static_cast<std::uint64_t>(m.dtype));
     w.activation(m.cell);
+    w.activation(m.recurrent);
     w.activation(m.dense);
     w.number(m.returnSequences ? 1 + static_cast<std::uint64_t>(*m.returnSequences) : 0);
     w.number(m.T ? 1 + static_cast<std::uint64_t>(*m.T) : 0);
@@ -1516,6 +1902,7 @@ std::optional<LoadedModel> decodeReply(const std::string &bytes)
         m.notes.push_back(r.text());
     m.dtype = dtypeFromNumber(r.number());
     m.cell = r.activation();
+    m.recurrent = r.activation();
     m.dense = r.activation();
     if (const std::uint64_t v = r.number())
         m.returnSequences = v == 2;

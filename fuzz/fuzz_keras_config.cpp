@@ -6,7 +6,9 @@
 // from known-good templates, so that libhdf5 only reads files it wrote or that Keras wrote
 // (kerasfuzz.h):
 //   selector bit 0 = 0: a Keras 3 .keras archive: config.json = the JSON, with the metadata.json
-//                       and model.weights.h5 of the first seed of fuzz/corpus/keras_archive/;
+//                       (if any) and model.weights.h5 of the seed number (selector >> 2) of
+//                       fuzz/corpus/keras_archive/ among those with an HDF5 model.weights.h5, in name
+//                       order (SimpleRNN, LSTM, GRU, stacked and Bidirectional weights);
 //   selector bit 0 = 1: a Keras 1/2 model.save() .h5: the template fuzz/templates/*.h5 number
 //                       (selector >> 2) with its root attribute @model_config = the JSON, as a
 //                       variable-length (bit 1 = 0) or fixed-length (bit 1 = 1) string.
@@ -17,15 +19,22 @@
 #include "kerasfuzz.h"
 
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 using namespace rnnscope;
 using namespace fuzzsupport;
 
 namespace {
 
+struct Archive {
+    std::optional<kerasfuzz::Bytes> metadata;
+    kerasfuzz::Bytes weights;
+};
+
 struct Templates {
-    kerasfuzz::Bytes metadata, weights;     // of a .keras archive
+    std::vector<Archive> archives;          // the members of .keras archives
     std::vector<kerasfuzz::Bytes> legacy;   // Keras 1/2 model.save() files with @model_config
 };
 
@@ -41,12 +50,13 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     Templates &t = templates();
-    const kerasfuzz::Bytes archive = kerasfuzz::readFile(kerasfuzz::filesIn("corpus/keras_archive", ".keras").front());
-    auto metadata = kerasfuzz::zipMember(bytes(archive), archive.size(), "metadata.json");
-    auto weights = kerasfuzz::zipMember(bytes(archive), archive.size(), "model.weights.h5");
-    check(metadata && weights, "the first seed of fuzz/corpus/keras_archive/ is not a .keras archive");
-    t.metadata = std::move(*metadata);
-    t.weights = std::move(*weights);
+    for (const auto &path : kerasfuzz::filesIn("corpus/keras_archive", ".keras")) {
+        const kerasfuzz::Bytes archive = kerasfuzz::readFile(path);
+        auto weights = kerasfuzz::zipMember(bytes(archive), archive.size(), "model.weights.h5");
+        if (weights && kerasfuzz::hasHdf5Signature(bytes(*weights), weights->size()))
+            t.archives.push_back({kerasfuzz::zipMember(bytes(archive), archive.size(), "metadata.json"), std::move(*weights)});
+    }
+    check(!t.archives.empty(), "no seed of fuzz/corpus/keras_archive/ has an HDF5 model.weights.h5");
     for (const auto &path : kerasfuzz::filesIn("templates", ".h5"))
         t.legacy.push_back(kerasfuzz::readFile(path));
     return 0;
@@ -62,7 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     kerasfuzz::Bytes file;
     std::string name;
     if ((selector & 1) == 0) {
-        file = kerasfuzz::buildZip({{"metadata.json", t.metadata}, {"config.json", json}, {"model.weights.h5", t.weights}});
+        const Archive &a = t.archives[(selector >> 2) % t.archives.size()];
+        std::vector<std::pair<std::string, kerasfuzz::Bytes>> members = {{"config.json", json}, {"model.weights.h5", a.weights}};
+        if (a.metadata)
+            members.insert(members.begin(), {"metadata.json", *a.metadata});
+        file = kerasfuzz::buildZip(members);
         name = "fuzz.keras";
     } else {
         file = kerasfuzz::withModelConfig(t.legacy[(selector >> 2) % t.legacy.size()], json, (selector & 2) == 0);

@@ -174,7 +174,9 @@ inline void checkOpened(const rnnscope::LoadedModel &m)
     } catch (const rnnscope::Error &) {
         fuzzsupport::check(false, "a Keras model was opened whose weights do not fit together");
     }
-    fuzzsupport::check(!m.layerName.empty(), "a Keras model was opened without the name of its SimpleRNN layer");
+    fuzzsupport::check(!m.layerName.empty(), "a Keras model was opened without the name of its recurrent layer");
+    fuzzsupport::check(!m.recurrent == (m.weights.kind() == rnnscope::CellKind::SimpleRNN || !m.cell),
+                       "a Keras LSTM or GRU was opened from a config without its recurrent activation (or a SimpleRNN with one)");
 }
 
 } // namespace kerasfuzz

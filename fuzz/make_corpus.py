@@ -8,14 +8,17 @@ the same bytes, so the corpus only changes in git when this script or the fixtur
   corpus/npy/            every .npy of shared/fixtures/numpy (good and deliberately broken)
   corpus/npz/            every .npz there, plus PyTorch state_dict and bias-less Keras layouts
   corpus/csv/            the fixtures' X as CSV in the dialects parseInputCsv accepts, and broken ones
-  corpus/keras_archive/  Keras 3 .keras archives of the classic model (written here with h5py,
-                         as Keras 3 lays them out: shared/fixtures/keras/LAYOUT.md), and broken ones
+  corpus/keras_archive/  Keras 3 .keras archives of the classic model and of LSTM and GRU models
+                         (written here with h5py, as Keras 3 lays them out: shared/fixtures/keras/
+                         LAYOUT.md; weight groups named by class and counter, not by the config's
+                         names), a Bidirectional(LSTM), and broken ones
   corpus/keras_config/   one selector byte + a model configuration (fuzz_keras_config.cpp)
   corpus/session/        session files written by `rnnscope save OUT.json` (needs a built rnnscope:
                          RNNSCOPE_BINARY, default build/app/rnnscope; skipped without one), and
                          broken ones
-  templates/             Keras 1/2 model.save() files with @model_config, from
-                         shared/fixtures/keras (Apache-2.0, see templates/README.md)
+  templates/             Keras 1/2 model.save() files with @model_config (SimpleRNN, LSTM — Keras 1's
+                         12 per-gate arrays too — and Bidirectional(LSTM)), from shared/fixtures/keras
+                         (Apache-2.0, see templates/README.md)
 
 Inputs that once crashed a target are added to corpus/<target>/ by hand as crash-<what>; this
 script leaves files it did not write alone. Keep the corpus small (the whole of fuzz/ < 2 MB):
@@ -38,7 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, '..', '..', 'shared'))
 NUMPY = os.path.join(SHARED, 'fixtures', 'numpy')
 KERAS = os.path.join(SHARED, 'fixtures', 'keras')
-LEGACY_TEMPLATES = ['keras1_dl4j_simple_rnn_only.h5', 'keras2_dl4j_simple_rnn_model.h5', 'keras2_dl4j_simple_rnn_only.h5']
+LEGACY_TEMPLATES = ['keras1_dl4j_simple_rnn_only.h5', 'keras2_dl4j_simple_rnn_model.h5', 'keras2_dl4j_simple_rnn_only.h5',
+                    'keras1_dl4j_lstm_model.h5', 'keras2_dl4j_lstm_model.h5', 'dl4j_keras2_bidirectional_lstm.h5']
 
 manifest = json.load(open(os.path.join(NUMPY, 'manifest.json')))
 W = {k: np.array(v, dtype=np.float32) for k, v in manifest['model']['weights_float32'].items()}
@@ -88,7 +92,7 @@ out('csv', 'not_a_number.csv', b'1,2,3\n4,x,6\n')
 out('csv', 'comments_only.csv', b'# nothing\n\n#\n')
 out('csv', 'one_value.csv', b'0.5')
 
-# ---- Keras 3 .keras archives of the classic model -----------------------------------------------
+# ---- Keras 3 .keras archives of the classic model, and of LSTM and GRU models -------------------
 def keras3_layer(module, class_name, config, **extra):
     return dict(module=module, class_name=class_name, config=config, registered_name=None, **extra)
 
@@ -99,21 +103,36 @@ def simple_rnn_config(name, units, activation, return_sequences):
                 activation=activation, use_bias=True, dropout=0.0, recurrent_dropout=0.0)
 
 
+def gated_config(name, units, return_sequences, recurrent_activation='sigmoid', **extra):
+    """An LSTM's or GRU's config (GRU: pass reset_after)."""
+    return dict(simple_rnn_config(name, units, 'tanh', return_sequences), recurrent_activation=recurrent_activation,
+                **extra)
+
+
 def dense_config(name, units, activation):
     return dict(name=name, trainable=True, dtype='float32', units=units, activation=activation, use_bias=True)
+
+
+def input_layer(T, D):
+    return keras3_layer('keras.layers', 'InputLayer', dict(batch_shape=[None, T, D], dtype='float32', sparse=False,
+                                                           ragged=False, name='input_layer', optional=False))
+
+
+def sequential_model(layers, T, D):
+    return keras3_layer('keras', 'Sequential', dict(name='sequential', trainable=True, dtype='float32',
+                                                    layers=[input_layer(T, D)] + layers),
+                        build_config=dict(input_shape=[None, T, D]))
 
 
 def sequential_config():
     T, D = 10, W['kernel'].shape[0]
     M, K = W['recurrent_kernel'].shape[0], W['dense_kernel'].shape[1]
-    return keras3_layer('keras', 'Sequential', dict(name='sequential', trainable=True, dtype='float32', layers=[
-        keras3_layer('keras.layers', 'InputLayer', dict(batch_shape=[None, T, D], dtype='float32', sparse=False,
-                                                        ragged=False, name='input_layer', optional=False)),
+    return sequential_model([
         keras3_layer('keras.layers', 'SimpleRNN', simple_rnn_config('simple_rnn', M, 'tanh', False),
                      build_config=dict(input_shape=[None, T, D])),
         keras3_layer('keras.layers', 'Dropout', dict(name='dropout', trainable=True, dtype='float32', rate=0.2, seed=None)),
         keras3_layer('keras.layers', 'Dense', dense_config('dense', K, 'linear'), build_config=dict(input_shape=[None, M])),
-    ]), build_config=dict(input_shape=[None, T, D]))
+    ], T, D)
 
 
 def functional_config():
@@ -135,23 +154,81 @@ def functional_config():
     ], input_layers=[['input_layer', 0, 0]], output_layers=[['dense', 0, 0]]), build_config=dict(input_shape=None))
 
 
-def keras3_weights(model_name):
+def keras3_weights(model_name, cells=None, dense=None):
+    """model.weights.h5 as Keras 3 writes it: layers/<group>/cell/vars/0..2 for each recurrent layer,
+    layers/<group>/vars/0..1 for the Dense. `cells` maps group → (kernel, recurrent kernel, bias);
+    the default is the classic SimpleRNN and Dense."""
+    cells = cells or {'simple_rnn': [W[k] for k in ('kernel', 'recurrent_kernel', 'bias')]}
+    dense = dense or [W['dense_kernel'], W['dense_bias']]
     buffer = io.BytesIO()
     with h5py.File(buffer, 'w', track_order=False) as f:
         f.create_group('vars').attrs['name'] = model_name
         layers = f.create_group('layers')
         layers.create_group('input_layer/vars').attrs['name'] = 'input_layer'
-        rnn = layers.create_group('simple_rnn')
-        rnn.create_group('vars').attrs['name'] = 'simple_rnn'
-        cell = rnn.create_group('cell/vars')
-        cell.attrs['name'] = 'simple_rnn_cell'
-        for i, key in enumerate(['kernel', 'recurrent_kernel', 'bias']):
-            cell.create_dataset(str(i), data=W[key])
+        for group, arrays in cells.items():
+            rnn = layers.create_group(group)
+            rnn.create_group('vars').attrs['name'] = group
+            cell = rnn.create_group('cell/vars')
+            cell.attrs['name'] = group + '_cell'
+            for i, a in enumerate(arrays):
+                cell.create_dataset(str(i), data=a)
         layers.create_group('dropout/vars').attrs['name'] = 'dropout'
-        dense = layers.create_group('dense/vars')
-        dense.attrs['name'] = 'dense'
-        dense.create_dataset('0', data=W['dense_kernel'])
-        dense.create_dataset('1', data=W['dense_bias'])
+        vars = layers.create_group('dense/vars')
+        vars.attrs['name'] = 'dense'
+        vars.create_dataset('0', data=dense[0])
+        vars.create_dataset('1', data=dense[1])
+    return buffer.getvalue()
+
+
+# Gated cells on the classic sizes (D=3, M=5, K=2), values drawn with a fixed seed (PCG64 streams
+# are the same in every numpy): kernel (D, gM), recurrent kernel (M, gM), bias (gM,) or a GRU's (2, gM).
+draw = np.random.default_rng(20240601)
+D3, M5, K2 = W['kernel'].shape[0], W['recurrent_kernel'].shape[0], W['dense_kernel'].shape[1]
+
+
+def gated(g, two_rows=False, d=D3, m=M5):
+    shapes = [(d, g * m), (m, g * m), (2, g * m) if two_rows else (g * m,)]
+    return [draw.uniform(-0.5, 0.5, shape).astype(np.float32) for shape in shapes]
+
+
+LSTM_W, GRU_W, GRU_FALSE_W = gated(4), gated(3, two_rows=True), gated(3)
+STACK_W = {'lstm': gated(4), 'gru': gated(3, two_rows=True, d=M5, m=M5), 'lstm_1': gated(4, d=M5)}
+
+
+def gated_sequential(class_name, config):
+    return sequential_model([keras3_layer('keras.layers', class_name, config, build_config=dict(input_shape=[None, 10, D3])),
+                       keras3_layer('keras.layers', 'Dense', dense_config('dense', K2, 'linear'))], 10, D3)
+
+
+lstm_sequential = gated_sequential('LSTM', gated_config('lstm', M5, False, 'hard_sigmoid', unit_forget_bias=True))
+gru_sequential = gated_sequential('GRU', gated_config('gru', M5, False, reset_after=True))
+gru_false_sequential = gated_sequential('GRU', gated_config('gru', M5, True, reset_after=False))
+# Config names unlike the weight groups (layers/lstm, layers/gru, layers/lstm_1, layers/dense):
+# Keras 3 numbers the groups per class in model order.
+stack_sequential = sequential_model([
+    keras3_layer('keras.layers', 'LSTM', gated_config('encoder', M5, True)),
+    keras3_layer('keras.layers', 'GRU', gated_config('middle', M5, True, reset_after=True)),
+    keras3_layer('keras.layers', 'LSTM', gated_config('decoder', M5, False)),
+    keras3_layer('keras.layers', 'Dropout', dict(name='drop', trainable=True, dtype='float32', rate=0.2, seed=None)),
+    keras3_layer('keras.layers', 'Dense', dense_config('head', K2, 'linear'))], 10, D3)
+bidirectional_sequential = sequential_model([
+    keras3_layer('keras.layers', 'Bidirectional', dict(
+        name='bidirectional', merge_mode='concat',
+        layer=keras3_layer('keras.layers', 'LSTM', gated_config('forward_lstm', M5, False)),
+        backward_layer=keras3_layer('keras.layers', 'LSTM', dict(gated_config('backward_lstm', M5, False), go_backwards=True)))),
+    keras3_layer('keras.layers', 'Dense', dense_config('dense_1', K2, 'linear'))], 10, D3)
+
+
+def bidirectional_weights():
+    buffer = io.BytesIO()
+    with h5py.File(buffer, 'w', track_order=False) as f:
+        f.create_group('vars')
+        for half, arrays in [('forward_layer', LSTM_W), ('backward_layer', gated(4))]:
+            f.create_group(f'layers/bidirectional/{half}/vars')
+            for i, a in enumerate(arrays):
+                f.create_dataset(f'layers/bidirectional/{half}/cell/vars/{i}', data=a)
+        f.create_dataset('layers/dense/vars/0', data=draw.uniform(-1, 1, (2 * M5, K2)).astype(np.float32))
+        f.create_dataset('layers/dense/vars/1', data=np.zeros(K2, np.float32))
     return buffer.getvalue()
 
 
@@ -186,11 +263,36 @@ out('keras_archive', 'config_not_json.keras',
                ('model.weights.h5', weights_sequential, S)]))
 out('keras_archive', 'empty_zip.keras', zip_bytes([]))
 out('keras_archive', 'truncated.keras', zip_bytes([('metadata.json', metadata, S), ('config.json', sequential, S)])[:700])
+GATED = {
+    'lstm_sequential.keras': (lstm_sequential, keras3_weights('sequential', {'lstm': LSTM_W})),
+    'gru_sequential.keras': (gru_sequential, keras3_weights('sequential', {'gru': GRU_W})),
+    'gru_reset_after_false_sequences.keras': (gru_false_sequential, keras3_weights('sequential', {'gru': GRU_FALSE_W})),
+    'lstm_gru_lstm_renamed.keras': (stack_sequential, keras3_weights('sequential', STACK_W)),
+    'bidirectional_lstm.keras': (bidirectional_sequential, bidirectional_weights()),
+}
+for name, (config, weights) in GATED.items():
+    out('keras_archive', name, zip_bytes([('metadata.json', metadata, S), ('config.json', json.dumps(config).encode(), S),
+                                          ('model.weights.h5', weights, S)]))
 
 # ---- model configurations for fuzz_keras_config ----------------------------------------------------
-# Selector bit 0: 0 .keras archive, 1 legacy .h5; bit 1: @model_config fixed-length; bits 2+: template.
+# Selector bit 0: 0 .keras archive, 1 legacy .h5; bit 1: @model_config fixed-length; bits 2+: template
+# (the archives of corpus/keras_archive/ with an HDF5 model.weights.h5, or templates/*.h5, in name order).
 out('keras_config', 'keras3_sequential.json', b'\x00' + sequential)
 out('keras_config', 'keras3_functional.json', b'\x00' + functional)
+def archive_template(name):
+    """Whether fuzz_keras_config takes corpus/keras_archive/<name> as a template: a zip with an HDF5
+    model.weights.h5."""
+    path = os.path.join(HERE, 'corpus', 'keras_archive', name)
+    if not name.endswith('.keras') or not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as z:
+        return 'model.weights.h5' in z.namelist() and z.read('model.weights.h5').startswith(b'\x89HDF')
+
+
+ARCHIVE_TEMPLATES = sorted(filter(archive_template, os.listdir(os.path.join(HERE, 'corpus', 'keras_archive'))))
+for name, (config, weights) in GATED.items():
+    out('keras_config', 'keras3_' + name[:-len('.keras')] + '.json',
+        bytes([ARCHIVE_TEMPLATES.index(name) << 2]) + json.dumps(config).encode())
 os.makedirs(os.path.join(HERE, 'templates'), exist_ok=True)
 for i, name in enumerate(sorted(LEGACY_TEMPLATES)):
     shutil.copyfile(os.path.join(KERAS, name), os.path.join(HERE, 'templates', name))

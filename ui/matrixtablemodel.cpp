@@ -493,6 +493,17 @@ QString MatrixTableModel::axesDescription() const
     if (!m_session)
         return QString();
     const Axis r = rowAxis(), c = columnAxis();
+    if (gateBlocks() > 1) {
+        // The gated axis holds gate · unit; a GRU's (2, 3M) bias has an input and a recurrent row.
+        const QString gated = pytorch() ? QStringLiteral("gate (PyTorch order) · unit j") : QStringLiteral("gate · unit j");
+        const bool twoRows = m_source == Source::bh && m_session->weights().biasRows() == 2;
+        const QString other = twoRows ? (pytorch() ? QStringLiteral("bias_ih | bias_hh") : QStringLiteral("input | recurrent bias"))
+                                      : axisLetter(pytorch() ? c : r);
+        if (other.isEmpty())
+            return pytorch() ? QStringLiteral("rows: %1 · one column").arg(gated) : QStringLiteral("one row · columns: %1").arg(gated);
+        return pytorch() ? QStringLiteral("rows: %1 · columns: %2").arg(gated, other)
+                         : QStringLiteral("rows: %1 · columns: %2").arg(other, gated);
+    }
     if (r == Axis::Single)
         return QStringLiteral("one row \u00B7 columns: %1").arg(axisLetter(c));
     if (c == Axis::Single)
