@@ -312,6 +312,9 @@ SESSIONS = {
     'fixture_weights_and_input.json': ['--weights', os.path.join(NUMPY, 'weights_named.npz'),
                                        '--input', os.path.join(NUMPY, 'X.npy'), '--layout', 'pytorch'],
     'identity_softmax.json': ['--dims', '1,3,2,4,3', '--init', 'identity', '--dense-activation', 'softmax'],
+    'lstm.json': ['--dims', '2,4,3,3,2', '--cell', 'lstm', '--seed', '3'],
+    'gru_reset_after.json': ['--dims', '1,5,2,3,1', '--cell', 'gru', '--recurrent-activation', 'hard_sigmoid'],
+    'gru_keras2.json': ['--dims', '1,3,2,2,0', '--cell', 'gru', '--no-reset-after', '--dtype', 'float64'],
 }
 if os.access(BINARY, os.X_OK):
     with tempfile.TemporaryDirectory() as tmp:
@@ -323,7 +326,12 @@ if os.access(BINARY, os.X_OK):
             if name == 'classic.json':
                 text = data.decode()
                 out('session', 'truncated.json', data[:len(data) // 2])
-                out('session', 'newer_version.json', text.replace('"version": 1', '"version": 99').encode())
+                out('session', 'newer_version.json', text.replace('"version": 2', '"version": 99').encode())
+                # The same session as version 1 wrote it (before LSTM and GRU: no "layers").
+                v1 = json.loads(text)
+                v1['version'] = 1
+                del v1['layers']
+                out('session', 'classic_v1.json', json.dumps(v1).encode())
                 session = json.loads(text)
                 session['weights']['Wx'][0][0] = 'nan'
                 session['weights']['Wh'][1][1] = '-inf'
