@@ -109,6 +109,19 @@ long long integerOption(const QCommandLineParser &p, const QString &name, long l
     return v;
 }
 
+// The activation an option names (nullopt when the option is not given); a name it does not take
+// is refused: "--activation 'softmax' <refusal>".
+std::optional<Activation> activationOption(const QCommandLineParser &p, const QString &name, bool cell,
+                                           const char *refusal)
+{
+    if (!p.isSet(name))
+        return std::nullopt;
+    const auto a = parseActivation(str(p.value(name)));
+    if (!a || (cell && !isCellActivation(*a)))
+        throw Error(ErrorKind::BadUsage, "--" + str(name) + " '" + str(p.value(name)) + "' " + refusal);
+    return a;
+}
+
 } // namespace
 
 ModelRequest modelRequest(const QCommandLineParser &p)
@@ -121,21 +134,15 @@ ModelRequest modelRequest(const QCommandLineParser &p)
     r.config.returnSequences = p.isSet(QStringLiteral("return-sequences"));
     if (r.config.returnSequences)
         r.returnSequences = true;
-    if (p.isSet(QStringLiteral("activation"))) {
-        const auto a = parseActivation(str(p.value(QStringLiteral("activation"))));
-        if (!a || !isCellActivation(*a))
-            throw Error(ErrorKind::BadUsage, "--activation '" + str(p.value(QStringLiteral("activation")))
-                                                 + "' is not a cell activation: expected tanh, relu, sigmoid, linear, "
-                                                   "hard_sigmoid or hard_sigmoid_keras2");
+    if (const auto a = activationOption(p, QStringLiteral("activation"), true,
+                                        "is not a cell activation: expected tanh, relu, sigmoid, linear, hard_sigmoid "
+                                        "or hard_sigmoid_keras2")) {
         r.config.cell = *a;
         r.cell = *a;
     }
-    if (p.isSet(QStringLiteral("recurrent-activation"))) {
-        const auto a = parseActivation(str(p.value(QStringLiteral("recurrent-activation"))));
-        if (!a || !isCellActivation(*a))
-            throw Error(ErrorKind::BadUsage, "--recurrent-activation '" + str(p.value(QStringLiteral("recurrent-activation")))
-                                                 + "' is unknown: expected sigmoid, hard_sigmoid, hard_sigmoid_keras2, "
-                                                   "tanh, relu or linear");
+    if (const auto a = activationOption(p, QStringLiteral("recurrent-activation"), true,
+                                        "is unknown: expected sigmoid, hard_sigmoid, hard_sigmoid_keras2, tanh, relu "
+                                        "or linear")) {
         r.config.recurrent = *a;
         r.recurrent = *a;
     }
@@ -154,11 +161,8 @@ ModelRequest modelRequest(const QCommandLineParser &p)
         r.config.resetAfter = false;
         r.resetAfter = false;
     }
-    if (p.isSet(QStringLiteral("dense-activation"))) {
-        const auto a = parseActivation(str(p.value(QStringLiteral("dense-activation"))));
-        if (!a)
-            throw Error(ErrorKind::BadUsage, "--dense-activation '" + str(p.value(QStringLiteral("dense-activation")))
-                                                 + "' is unknown: expected linear, relu, sigmoid, tanh or softmax");
+    if (const auto a = activationOption(p, QStringLiteral("dense-activation"), false,
+                                        "is unknown: expected linear, relu, sigmoid, tanh or softmax")) {
         r.config.dense = *a;
         r.dense = *a;
     }

@@ -257,17 +257,43 @@ std::vector<WorkedLine> workedStep(Model &model, int t, int sample)
 
 namespace {
 
-std::string gatedTrace(Model &model, int sample)
+// The trace's first lines: the model ("LSTM(5, …) → Dense(2, …), float32, …") and the batch.
+void traceHead(std::ostringstream &out, const ModelConfig &c, int sample)
 {
-    const Dims &d = model.dims();
-    const ModelConfig &c = model.config();
-    std::ostringstream out;
+    const Dims &d = c.dims;
     out << describeCell(c.cellSpec(), d.M);
     if (d.K > 0)
         out << " → Dense(" << d.K << ", activation=" << activationName(c.dense) << ")";
     out << ", " << dtypeName(c.dtype) << ", return_sequences=" << (c.returnSequences ? "True" : "False") << "\n";
     out << "N=" << d.N << " T=" << d.T << " D=" << d.D << " M=" << d.M << " K=" << d.K << "; sample n=" << sample
         << " of the batch: each product below is computed for all N rows; the numbers are row n's\n";
+}
+
+// Its last: what the model returns, with its shape.
+void traceTail(std::ostringstream &out, const ModelConfig &c)
+{
+    const Dims &d = c.dims;
+    const auto tuple = [](std::initializer_list<int> v) {
+        std::string s;
+        for (int x : v)
+            s += (s.empty() ? "(" : ", ") + std::to_string(x);
+        return s + ")";
+    };
+    out << "\noutput ";
+    if (d.K > 0)
+        out << "Y " << (c.returnSequences ? "(N, T, K) = " + tuple({d.N, d.T, d.K}) : "(N, K) = " + tuple({d.N, d.K}));
+    else
+        out << (c.returnSequences ? "H (N, T, M) = " + tuple({d.N, d.T, d.M})
+                                  : "h_" + std::to_string(d.T - 1) + " (N, M) = " + tuple({d.N, d.M}));
+    out << "\n";
+}
+
+std::string gatedTrace(Model &model, int sample)
+{
+    const Dims &d = model.dims();
+    const ModelConfig &c = model.config();
+    std::ostringstream out;
+    traceHead(out, c, sample);
     const std::string blocks = [&] {
         std::string s;
         for (const std::string &g : gateBlockNames(c.kind))
@@ -286,14 +312,7 @@ std::string gatedTrace(Model &model, int sample)
             out << "  " << left << "\n      " << pad(l.shapes, 44) << row(l.values) << "\n";
         }
     }
-    out << "\noutput ";
-    if (d.K > 0)
-        out << "Y " << (c.returnSequences ? "(N, T, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.K) + ")"
-                                          : "(N, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.K) + ")");
-    else
-        out << (c.returnSequences ? "H (N, T, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.M) + ")"
-                                  : "h_" + std::to_string(d.T - 1) + " (N, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.M) + ")");
-    out << "\n";
+    traceTail(out, c);
     return out.str();
 }
 
@@ -310,12 +329,7 @@ std::string traceText(Model &model, int sample)
         return gatedTrace(model, sample);
     const char *act = activationName(c.cell);
     std::ostringstream out;
-    out << "SimpleRNN(" << d.M << ", activation=" << act << ")";
-    if (d.K > 0)
-        out << " → Dense(" << d.K << ", activation=" << activationName(c.dense) << ")";
-    out << ", " << dtypeName(c.dtype) << ", return_sequences=" << (c.returnSequences ? "True" : "False") << "\n";
-    out << "N=" << d.N << " T=" << d.T << " D=" << d.D << " M=" << d.M << " K=" << d.K << "; sample n=" << sample
-        << " of the batch: each product below is computed for all N rows; the numbers are row n's\n";
+    traceHead(out, c, sample);
     out << "h_t = " << act << "(x_t · Wx + h_{t-1} · Wh + bh),  h_{-1} = 0 " << shape2(d.N, d.M) << "\n";
     const int width = 22;
     const auto label = [&](const std::string &s) { return pad(s, width); };
@@ -339,14 +353,7 @@ std::string traceText(Model &model, int sample)
             out << "\n";
         }
     }
-    out << "\noutput ";
-    if (d.K > 0)
-        out << "Y " << (c.returnSequences ? "(N, T, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.K) + ")"
-                                          : "(N, K) = (" + std::to_string(d.N) + ", " + std::to_string(d.K) + ")");
-    else
-        out << (c.returnSequences ? "H (N, T, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.T) + ", " + std::to_string(d.M) + ")"
-                                  : "h_" + std::to_string(d.T - 1) + " (N, M) = (" + std::to_string(d.N) + ", " + std::to_string(d.M) + ")");
-    out << "\n";
+    traceTail(out, c);
     return out.str();
 }
 

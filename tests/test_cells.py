@@ -14,34 +14,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import traceback
 
 import numpy as np
 
-BIN, SHARED = sys.argv[1], sys.argv[2]
+import clitest
+from clitest import BIN, ENV, SHARED, refused, run
+
 TMP = tempfile.mkdtemp(prefix="rnnscope-cells-")
-ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-
-
-def run(*args, expect=0):
-    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600)
-    if p.returncode != expect:
-        raise AssertionError(f"rnnscope {' '.join(map(str, args))}: exit {p.returncode}, expected {expect}\n"
-                             f"stdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
-    return p
-
-
-def refused(*args, mentions=(), mentions_any_case=()):
-    """Exit 2 with one line on stderr that names the offending value."""
-    p = run(*args, expect=2)
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    for m in mentions:
-        assert m in lines[0], f"{m!r} not in {lines[0]!r}"
-    for m in mentions_any_case:
-        assert m.lower() in lines[0].lower(), f"{m!r} (any case) not in {lines[0]!r}"
-    assert p.stdout == "", f"stdout should be empty, got {p.stdout!r}"
-    return lines[0]
 
 
 def tmp(name):
@@ -526,21 +505,5 @@ def test_summary_lstm_and_gru():
     assert "dense" not in out, out
 
 
-def main():
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for name, f in tests:
-        try:
-            f()
-            print(f"PASS   {name}")
-            passed += 1
-        except Exception:
-            print(f"FAIL!  {name}")
-            traceback.print_exc()
-            failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitest.main(globals()))

@@ -11,33 +11,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import traceback
 
 import numpy as np
 
-BIN, SHARED = sys.argv[1], sys.argv[2]
+import clitest
+from clitest import BIN, ENV, SHARED, refused, run
+
 NUMPY_FIXTURES = os.path.join(SHARED, "fixtures", "numpy")
 TMP = tempfile.mkdtemp(prefix="rnnscope-cli-")
-ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-
-
-def run(*args, expect=0):
-    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=ENV, timeout=600)
-    if p.returncode != expect:
-        raise AssertionError(f"rnnscope {' '.join(map(str, args))}: exit {p.returncode}, expected {expect}\n"
-                             f"stdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-2000:]}")
-    return p
-
-
-def refused(*args, mentions=()):
-    """Exit 2 with one line on stderr that names the offending value."""
-    p = run(*args, expect=2)
-    lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    for m in mentions:
-        assert m in lines[0], f"{m!r} not in {lines[0]!r}"
-    assert p.stdout == "", f"stdout should be empty, got {p.stdout!r}"
-    return lines[0]
 
 
 def act(name, a):
@@ -469,21 +450,5 @@ def test_session_file_refused_before_any_window():
     refused("save", tmp("x.txt"), mentions=["x.txt", ".npz", ".json"])
 
 
-def main():
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for name, f in tests:
-        try:
-            f()
-            print(f"PASS   {name}")
-            passed += 1
-        except Exception:
-            print(f"FAIL!  {name}")
-            traceback.print_exc()
-            failed += 1
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clitest.main(globals()))
