@@ -116,13 +116,14 @@ int benchUi(MainWindow &window, Session &session, const ui::LaunchOptions &optio
     const Dims &d = session.dims();
     const double median = percentile(ms, 0.5), p95 = percentile(ms, 0.95);
     if (options.json)
-        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"steps\":%d,\"passes\":%d,\"median_ms\":%.3f,\"p95_ms\":%.3f,"
-                    "\"first_window_ms\":%.1f}\n",
-                    d.N, d.T, d.D, d.M, d.K, T, passes, median, p95, firstMs);
+        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"steps\":%d,\"passes\":%d,\"median_ms\":%.3f,"
+                    "\"p95_ms\":%.3f,\"first_window_ms\":%.1f}\n",
+                    d.N, d.T, d.D, d.M, d.K, cellName(session.config().kind), T, passes, median, p95, firstMs);
     else
-        std::printf("UI stepping, dims %s, window %dx%d: %d steps × %d passes, median %.3f ms, p95 %.3f ms, max %.3f ms; "
+        std::printf("UI stepping, %s, dims %s, window %dx%d: %d steps × %d passes, median %.3f ms, p95 %.3f ms, max %.3f ms; "
                     "first window painted after %.1f ms\n",
-                    dimsString(d).c_str(), options.size.width(), options.size.height(), T, passes, median, p95,
+                    cellClassName(session.config().kind), dimsString(d).c_str(), options.size.width(),
+                    options.size.height(), T, passes, median, p95,
                     *std::max_element(ms.begin(), ms.end()), firstMs);
     return 0;
 }
