@@ -66,6 +66,8 @@ private slots:
     void randomizeDrawsNewNumbers();
     void closingWithUnsavedChangesAsks();
     void undoHistoryKeepsToItsMemory();
+    void aCancelledRestoreKeepsTheCopy();
+    void onlyADamagedCopyIsUnreadable();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -167,7 +169,7 @@ void TestAutosave::anOrphanRestoresExactly()
     QVERIFY(Autosave::orphans(m_dir->path()).isEmpty());
 
     Session restored;
-    QVERIFY(restored.recover(o.sessionPath, o.origin, o.originIsSession));
+    QCOMPARE(restored.recover(o.sessionPath, o.origin, o.originIsSession), Session::Recovery::Restored);
     QCOMPARE(encoded(restored), before);
     QVERIFY(!restored.undoStack()->isClean()); // still unsaved
     QCOMPARE(restored.filePath(), origin);
@@ -276,6 +278,82 @@ void TestAutosave::undoHistoryKeepsToItsMemory()
     QCOMPARE(modified.count(), 1);
     QCOMPARE(modified.last().at(0).toBool(), false);
     QVERIFY(!QFile::exists(m_autosave->sessionPath()));
+}
+
+// A large copy (one that a kill during a long session leaves) reads on the worker; Cancel during
+// that read leaves the copy exactly where and as it was, to be offered again.
+void TestAutosave::aCancelledRestoreKeepsTheCopy()
+{
+    QVERIFY(m_session->setDims(Dims{1, 200000, 8, 4, 2})); // X alone: 1.6 million numbers, > 16 MiB of JSON
+    QVERIFY(m_autosave->flush());
+    const QString copy = m_autosave->sessionPath();
+    QVERIFY2(QFileInfo(copy).size() > (qint64(16) << 20), qPrintable(QString::number(QFileInfo(copy).size())));
+    m_autosave.reset();
+    m_session.reset();
+    QFile file(copy);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    file.close();
+
+    {
+        const QList<Autosave::Orphan> orphans = Autosave::orphans(m_dir->path());
+        QCOMPARE(orphans.size(), 1);
+        Session restoring;
+        // Escape on the progress dialog, once the copy is being read on the worker.
+        bool cancelled = false;
+        QTimer poll;
+        QObject::connect(&poll, &QTimer::timeout, &restoring, [&] {
+            if (!cancelled && restoring.changing()) {
+                restoring.cancelWork();
+                cancelled = true;
+            }
+        });
+        poll.start(2);
+        const Session::Recovery result =
+            restoring.recover(orphans.first().sessionPath, orphans.first().origin, orphans.first().originIsSession);
+        QVERIFY(cancelled);
+        QCOMPARE(result, Session::Recovery::NotRestored);
+        QCOMPARE(restoring.dims(), Dims{}); // the session on show did not change
+    }
+    // The copy and its origin are where they were, byte for byte, and offered again.
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), bytes);
+    const QList<Autosave::Orphan> again = Autosave::orphans(m_dir->path());
+    QCOMPARE(again.size(), 1);
+    QCOMPARE(again.first().sessionPath, copy);
+    Session restored;
+    QCOMPARE(restored.recover(again.first().sessionPath, again.first().origin, again.first().originIsSession),
+             Session::Recovery::Restored);
+    QCOMPARE(restored.dims(), (Dims{1, 200000, 8, 4, 2}));
+}
+
+// Unreadable (set aside as damaged by the window) only when the copy does not read as a session.
+void TestAutosave::onlyADamagedCopyIsUnreadable()
+{
+    QVERIFY(m_session->setWeightValue(WeightId::Wh, 0, 0, 0.25));
+    QVERIFY(m_autosave->flush());
+    const QString copy = m_autosave->sessionPath();
+    m_autosave.reset();
+    m_session.reset();
+    QFile file(copy);
+    QVERIFY(file.open(QIODevice::ReadWrite));
+    const QByteArray bytes = file.readAll();
+    file.resize(bytes.size() / 2); // a copy cut short
+    file.close();
+    const QList<Autosave::Orphan> orphans = Autosave::orphans(m_dir->path());
+    QCOMPARE(orphans.size(), 1);
+    Session restoring;
+    QCOMPARE(restoring.recover(orphans.first().sessionPath, QString(), false), Session::Recovery::Unreadable);
+    // A copy too large for the memory budget is not damaged: it waits for a machine that holds it.
+    QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    file.write(bytes);
+    file.close();
+    ModelConfig tiny;
+    tiny.memoryBudget = 1000;
+    tiny.dims = Dims{1, 1, 1, 1, 0};
+    Session small;
+    QVERIFY(small.replaceModel(Model(tiny).state(), QStringLiteral("tiny")));
+    QCOMPARE(small.recover(orphans.first().sessionPath, QString(), false), Session::Recovery::NotRestored);
 }
 
 QTEST_MAIN(TestAutosave)

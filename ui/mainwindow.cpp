@@ -761,7 +761,14 @@ bool MainWindow::offerRecovery()
 bool MainWindow::recover(const Autosave::Orphan &orphan)
 {
     m_lastError.clear();
-    if (!m_session->recover(orphan.sessionPath, orphan.origin, orphan.originIsSession)) {
+    const Session::Recovery result = m_session->recover(orphan.sessionPath, orphan.origin, orphan.originIsSession);
+    if (result == Session::Recovery::NotRestored) {
+        // Cancelled, interrupted or refused: the copy stays exactly as it was, offered again at the
+        // next start (its lock goes with the orphan).
+        statusBar()->showMessage(tr("The unsaved changes were not restored; they are offered again at the next start."), 15000);
+        return false;
+    }
+    if (result == Session::Recovery::Unreadable) {
         // Kept for whoever wants to look at it, out of the way of the next start.
         const QString aside = QFileInfo(orphan.sessionPath).path() + QLatin1Char('/') + orphan.id + QStringLiteral(".damaged");
         QFile::remove(aside);

@@ -462,18 +462,29 @@ bool Session::openSession(const QString &path)
     return true;
 }
 
-bool Session::recover(const QString &copyPath, const QString &origin, bool originIsSession)
+Session::Recovery Session::recover(const QString &copyPath, const QString &origin, bool originIsSession)
 {
-    if (!loadAndShow(copyPath, tr("Restore unsaved changes")))
-        return false;
+    bool unreadable = false;
+    if (!loadAndShow(copyPath, tr("Restore unsaved changes"), &unreadable))
+        return unreadable ? Recovery::Unreadable : Recovery::NotRestored;
     setFilePath(origin, originIsSession && !origin.isEmpty());
-    return true;
+    return Recovery::Restored;
 }
 
-bool Session::loadAndShow(const QString &path, const QString &what)
+bool Session::loadAndShow(const QString &path, const QString &what, bool *unreadable)
 {
     SessionData data;
-    if (!buildInBackground(what, largeFile(path), [&] { data = loadSession(path.toStdString(), config().memoryBudget); }))
+    const auto load = [&] {
+        try {
+            data = loadSession(path.toStdString(), config().memoryBudget);
+        } catch (const Error &e) {
+            // The file's own fault, not the budget's or the file system's.
+            if (unreadable)
+                *unreadable = e.kind() != ErrorKind::TooLarge && e.kind() != ErrorKind::Io;
+            throw;
+        }
+    };
+    if (!buildInBackground(what, largeFile(path), load))
         return false;
     if (!replaceModel(data.model, what))
         return false;

@@ -117,7 +117,10 @@ public:
 
     // An autosaved copy (Autosave) back on screen, as one undoable change that leaves the session
     // modified: `origin` is the file it came from (Save writes there when `originIsSession`).
-    bool recover(const QString &copyPath, const QString &origin, bool originIsSession);
+    // Unreadable only when the copy itself does not read as a session (damaged); a restore that was
+    // cancelled, interrupted or refused (the memory budget) is NotRestored: the copy is still good.
+    enum class Recovery { Restored, NotRestored, Unreadable };
+    Recovery recover(const QString &copyPath, const QString &origin, bool originIsSession);
 
     // The whole model (a loaded file, an undo): one undoable change. Returns false when refused.
     bool replaceModel(const rnnscope::ModelState &state, const QString &what);
@@ -178,7 +181,9 @@ private:
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);
     // The session file at `path` on screen, as one undoable change named `what`.
-    bool loadAndShow(const QString &path, const QString &what);
+    // Reads a session file (on the worker when large) and shows it; `unreadable`, when given, says
+    // whether a failure was the file's (it does not read as a session).
+    bool loadAndShow(const QString &path, const QString &what, bool *unreadable = nullptr);
     // `model` in place of the model on show (the stepper follows: it holds the same object).
     void replaceWith(rnnscope::Model &&model);
     // Frees `what` on another thread (the last one handed over is waited for first).
