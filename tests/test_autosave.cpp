@@ -23,6 +23,8 @@
 
 #include <memory>
 
+#include <unistd.h>
+
 using namespace rnnscope;
 
 namespace {
@@ -247,6 +249,10 @@ void TestAutosave::closingWithUnsavedChangesAsks()
 
 void TestAutosave::undoHistoryKeepsToItsMemory()
 {
+    // By default: the smaller of 1 GiB and an eighth of this machine's memory.
+    const std::uint64_t physical = std::uint64_t(sysconf(_SC_PHYS_PAGES)) * std::uint64_t(sysconf(_SC_PAGESIZE));
+    QCOMPARE(Session::defaultUndoBytes(), std::min(std::uint64_t(1) << 30, physical / 8));
+    QCOMPARE(m_session->undoLimit(), Session::defaultUndoBytes());
     // The classic model's state: X (30 numbers) and 57 weights, 696 bytes; a command keeps two.
     m_session->setUndoBytes(2048);
     QSignalSpy notices(m_session.get(), &Session::notice);

@@ -21,6 +21,8 @@
 #include <optional>
 #include <utility>
 
+#include <unistd.h>
+
 using namespace rnnscope;
 
 // A change of the whole model, kept as the states before and after.
@@ -282,6 +284,17 @@ void Session::setDroppedChanges(bool dropped)
     m_droppedChanges = dropped;
     if (isModified() != was)
         emit modifiedChanged(isModified());
+}
+
+std::uint64_t Session::defaultUndoBytes()
+{
+    constexpr std::uint64_t gib = std::uint64_t(1) << 30;
+#ifdef _SC_PHYS_PAGES
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0)
+        return std::min(gib, std::uint64_t(pages) * std::uint64_t(page) / 8);
+#endif
+    return gib;
 }
 
 bool Session::largeFile(const QString &path)

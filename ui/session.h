@@ -77,10 +77,14 @@ public:
     // Whether what is on screen differs from the file it was opened from or saved to (or from the
     // start): the undo stack is not at its clean state, or history that held changes was dropped.
     bool isModified() const;
-    // The undo history keeps at most this many bytes of model states (default 1 GiB): a change
-    // that would pass it drops the older history (a notice says so), and a change whose own
-    // states pass it cannot be undone.
+    // The undo history keeps at most this many bytes of model states (default
+    // defaultUndoBytes()): a change that would pass it drops the older history (a notice says so),
+    // and a change whose own states pass it cannot be undone.
     void setUndoBytes(std::uint64_t bytes) { m_undoBytes = bytes; }
+    std::uint64_t undoLimit() const { return m_undoBytes; }
+    // The smaller of 1 GiB and an eighth of the machine's physical memory (a 4 GB school laptop
+    // keeps 512 MiB of history, not a quarter of its memory).
+    static std::uint64_t defaultUndoBytes();
     std::uint64_t undoBytes() const; // held now
 
     // The file the model was opened from or last saved to (empty: drawn from the seed), and
@@ -225,7 +229,7 @@ private:
     bool m_changing = false;     // a change is being built on the worker
     bool m_droppedChanges = false; // undo history that held unsaved changes was dropped
     std::future<void> m_disposal;  // frees a replaced model
-    std::uint64_t m_undoBytes = std::uint64_t(1) << 30;
+    std::uint64_t m_undoBytes = defaultUndoBytes();
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
     int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
 };
