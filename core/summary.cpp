@@ -120,6 +120,8 @@ std::string formatRow(const double *values, long count, int precision)
             std::snprintf(buf, sizeof buf, " %*s", precision + 3, "nan");
         else if (std::isinf(v))
             std::snprintf(buf, sizeof buf, " %*s", precision + 3, v > 0 ? "inf" : "-inf");
+        else if (std::abs(v) >= 1e5) // compact scientific, as wide as the fixed form: "-1.00e+39"
+            std::snprintf(buf, sizeof buf, " %*.*e", precision + 3, std::max(0, precision - 4), v);
         else
             std::snprintf(buf, sizeof buf, " %*.*f", precision + 3, precision, v);
         out += buf;

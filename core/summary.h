@@ -64,7 +64,8 @@ std::vector<WorkedLine> workedStep(Model &model, int t, int sample);
 // pre-activation, h_t (and y), each with the shapes of its product, like a worked example.
 std::string traceText(Model &model, int sample);
 
-// One row vector as text: "[ 0.123457 -0.500000 ]" (nan, inf, -inf spelt out).
+// One row vector as text: "[ 0.123457 -0.500000 ]" (nan, inf, -inf spelt out; |v| ≥ 1e5 in the
+// scientific form of the same width, "-1.00e+39", never 40 digits).
 std::string formatRow(const double *values, long count, int precision = 6);
 
 // 105280 → "105,280".

@@ -76,6 +76,7 @@ private slots:
     void pytorchLayoutPermutesGruGates();
     void keras3SummaryHasSeparators();
     void shapesRefusedNamingTheCell();
+    void hugeNumbersStayCompact();
 };
 
 void TestGatedCells::shapesAndCounts_data()
@@ -412,6 +413,15 @@ void TestGatedCells::shapesRefusedNamingTheCell()
     }
     w.Wh.conservativeResize(5, 18);
     QVERIFY_THROWS_EXCEPTION(Error, checkShapes(w));
+}
+
+// The worked step's numbers never print 40 digits: -1e39 takes the width of -0.123457.
+void TestGatedCells::hugeNumbersStayCompact()
+{
+    const double v[] = {-0.123457, -1e39, 1e300, 123456.0, 99999.5};
+    const std::string row = formatRow(v, 5);
+    QCOMPARE(row, std::string("[ -0.123457 -1.00e+39 1.00e+300  1.23e+05 99999.500000 ]"));
+    QCOMPARE(formatRow(v + 1, 1, 4), std::string("[  -1e+39 ]"));
 }
 
 QTEST_APPLESS_MAIN(TestGatedCells)
