@@ -122,12 +122,18 @@ void applyActivation(Activation a, const Eigen::Ref<const Eigen::MatrixXd> &in, 
 
 double activate(Activation a, double x)
 {
-    if (a == Activation::Softmax)
-        return x;
-    Eigen::MatrixXd v(1, 1);
-    v(0, 0) = x;
-    applyGeneric<Eigen::MatrixXd>(a, v, v);
-    return v(0, 0);
+    // Scalar forms of the same functions (no allocation: the views call this per value); NaN
+    // propagates through each of them.
+    switch (a) {
+    case Activation::Tanh: return std::tanh(x);
+    case Activation::Relu: return x < 0 ? 0.0 : x;
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+    case Activation::Linear:
+    case Activation::Softmax: return x;
+    case Activation::HardSigmoid: return x < -3 ? 0.0 : x > 3 ? 1.0 : x / 6.0 + 0.5;
+    case Activation::HardSigmoidKeras2: return x < -2.5 ? 0.0 : x > 2.5 ? 1.0 : 0.2 * x + 0.5;
+    }
+    return x;
 }
 
 void applyActivation(Activation a, Eigen::Ref<Eigen::MatrixXf> x)
