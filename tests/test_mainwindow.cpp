@@ -19,6 +19,7 @@
 #include "weightfile.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDropEvent>
@@ -100,6 +101,7 @@ private slots:
     void gateBlocksAreLabelledInBothLayouts();
     void gateWeightEditRecomputesAndUndoes();
     void gatedStepPanelAndChartsFollowTheEngine();
+    void returnInTheDimensionsBarGivesTheKeysBack();
 
 private:
     Session *m_session = nullptr;
@@ -1094,6 +1096,33 @@ void TestMainWindow::gatedStepPanelAndChartsFollowTheEngine()
     QCOMPARE(pts.size(), 3);
     QCOMPARE(pts[2].y(), model.quantityAt(Quantity::GateF, 0, 2, 1));
     QVERIFY(std::abs(pts[2].y() - f(1)) < 1e-6);
+}
+
+// "T = 40, Return, End": typed with real key events, the size applies and End goes to the last step.
+void TestMainWindow::returnInTheDimensionsBarGivesTheKeysBack()
+{
+    QSpinBox *T = m_window->dimensionsBar()->spinBox('T');
+    T->setFocus();
+    T->selectAll();
+    QTest::keyClicks(T, QStringLiteral("40"));
+    QTest::keyClick(T, Qt::Key_Return);
+    QCOMPARE(m_session->dims().T, 40);
+    QVERIFY(!T->hasFocus());
+    QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : m_window, Qt::Key_End);
+    QCOMPARE(m_session->position(), 39);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Left);
+    QCOMPARE(m_session->position(), 38);
+    // Escape drops what was typed and hands the keys back too.
+    QSpinBox *M = m_window->dimensionsBar()->spinBox('M');
+    M->setFocus();
+    M->selectAll();
+    QTest::keyClicks(M, QStringLiteral("9"));
+    QTest::keyClick(M, Qt::Key_Escape);
+    QCOMPARE(m_session->dims().M, 5);
+    QCOMPARE(M->value(), 5);
+    QVERIFY(!M->hasFocus());
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Home);
+    QCOMPARE(m_session->position(), -1);
 }
 
 QTEST_MAIN(TestMainWindow)

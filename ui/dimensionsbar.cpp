@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include <QCheckBox>
+#include <QKeyEvent>
 #include <QComboBox>
 #include <QLabel>
 #include <QSpinBox>
@@ -65,6 +66,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
         label->setBuddy(m_dims[i]);
         addWidget(m_dims[i]);
         connect(m_dims[i], &QSpinBox::valueChanged, this, &DimensionsBar::dimsEdited);
+        m_dims[i]->installEventFilter(this);
     }
     addSeparator();
     m_returnSequences->setToolTip(tr("With return_sequences the SimpleRNN outputs every h_t: (N, T, M), and Dense applies per timestep."));
@@ -111,6 +113,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     m_seed->setRange(0, 999999999);
     m_seed->setKeyboardTracking(false);
     m_seed->setToolTip(tr("The same seed always gives the same weights and input."));
+    m_seed->installEventFilter(this);
     addWidget(m_seed);
     connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
         if (!m_syncing && !m_session->setSeed(static_cast<quint64>(v)))
@@ -172,6 +175,25 @@ void DimensionsBar::syncFromModel()
     m_seed->setValue(static_cast<int>(std::min<quint64>(c.seed, 999999999)));
     m_init->setCurrentIndex(m_init->findData(static_cast<int>(c.init.scheme)));
     m_syncing = false;
+}
+
+bool DimensionsBar::eventFilter(QObject *watched, QEvent *event)
+{
+    // After Return (the value applies) or Escape (it goes back to what is in force), the box hands
+    // the keyboard back: "T = 1000000, Return, End" goes to the last step.
+    if (event->type() == QEvent::KeyPress) {
+        auto *spin = qobject_cast<QSpinBox *>(watched);
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if (spin && (key == Qt::Key_Return || key == Qt::Key_Enter || key == Qt::Key_Escape)) {
+            if (key == Qt::Key_Escape)
+                syncFromModel(); // the text typed is dropped
+            else
+                spin->interpretText(); // applies it (valueChanged)
+            emit editingDone();
+            return key == Qt::Key_Escape; // Return also reaches the box (it selects its text)
+        }
+    }
+    return QToolBar::eventFilter(watched, event);
 }
 
 void DimensionsBar::cellEdited()

@@ -32,6 +32,14 @@ public:
     QComboBox *init() const { return m_init; }
     QSpinBox *seed() const { return m_seed; }
 
+signals:
+    // Return (or Escape) in one of the bar's boxes: the box is done, the window's keys (Space, the
+    // arrows, Home, End) drive playback again.
+    void editingDone();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void syncFromModel();
     void dimsEdited();

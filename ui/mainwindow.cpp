@@ -83,6 +83,8 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     // Centre: diagram, step panel, charts.
     auto *centre = new QSplitter(Qt::Vertical, this);
     m_diagram = new DiagramWidget(session, centre);
+    // A size typed and applied with Return: the playback keys drive the window again.
+    connect(m_dimensions, &DimensionsBar::editingDone, this, [this] { m_diagram->setFocus(Qt::OtherFocusReason); });
     // The step panel scrolls when its lines do not fit (an LSTM's step has four gates).
     auto *stepScroll = new QScrollArea(centre);
     stepScroll->setObjectName(QStringLiteral("stepScroll"));
