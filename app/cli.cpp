@@ -1,11 +1,11 @@
 #include "cli.h"
 
-#include "engine.h"
-#include "gemm.h"
-#include "error.h"
-#include "npy.h"
-#include "sessionfile.h"
-#include "summary.h"
+#include "common/error.h"
+#include "common/gemm.h"
+#include "io/npy.h"
+#include "io/sessionfile.h"
+#include "nn/engine.h"
+#include "run/summary.h"
 
 #include <QFile>
 #include <QFileInfo>

@@ -2,7 +2,7 @@
 // The command line of rnnscope (DESIGN §3): parsing the model options and running the headless
 // commands (summary, trace, forward, save, bench) against core.
 
-#include "modelrequest.h"
+#include "io/modelrequest.h"
 
 #include <QCommandLineParser>
 #include <QStringList>

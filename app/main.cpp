@@ -4,8 +4,8 @@
 #include "cli.h"
 
 #if RNNSCOPE_WITH_GUI
-#include "error.h"
-#include "sessionfile.h"
+#include "common/error.h"
+#include "io/sessionfile.h"
 #include "uientry.h"
 #endif
 

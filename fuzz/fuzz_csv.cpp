@@ -1,11 +1,12 @@
-// Fuzzes parseInputCsv (core/weightfile.h): any bytes as the text of an input X in CSV
+// Fuzzes parseInputCsv (core/io/weightfile.h): any bytes as the text of an input X in CSV
 // (`--input X.csv`).
 //
 // Beyond "refuse or return, never crash" (fuzzsupport.h): an accepted CSV is a (T, D) float64
 // array with T, D ≥ 1 and T·D values, which inputFromArray takes as one sample (1, T, D).
 
 #include "fuzzsupport.h"
-#include "weightfile.h"
+#include "io/weightfile.h"
+#include "run/model.h"
 
 using namespace rnnscope;
 using namespace fuzzsupport;

@@ -1,4 +1,4 @@
-// Fuzzes the .keras archive layer of parseKerasFile (core/kerasfile.h): any bytes as a Keras file,
+// Fuzzes the .keras archive layer of parseKerasFile (core/io/kerasfile.h): any bytes as a Keras file,
 // as long as libhdf5 would only see a known-good file (kerasfuzz.h says why).
 //
 // An input goes to parseKerasFile when
@@ -12,7 +12,7 @@
 // members core looks for, config.json and metadata.json as JSON, and the configured layers
 // against the stored weights.
 
-#include "kerasfile.h"
+#include "io/kerasfile.h"
 #include "kerasfuzz.h"
 
 #include <algorithm>

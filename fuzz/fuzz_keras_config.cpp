@@ -1,4 +1,4 @@
-// Fuzzes the model configuration of Keras files (core/kerasfile.h): the JSON that says which
+// Fuzzes the model configuration of Keras files (core/io/kerasfile.h): the JSON that says which
 // layers a model has, their classes, activations, return_sequences and input shape, and how it is
 // matched with the weights stored beside it.
 //
@@ -15,7 +15,7 @@
 // Then parseKerasFile: it opens the model or refuses it with an Error (never another exception,
 // such as a nlohmann::json type error), and what it opens fits together.
 
-#include "kerasfile.h"
+#include "io/kerasfile.h"
 #include "kerasfuzz.h"
 
 #include <optional>

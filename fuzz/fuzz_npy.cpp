@@ -1,12 +1,13 @@
-// Fuzzes parseNpy (core/npy.h): any bytes as an .npy file.
+// Fuzzes parseNpy (core/io/npy.h): any bytes as an .npy file.
 //
 // Beyond "refuse or return, never crash" (fuzzsupport.h): an array that is read has as many
 // values as its shape says, encodeNpy writes it back and parseNpy reads that back to the same
 // array, bit for bit; and inputFromArray (an X from an .npy, `--input X.npy`) takes it or refuses it.
 
 #include "fuzzsupport.h"
-#include "npy.h"
-#include "weightfile.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "run/model.h"
 
 using namespace rnnscope;
 using namespace fuzzsupport;

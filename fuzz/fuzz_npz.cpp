@@ -1,5 +1,5 @@
-// Fuzzes parseNpz (core/npy.h) and what `--weights x.npz` does with its arrays
-// (weightsFromArrays, core/weightfile.h): any bytes as an .npz archive, in memory.
+// Fuzzes parseNpz (core/io/npy.h) and what `--weights x.npz` does with its arrays
+// (weightsFromArrays, core/io/weightfile.h): any bytes as an .npz archive, in memory.
 //
 // Beyond "refuse or return, never crash" (fuzzsupport.h): every array read has as many values as
 // its shape says; the archive written back with encodeNpz (float64, so nothing is rounded) reads
@@ -7,9 +7,9 @@
 // (checkShapes) and an input X of rank 3 with the weights' D.
 
 #include "fuzzsupport.h"
-#include "npy.h"
-#include "weightfile.h"
-#include "weights.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "nn/weights.h"
 
 #include <optional>
 

@@ -1,4 +1,4 @@
-// Fuzzes decodeSession (core/sessionfile.h): any bytes as a session file (`rnnscope FILE.json`,
+// Fuzzes decodeSession (core/io/sessionfile.h): any bytes as a session file (`rnnscope FILE.json`,
 // File ▸ Open).
 //
 // Beyond "refuse or return, never crash" (fuzzsupport.h; with a 64 MiB memory budget, so that the
@@ -8,8 +8,8 @@
 // read again, it is written back byte for byte the same.
 
 #include "fuzzsupport.h"
-#include "sessionfile.h"
-#include "weights.h"
+#include "io/sessionfile.h"
+#include "nn/weights.h"
 
 #include <algorithm>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 // What the fuzz targets share. Each target feeds one loader of core with arbitrary bytes and
-// checks what core promises for every input (DESIGN.md §3, §5; core/npy.h):
+// checks what core promises for every input (DESIGN.md §3, §5; core/io/npy.h):
 //
 //   - the loader returns, or throws rnnscope::Error (a refusal with a message); any other
 //     exception escapes LLVMFuzzerTestOneInput and ends the process (std::terminate): a finding;
@@ -15,8 +15,8 @@
 // of fuzz/corpus/<target>/ once (tests/CMakeLists.txt): a crash the fuzzer found, once its input
 // is added to the corpus, stays a regression test of the ordinary test suite.
 
-#include "error.h"
-#include "ndarray.h"
+#include "common/error.h"
+#include "common/ndarray.h"
 
 #include <cstddef>
 #include <cstdint>

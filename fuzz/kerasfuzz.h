@@ -2,7 +2,7 @@
 // What the two Keras fuzz targets share: the known-good HDF5 files they build their inputs from,
 // and the means to build them.
 //
-// Why templates: the HDF5 library is not safe against damaged files (core/kerasfile.h: the app
+// Why templates: the HDF5 library is not safe against damaged files (core/io/kerasfile.h: the app
 // reads Keras files in a child process for that reason), so a fuzzer that handed it mutated HDF5
 // bytes would mostly find crashes inside libhdf5 — ours to contain, not to fix — and stop at the
 // first. The Keras targets therefore fuzz rnnscope's own layers around HDF5 — the .keras zip,
@@ -14,8 +14,8 @@
 // through RNNSCOPE_FUZZ_DIR (fuzz/), which fuzz/CMakeLists.txt and tests/CMakeLists.txt define.
 
 #include "fuzzsupport.h"
-#include "weightfile.h"
-#include "weights.h"
+#include "io/weightfile.h"
+#include "nn/weights.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -55,7 +55,7 @@ inline std::vector<std::filesystem::path> filesIn(const std::string &folder, con
     return paths;
 }
 
-// What core/kerasfile.cpp takes for HDF5: the signature at byte 0, 512, 1024, 2048, …
+// What core/io/kerasfile.cpp takes for HDF5: the signature at byte 0, 512, 1024, 2048, …
 inline bool hasHdf5Signature(const std::uint8_t *data, std::size_t size)
 {
     constexpr std::string_view signature("\x89HDF\r\n\x1a\n", 8);

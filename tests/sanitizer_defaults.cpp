@@ -12,7 +12,7 @@
 // It comes from the child process that reads a deliberately damaged HDF5 file (bitFlippedFiles):
 // libhdf5 memcpy()s terabytes on a length read from the file, which ASan's memcpy interceptor
 // refuses to check (no suppression silences that), so the child ends with status 1 where a release
-// build dies of SIGSEGV; core/kerasfile.cpp refuses the file either way and the test passes.
+// build dies of SIGSEGV; core/io/kerasfile.cpp refuses the file either way and the test passes.
 
 extern "C" {
 

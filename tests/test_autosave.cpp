@@ -5,9 +5,9 @@
 
 #include "autosave.h"
 #include "dimensionsbar.h"
+#include "io/sessionfile.h"
 #include "mainwindow.h"
 #include "session.h"
-#include "sessionfile.h"
 
 #include <QApplication>
 #include <QLockFile>

@@ -1,14 +1,14 @@
 // The engine against Keras's published numbers, the NumPy fixtures' float64 forward pass, and
 // its own properties (stepper = batched pass, orthogonal Wh, glorot bounds, seeds, NaN/Inf).
 
-#include "activation.h"
-#include "dims.h"
-#include "error.h"
-#include "gemm.h"
-#include "initializer.h"
-#include "model.h"
-#include "stepper.h"
-#include "summary.h"
+#include "common/activation.h"
+#include "common/error.h"
+#include "common/gemm.h"
+#include "nn/dims.h"
+#include "nn/initializer.h"
+#include "run/model.h"
+#include "run/stepper.h"
+#include "run/summary.h"
 #include "testsupport.h"
 
 #include <QTest>

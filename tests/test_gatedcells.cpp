@@ -3,13 +3,13 @@
 // against the engine's numbers, parameter counts, and what a change of cell keeps. Their numbers
 // against NumPy and PyTorch are checked from outside by tests/test_cells.py.
 
-#include "engine.h"
-#include "error.h"
-#include "initializer.h"
-#include "model.h"
-#include "stepper.h"
-#include "summary.h"
-#include "weights.h"
+#include "common/error.h"
+#include "nn/engine.h"
+#include "nn/initializer.h"
+#include "nn/weights.h"
+#include "run/model.h"
+#include "run/stepper.h"
+#include "run/summary.h"
 
 #include <QtTest>
 

@@ -12,13 +12,13 @@
 // expected.json is read with at(), value() and contains() only: operator[] of a const JSON object
 // on a missing key is undefined behaviour, and the fixtures' entries differ in what they record.
 
-#include "error.h"
-#include "kerasfile.h"
-#include "modelrequest.h"
-#include "npy.h"
+#include "common/error.h"
+#include "io/kerasfile.h"
+#include "io/modelrequest.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "nn/weights.h"
 #include "testsupport.h"
-#include "weightfile.h"
-#include "weights.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

@@ -2,21 +2,21 @@
 // step with the keyboard and check the charts and the step panel against the engine, edit a
 // weight and undo it, same seed ⇒ same view, presentation mode, refused sizes, screenshots.
 
+#include "backgroundjob.h"
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
+#include "io/sessionfile.h"
+#include "io/weightfile.h"
 #include "mainwindow.h"
 #include "matrixtablemodel.h"
 #include "matrixview.h"
 #include "palette.h"
 #include "playbackbar.h"
-#include "backgroundjob.h"
+#include "run/summary.h"
 #include "session.h"
-#include "sessionfile.h"
 #include "steppanel.h"
-#include "summary.h"
 #include "summaryview.h"
 #include "timeserieschart.h"
-#include "weightfile.h"
 
 #include <QAction>
 #include <QApplication>

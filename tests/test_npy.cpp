@@ -2,10 +2,11 @@
 // writer is byte-identical to np.save, files round-trip, writes are atomic, and no hostile
 // input (hand-made headers, every truncation, every bit flip) crashes or reads out of bounds.
 
-#include "error.h"
-#include "npy.h"
+#include "common/error.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "run/model.h"
 #include "testsupport.h"
-#include "weightfile.h"
 
 #include <QTemporaryDir>
 #include <QTest>

@@ -5,10 +5,10 @@
 //     (Fortran order, big-endian, versions 2.0 and 3.0, scalars, empty arrays) load here.
 // tests/interop_numpy.py does the NumPy side; it runs under RNNSCOPE_PYTHON.
 
-#include "error.h"
-#include "npy.h"
-#include "weightfile.h"
-#include "weights.h"
+#include "common/error.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "nn/weights.h"
 
 #include <QFileInfo>
 #include <QProcess>

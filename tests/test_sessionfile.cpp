@@ -1,10 +1,10 @@
-// The session file (core/sessionfile.h): a round trip keeps every value bit for bit (NaN, ±Inf,
+// The session file (core/io/sessionfile.h): a round trip keeps every value bit for bit (NaN, ±Inf,
 // −0.0, subnormals included), every refusal names its field in one line, sizes are refused before
 // anything is allocated, and no truncation or damaged byte makes the reader crash.
 
-#include "error.h"
-#include "model.h"
-#include "sessionfile.h"
+#include "common/error.h"
+#include "io/sessionfile.h"
+#include "run/model.h"
 #include "testsupport.h"
 
 #include <QTemporaryDir>

@@ -3,11 +3,12 @@
 // with messages that name the offending array, layouts round-trip, and X comes from .npy,
 // .npz and .csv.
 
-#include "error.h"
-#include "npy.h"
+#include "common/error.h"
+#include "io/npy.h"
+#include "io/weightfile.h"
+#include "nn/weights.h"
+#include "run/model.h"
 #include "testsupport.h"
-#include "weightfile.h"
-#include "weights.h"
 
 #include <QTemporaryDir>
 #include <QTest>

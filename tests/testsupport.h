@@ -6,9 +6,9 @@
 //
 // Needs RNNSCOPE_SHARED_DIR, defined by tests/CMakeLists.txt for every core test.
 
-#include "error.h"
-#include "ndarray.h"
-#include "weights.h"
+#include "common/error.h"
+#include "common/ndarray.h"
+#include "nn/weights.h"
 
 #include <QString>
 #include <QTest>

@@ -1,8 +1,8 @@
 #include "autosave.h"
 
 #include "backgroundjob.h"
-#include "error.h"
-#include "npy.h"
+#include "common/error.h"
+#include "io/npy.h"
 #include "session.h"
 
 #include <QCoreApplication>

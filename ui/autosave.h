@@ -18,7 +18,7 @@
 // At the next start orphans() lists the slots whose process is gone; the window offers to restore
 // the newest (MainWindow::offerRecovery).
 
-#include "sessionfile.h"
+#include "io/sessionfile.h"
 
 #include <QDateTime>
 #include <QObject>

@@ -14,7 +14,7 @@
 //
 // Everything here is stateless and cheap: colours come from a 1024-entry table built once.
 
-#include "valuesummary.h"
+#include "common/valuesummary.h"
 
 #include <Eigen/Core>
 

@@ -9,7 +9,7 @@
 // The title shows the file's name and a modified marker while the undo stack is not clean.
 
 #include "autosave.h"
-#include "sessionfile.h"
+#include "io/sessionfile.h"
 
 #include <QMainWindow>
 #include <QStringList>

@@ -31,8 +31,8 @@
 // The session must outlive the model, or the model becomes empty when the session is destroyed.
 
 #include "colormap.h"
-#include "model.h"
-#include "weights.h"
+#include "nn/weights.h"
+#include "run/model.h"
 
 #include <QAbstractTableModel>
 #include <QString>

@@ -31,7 +31,7 @@
 
 #include "matrixtablemodel.h"
 
-#include "dims.h"
+#include "nn/dims.h"
 
 #include <QImage>
 #include <QWidget>

@@ -2,11 +2,11 @@
 
 #include "backgroundjob.h"
 
-#include "error.h"
-#include "npy.h"
-#include "modelrequest.h"
-#include "sessionfile.h"
-#include "weightfile.h"
+#include "common/error.h"
+#include "io/modelrequest.h"
+#include "io/npy.h"
+#include "io/sessionfile.h"
+#include "io/weightfile.h"
 
 #include <QEventLoop>
 #include <QFileInfo>

@@ -7,10 +7,10 @@
 // file that does not fit) emits errorOccurred with core's one-line message and leaves the model
 // as it was. Edits of values and every change of the model go through the undo stack.
 
-#include "model.h"
-#include "sessionfile.h"
-#include "stepper.h"
-#include "weights.h"
+#include "io/sessionfile.h"
+#include "nn/weights.h"
+#include "run/model.h"
+#include "run/stepper.h"
 
 #include <QObject>
 #include <QString>

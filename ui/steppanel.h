@@ -16,7 +16,7 @@
 // (core's workedStep, which the trace prints too). Self-painted: plain text rendering is cheap on
 // every step.
 
-#include "summary.h"
+#include "run/summary.h"
 
 #include <QWidget>
 

@@ -1,7 +1,7 @@
 #include "summaryview.h"
 
+#include "run/summary.h"
 #include "session.h"
-#include "summary.h"
 
 #include <QHeaderView>
 #include <QLabel>

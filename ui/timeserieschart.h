@@ -10,7 +10,7 @@
 // step reads one bucket at T = 10⁶ as at T = 100, and a jump to the end reads every value once. NaN and ±Inf are not drawn as lines: they appear as markers on the
 // chart's top (NaN, +Inf) or bottom (−Inf) edge.
 
-#include "cell.h"
+#include "nn/cell.h"
 
 #include <QChartView>
 #include <QList>

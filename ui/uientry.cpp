@@ -1,9 +1,9 @@
 #include "uientry.h"
 
-#include "error.h"
+#include "common/error.h"
+#include "io/sessionfile.h"
 #include "mainwindow.h"
 #include "session.h"
-#include "sessionfile.h"
 #include "timeserieschart.h"
 
 #include <QApplication>

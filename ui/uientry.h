@@ -2,7 +2,7 @@
 // The ways main() starts the window: the app itself, an offscreen screenshot, or the UI stepping
 // benchmark.
 
-#include "modelrequest.h"
+#include "io/modelrequest.h"
 
 #include <QSize>
 #include <QString>
