@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "io/npy.h"
+#include "io/refusal.h"
 #include "io/weightfile.h"
 #include "run/model.h"
 #include "testsupport.h"

@@ -1,6 +1,7 @@
 #include "io/kerasfile.h"
 
 #include "common/error.h"
+#include "io/refusal.h"
 #include "io/npy.h"
 #include "nn/dims.h"
 
@@ -61,16 +62,6 @@ constexpr std::size_t kMaxStringBytes = std::size_t(64) << 20;     // one string
 constexpr std::size_t kMaxNames = 100000;                          // names in one list or one group
 constexpr std::size_t kMaxWeightsPerLayer = 64;
 constexpr std::size_t kMaxLinkName = 4096;
-
-[[noreturn]] void fail(ErrorKind kind, const std::string &source, const std::string &what)
-{
-    throw Error(kind, source + ": " + what);
-}
-
-std::string quote(std::string_view text)
-{
-    return "'" + printableText(text) + "'";
-}
 
 // "'a', 'b', 'c'" — at most `limit` names, then "… (n more)".
 std::string quotedList(const std::vector<std::string> &names, std::size_t limit = 8)

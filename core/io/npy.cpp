@@ -1,6 +1,7 @@
 #include "io/npy.h"
 
 #include "common/error.h"
+#include "io/refusal.h"
 
 #include <zip.h>
 
@@ -40,16 +41,6 @@ constexpr std::size_t kMaxHeaderBytes = 1 << 20;
 constexpr int kMaxHeaderDepth = 32;
 constexpr std::size_t kMaxRank = 64;
 const char *const kExpectedDtypes = "expected float32 or float64 ('<f4', '>f4', '<f8', '>f8')";
-
-[[noreturn]] void fail(ErrorKind kind, const std::string &name, const std::string &what)
-{
-    throw Error(kind, name + ": " + what);
-}
-
-std::string inQuotes(std::string_view text, std::size_t maxLength = 60)
-{
-    return "'" + printableText(text, maxLength) + "'";
-}
 
 std::string bytesText(std::uint64_t n)
 {
@@ -144,7 +135,7 @@ private:
     {
         fail(ErrorKind::MalformedHeader, m_name,
              "header is not a Python dict literal: " + what + " at offset " + std::to_string(m_pos) + " in " +
-                 inQuotes(trimmedText(), 80));
+                 quote(trimmedText(), 80));
     }
 
     std::string_view trimmedText() const
@@ -159,7 +150,7 @@ private:
     {
         if (m_pos >= m_text.size())
             return "end of header";
-        return inQuotes(m_text.substr(m_pos, 1));
+        return quote(m_text.substr(m_pos, 1));
     }
 
     static bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -221,7 +212,7 @@ private:
             v.type = PyValue::Type::None;
         } else {
             m_pos = start;
-            error("unexpected name " + inQuotes(word));
+            error("unexpected name " + quote(word));
         }
         return v;
     }
@@ -260,7 +251,7 @@ private:
         }
         if (body.size() > 1 && body.front() == '0') {
             m_pos = start;
-            error("integer " + inQuotes(v.text) + " has a leading zero");
+            error("integer " + quote(v.text) + " has a leading zero");
         }
         v.type = PyValue::Type::Int;
         std::uint64_t magnitude = 0;
@@ -418,7 +409,7 @@ bool describesObject(const PyValue &descr)
 DtypeInfo decodeDescr(const PyValue &descr, const std::string &name)
 {
     if (describesObject(descr)) {
-        const std::string shown = descr.type == PyValue::Type::Str ? "dtype " + inQuotes(descr.text)
+        const std::string shown = descr.type == PyValue::Type::Str ? "dtype " + quote(descr.text)
                                                                    : std::string("a structured dtype with an object field");
         fail(ErrorKind::ObjectDtype, name,
              shown + " holds pickled Python objects, which rnnscope never loads: " + kExpectedDtypes);
@@ -444,7 +435,7 @@ DtypeInfo decodeDescr(const PyValue &descr, const std::string &name)
     }
     const std::string friendly = dtypeDescrName(descr.text);
     fail(ErrorKind::UnsupportedDtype, name,
-         "dtype " + inQuotes(descr.text) + (friendly.empty() ? "" : " (" + friendly + ")") + " is not supported: " +
+         "dtype " + quote(descr.text) + (friendly.empty() ? "" : " (" + friendly + ")") + " is not supported: " +
              kExpectedDtypes);
 }
 
@@ -470,9 +461,9 @@ NpyHeader interpretHeader(const PyValue &dict, const std::string &name)
                              : key.text == "shape" ? &shape
                              : nullptr;
         if (!slot)
-            fail(ErrorKind::MalformedHeader, name, "header has an unexpected key " + inQuotes(key.text) + ": expected exactly 'descr', 'fortran_order' and 'shape'");
+            fail(ErrorKind::MalformedHeader, name, "header has an unexpected key " + quote(key.text) + ": expected exactly 'descr', 'fortran_order' and 'shape'");
         if (*slot)
-            fail(ErrorKind::MalformedHeader, name, "header has the key " + inQuotes(key.text) + " twice");
+            fail(ErrorKind::MalformedHeader, name, "header has the key " + quote(key.text) + " twice");
         *slot = &dict.items[i + 1];
     }
     for (auto [value, key] : {std::pair{descr, "descr"}, std::pair{fortran, "fortran_order"}, std::pair{shape, "shape"}})
@@ -566,10 +557,10 @@ std::vector<std::uint8_t> readFileBytes(const std::string &path, std::uint64_t l
     std::error_code ec;
     const auto status = fs::status(path, ec);
     if (ec || !fs::exists(status))
-        throw Error(ErrorKind::Io, "cannot open " + inQuotes(path, 200) + ": " +
+        throw Error(ErrorKind::Io, "cannot open " + quote(path, 200) + ": " +
                                        (ec ? ec.message() : std::string("no such file or directory")));
     if (fs::is_directory(status))
-        throw Error(ErrorKind::Io, "cannot open " + inQuotes(path, 200) + ": it is a directory, not a file");
+        throw Error(ErrorKind::Io, "cannot open " + quote(path, 200) + ": it is a directory, not a file");
     std::uintmax_t knownSize = 0;
     if (fs::is_regular_file(status)) {
         const auto size = fs::file_size(path, ec);
@@ -582,7 +573,7 @@ std::vector<std::uint8_t> readFileBytes(const std::string &path, std::uint64_t l
     errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        throw Error(ErrorKind::Io, "cannot open " + inQuotes(path, 200) + ": " + (errno ? errnoText(errno) : "open failed"));
+        throw Error(ErrorKind::Io, "cannot open " + quote(path, 200) + ": " + (errno ? errnoText(errno) : "open failed"));
     std::vector<std::uint8_t> bytes;
     constexpr std::size_t chunk = 1 << 20;
     try {
@@ -603,7 +594,7 @@ std::vector<std::uint8_t> readFileBytes(const std::string &path, std::uint64_t l
         const auto got = static_cast<std::size_t>(in.gcount());
         bytes.resize(old + got);
         if (in.bad())
-            throw Error(ErrorKind::Io, "cannot read " + inQuotes(path, 200) + ": " + (errno ? errnoText(errno) : "read error"));
+            throw Error(ErrorKind::Io, "cannot read " + quote(path, 200) + ": " + (errno ? errnoText(errno) : "read error"));
         if (got < chunk)
             break;
     }
@@ -726,56 +717,6 @@ std::string hex(std::uint64_t v)
 
 // ---- public: helpers -------------------------------------------------------------------------
 
-std::string printableText(std::string_view text, std::size_t maxLength)
-{
-    static const char digits[] = "0123456789abcdef";
-    auto escape = [&](std::string &out, unsigned char c) {
-        out += "\\x";
-        out += digits[c >> 4];
-        out += digits[c & 0xf];
-    };
-    std::string out;
-    std::size_t shown = 0;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        if (shown >= maxLength) {
-            out += "…";
-            break;
-        }
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f) {
-            escape(out, c);
-            ++i;
-        } else if (c < 0x80) {
-            out += static_cast<char>(c);
-            ++i;
-        } else {
-            // Keep a well-formed UTF-8 sequence as it is; escape any other byte.
-            const std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-            bool valid = length > 0 && c < 0xf5 && i + length <= text.size();
-            for (std::size_t k = 1; valid && k < length; ++k)
-                valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-            if (valid && length == 3) {
-                const auto c1 = static_cast<unsigned char>(text[i + 1]);
-                valid = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0); // overlong, surrogates
-            }
-            if (valid && length == 4) {
-                const auto c1 = static_cast<unsigned char>(text[i + 1]);
-                valid = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-            }
-            if (valid) {
-                out.append(text.substr(i, length));
-                i += length;
-            } else {
-                escape(out, c);
-                ++i;
-            }
-        }
-        ++shown;
-    }
-    return out;
-}
-
 std::string dtypeDescrName(std::string_view descr)
 {
     if (!descr.empty() && (descr.front() == '<' || descr.front() == '>' || descr.front() == '|' || descr.front() == '='))
@@ -818,7 +759,7 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
     if (std::memcmp(data, kMagic, magicPart) != 0)
         fail(ErrorKind::BadMagic, name,
              "does not start with the .npy magic \"\\x93NUMPY\" (found " +
-                 inQuotes(std::string_view(reinterpret_cast<const char *>(data), magicPart)) + "): not a NumPy .npy file");
+                 quote(std::string_view(reinterpret_cast<const char *>(data), magicPart)) + "): not a NumPy .npy file");
     if (size < kMagicLength + 2)
         fail(ErrorKind::Truncated, name, "the file ends after " + bytesText(size) + ", inside the .npy preamble");
     const int major = data[6], minor = data[7];
@@ -846,7 +787,7 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
     std::uint64_t count = 0;
     const std::uint64_t maxCount = std::numeric_limits<std::uint64_t>::max() / header.dtype.itemSize;
     const std::string shapeText = shapeString(header.shape);
-    const std::string descrText = inQuotes(std::string(header.dtype.bigEndian ? ">" : "<") + (header.dtype.itemSize == 4 ? "f4" : "f8"));
+    const std::string descrText = quote(std::string(header.dtype.bigEndian ? ">" : "<") + (header.dtype.itemSize == 4 ? "f4" : "f8"));
     if (!elementCount(header.shape, maxCount, count))
         fail(ErrorKind::Truncated, name,
              "shape " + shapeText + " announces more data than any file holds, but only " + bytesText(available) + " follow the header");
@@ -913,7 +854,7 @@ NamedArrays parseNpz(const std::uint8_t *data, std::size_t size, const std::stri
             if (localHeader)
                 fail(ErrorKind::Truncated, name, "the zip archive ends before its central directory (a truncated .npz)");
             fail(ErrorKind::NotZip, name,
-                 "is not a zip archive (found " + inQuotes(std::string_view(reinterpret_cast<const char *>(data), std::min<std::size_t>(size, 4))) +
+                 "is not a zip archive (found " + quote(std::string_view(reinterpret_cast<const char *>(data), std::min<std::size_t>(size, 4))) +
                      ", expected \"PK\\x03\\x04\"): an .npz is a zip of .npy files");
         case ZIP_ER_EOF:
             fail(ErrorKind::Truncated, name, "the zip archive ends before the data it announces");
@@ -942,7 +883,7 @@ NamedArrays parseNpz(const std::uint8_t *data, std::size_t size, const std::stri
             continue; // a directory
         const bool npyName = memberName.size() >= 4 && memberName.compare(memberName.size() - 4, 4, ".npy") == 0;
         const std::string key = npyName ? memberName.substr(0, memberName.size() - 4) : memberName;
-        const std::string label = name + ": member " + inQuotes(key);
+        const std::string label = name + ": member " + quote(key);
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
             fail(ErrorKind::Unsupported, label, "the member is encrypted");
         if ((st.valid & ZIP_STAT_SIZE) && st.size > kMaxArrayFileBytes - total)
@@ -983,7 +924,7 @@ NamedArrays parseNpz(const std::uint8_t *data, std::size_t size, const std::stri
         if (!npyName && !npyMagic)
             continue; // not an array (NumPy would hand back raw bytes)
         if (!keys.insert(key).second)
-            fail(ErrorKind::MalformedHeader, name, "holds two members named " + inQuotes(key));
+            fail(ErrorKind::MalformedHeader, name, "holds two members named " + quote(key));
         arrays.emplace_back(key, parseNpy(buffer.data(), buffer.size(), label));
     }
     return arrays;
@@ -1073,14 +1014,14 @@ std::string encodeNpz(const NamedArrays &arrays, DType dtype)
         if (key.empty())
             throw Error(ErrorKind::BadUsage, "cannot write an .npz member with an empty name");
         if (!seen.insert(key).second)
-            throw Error(ErrorKind::BadUsage, "cannot write two .npz members named " + inQuotes(key));
+            throw Error(ErrorKind::BadUsage, "cannot write two .npz members named " + quote(key));
         const std::string memberName = key + ".npy";
         if (memberName.size() > 0xFFFF)
-            throw Error(ErrorKind::BadUsage, "the .npz member name " + inQuotes(key) + " is too long");
+            throw Error(ErrorKind::BadUsage, "the .npz member name " + quote(key) + " is too long");
         const std::string payload = encodeNpy(array, dtype);
         const std::uint64_t offset = out.size();
         if (payload.size() > zipLimit || offset + 30 + memberName.size() + payload.size() > zipLimit)
-            throw Error(ErrorKind::TooLarge, "cannot write member " + inQuotes(key) + ": an .npz without zip64 holds at most 4 GiB");
+            throw Error(ErrorKind::TooLarge, "cannot write member " + quote(key) + ": an .npz without zip64 holds at most 4 GiB");
         const std::uint32_t crc = crc32Of(payload);
         const bool utf8 = std::any_of(memberName.begin(), memberName.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
         const std::uint32_t flags = utf8 ? 0x0800 : 0;
@@ -1147,7 +1088,7 @@ void writeNpz(const std::string &path, const NamedArrays &arrays, DType dtype)
 void writeFileAtomically(const std::string &path, std::string_view bytes)
 {
     auto failWrite = [&](const std::string &reason) -> void {
-        throw Error(ErrorKind::Io, "cannot write " + inQuotes(path, 200) + ": " + reason);
+        throw Error(ErrorKind::Io, "cannot write " + quote(path, 200) + ": " + reason);
     };
     if (path.empty())
         failWrite("empty file name");

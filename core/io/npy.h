@@ -99,11 +99,6 @@ void writeFileAtomically(const std::string &path, std::string_view bytes);
 // if it does not exist, is a directory or cannot be read; Error(TooLarge) beyond maxBytes.
 std::vector<std::uint8_t> readFileBytes(const std::string &path, std::uint64_t maxBytes = kMaxArrayFileBytes);
 
-// `text` made safe for a one-line message: control bytes, DEL and bytes that are not part of
-// well-formed UTF-8 become \xHH (so the result is valid UTF-8), and text longer than
-// maxLength characters is cut with "…".
-std::string printableText(std::string_view text, std::size_t maxLength = 60);
-
 // NumPy's name of a dtype descr, for messages: '<i4' → "int32", '<c8' → "complex64",
 // '|b1' → "bool"; "" when unknown.
 std::string dtypeDescrName(std::string_view descr);

@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/npy.h"
+#include "io/refusal.h"
 #include "io/weightfile.h"
 
 #include <nlohmann/json.hpp>
@@ -30,7 +31,7 @@ const char *const kExpectedNumber = "a number, \"nan\", \"inf\" or \"-inf\"";
 
 std::string fieldName(std::string_view text)
 {
-    return "'" + printableText(text, 40) + "'";
+    return quote(text, 40);
 }
 
 std::string joined(const std::string &parent, const std::string &key)
@@ -95,7 +96,7 @@ private:
 
     bool refuse(ErrorKind kind, const std::string &what)
     {
-        error = Error(kind, m_name + ": " + what);
+        error = refusal(kind, m_name, what);
         return false;
     }
 
@@ -149,7 +150,7 @@ class Decoder {
 public:
     explicit Decoder(const std::string &name) : m_name(name) {}
 
-    [[noreturn]] void fail(ErrorKind kind, const std::string &what) const { throw Error(kind, m_name + ": " + what); }
+    [[noreturn]] void fail(ErrorKind kind, const std::string &what) const { rnnscope::fail(kind, m_name, what); }
 
     // The member `key` of the object `obj` (itself at `parent`). MissingArray when absent.
     const Json &field(const Json &obj, const char *key, const std::string &parent) const
@@ -618,23 +619,23 @@ std::string encodeSession(const SessionData &data)
 SessionData decodeSession(std::string_view bytes, const std::string &name, std::uint64_t memoryBudget)
 {
     if (bytes.size() > kMaxSessionFileBytes)
-        throw Error(ErrorKind::TooLarge, name + ": " + std::to_string(bytes.size()) + " bytes, more than the "
-                                             + std::to_string(kMaxSessionFileBytes >> 20) + " MiB a session file may have");
+        fail(ErrorKind::TooLarge, name, std::to_string(bytes.size()) + " bytes, more than the "
+                                            + std::to_string(kMaxSessionFileBytes >> 20) + " MiB a session file may have");
     if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }))
         throw Error(ErrorKind::Truncated, name + " is empty: expected a rnnscope session (JSON)");
     Scanner scanner(name);
     if (!Json::sax_parse(bytes, &scanner)) {
         if (scanner.error)
             throw *scanner.error;
-        throw Error(ErrorKind::MalformedHeader, name + ": not valid JSON");
+        fail(ErrorKind::MalformedHeader, name, "not valid JSON");
     }
     try {
         return decodeDocument(Json::parse(bytes), name, memoryBudget);
     } catch (const Json::exception &e) {
         // Not expected after the scan; refused rather than passed on.
-        throw Error(ErrorKind::MalformedHeader, name + ": " + printableText(e.what(), 200));
+        fail(ErrorKind::MalformedHeader, name, printableText(e.what(), 200));
     } catch (const std::bad_alloc &) {
-        throw Error(ErrorKind::TooLarge, name + ": not enough memory to read the session");
+        fail(ErrorKind::TooLarge, name, "not enough memory to read the session");
     }
 }
 

@@ -1,6 +1,7 @@
 #include "io/weightfile.h"
 
 #include "common/error.h"
+#include "io/refusal.h"
 #include "io/kerasfile.h"
 #include "io/npy.h"
 #include "run/model.h"
@@ -27,16 +28,6 @@ const char *const kAcceptedLayouts =
     "expected arr_0…arr_4 as np.savez(*model.get_weights()) writes them, the named keys kernel, "
     "recurrent_kernel, bias [, dense_kernel, dense_bias], or a PyTorch state_dict (weight_ih_l0, "
     "weight_hh_l0, bias_ih_l0, bias_hh_l0 [, <linear>.weight, <linear>.bias])";
-
-[[noreturn]] void fail(ErrorKind kind, const std::string &source, const std::string &what)
-{
-    throw Error(kind, source + ": " + what);
-}
-
-std::string quote(std::string_view text)
-{
-    return "'" + printableText(text) + "'";
-}
 
 bool endsWith(std::string_view s, std::string_view suffix)
 {
