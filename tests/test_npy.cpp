@@ -3,6 +3,7 @@
 // input (hand-made headers, every truncation, every bit flip) crashes or reads out of bounds.
 
 #include "common/error.h"
+#include "io/file.h"
 #include "io/npy.h"
 #include "io/refusal.h"
 #include "io/weightfile.h"

@@ -2,7 +2,7 @@
 
 #include "backgroundjob.h"
 #include "common/error.h"
-#include "io/npy.h"
+#include "io/file.h"
 #include "session.h"
 
 #include <QCoreApplication>

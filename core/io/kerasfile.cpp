@@ -1,8 +1,9 @@
 #include "io/kerasfile.h"
 
 #include "common/error.h"
-#include "io/refusal.h"
+#include "io/file.h"
 #include "io/npy.h"
+#include "io/refusal.h"
 #include "nn/dims.h"
 
 #include <hdf5.h>

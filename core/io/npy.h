@@ -82,22 +82,11 @@ std::string encodeNpy(const NdArray &a, DType dtype);
 // limits of a zip without zip64.
 std::string encodeNpz(const NamedArrays &arrays, DType dtype);
 
-// Writes encodeNpy / encodeNpz output to `path` atomically (see writeFileAtomically).
+// Writes encodeNpy / encodeNpz output to `path` atomically (writeFileAtomically, io/file.h).
 void writeNpy(const std::string &path, const NdArray &a, DType dtype);
 void writeNpz(const std::string &path, const NamedArrays &arrays, DType dtype);
 
-// Replaces the file at `path` with `bytes` atomically: writes a temporary file in the same
-// directory, flushes and fsyncs it, then renames it over `path`, so readers see either the old
-// file or the complete new one. A symlink is followed (its target is replaced); an existing
-// file keeps its permissions. On failure the temporary file is removed, the old file is left
-// as it was, and Error(Io) names the path and the reason.
-void writeFileAtomically(const std::string &path, std::string_view bytes);
-
 // ---- helpers ---------------------------------------------------------------------------------
-
-// The bytes of a file (a regular file, or a pipe read to its end). Error(Io) naming the path
-// if it does not exist, is a directory or cannot be read; Error(TooLarge) beyond maxBytes.
-std::vector<std::uint8_t> readFileBytes(const std::string &path, std::uint64_t maxBytes = kMaxArrayFileBytes);
 
 // NumPy's name of a dtype descr, for messages: '<i4' → "int32", '<c8' → "complex64",
 // '|b1' → "bool"; "" when unknown.

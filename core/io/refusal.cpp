@@ -62,6 +62,11 @@ std::string printableText(std::string_view text, std::size_t maxLength)
     return out;
 }
 
+std::string bytesText(std::uint64_t n)
+{
+    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
 std::string quote(std::string_view text, std::size_t maxLength)
 {
     return "'" + printableText(text, maxLength) + "'";

@@ -9,6 +9,7 @@
 #include "common/error.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,8 @@ std::string printableText(std::string_view text, std::size_t maxLength = 60);
 
 // printableText(text, maxLength) in single quotes: "'kernel'".
 std::string quote(std::string_view text, std::size_t maxLength = 60);
+
+// "1 byte", "228 bytes".
+std::string bytesText(std::uint64_t n);
 
 } // namespace rnnscope

@@ -1,7 +1,7 @@
 #include "io/sessionfile.h"
 
 #include "common/error.h"
-#include "io/npy.h"
+#include "io/file.h"
 #include "io/refusal.h"
 #include "io/weightfile.h"
 

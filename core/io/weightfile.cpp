@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/refusal.h"
+#include "io/file.h"
 #include "io/kerasfile.h"
 #include "io/npy.h"
 #include "run/model.h"
@@ -11,7 +12,6 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string_view>
@@ -19,8 +19,6 @@
 namespace rnnscope {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::uint64_t kMaxCsvBytes = std::uint64_t(256) << 20;
 
@@ -396,19 +394,6 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
     return out;
 }
 
-void ensureReadable(const std::string &path)
-{
-    std::error_code ec;
-    const auto status = fs::status(path, ec);
-    if (ec || !fs::exists(status))
-        throw Error(ErrorKind::Io, "cannot open " + quote(path) + ": no such file or directory");
-    if (fs::is_directory(status))
-        throw Error(ErrorKind::Io, "cannot open " + quote(path) + ": it is a directory, not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw Error(ErrorKind::Io, "cannot open " + quote(path) + ": permission denied or unreadable");
-}
-
 // ---- weight file formats: one loader per extension ------------------------------------------
 
 LoadedModel loadNpzWeights(const std::string &path, const std::string &layer)
@@ -584,7 +569,7 @@ LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &sour
 
 LoadedModel loadWeightsFile(const std::string &path, const std::string &layer)
 {
-    ensureReadable(path);
+    checkReadable(path);
     const std::string ext = lowerExtension(path);
     for (const WeightFormat &format : kWeightFormats)
         if (ext == format.extension)
@@ -652,7 +637,7 @@ NdArray parseInputCsv(const std::string &text, const std::string &name)
 
 NdArray loadInputFile(const std::string &path, int expectedD)
 {
-    ensureReadable(path);
+    checkReadable(path);
     const std::string ext = lowerExtension(path);
     NdArray array;
     if (ext == ".npy") {
