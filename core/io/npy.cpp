@@ -7,7 +7,6 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -525,10 +524,6 @@ std::vector<double> fortranToC(const std::vector<double> &f, const std::vector<s
     return c;
 }
 
-} // namespace
-
-namespace {
-
 // ---- zip -----------------------------------------------------------------------------------
 
 struct ZipDiscard {
@@ -536,6 +531,9 @@ struct ZipDiscard {
 };
 struct ZipFileClose {
     void operator()(zip_file_t *f) const { zip_fclose(f); }
+};
+struct ZipSourceFree {
+    void operator()(zip_source_t *s) const { zip_source_free(s); }
 };
 
 std::string zipErrorText(int code)
@@ -592,24 +590,6 @@ void appendLe32(std::string &out, std::uint32_t v)
 {
     for (int i = 0; i < 4; ++i)
         out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-std::uint32_t crc32Of(std::string_view bytes)
-{
-    static const std::array<std::uint32_t, 256> table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (unsigned char b : bytes)
-        c = table[(c ^ b) & 0xff] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
 }
 
 } // namespace
@@ -902,75 +882,72 @@ std::string encodeNpy(const NdArray &a, DType dtype)
 
 std::string encodeNpz(const NamedArrays &arrays, DType dtype)
 {
-    constexpr std::uint32_t dosTime = 0;                // 00:00:00
-    constexpr std::uint32_t dosDate = (0u << 9) | (1u << 5) | 1u; // 1980-01-01
-    constexpr std::uint64_t zipLimit = 0xFFFFFFFFu;
-    if (arrays.size() > 0xFFFF)
-        throw Error(ErrorKind::TooLarge, "cannot write " + std::to_string(arrays.size()) + " arrays into one .npz: at most 65535");
     std::set<std::string> seen;
-    std::string out, central;
+    std::vector<std::string> payloads;
+    payloads.reserve(arrays.size());
     for (const auto &[key, array] : arrays) {
         if (key.empty())
             throw Error(ErrorKind::BadUsage, "cannot write an .npz member with an empty name");
         if (!seen.insert(key).second)
             throw Error(ErrorKind::BadUsage, "cannot write two .npz members named " + quote(key));
-        const std::string memberName = key + ".npy";
-        if (memberName.size() > 0xFFFF)
+        if (key.size() + 4 > 0xFFFF)
             throw Error(ErrorKind::BadUsage, "the .npz member name " + quote(key) + " is too long");
-        const std::string payload = encodeNpy(array, dtype);
-        const std::uint64_t offset = out.size();
-        if (payload.size() > zipLimit || offset + 30 + memberName.size() + payload.size() > zipLimit)
-            throw Error(ErrorKind::TooLarge, "cannot write member " + quote(key) + ": an .npz without zip64 holds at most 4 GiB");
-        const std::uint32_t crc = crc32Of(payload);
-        const bool utf8 = std::any_of(memberName.begin(), memberName.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-        const std::uint32_t flags = utf8 ? 0x0800 : 0;
-        const auto size32 = static_cast<std::uint32_t>(payload.size());
-
-        appendLe32(out, 0x04034b50); // local file header
-        appendLe16(out, 20);         // version needed: 2.0
-        appendLe16(out, flags);
-        appendLe16(out, 0); // stored
-        appendLe16(out, dosTime);
-        appendLe16(out, dosDate);
-        appendLe32(out, crc);
-        appendLe32(out, size32); // compressed size
-        appendLe32(out, size32); // uncompressed size
-        appendLe16(out, static_cast<std::uint32_t>(memberName.size()));
-        appendLe16(out, 0); // extra field length
-        out += memberName;
-        out += payload;
-
-        appendLe32(central, 0x02014b50); // central directory header
-        appendLe16(central, (3u << 8) | 20u); // made by: Unix, 2.0
-        appendLe16(central, 20);
-        appendLe16(central, flags);
-        appendLe16(central, 0);
-        appendLe16(central, dosTime);
-        appendLe16(central, dosDate);
-        appendLe32(central, crc);
-        appendLe32(central, size32);
-        appendLe32(central, size32);
-        appendLe16(central, static_cast<std::uint32_t>(memberName.size()));
-        appendLe16(central, 0); // extra
-        appendLe16(central, 0); // comment
-        appendLe16(central, 0); // disk
-        appendLe16(central, 0); // internal attributes
-        appendLe32(central, 0100644u << 16); // external: regular file, rw-r--r--
-        appendLe32(central, static_cast<std::uint32_t>(offset));
-        central += memberName;
+        payloads.push_back(encodeNpy(array, dtype));
     }
-    const std::uint64_t centralOffset = out.size();
-    if (centralOffset + central.size() > zipLimit)
-        throw Error(ErrorKind::TooLarge, "cannot write the .npz: an archive without zip64 holds at most 4 GiB");
-    out += central;
-    appendLe32(out, 0x06054b50); // end of central directory
-    appendLe16(out, 0);
-    appendLe16(out, 0);
-    appendLe16(out, static_cast<std::uint32_t>(arrays.size()));
-    appendLe16(out, static_cast<std::uint32_t>(arrays.size()));
-    appendLe32(out, static_cast<std::uint32_t>(central.size()));
-    appendLe32(out, static_cast<std::uint32_t>(centralOffset));
-    appendLe16(out, 0); // comment length
+    if (arrays.empty())
+        return std::string("PK\x05\x06", 4) + std::string(18, '\0'); // the end of an empty central directory, as zipfile writes it
+
+    // The archive is built in a libzip buffer source that outlives the archive (zip_source_keep).
+    zip_error_t error;
+    zip_error_init(&error);
+    std::unique_ptr<zip_source_t, ZipSourceFree> buffer(zip_source_buffer_create(nullptr, 0, 0, &error));
+    if (!buffer) {
+        zip_error_fini(&error);
+        throw Error(ErrorKind::TooLarge, "cannot write the .npz: out of memory");
+    }
+    zip_t *archive = zip_open_from_source(buffer.get(), ZIP_TRUNCATE, &error);
+    if (!archive) {
+        const std::string text = zip_error_strerror(&error);
+        zip_error_fini(&error);
+        throw Error(ErrorKind::Io, "cannot write the .npz: " + text);
+    }
+    zip_error_fini(&error);
+    zip_source_keep(buffer.get()); // the archive frees its reference when it closes; this one stays ours
+    const auto refuse = [&](const std::string &what) {
+        const std::string text = zip_error_strerror(zip_get_error(archive));
+        zip_discard(archive);
+        throw Error(ErrorKind::Io, "cannot write the .npz: " + what + ": " + text);
+    };
+    constexpr zip_uint16_t dosTime = 0;                          // 00:00:00
+    constexpr zip_uint16_t dosDate = (0u << 9) | (1u << 5) | 1u; // 1980-01-01
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+        const std::string memberName = arrays[i].first + ".npy";
+        zip_source_t *member = zip_source_buffer(archive, payloads[i].data(), payloads[i].size(), 0);
+        if (!member)
+            refuse("member " + quote(arrays[i].first));
+        const zip_int64_t index = zip_file_add(archive, memberName.c_str(), member, ZIP_FL_ENC_UTF_8);
+        if (index < 0) {
+            zip_source_free(member);
+            refuse("member " + quote(arrays[i].first));
+        }
+        const auto at = static_cast<zip_uint64_t>(index);
+        if (zip_set_file_compression(archive, at, ZIP_CM_STORE, 0) != 0 || zip_file_set_dostime(archive, at, dosTime, dosDate, 0) != 0 ||
+            zip_file_set_external_attributes(archive, at, 0, ZIP_OPSYS_UNIX, 0100644u << 16) != 0) // a regular file, rw-r--r--
+            refuse("member " + quote(arrays[i].first));
+    }
+    if (zip_close(archive) != 0)
+        refuse("closing the archive");
+
+    zip_stat_t st;
+    if (zip_source_open(buffer.get()) != 0)
+        throw Error(ErrorKind::Io, "cannot write the .npz: " + std::string(zip_error_strerror(zip_source_error(buffer.get()))));
+    std::string out;
+    if (zip_source_stat(buffer.get(), &st) == 0 && (st.valid & ZIP_STAT_SIZE))
+        out.resize(static_cast<std::size_t>(st.size));
+    const zip_int64_t got = zip_source_read(buffer.get(), out.data(), out.size());
+    zip_source_close(buffer.get());
+    if (got < 0 || static_cast<std::uint64_t>(got) != out.size())
+        throw Error(ErrorKind::Io, "cannot write the .npz: the archive could not be read back from memory");
     return out;
 }
 

@@ -76,10 +76,10 @@ NamedArrays readNpz(const std::string &path);
 // Throws ShapeMismatch if a.values does not hold product(a.shape) values.
 std::string encodeNpy(const NdArray &a, DType dtype);
 
-// The bytes of an .npz archive like np.savez(**arrays): one stored (uncompressed) member
-// "<key>.npy" per array, in order, dated 1980-01-01 00:00 like NumPy's, so the output is
-// deterministic. Throws BadUsage for an empty or duplicate key, TooLarge beyond the 4 GiB
-// limits of a zip without zip64.
+// The bytes of an .npz archive like np.savez(**arrays), written by libzip: one stored
+// (uncompressed) member "<key>.npy" per array, in order, dated 1980-01-01 00:00 like NumPy's, so
+// the output is deterministic (zip64 records only where a member or the archive passes 4 GiB).
+// Throws BadUsage for an empty, duplicate or too long key.
 std::string encodeNpz(const NamedArrays &arrays, DType dtype);
 
 // Writes encodeNpy / encodeNpz output to `path` atomically (writeFileAtomically, io/file.h).
