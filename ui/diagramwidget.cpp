@@ -187,7 +187,9 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         return lstm ? QStringLiteral("h%1, c%1").arg(t) : QStringLiteral("h%1").arg(t);
     };
     const QString carriedShape = lstm ? shape({d.N, d.M}) + QStringLiteral(" ×2") : shape({d.N, d.M});
-    mathText({x0, g.rowCell - 0.6 * u}, lstm ? QStringLiteral("h₋₁ = c₋₁ = 0") : QStringLiteral("h₋₁ = 0"));
+    mathText({x0, g.rowCell - 0.6 * u}, QStringLiteral("h₋₁ = 0"));
+    if (lstm)
+        mathText({x0, g.rowCell - 1.7 * u}, QStringLiteral("c₋₁ = 0"));
     label({x0, g.rowCell + 0.6 * u}, carriedShape);
 
     qreal prevRight = x0 + 2.0 * u;

@@ -69,7 +69,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
         m_dims[i]->installEventFilter(this);
     }
     addSeparator();
-    m_returnSequences->setToolTip(tr("With return_sequences the SimpleRNN outputs every h_t: (N, T, M), and Dense applies per timestep."));
+    m_returnSequences->setToolTip(tr("With return_sequences the recurrent layer outputs every h_t: (N, T, M), and Dense applies per timestep."));
     addWidget(m_returnSequences);
     connect(m_returnSequences, &QCheckBox::toggled, this, [this](bool on) {
         if (!m_syncing && !m_session->setReturnSequences(on))

@@ -187,7 +187,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
         session->setLayerChooser([this](const QString &file, const QStringList &layers) {
             bool ok = false;
             const QString layer = QInputDialog::getItem(this, tr("Open %1").arg(file),
-                                                        tr("%1 holds several SimpleRNN layers. Which one should open?").arg(file),
+                                                        tr("%1 holds several recurrent layers. Which one should open?").arg(file),
                                                         layers, 0, false, &ok);
             return ok ? layer : QString();
         });
@@ -301,7 +301,7 @@ void MainWindow::buildMenus()
         QMessageBox::about(this, tr("About rnnscope"),
                            tr("<h3>rnnscope %1</h3><p>The shapes and the recurrence of a recurrent neural network, "
                               "step by step:</p><p><code>h_t = tanh(x_t·Wx + h_{t−1}·Wh + bh)</code></p>"
-                              "<p>Keras's SimpleRNN(M) → Dense(K), computed in float32 like Keras or float64 like NumPy.</p>")
+                              "<p>Keras's SimpleRNN(M), LSTM(M) or GRU(M) → Dense(K), computed in float32 like Keras or float64 like NumPy.</p>")
                                .arg(QApplication::applicationVersion()));
     });
 }

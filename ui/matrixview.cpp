@@ -859,7 +859,7 @@ void MatrixView::updateTexts()
     if (m_mode == Mode::Empty) {
         const auto src = m_model->source();
         m_empty->setText(src == MatrixTableModel::Source::Wo || src == MatrixTableModel::Source::bo
-                             ? QStringLiteral("K = 0: the model's output is the SimpleRNN's")
+                             ? QStringLiteral("K = 0: the model's output is the recurrent layer's")
                              : QStringLiteral("no cells"));
     }
 }

@@ -94,7 +94,7 @@ public:
     bool isSessionFile() const { return m_sessionFile; }
     void setFilePath(const QString &path, bool session);
 
-    // Picks one of the SimpleRNN layers a model file holds (their names, in model order) when
+    // Picks one of the recurrent layers a model file holds (their names, in model order) when
     // openWeights was not told which: returns the layer to open, or an empty string to cancel.
     // Without a chooser the first layer opens (and a note names the others).
     using LayerChooser = std::function<QString(const QString &fileName, const QStringList &layers)>;
@@ -105,7 +105,7 @@ public:
     // Any file rnnscope opens, by rnnscope::fileKind: a session, weights or an input X.
     bool openFile(const QString &path, const QString &layer = QString());
     // Weights (.npz, Keras .h5/.keras): D, M, K, the activations and return_sequences follow the
-    // file, T too where it records one; N stays. `layer` picks one of several SimpleRNNs.
+    // file, T too where it records one; N stays. `layer` picks one of several recurrent layers.
     bool openWeights(const QString &path, const QString &layer = QString());
     bool loadInput(const QString &path);                         // .npy (N,T,D) or (T,D), .csv
     bool saveWeights(const QString &path, rnnscope::Layout layout); // .npz, written atomically
