@@ -189,11 +189,8 @@ QString MatrixTableModel::gateName(int section) const
         return QString();
     const rnnscope::CellKind kind = m_session->weights().kind();
     const int block = section / m_session->dims().M;
-    if (pytorch()) {
-        static const char *const lstm[] = {"i", "f", "g", "o"}, *const gru[] = {"r", "z", "n"};
-        return QLatin1String(kind == rnnscope::CellKind::LSTM ? lstm[block] : gru[block]);
-    }
-    return QString::fromStdString(rnnscope::gateBlockNames(kind)[static_cast<std::size_t>(block)]);
+    const std::vector<std::string> names = pytorch() ? rnnscope::pytorchGateNames(kind) : rnnscope::gateBlockNames(kind);
+    return QString::fromStdString(names[static_cast<std::size_t>(block)]);
 }
 
 std::pair<int, int> MatrixTableModel::weightIndex(int row, int col) const

@@ -73,11 +73,14 @@ void StepPanel::rebuild()
         if (c.kind == CellKind::SimpleRNN)
             add(0, tr("Before the first step:  h_-1 = 0 %1.  Step forward (→) to compute h_0 = %2(x_0 · Wx + h_-1 · Wh + bh).")
                        .arg(dims2(d.N, d.M), act));
-        else
+        else {
+            QStringList gates;
+            for (Quantity q : gateQuantities(c.kind))
+                gates << QString::fromUtf8(quantitySymbol(q));
             add(0, tr("Before the first step:  %1 %2.  Step forward (→) to compute the gates %3 of t = 0.")
                        .arg(c.kind == CellKind::LSTM ? QStringLiteral("h_-1 = c_-1 = 0") : QStringLiteral("h_-1 = 0"),
-                            dims2(d.N, d.M),
-                            c.kind == CellKind::LSTM ? QStringLiteral("i, f, g, o") : QStringLiteral("z, r, h̃")));
+                            dims2(d.N, d.M), gates.join(QStringLiteral(", "))));
+        }
         add(1, tr("X %1 holds N=%2 sequences of T=%3 steps of D=%4 features; the cell has M=%5 hidden units.")
                    .arg(QStringLiteral("(%1, %2, %3)").arg(d.N).arg(d.T).arg(d.D))
                    .arg(d.N).arg(d.T).arg(d.D).arg(d.M));

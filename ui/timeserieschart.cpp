@@ -242,9 +242,8 @@ void TimeSeriesChart::refresh()
     // have none.
     const ModelConfig &config = m_session->config();
     const rnnscope::Quantity q = m_cellQuantity;
-    const bool gate = q == rnnscope::Quantity::GateI || q == rnnscope::Quantity::GateF || q == rnnscope::Quantity::GateO
-        || q == rnnscope::Quantity::GateZ || q == rnnscope::Quantity::GateR;
-    const bool candidate = q == rnnscope::Quantity::GateG || q == rnnscope::Quantity::Candidate;
+    const bool gate = rnnscope::usesRecurrentActivation(q);
+    const bool candidate = rnnscope::gateBlock(q) >= 0 && !gate;
     const Activation act = m_quantity == Quantity::Output ? config.dense
         : m_quantity == Quantity::Hidden                  ? config.cell
         : gate                                            ? config.recurrent

@@ -72,6 +72,16 @@ std::vector<int> pytorchGateOrder(CellKind k)
     return {0};
 }
 
+std::vector<std::string> pytorchGateNames(CellKind k)
+{
+    switch (k) {
+    case CellKind::SimpleRNN: return {};
+    case CellKind::LSTM: return {"i", "f", "g", "o"};
+    case CellKind::GRU: return {"r", "z", "n"};
+    }
+    return {};
+}
+
 std::vector<Quantity> recordedQuantities(CellKind k)
 {
     switch (k) {
@@ -81,6 +91,37 @@ std::vector<Quantity> recordedQuantities(CellKind k)
     case CellKind::GRU: return {Quantity::GateZ, Quantity::GateR, Quantity::Candidate, Quantity::Hidden};
     }
     return {};
+}
+
+std::vector<Quantity> gateQuantities(CellKind k)
+{
+    std::vector<Quantity> gates;
+    for (Quantity q : recordedQuantities(k))
+        if (gateBlock(q) >= 0)
+            gates.push_back(q);
+    return gates;
+}
+
+int gateBlock(Quantity q)
+{
+    switch (q) {
+    case Quantity::GateI:
+    case Quantity::GateZ: return 0;
+    case Quantity::GateF:
+    case Quantity::GateR: return 1;
+    case Quantity::GateG:
+    case Quantity::Candidate: return 2;
+    case Quantity::GateO: return 3;
+    case Quantity::Pre:
+    case Quantity::CellState:
+    case Quantity::Hidden: break;
+    }
+    return -1;
+}
+
+bool usesRecurrentActivation(Quantity q)
+{
+    return gateBlock(q) >= 0 && q != Quantity::GateG && q != Quantity::Candidate;
 }
 
 const char *quantitySymbol(Quantity q)

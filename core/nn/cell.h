@@ -55,6 +55,8 @@ std::vector<std::string> gateBlockNames(CellKind k);
 // Where each of PyTorch's gate rows comes from: PyTorch block p holds Keras block pytorchGateOrder[p]
 // (LSTM identity; GRU r, z, n ← blocks 1, 0, 2).
 std::vector<int> pytorchGateOrder(CellKind k);
+// PyTorch's names of its gate blocks, in its row order: {"i", "f", "g", "o"}, {"r", "z", "n"}.
+std::vector<std::string> pytorchGateNames(CellKind k);
 
 // The quantities a cell records at every timestep, each (N, M).
 enum class Quantity {
@@ -65,6 +67,14 @@ enum class Quantity {
     Hidden,    // h_t
 };
 std::vector<Quantity> recordedQuantities(CellKind k);
+// The activated gate blocks of a cell in Keras's block order (LSTM i, f, g, o; GRU z, r, h̃; none
+// for a SimpleRNN).
+std::vector<Quantity> gateQuantities(CellKind k);
+// The gate block a quantity activates (i/z 0, f/r 1, g/h̃ 2, o 3), or −1 (a, c, h).
+int gateBlock(Quantity q);
+// Whether a gate block takes the recurrent activation σ (i, f, o, z, r) rather than the cell's
+// activation (the candidates g and h̃).
+bool usesRecurrentActivation(Quantity q);
 const char *quantitySymbol(Quantity q); // "a", "i", "f", "g", "o", "c", "z", "r", "h̃", "h"
 const char *quantityName(Quantity q);   // "pre-activation", "input gate", …
 

@@ -430,21 +430,14 @@ Eigen::MatrixXd Model::cellState(int t)
 
 double Model::quantityAt(Quantity q, int n, int t, int j) const
 {
-    const int M = m_config.dims.M;
-    const auto gate = [&](int block, Activation a) { return activate(a, preAt(n, t, block * M + j)); };
+    if (const int block = gateBlock(q); block >= 0)
+        return activate(usesRecurrentActivation(q) ? m_config.recurrent : m_config.cell,
+                        preAt(n, t, block * m_config.dims.M + j));
     switch (q) {
-    case Quantity::Pre: return preAt(n, t, j);
     case Quantity::Hidden: return hiddenAt(n, t, j);
     case Quantity::CellState: return cellAt(n, t, j);
-    case Quantity::GateI: return gate(0, m_config.recurrent);
-    case Quantity::GateF: return gate(1, m_config.recurrent);
-    case Quantity::GateG: return gate(2, m_config.cell);
-    case Quantity::GateO: return gate(3, m_config.recurrent);
-    case Quantity::GateZ: return gate(0, m_config.recurrent);
-    case Quantity::GateR: return gate(1, m_config.recurrent);
-    case Quantity::Candidate: return gate(2, m_config.cell);
+    default: return preAt(n, t, j); // a SimpleRNN's a_t
     }
-    return 0;
 }
 
 Eigen::MatrixXd Model::quantity(Quantity q, int t)

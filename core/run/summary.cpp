@@ -218,16 +218,13 @@ std::vector<WorkedLine> workedStep(Model &model, int t, int sample)
             lines.push_back({cp, "", nm, t == 0 ? Eigen::RowVectorXd(Eigen::RowVectorXd::Zero(M))
                                                 : Eigen::RowVectorXd(model.cellState(t - 1).row(sample))});
         const std::vector<std::string> blocks = gateBlockNames(c.kind);
-        const std::vector<Quantity> gates = c.kind == CellKind::LSTM
-            ? std::vector<Quantity>{Quantity::GateI, Quantity::GateF, Quantity::GateG, Quantity::GateO}
-            : std::vector<Quantity>{Quantity::GateZ, Quantity::GateR, Quantity::Candidate};
+        const std::vector<Quantity> gates = gateQuantities(c.kind);
         const std::string shapes = nd + shape2(D, M) + " + " + nm + shape2(M, M) + " + (" + std::to_string(M) + ")";
         const bool resetAfter = c.kind == CellKind::GRU && c.resetAfter;
         for (std::size_t k = 0; k < blocks.size(); ++k) {
             const std::string &g = blocks[k];
             const Eigen::Index j0 = static_cast<Eigen::Index>(k) * M;
-            const bool candidate = gates[k] == Quantity::GateG || gates[k] == Quantity::Candidate;
-            const std::string f = candidate ? activationName(c.cell) : gateFunction(c.recurrent);
+            const std::string f = usesRecurrentActivation(gates[k]) ? gateFunction(c.recurrent) : activationName(c.cell);
             std::string inner = sub("x", t) + "·W_" + g + " + " + hp + "·U_" + g + " + b_" + g;
             if (gates[k] == Quantity::Candidate)
                 inner = resetAfter ? sub("x", t) + "·W_h + b_h + r⊙(" + hp + "·U_h + b'_h)"
@@ -238,8 +235,7 @@ std::vector<WorkedLine> workedStep(Model &model, int t, int sample)
             Eigen::RowVectorXd v(M);
             for (Eigen::Index j = 0; j < M; ++j)
                 v(j) = model.quantityAt(gates[k], sample, t, static_cast<int>(j));
-            const std::string symbol = gates[k] == Quantity::Candidate ? sub("h̃", t) : sub(quantitySymbol(gates[k]), t);
-            lines.push_back({symbol, f + "(" + inner + ")", shapes, v});
+            lines.push_back({sub(quantitySymbol(gates[k]), t), f + "(" + inner + ")", shapes, v});
         }
         if (c.kind == CellKind::LSTM) {
             lines.push_back({sub("c", t), sub("f", t) + "⊙" + cp + " + " + sub("i", t) + "⊙" + sub("g", t), nm,
