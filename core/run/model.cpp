@@ -440,17 +440,6 @@ double Model::quantityAt(Quantity q, int n, int t, int j) const
     }
 }
 
-Eigen::MatrixXd Model::quantity(Quantity q, int t)
-{
-    computeThrough(t);
-    const int N = m_config.dims.N, M = m_config.dims.M;
-    Eigen::MatrixXd out(N, M);
-    for (int n = 0; n < N; ++n)
-        for (int j = 0; j < M; ++j)
-            out(n, j) = quantityAt(q, n, t, j);
-    return out;
-}
-
 Eigen::MatrixXd Model::output(int t)
 {
     computeThrough(t);

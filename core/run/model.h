@@ -125,7 +125,6 @@ public:
     Eigen::MatrixXd pre(int t);           // (N, gM): every gate's pre-activation
     Eigen::MatrixXd hidden(int t);        // (N, M)
     Eigen::MatrixXd cellState(int t);     // (N, M): an LSTM's c_t (empty for the other cells)
-    Eigen::MatrixXd quantity(Quantity q, int t); // (N, M): any of recordedQuantities(kind)
     Eigen::MatrixXd output(int t);        // (N, K): y_t = act_o(h_t·Wo + bo); empty when K = 0
 
     // Single values of computed timesteps (t < computedSteps()), without copies.
