@@ -32,6 +32,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
@@ -102,6 +103,9 @@ private slots:
     void gateWeightEditRecomputesAndUndoes();
     void gatedStepPanelAndChartsFollowTheEngine();
     void returnInTheDimensionsBarGivesTheKeysBack();
+    void sizesAreTakenAsTyped_data();
+    void sizesAreTakenAsTyped();
+    void committedCellEditGivesTheKeysBack();
 
 private:
     Session *m_session = nullptr;
@@ -297,7 +301,8 @@ void TestMainWindow::editAWeightAndUndo()
     QCOMPARE(m_window->outputChart()->seriesPoints(0).last().y(), after);
     m_session->undoStack()->undo();
     QCOMPARE(m_session->model().outputAt(0, 9, 0), before);
-    QCOMPARE(wx->data(cell, Qt::EditRole).toDouble(), m_session->weights().Wx(1, 2));
+    // The window writes the value as the float32 model holds it.
+    QCOMPARE(wx->data(cell, Qt::EditRole).toFloat(), static_cast<float>(m_session->weights().Wx(1, 2)));
     m_session->undoStack()->redo();
     QCOMPARE(m_session->weights().Wx(1, 2), 2.5);
     // Editing the input X[n] works the same way.
@@ -1032,8 +1037,8 @@ void TestMainWindow::gateBlocksAreLabelledInBothLayouts()
     QCOMPARE(wx->headerData(10, Qt::Vertical).toString(), QStringLiteral("n[0]"));
     QVERIFY(wx->gateBoundary(Qt::Vertical, 5));
     // weight_ih_l0[r row 0, feature 1] is Keras's Wx[1, r block column 5].
-    QCOMPARE(wx->value(0, 1), m_session->weights().Wx(1, 5));
-    QCOMPARE(wx->value(5, 1), m_session->weights().Wx(1, 0));
+    QCOMPARE(static_cast<float>(wx->value(0, 1)), static_cast<float>(m_session->weights().Wx(1, 5)));
+    QCOMPARE(static_cast<float>(wx->value(5, 1)), static_cast<float>(m_session->weights().Wx(1, 0)));
     MatrixTableModel *bh = m_window->weightViews()[2]->model();
     QCOMPARE(bh->rowCount(), 15);
     QCOMPARE(bh->columnCount(), 2);
@@ -1060,7 +1065,7 @@ void TestMainWindow::gateWeightEditRecomputesAndUndoes()
     QCOMPARE(m_window->outputChart()->seriesPoints(0).last().y(), after);
     m_session->undoStack()->undo();
     QCOMPARE(m_session->model().outputAt(0, 9, 0), before);
-    QCOMPARE(wh->value(2, 7), m_session->weights().Wh(2, 7));
+    QCOMPARE(static_cast<float>(wh->value(2, 7)), static_cast<float>(m_session->weights().Wh(2, 7)));
 }
 
 // The step panel's gate lines carry the engine's numbers; the quantity chart plots a gate.
@@ -1123,6 +1128,93 @@ void TestMainWindow::returnInTheDimensionsBarGivesTheKeysBack()
     QVERIFY(!M->hasFocus());
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_Home);
     QCOMPARE(m_session->position(), -1);
+}
+
+// Every size typed is applied as typed or refused under the value typed: no keystroke is dropped at
+// a box's limit (T = 2000000 became 200,000 and applied; K = 70000 became 7000; T = −5 became 5).
+void TestMainWindow::sizesAreTakenAsTyped_data()
+{
+    QTest::addColumn<char>("symbol");
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<int>("applied"); // −1: refused
+    QTest::addColumn<QString>("message");
+    QTest::newRow("T over the limit") << 'T' << "2000000" << -1 << "T=2000000 is out of range: expected 1 \u2264 T \u2264 1048576";
+    QTest::newRow("M over the limit") << 'M' << "20000" << -1 << "M=20000 is out of range: expected 1 \u2264 M \u2264 16384";
+    QTest::newRow("K over the limit") << 'K' << "70000" << -1 << "K=70000 is out of range";
+    QTest::newRow("T negative") << 'T' << "-5" << -1 << "T=-5 is out of range";
+    QTest::newRow("N zero") << 'N' << "0" << -1 << "N=0 is out of range";
+    QTest::newRow("past 64 bits") << 'T' << "99999999999999999999" << -1 << "T=9223372036854775807 is out of range";
+    QTest::newRow("over the memory") << 'N' << "1000000" << -1 << "would need";
+    QTest::newRow("within") << 'T' << "123456" << 123456 << "";
+    QTest::newRow("K zero") << 'K' << "0" << 0 << "";
+}
+
+void TestMainWindow::sizesAreTakenAsTyped()
+{
+    QFETCH(char, symbol);
+    QFETCH(QString, typed);
+    QFETCH(int, applied);
+    QFETCH(QString, message);
+    QSpinBox *box = m_window->dimensionsBar()->spinBox(symbol);
+    if (message == QLatin1String("would need")) // N = 1000000 at T = 1000: terabytes
+        QVERIFY(m_session->setDims(rnnscope::Dims{1, 1000, 3, 5, 2}));
+    const rnnscope::Dims before = m_session->dims();
+    const int kept = box->value();
+    box->setFocus();
+    box->selectAll();
+    QTest::keyClicks(box, typed);
+    QCOMPARE(box->text(), typed); // every keystroke is in the box
+    QSignalSpy refused(m_session, &Session::errorOccurred);
+    QTest::keyClick(box, Qt::Key_Return);
+    if (applied < 0) {
+        QCOMPARE(refused.count(), 1);
+        QVERIFY2(refused.first().first().toString().startsWith(message) || refused.first().first().toString().contains(message),
+                 qPrintable(refused.first().first().toString()));
+        QVERIFY2(m_window->statusText().contains(message), qPrintable(m_window->statusText()));
+        QCOMPARE(m_session->dims(), before);
+        QCOMPARE(box->value(), kept); // the box shows what is in force
+        QCOMPARE(box->text(), QString::number(kept));
+    } else {
+        QCOMPARE(refused.count(), 0);
+        QCOMPARE(box->value(), applied);
+        const rnnscope::Dims d = m_session->dims();
+        QCOMPARE(symbol == 'T' ? d.T : symbol == 'K' ? d.K : -1, applied);
+    }
+    // The arrows stay within the limits: Down from K = 0 does nothing.
+    if (symbol == 'K' && applied == 0) {
+        box->setFocus();
+        QTest::keyClick(box, Qt::Key_Down);
+        QCOMPARE(box->value(), 0);
+        QCOMPARE(refused.count(), 0);
+        QTest::keyClick(box, Qt::Key_Up);
+        QCOMPARE(m_session->dims().K, 1);
+    }
+}
+
+// A weight typed into a cell and committed with Return: the playback keys drive the window again
+// (End went into the editor's text).
+void TestMainWindow::committedCellEditGivesTheKeysBack()
+{
+    MatrixView *wx = nullptr;
+    for (MatrixView *view : m_window->findChildren<MatrixView *>())
+        if (view->model()->source() == MatrixTableModel::Source::Wx)
+            wx = view;
+    QVERIFY(wx && wx->tableView());
+    QTableView *table = wx->tableView();
+    table->setCurrentIndex(wx->model()->index(0, 0));
+    table->setFocus();
+    QTest::keyClick(table, Qt::Key_F2);
+    auto *editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+    QVERIFY(editor);
+    editor->selectAll();
+    QTest::keyClicks(editor, QStringLiteral("0.5"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QCOMPARE(m_session->weights().Wx(0, 0), 0.5);
+    QTRY_VERIFY(!qobject_cast<QLineEdit *>(QApplication::focusWidget()));
+    QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : m_window, Qt::Key_End);
+    QCOMPARE(m_session->position(), m_session->dims().T - 1);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Left);
+    QCOMPARE(m_session->position(), m_session->dims().T - 2);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -8,6 +8,7 @@
 #include "matrixtablemodel.h"
 #include "matrixview.h"
 #include "session.h"
+#include "valuetext.h"
 
 #include <QApplication>
 #include <QHeaderView>
@@ -19,6 +20,7 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QToolTip>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -98,6 +100,11 @@ private slots:
     // MatrixTableModel
     void formatAndParse_data();
     void formatAndParse();
+    void everyValueHasText_data();
+    void everyValueHasText();
+    void entryReading_data();
+    void entryReading();
+    void float32HoldsWhatItCan();
     void shapes_data();
     void shapes();
     void noDenseLayer();
@@ -218,6 +225,9 @@ void TestMatrixView::formatAndParse_data()
     QTest::newRow("thousands") << 2135.2 << QStringLiteral("2135");
     QTest::newRow("tiny") << 1.2e-5 << QStringLiteral("1.2e") + minus("5");
     QTest::newRow("huge") << 3.0e7 << QStringLiteral("3.0e7");
+    QTest::newRow("-1e10") << -1e10 << minus("1.0e10");
+    QTest::newRow("-1e300") << -1e300 << minus("1.0e300");
+    QTest::newRow("1e308") << 1e308 << QStringLiteral("1.0e308");
     QTest::newRow("nan") << kNaN << QStringLiteral("NaN");
     QTest::newRow("+inf") << kInf << QStringLiteral("+Inf");
     QTest::newRow("-inf") << -kInf << minus("Inf");
@@ -227,17 +237,162 @@ void TestMatrixView::formatAndParse()
 {
     QFETCH(double, value);
     QFETCH(QString, compact);
-    QCOMPARE(MatrixTableModel::formatCompact(value), compact);
+    QCOMPARE(ValueText::compact(value), compact);
     // Full precision reads back exactly.
-    const auto back = MatrixTableModel::parseValue(MatrixTableModel::formatFull(value));
+    const auto back = ValueText::parse(ValueText::full(value));
     QVERIFY(back.has_value());
     if (std::isnan(value))
         QVERIFY(std::isnan(*back));
     else
         QCOMPARE(*back, value);
-    // What is shown reads back too (to its precision).
-    const auto shown = MatrixTableModel::parseValue(compact);
-    QVERIFY2(shown.has_value(), qPrintable(compact));
+    // What is shown reads back as the value to its precision: three significant digits, or the
+    // third decimal.
+    for (const QString &shown : {compact, ValueText::narrow(value)}) {
+        const auto read = ValueText::parse(shown);
+        QVERIFY2(read.has_value(), qPrintable(shown));
+        if (std::isnan(value)) {
+            QVERIFY(std::isnan(*read));
+            continue;
+        }
+        if (std::isinf(value)) {
+            QCOMPARE(*read, value);
+            continue;
+        }
+        const double tolerance = shown == compact ? std::max(std::abs(value) * 0.01, 5e-4) : std::abs(value) * 0.5;
+        QVERIFY2(std::abs(*read - value) <= tolerance, qPrintable(QStringLiteral("%1 shown as %2 reads %3").arg(value).arg(shown).arg(*read)));
+    }
+}
+
+// Every finite value keeps a text in a cell of the size the views give it, however large or small
+// (−1e10, −1e300 and 1e308 had a colour and no text), at the normal and the presentation font.
+void TestMatrixView::everyValueHasText_data()
+{
+    QTest::addColumn<double>("value");
+    for (double v : {-1e10, -1e300, 1e308, -1.7976931348623157e308, -1.2e-5, -1e-300, -4.9e-324, 2135.2, -0.0461})
+        QTest::newRow(qPrintable(QString::number(v, 'g', 17))) << v;
+}
+
+void TestMatrixView::everyValueHasText()
+{
+    QFETCH(double, value);
+    for (double scale : {1.0, 1.6}) {
+        QFont font = QApplication::font();
+        font.setPointSizeF(font.pointSizeF() * scale);
+        const QSize cell = HeatmapDelegate::cellSizeFor(font);
+        const HeatmapDelegate::CellText shown = HeatmapDelegate::cellText(value, font, cell);
+        const QString &text = shown.text;
+        QVERIFY2(!text.isEmpty(), qPrintable(ValueText::compact(value)));
+        QVERIFY(QFontMetricsF(shown.font).horizontalAdvance(text) <= cell.width() - 4);
+        QVERIFY(shown.font.pointSizeF() >= font.pointSizeF() * HeatmapDelegate::kSmallestTextScale);
+        const auto read = ValueText::parse(text);
+        QVERIFY(read.has_value());
+        QVERIFY2(std::signbit(*read) == std::signbit(value) && std::abs(*read - value) <= std::abs(value) * 0.5,
+                 qPrintable(text));
+    }
+    // A cell too small for any text shows none, rather than a clipped one.
+    QVERIFY(HeatmapDelegate::cellText(value, QApplication::font(), QSize(4, 4)).text.isEmpty());
+}
+
+// What a person types into a cell: read as meant where that is unambiguous (saying so when the
+// reading changed it), refused with the reason otherwise.
+void TestMatrixView::entryReading_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("accepted");
+    QTest::addColumn<double>("value");
+    QTest::addColumn<QString>("note"); // a part of the note ("" when there is none)
+    const double x = 0;
+    QTest::newRow("point") << "0.5" << true << 0.5 << "";
+    QTest::newRow("leading point") << ".5" << true << 0.5 << "";
+    QTest::newRow("unicode minus") << QStringLiteral("\u22122e-3") << true << -2e-3 << "";
+    QTest::newRow("plus") << "+3" << true << 3.0 << "";
+    QTest::newRow("spaces") << "  7  " << true << 7.0 << "";
+    QTest::newRow("underflow") << "1e-400" << true << 0.0 << "0 after underflow";
+    QTest::newRow("negative underflow") << "-1e-400" << true << -0.0 << "0 after underflow";
+    QTest::newRow("hex") << "0x1p3" << true << 8.0 << "hexadecimal";
+    QTest::newRow("comma") << "1,5" << false << x << "Decimals take a point: 1.5";
+    QTest::newRow("overflow") << "1e309" << false << x << "beyond the largest number";
+    QTest::newRow("far overflow") << "1e99999" << false << x << "type inf";
+    QTest::newRow("letters") << "abc" << false << x << "\u201Cabc\u201D is not a number";
+    QTest::newRow("empty") << "" << false << x << "nothing typed";
+    QTest::newRow("blank") << "   " << false << x << "nothing typed";
+    QTest::newRow("two signs") << "--1" << false << x << "is not a number";
+    QTest::newRow("trailing") << "0.5x" << false << x << "is not a number";
+    QTest::newRow("bad hex") << "0xg" << false << x << "hexadecimal";
+    QTest::newRow("groups") << "1,2,3" << false << x << "";
+}
+
+void TestMatrixView::entryReading()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, accepted);
+    QFETCH(double, value);
+    QFETCH(QString, note);
+    const ValueText::Entry e = ValueText::read(text);
+    QCOMPARE(e.value.has_value(), accepted);
+    if (accepted) {
+        QCOMPARE(*e.value, value);
+        QCOMPARE(std::signbit(*e.value), std::signbit(value));
+    } else {
+        QVERIFY2(!e.note.isEmpty(), qPrintable(text)); // a refusal always says why
+    }
+    if (!note.isEmpty())
+        QVERIFY2(e.note.contains(note), qPrintable(e.note));
+    else if (accepted)
+        QVERIFY2(e.note.isEmpty(), qPrintable(e.note));
+}
+
+// A value the model's float32 cannot hold is shown as it holds it (+Inf), and the entry says so;
+// float64 keeps it.
+void TestMatrixView::float32HoldsWhatItCan()
+{
+    Session session; // float32
+    QCOMPARE(session.config().dtype, rnnscope::DType::Float32);
+    MatrixTableModel wh(&session, Source::Wh);
+    QSignalSpy notices(&session, &Session::notice);
+    QVERIFY(wh.setData(wh.index(0, 1), QStringLiteral("1e39")));
+    QCOMPARE(wh.value(0, 1), kInf);
+    QCOMPARE(wh.data(wh.index(0, 1)).toString(), QStringLiteral("+Inf"));
+    QCOMPARE(wh.data(wh.index(0, 1), Qt::EditRole).toString(), QStringLiteral("inf"));
+    // The engine computes with what is shown: h_0[0]·(+Inf) makes unit 1's pre-activation at t = 1
+    // non-finite (NaN where the product meets a 0), in float32; float64 computes with 1e39.
+    session.seek(1);
+    QVERIFY(session.hiddenValue(0, 0, 0) != 0);
+    QVERIFY(!std::isfinite(session.preValue(0, 1, 1)));
+    QVERIFY(session.setDtype(rnnscope::DType::Float64));
+    session.seek(1);
+    QVERIFY(std::isfinite(session.preValue(0, 1, 1)));
+    QCOMPARE(wh.value(0, 1), 1e39);
+    QVERIFY(session.setDtype(rnnscope::DType::Float32));
+    QCOMPARE(wh.stats().posInf, std::int64_t(1));
+    QCOMPARE(notices.count(), 1);
+    const QString said = notices.first().first().toString();
+    QVERIFY2(said.startsWith(QStringLiteral("Wh[0, 1]: 1e+39 overflows float32")) && said.contains(QStringLiteral("+Inf")),
+             qPrintable(said));
+    // Below float32's smallest value: 0, and said.
+    QVERIFY(wh.setData(wh.index(1, 1), QStringLiteral("-1e-50")));
+    QCOMPARE(wh.value(1, 1), 0.0);
+    QVERIFY(notices.last().first().toString().contains(QStringLiteral("underflows float32")));
+    // A float32 value is written as the float: 0.1, not 0.10000000149011612.
+    QVERIFY(wh.setData(wh.index(2, 1), QStringLiteral("0.1")));
+    QCOMPARE(wh.data(wh.index(2, 1), Qt::EditRole).toString(), QStringLiteral("0.1"));
+    // Typing back the text shown is no change at all.
+    const int commands = session.undoStack()->count();
+    QVERIFY(wh.setData(wh.index(2, 1), wh.data(wh.index(2, 1), Qt::EditRole)));
+    QCOMPARE(session.undoStack()->count(), commands);
+
+    // float64 holds 1e39 as typed, with nothing to say.
+    QVERIFY(session.setDtype(rnnscope::DType::Float64));
+    const int before = notices.count();
+    QVERIFY(wh.setData(wh.index(3, 1), QStringLiteral("1e39")));
+    QCOMPARE(wh.value(3, 1), 1e39);
+    QCOMPARE(notices.count(), before);
+    // An input value too.
+    QVERIFY(session.setDtype(rnnscope::DType::Float32));
+    MatrixTableModel in(&session, Source::Input);
+    QVERIFY(in.setData(in.index(0, 0), QStringLiteral("-1e40")));
+    QCOMPARE(in.value(0, 0), -kInf);
+    QVERIFY(notices.last().first().toString().startsWith(QStringLiteral("X[0, 0, 0]: -1e+40 overflows float32")));
 }
 
 void TestMatrixView::shapes_data()
@@ -395,16 +550,19 @@ void TestMatrixView::valuesFollowLayout()
     MatrixTableModel wx(&session, Source::Wx), bh(&session, Source::bh), wo(&session, Source::Wo),
         in(&session, Source::Input);
     auto v = [](const MatrixTableModel &m, int r, int c) { return m.data(m.index(r, c), MatrixTableModel::ValueRole).toDouble(); };
-    QCOMPARE(v(wx, 1, 4), w.Wx(1, 4));
-    QCOMPARE(v(wo, 3, 1), w.Wo(3, 1));
-    QCOMPARE(v(in, 7, 2), session.model().inputValue(0, 7, 2));
-    QCOMPARE(wx.data(wx.index(1, 4), Qt::EditRole).toString().toDouble(), w.Wx(1, 4));
-    QCOMPARE(wx.data(wx.index(1, 4)).toString(), MatrixTableModel::formatCompact(w.Wx(1, 4)));
+    // The views show the values as the float32 model computes with them.
+    auto held = [](double x) { return rnnscope::heldAs(x, rnnscope::DType::Float32); };
+    QCOMPARE(v(wx, 1, 4), held(w.Wx(1, 4)));
+    QCOMPARE(v(wo, 3, 1), held(w.Wo(3, 1)));
+    QCOMPARE(v(in, 7, 2), held(session.model().inputValue(0, 7, 2)));
+    // The full text is the float's shortest: it reads back as that float exactly.
+    QCOMPARE(wx.data(wx.index(1, 4), Qt::EditRole).toString().toFloat(), static_cast<float>(w.Wx(1, 4)));
+    QCOMPARE(wx.data(wx.index(1, 4)).toString(), ValueText::compact(w.Wx(1, 4)));
     session.setLayout(Layout::PyTorch);
-    QCOMPARE(v(wx, 4, 1), w.Wx(1, 4));
-    QCOMPARE(v(wo, 1, 3), w.Wo(3, 1));
-    QCOMPARE(v(bh, 3, 0), w.bh(3));
-    QCOMPARE(v(in, 7, 2), session.model().inputValue(0, 7, 2));
+    QCOMPARE(v(wx, 4, 1), held(w.Wx(1, 4)));
+    QCOMPARE(v(wo, 1, 3), held(w.Wo(3, 1)));
+    QCOMPARE(v(bh, 3, 0), held(w.bh(3)));
+    QCOMPARE(v(in, 7, 2), held(session.model().inputValue(0, 7, 2)));
 }
 
 void TestMatrixView::tooltips()
@@ -644,14 +802,16 @@ void TestMatrixView::delegateEditor()
     auto *edit = qobject_cast<QLineEdit *>(editor.get());
     QVERIFY(edit);
     delegate->setEditorData(edit, idx);
-    QCOMPARE(edit->text().toDouble(), session.weights().Wx(2, 3));
-    // The validator lets anything be typed but only numbers count as acceptable.
+    QCOMPARE(edit->text().toFloat(), static_cast<float>(session.weights().Wx(2, 3)));
+    // Anything can be typed; the model refuses what is not a number, and says why.
+    QSignalSpy refused(&session, &Session::errorOccurred);
     edit->setText(QStringLiteral("abc"));
-    QVERIFY(!edit->hasAcceptableInput());
     delegate->setModelData(edit, view.model(), idx);
     QCOMPARE(session.undoStack()->count(), 0);
+    QCOMPARE(refused.count(), 1);
+    QVERIFY2(refused.first().first().toString().startsWith(QStringLiteral("Wx[2, 3]: \u201Cabc\u201D is not a number")),
+             qPrintable(refused.first().first().toString()));
     edit->setText(QStringLiteral("-inf"));
-    QVERIFY(edit->hasAcceptableInput());
     delegate->setModelData(edit, view.model(), idx);
     QCOMPARE(session.weights().Wx(2, 3), -kInf);
 
@@ -664,8 +824,49 @@ void TestMatrixView::delegateEditor()
     QVERIFY(open);
     QCOMPARE(open->text(), QStringLiteral("0"));
     QTest::keyClicks(open, QStringLiteral(".25"));
+    QSignalSpy committed(&view, &MatrixView::editCommitted);
     QTest::keyClick(open, Qt::Key_Return);
-    QTRY_COMPARE(session.weights().Wx(0, 1), 0.25); // the delegate commits through a queued call
+    QTRY_COMPARE(session.weights().Wx(0, 1), 0.25);
+    QCOMPARE(committed.count(), 1);
+    QTRY_VERIFY(!qobject_cast<QLineEdit *>(QApplication::focusWidget()));
+
+    // F2 on cell (1, 2), then `typed` in place of its text: the editor.
+    const auto typeInto = [&](const QString &typed) -> QLineEdit * {
+        table->setCurrentIndex(view.model()->index(1, 2));
+        table->setFocus();
+        QTest::keyClick(table, Qt::Key_F2);
+        auto *editing = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+        if (editing) {
+            editing->selectAll();
+            QTest::keyClicks(editing, typed);
+        }
+        return editing;
+    };
+    // A text that is not a number, with Return: the editor stays open with the reason at the cell.
+    const double kept = session.weights().Wx(1, 2);
+    for (const QString &typed : {QStringLiteral("1,5"), QStringLiteral("1e309"), QStringLiteral("abc")}) {
+        QLineEdit *editing = typeInto(typed);
+        QVERIFY(editing);
+        const int errors = refused.count();
+        QTest::keyClick(editing, Qt::Key_Return);
+        QCOMPARE(refused.count(), errors + 1);
+        QCOMPARE(QApplication::focusWidget(), editing); // still open, its text selected for a correction
+        QCOMPARE(editing->selectedText(), typed);
+        QVERIFY2(QToolTip::isVisible() && QToolTip::text().contains(typed), qPrintable(QToolTip::text()));
+        QCOMPARE(committed.count(), 1);
+        // Escape leaves the editor, the value as it was.
+        QTest::keyClick(editing, Qt::Key_Escape);
+        QTRY_VERIFY(!qobject_cast<QLineEdit *>(QApplication::focusWidget()));
+    }
+    QCOMPARE(session.weights().Wx(1, 2), kept);
+    // What a person means is taken, and the reading is said: 1e-400 is 0.
+    QSignalSpy notices(&session, &Session::notice);
+    QLineEdit *editing = typeInto(QStringLiteral("1e-400"));
+    QVERIFY(editing);
+    QTest::keyClick(editing, Qt::Key_Return);
+    QCOMPARE(session.weights().Wx(1, 2), 0.0);
+    QCOMPARE(notices.count(), 1);
+    QVERIFY(notices.first().first().toString().contains(QStringLiteral("0 after underflow")));
 }
 
 void TestMatrixView::tableModeSmall()

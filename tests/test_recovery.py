@@ -9,6 +9,11 @@
    draw Ctrl+R made), read back with NumPy.
 3. Quitting with unsaved changes asks: Escape keeps the window, Discard quits and leaves no copy.
 4. A window killed without unsaved changes leaves nothing to restore.
+5. SIGTERM (logout, kill), SIGINT (Ctrl+C) and SIGHUP (the terminal closed) end the window as a close
+   does, with status 0: no lock and no temporary file is left, unsaved changes stay in the copy and
+   are offered at the next start; a signal during that offer keeps the copy for the start after.
+6. Leftovers of dead windows (a temporary file of a write cut short, a lock without a copy) are
+   removed at the next start.
 """
 import glob
 import json
@@ -257,6 +262,75 @@ class TestRecovery(unittest.TestCase):
         time.sleep(1.5)
         self.assertEqual(d.titled("Restore unsaved changes", second), [], "nothing to restore")
         self.assertIsNone(second.poll())
+
+    def leftovers(self):
+        """Everything in the autosave folder but the copies and their origin files."""
+        if not os.path.isdir(self.desktop.autosave):
+            return []
+        return sorted(f for f in os.listdir(self.desktop.autosave)
+                      if not (f.endswith(".json") and not f.startswith(".")))
+
+    def end_with(self, process, sig):
+        process.send_signal(sig)
+        status = process.wait(timeout=60)
+        process.stderr.seek(0)
+        self.assertEqual(status, 0, f"{signal.Signals(sig).name}: "
+                         + process.stderr.read().decode(errors="replace")[-3000:])
+
+    def test_signals_end_like_a_close(self):
+        d = self.desktop
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            with self.subTest(signal=signal.Signals(sig).name):
+                p, window = self.launch()
+                d.keys(window, "Right", "ctrl+r")
+                path = wait_for(lambda: [c for c in d.copies() if (s := read_json(c)) and s["seed"] == 6], 30,
+                                "the autosaved copy of the changes")[0]
+                self.end_with(p, sig)
+                self.assertEqual(d.copies(), [path], "the unsaved changes stay")
+                self.assertEqual(read_json(path)["seed"], 6)
+                self.assertEqual(self.leftovers(), [], "no lock, no temporary file")
+                if sig != signal.SIGHUP:
+                    os.remove(path)
+                    os.remove(path[:-len(".json")] + ".origin.json")
+        # The next start offers the changes; a SIGTERM while it asks keeps them for the start after.
+        second = d.start(*DIMS)
+        self.procs.append(second)
+        d.window("Restore unsaved changes", second)
+        self.end_with(second, signal.SIGTERM)
+        self.assertEqual(d.copies(), [path])
+        self.assertEqual(self.leftovers(), [])
+        third = d.start(*DIMS)
+        self.procs.append(third)
+        d.window("Restore unsaved changes", third)
+
+    def test_signal_without_changes_leaves_nothing(self):
+        d = self.desktop
+        p, window = self.launch()
+        d.keys(window, "Right", "Right")
+        self.end_with(p, signal.SIGTERM)
+        self.assertEqual(os.listdir(d.autosave) if os.path.isdir(d.autosave) else [], [])
+
+    def test_leftovers_of_dead_windows_go_at_start(self):
+        d = self.desktop
+        os.makedirs(d.autosave, exist_ok=True)
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        host = os.uname().nodename
+        # A write cut short (its process gone), and a lock whose process is gone, with no copy.
+        temporary = os.path.join(d.autosave, f".{dead.pid}-0badf00d.json.tmp-1f2e3d4c")
+        with open(temporary, "wb") as f:
+            f.write(b"{" * 100000)
+        stale = os.path.join(d.autosave, f"{dead.pid}-0badf00d.lock")
+        with open(stale, "w") as f:
+            f.write(f"{dead.pid}\nrnnscope\n{host}\n")
+        # Not ours to touch: a file of another name.
+        other = os.path.join(d.autosave, "notes.txt")
+        with open(other, "w") as f:
+            f.write("kept")
+        p, window = self.launch()
+        wait_for(lambda: not os.path.exists(temporary) and not os.path.exists(stale), 30, "the leftovers to go")
+        self.assertTrue(os.path.exists(other))
+        self.assertEqual(d.titled("Restore unsaved changes", p), [], "nothing to restore")
 
 
 if __name__ == "__main__":

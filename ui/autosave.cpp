@@ -228,6 +228,32 @@ void Autosave::removeFiles()
     m_onDisk = false;
 }
 
+void Autosave::removeLeftovers(const QString &directory)
+{
+    // Slots whose process is gone: a temporary file of a write cut short (.<id>.json.tmp-…, as
+    // large as the session), a lock file with no copy beside it.
+    static const QRegularExpression temporary(QStringLiteral("^\\.([0-9]+-[0-9a-f]{8})(\\.origin)?\\.json\\.tmp-?[0-9a-f]+$"));
+    static const QRegularExpression lockName(QStringLiteral("^([0-9]+-[0-9a-f]{8})\\.lock$"));
+    const QDir dir(directory);
+    const auto dead = [&](const QString &id) {
+        QLockFile lock(slotFile(directory, id, QStringLiteral(".lock")));
+        lock.setStaleLockTime(0); // stale only when its process is gone
+        if (!lock.tryLock(0))
+            return false; // its window still runs
+        lock.unlock(); // removes the lock file: a copy beside it is an orphan either way
+        return true;
+    };
+    for (const QString &file : dir.entryList(QDir::Files | QDir::Hidden)) {
+        if (const auto m = temporary.match(file); m.hasMatch()) {
+            if (dead(m.captured(1)))
+                QFile::remove(dir.filePath(file));
+        } else if (const auto l = lockName.match(file); l.hasMatch()) {
+            if (!QFile::exists(slotFile(directory, l.captured(1), QStringLiteral(".json"))))
+                dead(l.captured(1));
+        }
+    }
+}
+
 QList<Autosave::Orphan> Autosave::orphans(const QString &directory)
 {
     QList<Orphan> found;

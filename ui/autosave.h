@@ -56,6 +56,9 @@ public:
     static QString defaultDirectory();
     // Slots of processes that are gone, newest first; their locks are now held by the caller.
     static QList<Orphan> orphans(const QString &directory);
+    // Removes what windows that are gone left besides their copies: temporary files of a write
+    // that was cut short, lock files with no copy. (At start, before orphans().)
+    static void removeLeftovers(const QString &directory);
     // Removes an orphan's files (the caller holds its lock).
     static void remove(const Orphan &orphan);
 

@@ -8,6 +8,9 @@
 #include <QLabel>
 #include <QSpinBox>
 
+#include <algorithm>
+#include <limits>
+
 using namespace rnnscope;
 
 namespace {
@@ -26,6 +29,98 @@ QString tip(char symbol)
     }
     return {};
 }
+
+// A size box that never drops a keystroke: any whole number can be typed (−5, 2000000), and what
+// is typed goes to the session as typed, which applies it or refuses it saying why; the box then
+// shows what is in force. The arrows and Page keys step within the dimension's own limits.
+class DimensionSpinBox : public QSpinBox {
+public:
+    static constexpr int kWide = 1 << 30; // what the box holds; values past it are told by typed()
+
+    DimensionSpinBox(int lo, int hi, QWidget *parent)
+        : QSpinBox(parent)
+        , m_lo(lo)
+        , m_hi(hi)
+    {
+        setRange(-kWide, kWide);
+    }
+
+    // The number last typed, unclamped (beyond ±2⁶³ it saturates), when it is what the box holds
+    // now; else (a value set by a program) the value.
+    long long typed() const
+    {
+        return std::clamp<long long>(m_typed, -kWide, kWide) == value() ? m_typed : value();
+    }
+
+    QValidator::State validate(QString &input, int &) const override
+    {
+        const QString t = digitsOf(input);
+        if (t.isEmpty() || t == QLatin1String("-") || t == QLatin1String("+"))
+            return QValidator::Intermediate;
+        for (qsizetype i = 0; i < t.size(); ++i)
+            if (!t[i].isDigit() && !(i == 0 && (t[i] == QLatin1Char('-') || t[i] == QLatin1Char('+'))))
+                return QValidator::Invalid;
+        return QValidator::Acceptable;
+    }
+
+    int valueFromText(const QString &text) const override
+    {
+        const QString t = digitsOf(text);
+        bool ok = false;
+        long long v = t.toLongLong(&ok);
+        if (!ok) // more digits than a 64-bit number holds
+            v = t.startsWith(QLatin1Char('-')) ? std::numeric_limits<long long>::min() : std::numeric_limits<long long>::max();
+        m_typed = v;
+        return static_cast<int>(std::clamp<long long>(v, -kWide, kWide));
+    }
+
+    void stepBy(int steps) override
+    {
+        const long long v = std::clamp<long long>(static_cast<long long>(value()) + steps, m_lo, m_hi);
+        m_typed = v;
+        setValue(static_cast<int>(v));
+        selectAll();
+    }
+
+    // As wide as the dimension's own limits need, not the ±2³⁰ the box takes.
+    QSize sizeHint() const override { return narrowed(QSpinBox::sizeHint()); }
+    QSize minimumSizeHint() const override { return narrowed(QSpinBox::minimumSizeHint()); }
+
+protected:
+    StepEnabled stepEnabled() const override
+    {
+        StepEnabled e = StepNone;
+        if (value() > m_lo)
+            e |= StepDownEnabled;
+        if (value() < m_hi)
+            e |= StepUpEnabled;
+        return e;
+    }
+
+private:
+    static QString digitsOf(const QString &text)
+    {
+        QString t = text.trimmed();
+        t.replace(QChar(0x2212), QLatin1Char('-'));
+        t.remove(QLatin1Char(' '));
+        t.remove(QLatin1Char(','));
+        t.remove(QChar(0x202F)); // narrow no-break space, a group separator
+        t.remove(QChar(0x00A0));
+        return t;
+    }
+
+    QSize narrowed(QSize s) const
+    {
+        const QFontMetrics fm(fontMetrics());
+        const int wide = fm.horizontalAdvance(textFromValue(-kWide));
+        const int need = std::max(fm.horizontalAdvance(textFromValue(m_lo)), fm.horizontalAdvance(textFromValue(m_hi)));
+        s.rwidth() -= std::max(0, wide - need);
+        return s;
+    }
+
+    int m_lo, m_hi;
+    mutable long long m_typed = 0;
+};
 
 } // namespace
 
@@ -57,15 +152,14 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
         f.setBold(true);
         label->setFont(f);
         addWidget(label);
-        m_dims[i] = new QSpinBox(this);
+        m_dims[i] = new DimensionSpinBox(kSymbols[i] == 'K' ? 0 : 1, maxima[i], this);
         m_dims[i]->setObjectName(QStringLiteral("spin%1").arg(QLatin1Char(kSymbols[i])));
-        m_dims[i]->setRange(kSymbols[i] == 'K' ? 0 : 1, maxima[i]);
         m_dims[i]->setToolTip(tip(kSymbols[i]));
         m_dims[i]->setKeyboardTracking(false); // typing 256 does not build 2 and 25 first
         m_dims[i]->setAccelerated(true);
         label->setBuddy(m_dims[i]);
         addWidget(m_dims[i]);
-        connect(m_dims[i], &QSpinBox::valueChanged, this, &DimensionsBar::dimsEdited);
+        connect(m_dims[i], &QSpinBox::valueChanged, this, [this, i] { dimEdited(i); });
         m_dims[i]->installEventFilter(this);
     }
     addSeparator();
@@ -209,11 +303,11 @@ void DimensionsBar::cellEdited()
         syncFromModel();
 }
 
-void DimensionsBar::dimsEdited()
+void DimensionsBar::dimEdited(int i)
 {
     if (m_syncing)
         return;
-    const Dims d{m_dims[0]->value(), m_dims[1]->value(), m_dims[2]->value(), m_dims[3]->value(), m_dims[4]->value()};
-    if (!m_session->setDims(d))
+    // As typed, not as the box holds it: "T = 99999999999" is refused under that name.
+    if (!m_session->setDimension(kSymbols[i], static_cast<DimensionSpinBox *>(m_dims[i])->typed()))
         syncFromModel();
 }

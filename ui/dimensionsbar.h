@@ -2,8 +2,10 @@
 // DimensionsBar — the toolbar where a teacher sets the model:
 //   cell▾ N T D M K  ☐return_sequences  activation▾ σ▾ ☐reset_after  float32▾  seed  init▾  ⟳ weights  ⟳ input
 // (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU.)
-// Each change goes to the Session at once; a refused one (a size over the memory budget) puts the
-// spin box back to what the model has, and the session reports why.
+// Each change goes to the Session at once; a refused one (a size out of range or over the memory
+// budget) puts the spin box back to what the model has, and the session reports why. The size boxes
+// take any whole number typed (no keystroke is dropped at a limit): −5 or 2000000 is refused
+// under that name, not clamped into something nobody typed.
 
 #include <QToolBar>
 
@@ -42,7 +44,7 @@ protected:
 
 private:
     void syncFromModel();
-    void dimsEdited();
+    void dimEdited(int i); // m_dims[i] holds a value typed or stepped to
     void cellEdited();
 
     Session *m_session;

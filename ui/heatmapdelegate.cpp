@@ -2,27 +2,21 @@
 
 #include "colormap.h"
 #include "matrixtablemodel.h"
+#include "valuetext.h"
 
 #include <QAbstractItemView>
 #include <QApplication>
 #include <QLineEdit>
 #include <QPainter>
-#include <QValidator>
+#include <QKeyEvent>
+#include <QPersistentModelIndex>
 
 #include <cmath>
 
 namespace {
 
-// Accepts what the model parses; never blocks typing (everything else is "intermediate"), so
-// Enter on garbage keeps the editor open and focus-out drops it without a commit.
-class NumberValidator : public QValidator {
-public:
-    using QValidator::QValidator;
-    State validate(QString &input, int &) const override
-    {
-        return MatrixTableModel::parseValue(input) ? Acceptable : Intermediate;
-    }
-};
+// The editor's cell, as a QPersistentModelIndex.
+const char kIndexProperty[] = "rnnscopeIndex";
 
 void drawFrame(QPainter *painter, const QRect &rect)
 {
@@ -50,6 +44,34 @@ QSize HeatmapDelegate::cellSizeFor(const QFont &font)
     const int text = fm.horizontalAdvance(QStringLiteral("\u22120.000"));
     const int pad = std::max(6, fm.averageCharWidth());
     return QSize(text + pad, fm.height() + std::max(4, fm.height() / 3));
+}
+
+HeatmapDelegate::CellText HeatmapDelegate::cellText(double value, const QFont &font, QSize cell)
+{
+    // The compact text, else the narrow one ("−1e300"), else the narrow one in a smaller font (the
+    // widest, "−1e−300", at about 85 %): a finite value never goes without its text in a cell that
+    // holds text at all.
+    const QFontMetricsF fm(font);
+    if (fm.height() > cell.height() + 2)
+        return {};
+    const qreal room = cell.width() - 4;
+    for (const QString &text : {ValueText::compact(value), ValueText::narrow(value)})
+        if (fm.horizontalAdvance(text) <= room)
+            return {text, font};
+    // Glyph widths do not scale exactly with the size (hinting): step down until it fits.
+    const QString text = ValueText::narrow(value);
+    const bool pixels = font.pixelSize() > 0;
+    const qreal size = pixels ? font.pixelSize() : font.pointSizeF();
+    QFont smaller = font;
+    for (qreal scale = std::min(1.0, room / fm.horizontalAdvance(text)); scale >= kSmallestTextScale; scale -= 0.03) {
+        if (pixels)
+            smaller.setPixelSize(std::max(1, int(size * scale)));
+        else
+            smaller.setPointSizeF(size * scale);
+        if (QFontMetricsF(smaller).horizontalAdvance(text) <= room)
+            return {text, smaller};
+    }
+    return {};
 }
 
 QSize HeatmapDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
@@ -83,12 +105,11 @@ void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         const QRgb bg = ColorMap::rgb(value, scale);
         ColorMap::paintCell(painter, rect, value, scale);
 
-        const QString text = MatrixTableModel::formatCompact(value);
-        const QFontMetrics &fm = option.fontMetrics;
-        if (fm.horizontalAdvance(text) + 4 <= rect.width() && fm.height() <= rect.height() + 2) {
-            painter->setFont(option.font);
+        const CellText text = cellText(value, option.font, rect.size());
+        if (!text.text.isEmpty()) {
+            painter->setFont(text.font);
             painter->setPen(ColorMap::textColorFor(bg));
-            painter->drawText(rect, Qt::AlignCenter, text);
+            painter->drawText(rect, Qt::AlignCenter, text.text);
         }
     }
 
@@ -111,15 +132,36 @@ void HeatmapDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->restore();
 }
 
-QWidget *HeatmapDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &) const
+QWidget *HeatmapDelegate::createEditor(QWidget *parent, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     auto *edit = new QLineEdit(parent);
     edit->setFrame(false);
     edit->setAlignment(Qt::AlignCenter);
     edit->setFont(option.font);
-    edit->setValidator(new NumberValidator(edit));
     edit->setAutoFillBackground(true);
+    edit->setProperty(kIndexProperty, QVariant::fromValue(QPersistentModelIndex(index)));
     return edit;
+}
+
+bool HeatmapDelegate::eventFilter(QObject *object, QEvent *event)
+{
+    // Return commits here, so that a refused text keeps the editor open (the model says why).
+    auto *edit = qobject_cast<QLineEdit *>(object);
+    if (edit && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        const auto index = edit->property(kIndexProperty).value<QPersistentModelIndex>();
+        if ((key == Qt::Key_Return || key == Qt::Key_Enter) && index.isValid()) {
+            auto *model = const_cast<QAbstractItemModel *>(index.model());
+            if (!model->setData(index, edit->text(), Qt::EditRole)) {
+                edit->selectAll();
+                return true;
+            }
+            emit closeEditor(edit, QAbstractItemDelegate::NoHint);
+            emit committed();
+            return true;
+        }
+    }
+    return QStyledItemDelegate::eventFilter(object, event);
 }
 
 void HeatmapDelegate::setEditorData(QWidget *editor, const QModelIndex &index) const

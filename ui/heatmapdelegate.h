@@ -10,10 +10,11 @@
 // (Input, Hidden) is framed above and below; a selected cell gets a black-and-white frame that
 // shows on every colour. The text follows the view's font.
 //
-// Editing uses a QLineEdit holding the value in full precision; it accepts what
-// MatrixTableModel::parseValue accepts ("0.5", "-1e-3", "nan", "inf", "-inf") and hands the text
-// to the model's setData, which refuses anything else.
+// Editing uses a QLineEdit holding the value in full precision. Return hands the text to the
+// model's setData: a text it refuses keeps the editor open (the model says why, entryRefused), an
+// accepted one closes it and emits committed().
 
+#include <QFont>
 #include <QStyledItemDelegate>
 
 class HeatmapDelegate : public QStyledItemDelegate {
@@ -24,6 +25,15 @@ public:
 
     // The smallest cell that shows a value like "−0.000" in `font` with a little padding.
     static QSize cellSizeFor(const QFont &font);
+    // The text a cell of `cell` pixels shows for `value`, and its font: ValueText's compact form in
+    // `font`; when that is too wide the narrow one, in `font` or down to kSmallestTextScale of it;
+    // no text when the cell is too small for any.
+    struct CellText {
+        QString text;
+        QFont font;
+    };
+    static constexpr qreal kSmallestTextScale = 0.75;
+    static CellText cellText(double value, const QFont &font, QSize cell);
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
@@ -32,4 +42,11 @@ public:
     void setEditorData(QWidget *editor, const QModelIndex &index) const override;
     void setModelData(QWidget *editor, QAbstractItemModel *model, const QModelIndex &index) const override;
     void updateEditorGeometry(QWidget *editor, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+signals:
+    // An edit was committed with Return.
+    void committed();
+
+protected:
+    bool eventFilter(QObject *object, QEvent *event) override;
 };

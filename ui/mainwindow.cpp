@@ -169,6 +169,9 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     inputDock->setObjectName(QStringLiteral("inputDock"));
     inputDock->setWidget(m_inputView);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
+    // A value typed and committed with Return: the playback keys drive the window again.
+    for (MatrixView *view : std::as_const(m_weightViews) + QList<MatrixView *>{m_inputView})
+        connect(view, &MatrixView::editCommitted, this, [this] { m_diagram->setFocus(Qt::OtherFocusReason); });
 
     m_summary = new SummaryView(session);
     auto *summaryDock = m_summaryDock = new QDockWidget(tr("Model summary"), this);
@@ -709,6 +712,19 @@ void MainWindow::closeEvent(QCloseEvent *event)
     event->accept();
 }
 
+void MainWindow::endAtSignal()
+{
+    if (m_autosave) {
+        if (m_session->isModified())
+            m_autosave->flush(); // waits for a write in progress, then writes what is on screen
+        else
+            m_autosave->discard();
+    }
+    if (m_persistent)
+        saveSettings();
+    QCoreApplication::exit(0); // every event loop, a dialog's too
+}
+
 bool MainWindow::confirmClose()
 {
     const QString path = m_session->filePath();
@@ -734,6 +750,7 @@ bool MainWindow::offerRecovery()
 {
     if (!m_autosave)
         return false;
+    Autosave::removeLeftovers(m_autosave->directory());
     const QList<Autosave::Orphan> orphans = Autosave::orphans(m_autosave->directory());
     if (orphans.isEmpty())
         return false;

@@ -92,6 +92,10 @@ public:
     // Restores `orphan` (an autosaved copy), then removes it once this window's own copy is on
     // disk. A copy that does not read is kept aside as <id>.damaged and reported.
     bool recover(const Autosave::Orphan &orphan);
+    // SIGTERM, SIGINT or SIGHUP (TerminationSignals): the window ends as at a close, without
+    // asking — unsaved changes are written to the autosaved copy, which stays and is offered at
+    // the next start; the settings are saved; then the application leaves its event loops.
+    void endAtSignal();
 
 protected:
     // With unsaved changes (persistent windows) asks first: Save, Discard or Cancel.

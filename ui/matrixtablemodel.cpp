@@ -1,10 +1,10 @@
 #include "matrixtablemodel.h"
 
 #include "session.h"
+#include "valuetext.h"
 
 #include <QBrush>
 #include <QFont>
-#include <QLocale>
 
 #include <algorithm>
 #include <cmath>
@@ -19,21 +19,6 @@ namespace {
 
 // Rows whose statistics a step adds at once; a longer jump counts them again when asked.
 constexpr int kMergeRows = 4096;
-
-const QChar kMinus(0x2212);
-
-// A value for a sentence: 6 significant digits, non-finite values spelled out.
-QString sentenceValue(double v)
-{
-    if (std::isnan(v))
-        return QStringLiteral("NaN");
-    if (std::isinf(v))
-        return v > 0 ? QStringLiteral("+Inf") : kMinus + QStringLiteral("Inf");
-    QString s = QString::number(v, 'g', 6);
-    if (s.startsWith(QLatin1Char('-')))
-        s[0] = kMinus;
-    return s;
-}
 
 } // namespace
 
@@ -211,6 +196,9 @@ std::pair<int, int> MatrixTableModel::weightIndex(int row, int col) const
 
 double MatrixTableModel::value(int row, int col) const
 {
+    // As the model computes with it: a float32 model rounds what it holds to float.
+    const rnnscope::DType dtype = m_session->config().dtype;
+    const auto held = [dtype](double v) { return rnnscope::heldAs(v, dtype); };
     const rnnscope::Weights &w = m_session->weights();
     switch (m_source) {
     case Source::Wx:
@@ -219,12 +207,12 @@ double MatrixTableModel::value(int row, int col) const
     case Source::bh: {
         const auto [r, c] = weightIndex(row, col);
         if (m_source == Source::bh)
-            return w.bh(r);
+            return held(w.bh(r));
         const Eigen::MatrixXd &m = m_source == Source::Wx ? w.Wx : m_source == Source::Wh ? w.Wh : w.Wo;
-        return m(r, c);
+        return held(m(r, c));
     }
-    case Source::bo: return w.bo(pytorch() ? row : col);
-    case Source::Input: return m_session->model().inputValue(m_session->sample(), row, col);
+    case Source::bo: return held(w.bo(pytorch() ? row : col));
+    case Source::Input: return held(m_session->model().inputValue(m_session->sample(), row, col));
     case Source::Hidden: return m_session->hiddenValue(m_session->sample(), row, col);
     }
     return std::numeric_limits<double>::quiet_NaN();
@@ -299,72 +287,6 @@ void MatrixTableModel::setFixedScale(double scale)
 }
 
 // ---------------------------------------------------------------- text
-
-QString MatrixTableModel::formatCompact(double v)
-{
-    if (std::isnan(v))
-        return QStringLiteral("NaN");
-    if (std::isinf(v))
-        return v > 0 ? QStringLiteral("+Inf") : kMinus + QStringLiteral("Inf");
-    if (v == 0)
-        return QStringLiteral("0");
-    const double a = std::abs(v);
-    QString s;
-    if (a >= 1e-3 && a < 1e4) {
-        // About three significant digits, at most five characters: 0.213 2.13 21.3 213 2135.
-        const int decimals = a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0;
-        s = QString::number(a, 'f', decimals);
-    } else {
-        // 1.2e-05 → 1.2e−5
-        const QString e = QString::number(a, 'e', 1);
-        const qsizetype at = e.indexOf(QLatin1Char('e'));
-        const int exponent = e.mid(at + 1).toInt();
-        s = e.left(at) + QLatin1Char('e') + (exponent < 0 ? QString(kMinus) : QString()) + QString::number(std::abs(exponent));
-    }
-    return v < 0 ? kMinus + s : s;
-}
-
-QString MatrixTableModel::formatFull(double v)
-{
-    if (std::isnan(v))
-        return QStringLiteral("nan");
-    if (std::isinf(v))
-        return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
-    return QString::number(v, 'g', QLocale::FloatingPointShortest);
-}
-
-std::optional<double> MatrixTableModel::parseValue(const QString &text)
-{
-    QString t = text.trimmed();
-    t.replace(kMinus, QLatin1Char('-'));
-    if (t.isEmpty())
-        return std::nullopt;
-    double sign = 1;
-    QString body = t;
-    if (body.startsWith(QLatin1Char('-')) || body.startsWith(QLatin1Char('+'))) {
-        sign = body.startsWith(QLatin1Char('-')) ? -1 : 1;
-        body = body.mid(1).trimmed();
-    }
-    const QString lower = body.toLower();
-    if (lower == QLatin1String("nan"))
-        return std::numeric_limits<double>::quiet_NaN();
-    if (lower == QLatin1String("inf") || lower == QLatin1String("infinity") || body == QString(QChar(0x221E)))
-        return sign * std::numeric_limits<double>::infinity();
-
-    // Decimals as C writes them, else as the user's locale does ("0,5"); no group separators.
-    bool ok = false;
-    QLocale c = QLocale::c();
-    c.setNumberOptions(QLocale::RejectGroupSeparator);
-    double v = c.toDouble(t, &ok);
-    if (!ok) {
-        QLocale system;
-        system.setNumberOptions(QLocale::RejectGroupSeparator);
-        v = system.toDouble(t, &ok);
-    }
-    if (!ok || !std::isfinite(v)) // overflow ("1e999") is a typo, not an infinity
-        return std::nullopt;
-    return v;
-}
 
 MatrixTableModel::Axis MatrixTableModel::rowAxis() const
 {
@@ -546,7 +468,7 @@ QString MatrixTableModel::cellDescription(int row, int col) const
         return p < 0 ? QStringLiteral("%1: not computed yet (before the first step)").arg(name)
                      : QStringLiteral("%1: not computed yet (the step on show is t = %2)").arg(name).arg(p);
     }
-    const QString v = sentenceValue(value(row, col));
+    const QString v = ValueText::sentence(value(row, col));
     const auto [i, j] = weightIndex(row, col);
     QString meaning;
     const int M = m_session->dims().M;
@@ -609,8 +531,8 @@ QVariant MatrixTableModel::data(const QModelIndex &index, int role) const
     if (!hasValue(row, col))
         return QVariant();
     switch (role) {
-    case Qt::DisplayRole: return formatCompact(value(row, col));
-    case Qt::EditRole: return formatFull(value(row, col));
+    case Qt::DisplayRole: return ValueText::compact(value(row, col));
+    case Qt::EditRole: return ValueText::full(value(row, col), m_session->config().dtype);
     case ValueRole: return value(row, col);
     case Qt::TextAlignmentRole: return int(Qt::AlignCenter);
     case Qt::BackgroundRole: return QBrush(ColorMap::color(value(row, col), colorScale()));
@@ -685,24 +607,32 @@ bool MatrixTableModel::setData(const QModelIndex &index, const QVariant &value, 
     if (role != Qt::EditRole || !m_session || !isEditable() || !index.isValid()
         || !hasValue(index.row(), index.column()))
         return false;
-    std::optional<double> v;
+    const int row = index.row(), col = index.column();
+    ValueText::Entry entry;
     if (value.typeId() == QMetaType::QString) {
-        v = parseValue(value.toString());
-    } else if (value.canConvert<double>()) {
+        entry = ValueText::read(value.toString());
+    } else {
         bool ok = false;
         const double d = value.toDouble(&ok);
-        if (ok)
-            v = d;
+        entry = ok ? ValueText::Entry{d, {}} : ValueText::read(value.toString());
     }
-    if (!v)
+    if (!entry.value) {
+        emit entryRefused(row, col, entry.note);
+        m_session->reportEntry(QStringLiteral("%1: %2").arg(cellName(row, col), entry.note), true);
         return false;
+    }
     // The session pushes an undoable command and emits weightsChanged / inputChanged, which
     // reaches this model's dataChanged.
+    bool done = false;
     if (const auto id = weightId()) {
-        const auto [r, c] = weightIndex(index.row(), index.column());
-        return m_session->setWeightValue(*id, r, c, *v);
+        const auto [r, c] = weightIndex(row, col);
+        done = m_session->setWeightValue(*id, r, c, *entry.value);
+    } else {
+        done = m_session->setInputValue(m_session->sample(), row, col, *entry.value);
     }
-    return m_session->setInputValue(m_session->sample(), index.row(), index.column(), *v);
+    if (done && !entry.note.isEmpty())
+        m_session->reportEntry(QStringLiteral("%1: %2").arg(cellName(row, col), entry.note), false);
+    return done;
 }
 
 // ---------------------------------------------------------------- session signals

@@ -16,13 +16,16 @@
 //   Hidden  h_t of the selected sample n: (T, M); rows t > position() are empty (not computed yet)
 //
 // Roles: DisplayRole a compact text ("0.213", "−1.05", "NaN", "+Inf", "−Inf"); EditRole the value
-// in full (shortest round-trip) precision as text ("0.21268504858016968", "nan", "-inf");
+// in full (shortest round-trip) precision as text ("0.21268504858016968", "nan", "-inf"), both as
+// ValueText writes them, of the value as the model's dtype holds it (float32: 1e39 is +Inf);
 // ToolTipRole a sentence ("Wx[1, 4] = 0.212685 (input feature 1 → hidden unit 4)"); ValueRole the
 // double; BackgroundRole / ForegroundRole the heat-map colours. Empty cells (Hidden past the step
 // on show) return an invalid QVariant for every role but the tooltip.
 //
-// Edits (setData with text, "nan" / "inf" / "-inf" accepted) go to Session::setWeightValue or
-// Session::setInputValue, hence onto the session's undo stack; text that is not a number is refused.
+// Edits (setData with text as ValueText::read reads it) go to Session::setWeightValue or
+// Session::setInputValue, hence onto the session's undo stack; text that is not a number is refused
+// with the reason (entryRefused, and the session's errorOccurred), a note on what reading did
+// ("1e-400" is 0 after underflow) goes to the session's notice.
 //
 // Signals follow the session's: a change of shape (structureChanged, layoutChanged for weights,
 // sampleChanged for Input/Hidden) resets the model; a change of values (weightsChanged,
@@ -114,13 +117,10 @@ public:
     void setLongRowHeaders(bool on);
     bool longRowHeaders() const { return m_longRowHeaders; }
 
-    // "0.213", "−1.05", "12.3", "1.2e−5", "NaN", "+Inf", "−Inf" (U+2212 for minus).
-    static QString formatCompact(double v);
-    // The shortest text that reads back as exactly v: "0.21268504858016968", "nan", "inf", "-inf".
-    static QString formatFull(double v);
-    // Parses a number as typed: C-locale or system-locale decimals, "nan", "inf", "+inf", "-inf",
-    // "∞", a Unicode minus. nullopt when the text is not a number.
-    static std::optional<double> parseValue(const QString &text);
+signals:
+    // Text typed into cell (row, col) was refused, `why` says why ("“abc” is not a number: …"); the
+    // session reports it too. The view shows it at the cell and keeps the editor open.
+    void entryRefused(int row, int col, const QString &why);
 
 private:
     enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, Single };

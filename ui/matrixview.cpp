@@ -3,6 +3,7 @@
 #include "colormap.h"
 #include "heatmapdelegate.h"
 #include "session.h"
+#include "valuetext.h"
 
 #include <QEvent>
 #include <QHeaderView>
@@ -498,7 +499,7 @@ private:
         m_editRow = row;
         m_editCol = col;
         m_editor = new QLineEdit(this);
-        m_editor->setText(MatrixTableModel::formatFull(m_model->value(row, col)));
+        m_editor->setText(ValueText::full(m_model->value(row, col), m_model->session()->config().dtype));
         m_editor->selectAll();
         m_editor->setAlignment(Qt::AlignCenter);
         const QFontMetrics fm(m_editor->font());
@@ -513,10 +514,12 @@ private:
         m_editor->installEventFilter(this);
         connect(m_editor, &QLineEdit::returnPressed, this, [this] {
             // Refused text keeps the editor open for a correction.
-            if (m_model->setData(m_model->index(m_editRow, m_editCol), m_editor->text(), Qt::EditRole))
+            if (m_model->setData(m_model->index(m_editRow, m_editCol), m_editor->text(), Qt::EditRole)) {
                 closeEditor();
-            else
+                emit m_owner->editCommitted();
+            } else {
                 m_editor->selectAll();
+            }
         });
         m_editor->show();
         m_editor->setFocus();
@@ -572,8 +575,8 @@ protected:
         const int h = fm.height();
         const int y = (height() - h) / 2;
         const double s = m_model->colorScale();
-        const QString lo = MatrixTableModel::formatCompact(-s);
-        const QString hi = QStringLiteral("+") + MatrixTableModel::formatCompact(s);
+        const QString lo = ValueText::compact(-s);
+        const QString hi = QStringLiteral("+") + ValueText::compact(s);
         const int gap = fm.averageCharWidth();
         p.setPen(palette().color(QPalette::WindowText));
 
@@ -675,6 +678,7 @@ void MatrixView::build()
     m_table = new ContentTable(this);
     m_delegate = new HeatmapDelegate(m_table);
     m_table->setItemDelegate(m_delegate);
+    connect(m_delegate, &HeatmapDelegate::committed, this, &MatrixView::editCommitted);
     m_table->setWordWrap(false);
     m_table->setCornerButtonEnabled(false);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -720,6 +724,7 @@ void MatrixView::build()
     m_spacerIndex = layout->count() - 1;
 
     connect(m_model, &QAbstractItemModel::modelReset, this, &MatrixView::onModelReset);
+    connect(m_model, &MatrixTableModel::entryRefused, this, &MatrixView::showRefusal);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &MatrixView::onDataChanged);
 
     m_statusText = hoverHint();
@@ -862,6 +867,24 @@ void MatrixView::updateTexts()
                              ? QStringLiteral("K = 0: the model's output is the recurrent layer's")
                              : QStringLiteral("no cells"));
     }
+}
+
+void MatrixView::showRefusal(int row, int col, const QString &why)
+{
+    // At the cell, under its editor, for as long as it takes to read.
+    QWidget *over = nullptr;
+    QRect cell;
+    if (m_mode == Mode::Table) {
+        over = m_table->viewport();
+        cell = m_table->visualRect(m_model->index(row, col));
+    } else if (m_mode == Mode::Image) {
+        over = m_image;
+        cell = m_image->cellRect(row, col).toAlignedRect();
+    }
+    if (!over)
+        return;
+    const QPoint at = over->mapToGlobal(QPoint(cell.left(), cell.bottom() + 4));
+    QToolTip::showText(at, why, over, QRect(), 10000);
 }
 
 void MatrixView::setHovered(int row, int col)

@@ -109,6 +109,8 @@ signals:
     void modeChanged(MatrixView::Mode mode);
     // The mouse is over cell (row, col), described as in the tooltip; row = col = −1 when it left.
     void cellHovered(int row, int col, const QString &description);
+    // A value typed into a cell was committed with Return (the keyboard can go back to playback).
+    void editCommitted();
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -126,6 +128,8 @@ private:
     void updateCellSizes();
     void updateTexts();
     void setHovered(int row, int col);
+    // A refused entry: why, in a tooltip at the cell.
+    void showRefusal(int row, int col, const QString &why);
 
     MatrixTableModel *m_model = nullptr;
     Mode m_mode = Mode::Empty;

@@ -552,10 +552,23 @@ bool Session::saveWeights(const QString &path, Layout layout)
     });
 }
 
+bool Session::setDimension(char symbol, long long value)
+{
+    Dims d = dims();
+    int *slot = symbol == 'N' ? &d.N : symbol == 'T' ? &d.T : symbol == 'D' ? &d.D : symbol == 'M' ? &d.M : &d.K;
+    if (!guarded(QString(), [&] { validateDim(symbol, value); }))
+        return false;
+    *slot = static_cast<int>(value);
+    return setDims(d);
+}
+
 bool Session::setDims(const Dims &dims)
 {
     if (dims == m_model.dims())
         return true;
+    // Sizes out of range or over the memory budget are refused before anything is copied.
+    if (!guarded(QString(), [&] { checkDims(dims, config().dtype, config().memoryBudget, config().cellSpec()); }))
+        return false;
     m_heavyHint = estimateBytes(dims, config().dtype);
     return apply(tr("Change dimensions to %1").arg(QString::fromStdString(dimsString(dims))), Change::Structure,
                  [&](Model &m) { m.setDims(dims); });
@@ -649,10 +662,9 @@ bool Session::setWeightValue(WeightId id, int row, int col, double value)
         return false;
     }
     before = vector ? (*v)(row) : (*m)(row, col);
-    if (before == value || (std::isnan(before) && std::isnan(value)))
-        return true;
-    m_undo->push(new ValueCommand(this, id, row, col, 0, before, value));
-    return true;
+    const QString name = vector ? QStringLiteral("%1[%2]").arg(QLatin1String(weightName(id))).arg(row)
+                                : QStringLiteral("%1[%2, %3]").arg(QLatin1String(weightName(id))).arg(row).arg(col);
+    return enterValue(name, id, row, col, 0, before, value);
 }
 
 bool Session::setInputValue(int n, int t, int d, double value)
@@ -664,11 +676,30 @@ bool Session::setInputValue(int n, int t, int d, double value)
         emit errorOccurred(QStringLiteral("X[%1, %2, %3] is outside its shape").arg(n).arg(t).arg(d));
         return false;
     }
-    const double before = m_model.inputValue(n, t, d);
-    if (before == value || (std::isnan(before) && std::isnan(value)))
+    return enterValue(QStringLiteral("X[%1, %2, %3]").arg(n).arg(t).arg(d), std::nullopt, n, t, d,
+                      m_model.inputValue(n, t, d), value);
+}
+
+bool Session::enterValue(const QString &name, std::optional<WeightId> id, int a, int b, int c, double before, double value)
+{
+    // The model holds what its dtype holds: 1e39 typed into a float32 model is +Inf, and the
+    // person who typed it hears so.
+    const DType dtype = config().dtype;
+    const double held = heldAs(value, dtype);
+    if (const std::string note = heldAsNote(value, dtype); !note.empty())
+        emit notice(QStringLiteral("%1: %2").arg(name, QString::fromStdString(note)));
+    if (heldAs(before, dtype) == held || (std::isnan(before) && std::isnan(held)))
         return true;
-    m_undo->push(new ValueCommand(this, std::nullopt, n, t, d, before, value));
+    m_undo->push(new ValueCommand(this, id, a, b, c, before, value)); // as typed: float64 shows it
     return true;
+}
+
+void Session::reportEntry(const QString &message, bool refused)
+{
+    if (refused)
+        emit errorOccurred(message);
+    else
+        emit notice(message);
 }
 
 // While a recomputation brings the position back, a step goes from where it is going (seek

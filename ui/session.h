@@ -19,6 +19,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 
 class BackgroundJob;
 class QUndoStack;
@@ -131,6 +132,9 @@ public:
 
 public slots:
     bool setDims(const rnnscope::Dims &dims);
+    // One of the sizes, named by its letter ('N', 'T', 'D', 'M', 'K'), at any value a person typed
+    // (−5, 2000000): applied, or refused naming that value and the limit or the memory it needs.
+    bool setDimension(char symbol, long long value);
     bool setReturnSequences(bool on);
     bool setDtype(rnnscope::DType dtype);
     bool setActivations(rnnscope::Activation cell, rnnscope::Activation dense);
@@ -144,6 +148,9 @@ public slots:
     bool randomizeInput();
     bool setWeightValue(rnnscope::WeightId id, int row, int col, double value);
     bool setInputValue(int n, int t, int d, double value);
+    // What the window says about a value typed into a cell: why it was refused (errorOccurred) or
+    // what reading it did (a notice), e.g. "Wh[0, 1]: “abc” is not a number: …".
+    void reportEntry(const QString &message, bool refused);
 
     void stepForward();
     void stepBack();
@@ -181,6 +188,9 @@ private:
     bool guarded(const QString &what, const std::function<void()> &f);
     // Applies `change` to the model as one undoable command named `what`; false when refused.
     bool apply(const QString &what, Change kind, const std::function<void(rnnscope::Model &)> &change);
+    // One value typed into weight `id` (row a, column b) or X[a, b, c] (no id), named `name`: held
+    // as the dtype holds it (a notice when that overflows or underflows), one undoable command.
+    bool enterValue(const QString &name, std::optional<rnnscope::WeightId> id, int a, int b, int c, double before, double value);
     // Restores a state (undo/redo of a whole-model command).
     void restoreState(const rnnscope::ModelState &state, Change kind);
     void afterChange(Change kind);

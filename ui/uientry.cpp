@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "io/sessionfile.h"
 #include "mainwindow.h"
+#include "terminationsignals.h"
 #include "session.h"
 #include "timeserieschart.h"
 
@@ -247,6 +248,9 @@ int run(int argc, char **argv, const LaunchOptions &options)
     case LaunchOptions::Mode::Window:
         break;
     }
+    // Ended by a signal (logout, kill, Ctrl+C, the terminal closed): as a close, nothing left behind.
+    TerminationSignals termination;
+    QObject::connect(&termination, &TerminationSignals::received, &window, &MainWindow::endAtSignal);
     window.show();
     // Changes a killed or crashed rnnscope left unsaved: offered once the window is up.
     QTimer::singleShot(0, &window, [&window] { window.offerRecovery(); });

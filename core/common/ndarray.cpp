@@ -2,6 +2,10 @@
 
 #include "common/error.h"
 
+#include <charconv>
+#include <cmath>
+#include <limits>
+
 namespace rnnscope {
 
 const char *dtypeName(DType dtype)
@@ -49,6 +53,47 @@ std::string shapeString(const std::vector<std::int64_t> &shape)
     if (shape.size() == 1)
         s += ",";
     return s + ")";
+}
+
+} // namespace rnnscope
+
+namespace rnnscope {
+
+namespace {
+
+// The smallest |v| that rounds to ±Inf in float32: FLT_MAX plus half its ulp, 2¹²⁸ − 2¹⁰³.
+const double kFloat32Overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
+
+// The shortest text that reads back as v ("1e+39", "3.4028235e+38" for a float).
+template <typename F>
+std::string shortest(F v)
+{
+    char buf[32];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    return std::string(buf, end);
+}
+
+} // namespace
+
+double heldAs(double v, DType dtype)
+{
+    if (dtype == DType::Float64 || !std::isfinite(v))
+        return v;
+    if (std::abs(v) >= kFloat32Overflow) // a conversion C++ leaves undefined: say what IEEE does
+        return std::copysign(std::numeric_limits<double>::infinity(), v);
+    return static_cast<double>(static_cast<float>(v));
+}
+
+std::string heldAsNote(double v, DType dtype)
+{
+    const double held = heldAs(v, dtype);
+    if (!std::isfinite(v) || held == v || (std::isfinite(held) && held != 0))
+        return {};
+    if (std::isinf(held))
+        return shortest(v) + " overflows " + dtypeName(dtype) + " (largest "
+               + shortest(std::numeric_limits<float>::max()) + "): the model holds " + (held > 0 ? "+Inf" : "-Inf");
+    return shortest(v) + " underflows " + dtypeName(dtype) + " (smallest "
+           + shortest(std::numeric_limits<float>::denorm_min()) + "): the model holds 0";
 }
 
 } // namespace rnnscope

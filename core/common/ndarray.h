@@ -33,3 +33,16 @@ std::string shapeString(const std::vector<std::int64_t> &shape);
 using NamedArrays = std::vector<std::pair<std::string, NdArray>>;
 
 } // namespace rnnscope
+
+namespace rnnscope {
+
+// `v` as a model computing in `dtype` holds it: float32 rounds to the nearest float (values past
+// float32's range become ±Inf, those below its smallest subnormal 0); float64 keeps v.
+double heldAs(double v, DType dtype);
+
+// What that rounding did to a value a person typed, when it changed its meaning: "1e+39 overflows
+// float32 (largest 3.4028235e+38): the model holds +Inf", "1e-50 underflows float32: the model
+// holds 0"; "" when v is held as typed or only rounded.
+std::string heldAsNote(double v, DType dtype);
+
+} // namespace rnnscope

@@ -50,19 +50,28 @@ Dims parseDims(const std::string &text)
                 clampInt(values[4])};
 }
 
+void validateDim(char name, long long value)
+{
+    const int lo = name == 'K' ? 0 : 1;
+    const int hi = name == 'N'   ? DimLimits::maxN
+                   : name == 'T' ? DimLimits::maxT
+                   : name == 'D' ? DimLimits::maxD
+                   : name == 'M' ? DimLimits::maxM
+                                 : DimLimits::maxK;
+    if (value < lo || value > hi) {
+        const std::string n(1, name);
+        throw Error(ErrorKind::OutOfRange, n + "=" + std::to_string(value) + " is out of range: expected "
+                                               + std::to_string(lo) + " ≤ " + n + " ≤ " + std::to_string(hi));
+    }
+}
+
 void validateDims(const Dims &d)
 {
-    const auto check = [](const char *name, int value, int lo, int hi) {
-        if (value < lo || value > hi)
-            throw Error(ErrorKind::OutOfRange, std::string(name) + "=" + std::to_string(value)
-                                                   + " is out of range: expected " + std::to_string(lo)
-                                                   + " ≤ " + name + " ≤ " + std::to_string(hi));
-    };
-    check("N", d.N, 1, DimLimits::maxN);
-    check("T", d.T, 1, DimLimits::maxT);
-    check("D", d.D, 1, DimLimits::maxD);
-    check("M", d.M, 1, DimLimits::maxM);
-    check("K", d.K, 0, DimLimits::maxK);
+    validateDim('N', d.N);
+    validateDim('T', d.T);
+    validateDim('D', d.D);
+    validateDim('M', d.M);
+    validateDim('K', d.K);
 }
 
 std::uint64_t estimateBytes(const Dims &d, DType dtype, const CellSpec &cell)

@@ -51,6 +51,8 @@ Dims parseDims(const std::string &text);
 // Throws Error(OutOfRange) naming the first dimension out of range and its limits:
 // "M=0 is out of range: expected 1 ≤ M ≤ 16384".
 void validateDims(const Dims &d);
+// The same for one dimension, named by its letter 'N', 'T', 'D', 'M' or 'K', at any value typed.
+void validateDim(char name, long long value);
 
 // Bytes a model of these sizes allocates, and what the window's views of it hold. With s the size
 // of the compute type (4 for float32, 8 for float64) and ⌊x⌋ = min(x, kMaxImageSide):
