@@ -106,6 +106,7 @@ private slots:
     void sizesAreTakenAsTyped_data();
     void sizesAreTakenAsTyped();
     void committedCellEditGivesTheKeysBack();
+    void longDrawsGoToTheWorker();
 
 private:
     Session *m_session = nullptr;
@@ -1215,6 +1216,28 @@ void TestMainWindow::committedCellEditGivesTheKeysBack()
     QCOMPARE(m_session->position(), m_session->dims().T - 1);
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_Left);
     QCOMPARE(m_session->position(), m_session->dims().T - 2);
+}
+
+// A change goes to the worker by the work it takes, not only by the memory: at T = 10, M = 2000 the
+// model is small (48 MB) but its orthogonal kernel's QR takes a second, which froze the window.
+void TestMainWindow::longDrawsGoToTheWorker()
+{
+    QSignalSpy started(m_session->job(), &BackgroundJob::started);
+    QVERIFY(m_session->setDims(rnnscope::Dims{1, 10, 3, 50, 2})); // quick: here
+    QVERIFY(m_session->setReturnSequences(true));
+    QCOMPARE(started.count(), 0);
+    QVERIFY(m_session->setDims(rnnscope::Dims{1, 10, 3, 2000, 2}));
+    QCOMPARE(started.count(), 1);
+    QCOMPARE(m_session->dims().M, 2000);
+    // A new draw at that size, and an LSTM of 1000 units (a (4000 × 1000) QR), go there too.
+    QVERIFY(m_session->randomizeWeights());
+    QCOMPARE(started.count(), 2);
+    QVERIFY(m_session->setDims(rnnscope::Dims{1, 10, 3, 1000, 2}));
+    rnnscope::CellSpec lstm = m_session->config().cellSpec();
+    lstm.kind = rnnscope::CellKind::LSTM;
+    const int before = started.count();
+    QVERIFY(m_session->setCell(lstm));
+    QCOMPARE(started.count(), before + 1);
 }
 
 QTEST_MAIN(TestMainWindow)

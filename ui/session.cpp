@@ -7,6 +7,7 @@
 #include "io/npy.h"
 #include "io/sessionfile.h"
 #include "io/weightfile.h"
+#include "nn/initializer.h"
 
 #include <QEventLoop>
 #include <QFileInfo>
@@ -191,13 +192,16 @@ bool Session::guarded(const QString &what, const std::function<void()> &f)
 bool Session::apply(const QString &what, Change kind, const std::function<void(Model &)> &change)
 {
     const std::uint64_t hint = std::exchange(m_heavyHint, 0);
+    const double work = std::exchange(m_workHint, 0);
     if (!settle())
         return false;
     // The change is made on a copy, so that a refusal leaves the model as it was and, for a large
     // model, the window keeps showing the old one while the worker builds the new.
     std::optional<Model> candidate;
     ModelState before, after;
-    const bool heavy = std::max(estimateBytes(dims(), config().dtype), hint) > kBackgroundBytes;
+    // Large (copying it takes long) or long to draw (the QR of a large orthogonal kernel): on the
+    // worker, so that no change blocks the window, whatever the dimension.
+    const bool heavy = std::max(estimateBytes(dims(), config().dtype), hint) > kBackgroundBytes || work > kBackgroundWork;
     if (!buildInBackground(what, heavy, [&] {
             before = m_model.state();
             candidate.emplace(before);
@@ -300,6 +304,12 @@ std::uint64_t Session::defaultUndoBytes()
 bool Session::largeFile(const QString &path)
 {
     return QFileInfo(path).size() > (qint64(16) << 20);
+}
+
+double Session::drawWork(const Dims &d, const CellSpec &cell, bool weights, bool input) const
+{
+    return (weights ? initialWeightsWork(d.D, d.M, d.K, config().init, cell) : 0.0)
+           + (input ? 4.0 * d.N * double(d.T) * d.D : 0.0);
 }
 
 bool Session::buildInBackground(const QString &what, bool heavy, const std::function<void()> &build, bool cancellable)
@@ -570,6 +580,9 @@ bool Session::setDims(const Dims &dims)
     if (!guarded(QString(), [&] { checkDims(dims, config().dtype, config().memoryBudget, config().cellSpec()); }))
         return false;
     m_heavyHint = estimateBytes(dims, config().dtype);
+    const Dims &old = m_model.dims();
+    m_workHint = drawWork(dims, config().cellSpec(), dims.D != old.D || dims.M != old.M || dims.K != old.K,
+                          dims.N != old.N || dims.T != old.T || dims.D != old.D);
     return apply(tr("Change dimensions to %1").arg(QString::fromStdString(dimsString(dims))), Change::Structure,
                  [&](Model &m) { m.setDims(dims); });
 }
@@ -602,6 +615,8 @@ bool Session::setCell(const CellSpec &cell)
 {
     if (cell == config().cellSpec())
         return true;
+    const CellSpec old = config().cellSpec();
+    m_workHint = drawWork(dims(), cell, cell.gates() != old.gates() || cell.biasRows() != old.biasRows() || cell.kind != old.kind, false);
     return apply(tr("Cell %1").arg(QString::fromStdString(describeCell(cell, dims().M))), Change::Structure,
                  [&](Model &m) { m.setCell(cell); });
 }
@@ -611,6 +626,7 @@ bool Session::setSeed(quint64 seed)
     if (seed == config().seed)
         return true;
     // A new seed draws new weights and a new input: the same seed always shows the same numbers.
+    m_workHint = drawWork(dims(), config().cellSpec(), true, true);
     return apply(tr("Seed %1").arg(seed), Change::Structure, [&](Model &m) {
         m.setSeed(seed);
         m.randomizeWeights();
@@ -620,6 +636,7 @@ bool Session::setSeed(quint64 seed)
 
 bool Session::setInitSpec(const InitSpec &spec)
 {
+    m_workHint = initialWeightsWork(dims().D, dims().M, dims().K, spec, config().cellSpec());
     return apply(tr("Initializer %1").arg(QLatin1String(initSchemeName(spec.scheme))), Change::Weights,
                  [&](Model &m) {
                      m.setInitSpec(spec);
@@ -632,6 +649,7 @@ bool Session::setInitSpec(const InitSpec &spec)
 bool Session::randomizeWeights()
 {
     const quint64 seed = config().seed + 1;
+    m_workHint = drawWork(dims(), config().cellSpec(), true, false);
     return apply(tr("Randomize weights (seed %1)").arg(seed), Change::Weights, [seed](Model &m) {
         m.setSeed(seed);
         m.randomizeWeights();
@@ -641,6 +659,7 @@ bool Session::randomizeWeights()
 bool Session::randomizeInput()
 {
     const quint64 seed = config().seed + 1;
+    m_workHint = drawWork(dims(), config().cellSpec(), false, true);
     return apply(tr("Randomize input (seed %1)").arg(seed), Change::Input, [seed](Model &m) {
         m.setSeed(seed);
         m.randomizeInput();

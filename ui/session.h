@@ -63,11 +63,12 @@ public:
     void finishWork();
     // Computing runs on the worker above kBackgroundWork multiply–adds (a few ms). Changes of the
     // model (new sizes, new weights, an undo) are built on the worker when the model before or
-    // after takes more than kBackgroundBytes: the window repaints and shows a busy indicator
-    // meanwhile, and other commands wait (they are refused until it is done). Cancelled, the
+    // after takes more than kBackgroundBytes, or drawing its weights and input takes more than
+    // kBackgroundWork (an orthogonal kernel of M = 2000 takes a second): the window repaints and
+    // shows a busy indicator meanwhile, and other commands wait (they are refused until it is done). Cancelled, the
     // change is dropped when the worker returns.
     static constexpr double kBackgroundWork = double(1 << 23);
-    static constexpr std::uint64_t kBackgroundBytes = std::uint64_t(64) << 20;
+    static constexpr std::uint64_t kBackgroundBytes = std::uint64_t(8) << 20;
     // Whether a change of the model is being built (the window shows it and blocks input).
     bool changing() const { return m_changing; }
 
@@ -216,6 +217,10 @@ private:
     bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build, bool cancellable = true);
     // Restarts a recomputation that a refused or cancelled command interrupted.
     void resumeReturn();
+    // Multiply–adds of drawing new weights of `cell` (with the initializer in force) and/or a new
+    // X for sizes `d` (rnnscope::initialWeightsWork): a change whose draw passes kBackgroundWork
+    // is built on the worker.
+    double drawWork(const rnnscope::Dims &d, const rnnscope::CellSpec &cell, bool weights, bool input) const;
     // Files over 16 MiB are read on the worker.
     static bool largeFile(const QString &path);
     // Computes through t on the worker, then shows t (or the furthest step reached).
@@ -241,5 +246,6 @@ private:
     std::future<void> m_disposal;  // frees a replaced model
     std::uint64_t m_undoBytes = defaultUndoBytes();
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
+    double m_workHint = 0;         // multiply–adds of what a change draws (weights, X), when it draws
     int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
 };

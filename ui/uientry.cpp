@@ -179,21 +179,25 @@ int benchLongWork(MainWindow &window, Session &session, const ui::LaunchOptions 
     });
     if (session.position() != d.T - 1)
         return fail(QStringLiteral("the long work did not come back to t = %1").arg(d.T - 1), 1);
+    // New weights: Keras's orthogonal recurrent kernel is a QR of (gM × M), a second at M = 2000.
+    const Responsiveness redraw = timeLongWork(window, session, [&] { session.randomizeWeights(); });
     if (options.json) {
-        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"randomize_input_s\":%.3f,\"randomize_input_max_gap_ms\":%.1f,"
-                    "\"end_s\":%.3f,\"end_max_gap_ms\":%.1f,\"edit_s\":%.3f,\"edit_max_gap_ms\":%.1f}\n",
-                    d.N, d.T, d.D, d.M, d.K, input.seconds, input.maxGapMs, end.seconds, end.maxGapMs, edit.seconds,
-                    edit.maxGapMs);
+        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"randomize_input_s\":%.3f,\"randomize_input_max_gap_ms\":%.1f,"
+                    "\"end_s\":%.3f,\"end_max_gap_ms\":%.1f,\"edit_s\":%.3f,\"edit_max_gap_ms\":%.1f,"
+                    "\"randomize_weights_s\":%.3f,\"randomize_weights_max_gap_ms\":%.1f}\n",
+                    d.N, d.T, d.D, d.M, d.K, cellName(session.config().kind), input.seconds, input.maxGapMs,
+                    end.seconds, end.maxGapMs, edit.seconds, edit.maxGapMs, redraw.seconds, redraw.maxGapMs);
     } else {
         const auto line = [](const char *what, const Responsiveness &r) {
             std::printf("  %-32s %8.3f s, the window repainted %d times, longest wait %.1f ms\n", what, r.seconds,
                         r.repaints, r.maxGapMs);
         };
-        std::printf("Long work, dims %s, window %dx%d:\n", dimsString(d).c_str(), options.size.width(),
+        std::printf("Long work, %s, dims %s, window %dx%d:\n", cellClassName(session.config().kind), dimsString(d).c_str(), options.size.width(),
                     options.size.height());
         line("new input X (⟳ input)", input);
         line("End (every timestep)", end);
         line("edit Wh[0, 0] at the end", edit);
+        line("new weights (⟳ weights)", redraw);
     }
     return 0;
 }

@@ -76,6 +76,15 @@ Eigen::MatrixXd orthogonal(int rows, int cols, Rng &rng)
     return q;
 }
 
+double initialWeightsWork(int D, int M, int K, const InitSpec &spec, const CellSpec &cell)
+{
+    const double gM = double(cell.gates()) * M;
+    const double values = D * gM + M * gM + double(cell.biasRows()) * gM + double(M) * K + K;
+    const double big = std::max(gM, double(M)), small = std::min(gM, double(M));
+    const double qr = spec.scheme == InitScheme::KerasDefault ? 0.65 * big * small * small : 0;
+    return 4 * values + qr;
+}
+
 Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed, const CellSpec &cell)
 {
     Rng rWx(seed, Stream::Wx), rWh(seed, Stream::Wh), rWo(seed, Stream::Wo);

@@ -46,6 +46,11 @@ Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng);
 
 // Wx (D,gM), Wh (M,gM), bh, Wo (M,K), bo (K) of `cell` drawn from `seed` by `spec`.
 Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed, const CellSpec &cell = {});
+// What initialWeights costs, in the engine's multiply–adds (the unit of Model::workThrough): a
+// few per value drawn, and for Keras's orthogonal recurrent kernel the QR of a (gM × M) normal
+// matrix and forming its Q, about 0.65·big·small² (measured: M = 2000, or an LSTM of M = 1000,
+// takes over a second). The window builds a model on its worker when this is long.
+double initialWeightsWork(int D, int M, int K, const InitSpec &spec, const CellSpec &cell = {});
 
 // X of shape (N, T, D), standard normal like np.random.randn(N, T, D), as a D × (T·N) matrix whose
 // column t·N + n is x_t of sample n. Each sample draws from its own substream in (t, d) order, so a
