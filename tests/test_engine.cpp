@@ -18,6 +18,8 @@
 #include <cmath>
 #include <limits>
 
+#include <dlfcn.h>
+
 using namespace rnnscope;
 using namespace testsupport;
 using json = testsupport::Json;
@@ -60,6 +62,7 @@ private slots:
     void orthogonalIsOrthogonal();
     void glorotBounds();
     void sameSeedSameNumbers();
+    void pinnedDraws();
     void sizesDoNotChangeWeights();
     void activationsPropagateNanAndInf();
     void float64TanhIsAccurate();
@@ -71,6 +74,7 @@ private slots:
     void float32AndFloat64Differ();
     void gemmMatchesEigen_data();
     void gemmMatchesEigen();
+    void gemmBackendNamesTheBuild();
     void hiddenSummaryMatchesTheValues_data();
     void hiddenSummaryMatchesTheValues();
 };
@@ -352,13 +356,37 @@ void TestEngine::sameSeedSameNumbers()
     Model other(c);
     QVERIFY(other.weights().Wx != a.weights().Wx);
     QVERIFY(other.input() != a.input());
-    // Values pinned so that any change of the generator or the distributions is noticed: these
-    // are the numbers every platform must draw for seed 0.
-    Rng rng(0, Stream::X);
-    const double first = rng.uniform01();
-    Rng again(0, Stream::X);
-    QCOMPARE(again.uniform01(), first);
-    QVERIFY(first >= 0 && first < 1);
+}
+
+// The numbers every platform must draw (DESIGN.md §1: std::mt19937_64 seeded by splitmix64, our
+// own distributions), written in as literals: any change of the seeding, the streams, the
+// generator or the distributions fails here. A plain Python mt19937_64 with the same seeding,
+// 53-bit uniform and Box–Muller gives the same doubles.
+void TestEngine::pinnedDraws()
+{
+    Rng u(0, Stream::X), other(42, Stream::Wh, 3), g(0, Stream::X);
+    const double z0 = g.normal(), z1 = g.normal(); // r·cos θ, then the kept r·sin θ
+    // Model(seed 0), the classic model: glorot_uniform Wx (limit sqrt(6/8)) and X (sample 0 first).
+    const Model model;
+    const Weights &w = model.weights();
+    const struct {
+        const char *what;
+        double drawn, pinned;
+    } draws[] = {
+        {"uniform01, seed 0, stream X", u.uniform01(), 0.50321742002984937},
+        {"uniform01, seed 42, stream Wh, substream 3", other.uniform01(), 0.21153595656906932},
+        {"first normal, seed 0, stream X", z0, -1.0338773530536718},
+        {"second normal, seed 0, stream X", z1, -0.57472014558623097},
+        {"Model() Wx(0, 0)", w.Wx(0, 0), 0.17295053718118175},
+        {"Model() Wx(0, 1)", w.Wx(0, 1), -0.36184492130300178},
+        {"Model() x_0 of sample 0, feature 0", model.inputValue(0, 0, 0), -1.0338773530536718},
+    };
+    for (const auto &d : draws)
+        QVERIFY2(d.drawn == d.pinned,
+                 qPrintable(QStringLiteral("%1: drew %2, pinned %3").arg(QLatin1String(d.what)).arg(d.drawn, 0, 'g', 17).arg(d.pinned, 0, 'g', 17)));
+    // Wh is Q of a QR whose sums may round differently with another vector width (NumPy's
+    // np.linalg.qr of the same draws gives 0.6068607114993554): to 1e-15, its draws exact.
+    QVERIFY2(std::abs(w.Wh(0, 0) - 0.60686071149935517) <= 1e-15, qPrintable(QString::number(w.Wh(0, 0), 'g', 17)));
 }
 
 void TestEngine::sizesDoNotChangeWeights()
@@ -488,9 +516,13 @@ void TestEngine::absurdSizesRefusedBeforeAllocating()
                      && msg.contains(QLatin1String("budget")),
                  e.what());
     }
+    // Every size at its limit: the estimate does not wrap around to a small number (it is far
+    // beyond 4 GiB, what 32 bits could hold), and the refusal is for the budget.
     const Dims maxed{DimLimits::maxN, DimLimits::maxT, DimLimits::maxD, DimLimits::maxM, DimLimits::maxK};
-    QVERIFY(estimateBytes(maxed, DType::Float64) > 0); // no overflow to a small number
-    QVERIFY_THROWS_EXCEPTION(Error, checkDims(maxed, DType::Float64));
+    QVERIFY(estimateBytes(maxed, DType::Float64) > (std::uint64_t(4) << 30));
+    const auto refusal = errorOf([&] { checkDims(maxed, DType::Float64); });
+    QVERIFY2(refusal, "accepted");
+    QCOMPARE(refusal->kind(), ErrorKind::TooLarge);
     // The classic model, float32 (s = 4): input 10·3·12 = 360, history 10·5·8 + 10·2·4 + 10·16 = 640,
     // weights (15 + 25 + 5 + 10 + 2)·12 = 684, views 4·(10·5 + 10·3 + 3·5 + 5·5 + 5 + 5·2 + 2) = 548.
     QCOMPARE(estimateBytes(Dims{}, DType::Float32), std::uint64_t(360 + 640 + 684 + 548));
@@ -576,7 +608,27 @@ void TestEngine::gemmMatchesEigen()
     gemm(Af, Bf.middleCols(n, n), Cf.middleCols(n, n), true);
     const Eigen::MatrixXf expected = C0.cast<float>().middleCols(n, n) + Af * Bf.middleCols(n, n);
     QVERIFY(maxDifference(Cf.middleCols(n, n).cast<double>(), expected.cast<double>()) < 1e-5 * k);
-    QVERIFY(std::string(gemmBackend()).find("Eigen") != std::string::npos);
+}
+
+// gemmBackend() names what this build computes with: RNNSCOPE_CORE_OPENBLAS is 1 when
+// core/common/CMakeLists.txt sent the large products to OpenBLAS (tests/CMakeLists.txt reads it
+// from rnnscope_core), and then OpenBLAS is in this process too.
+void TestEngine::gemmBackendNamesTheBuild()
+{
+    const std::string backend = gemmBackend();
+    qDebug("%s", backend.c_str());
+    const bool openblasLoaded = ::dlsym(RTLD_DEFAULT, "openblas_get_config") != nullptr;
+#if RNNSCOPE_CORE_OPENBLAS
+    QVERIFY(openblasLoaded);
+    QVERIFY2(backend.rfind("OpenBLAS ", 0) == 0, backend.c_str());
+    QVERIFY2(backend.find(", large products) + Eigen ") != std::string::npos, backend.c_str());
+    QVERIFY2(backend.ends_with(" (small products)"), backend.c_str());
+#else
+    QVERIFY(!openblasLoaded);
+    QVERIFY2(backend.rfind("Eigen ", 0) == 0, backend.c_str());
+    QVERIFY2(backend.ends_with(" (every product)"), backend.c_str());
+    QVERIFY2(backend.find("OpenBLAS") == std::string::npos, backend.c_str());
+#endif
 }
 
 void TestEngine::hiddenSummaryMatchesTheValues_data()

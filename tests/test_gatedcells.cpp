@@ -1,7 +1,8 @@
 // LSTM and GRU in the core: the engine's batched pass against the model's lazy, chunked steps,
 // the cells' own properties (gate blocks, unit_forget_bias, orthonormal rows), the worked step
-// against the engine's numbers, parameter counts, and what a change of cell keeps. Their numbers
-// against NumPy and PyTorch are checked from outside by tests/test_cells.py.
+// (every cell's, the SimpleRNN's too) against the engine's numbers and against a plain loop
+// written here, parameter counts, and what a change of cell keeps. Their numbers against NumPy
+// and PyTorch are checked from outside by tests/test_cells.py.
 
 #include "common/error.h"
 #include "nn/engine.h"
@@ -53,6 +54,77 @@ double maxAbsDiff(const Eigen::MatrixXd &a, const Eigen::MatrixXd &b)
     return (a - b).cwiseAbs().maxCoeff();
 }
 
+// One timestep of one sample, from the plain loop below: every gate block's x_t·W, h_{t−1}·U and
+// pre-activation (gM; a GRU's candidate block holds its own, with r inside), the bias the
+// pre-activation adds to x_t·W + h_{t−1}·U (gM; a GRU with reset_after: both rows), h_t (M).
+struct PlainStep {
+    Eigen::RowVectorXd hPrev, xW, hU, bias, pre, h;
+};
+
+double sigmoid(double v)
+{
+    return 1 / (1 + std::exp(-v));
+}
+
+// The recurrence of sample n written out with scalar loops in double from the cells' definitions
+// (DESIGN.md §1: tanh cells, sigmoid gates), apart from the engine, its products and the worked
+// step. A float32 model computes on its weights and X rounded to float, and so does this loop.
+std::vector<PlainStep> plainLoop(const Model &m, int n)
+{
+    const Dims &d = m.dims();
+    const ModelConfig &c = m.config();
+    const auto exact = [&](const Eigen::MatrixXd &v) {
+        return c.dtype == DType::Float32 ? Eigen::MatrixXd(v.cast<float>().cast<double>()) : v;
+    };
+    const Eigen::MatrixXd Wx = exact(m.weights().Wx), Wh = exact(m.weights().Wh), X = exact(m.input());
+    const Eigen::VectorXd b = exact(m.weights().bh);
+    const int M = d.M, gM = int(Wh.cols());
+    const bool resetAfter = c.kind == CellKind::GRU && c.resetAfter;
+    std::vector<PlainStep> steps;
+    Eigen::RowVectorXd h = Eigen::RowVectorXd::Zero(M), cell = Eigen::RowVectorXd::Zero(M);
+    for (int t = 0; t < d.T; ++t) {
+        PlainStep s;
+        s.hPrev = h;
+        s.xW = s.hU = s.bias = s.pre = Eigen::RowVectorXd::Zero(gM);
+        for (int j = 0; j < gM; ++j) {
+            for (int i = 0; i < d.D; ++i)
+                s.xW(j) += X(i, Eigen::Index(t) * d.N + n) * Wx(i, j);
+            for (int i = 0; i < M; ++i)
+                s.hU(j) += h(i) * Wh(i, j);
+            s.bias(j) = b(j) + (resetAfter ? b(gM + j) : 0.0);
+            s.pre(j) = s.xW(j) + s.hU(j) + s.bias(j);
+        }
+        if (c.kind == CellKind::SimpleRNN) {
+            for (int j = 0; j < M; ++j)
+                h(j) = std::tanh(s.pre(j));
+        } else if (c.kind == CellKind::LSTM) { // blocks i, f, c, o
+            for (int j = 0; j < M; ++j) {
+                cell(j) = sigmoid(s.pre(M + j)) * cell(j) + sigmoid(s.pre(j)) * std::tanh(s.pre(2 * M + j));
+                h(j) = sigmoid(s.pre(3 * M + j)) * std::tanh(cell(j));
+            }
+        } else { // blocks z, r, h̃
+            for (int j = 0; j < M; ++j) {
+                const double r = sigmoid(s.pre(M + j));
+                double candidate = s.xW(2 * M + j) + b(2 * M + j);
+                if (resetAfter) {
+                    candidate += r * (s.hU(2 * M + j) + b(gM + 2 * M + j));
+                } else {
+                    for (int i = 0; i < M; ++i)
+                        candidate += sigmoid(s.pre(M + i)) * h(i) * Wh(i, 2 * M + j);
+                }
+                s.pre(2 * M + j) = candidate;
+            }
+            for (int j = 0; j < M; ++j) {
+                const double z = sigmoid(s.pre(j));
+                h(j) = z * h(j) + (1 - z) * std::tanh(s.pre(2 * M + j));
+            }
+        }
+        s.h = h;
+        steps.push_back(s);
+    }
+    return steps;
+}
+
 } // namespace
 
 class TestGatedCells : public QObject {
@@ -71,6 +143,8 @@ private slots:
     void sameSeedSameNumbers();
     void workedStepEqualsEngine_data();
     void workedStepEqualsEngine();
+    void workedStepAgainstPlainLoop_data();
+    void workedStepAgainstPlainLoop();
     void changeOfCellKeepsSizesAndInput();
     void gatesFromTheirDefinition();
     void pytorchLayoutPermutesGruGates();
@@ -331,6 +405,103 @@ void TestGatedCells::workedStepEqualsEngine()
     const std::string trace = traceText(m, n);
     QVERIFY(trace.find(describeCell(cell, M)) != std::string::npos);
     QVERIFY(trace.find("(2×3)(3×4) + (2×4)(4×4) + (4)") != std::string::npos);
+}
+
+void TestGatedCells::workedStepAgainstPlainLoop_data()
+{
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<DType>("dtype");
+    for (DType dt : {DType::Float32, DType::Float64}) {
+        const char *d = dt == DType::Float32 ? "f32" : "f64";
+        QTest::addRow("simplernn %s", d) << cellOf(CellKind::SimpleRNN) << dt;
+        QTest::addRow("lstm %s", d) << cellOf(CellKind::LSTM) << dt;
+        QTest::addRow("gru %s", d) << cellOf(CellKind::GRU) << dt;
+        QTest::addRow("gru no reset_after %s", d) << cellOf(CellKind::GRU, false) << dt;
+    }
+}
+
+// The step panel's and the trace's numbers (stepBreakdown, workedStep, traceText) at t > 0, with a
+// non-symmetric recurrent kernel and nonzero biases (both rows of a GRU's): x_t·Wx, h_{t−1}·Wh and
+// bh against the plain loop above, their sum against the engine's own pre-activation (preAt), and
+// every gate line against the loop's gate. A transposed U_k, a wrong h_{t−1}, a gate block taken
+// from the wrong columns or a missing bias is seen.
+void TestGatedCells::workedStepAgainstPlainLoop()
+{
+    QFETCH(CellSpec, cell);
+    QFETCH(DType, dtype);
+    Model m(configOf(Dims{2, 5, 3, 4, 2}, cell, dtype, true, 5));
+    Weights w = m.weights();
+    Rng rng(8, Stream::bh);
+    for (Eigen::Index j = 0; j < w.bh.size(); ++j)
+        w.bh(j) = 0.4 * rng.normal();
+    m.setWeights(w);
+    const int t = 3, n = 1, M = 4, gM = int(w.Wh.cols());
+    const double tol = dtype == DType::Float32 ? 1e-5 : 1e-12;
+    const PlainStep plain = plainLoop(m, n)[t];
+    const StepBreakdown b = stepBreakdown(m, t, n);
+
+    // The test can see a transposed U_k: h_{t−1}·U_kᵀ is far from h_{t−1}·U_k in every block.
+    for (int k = 0; k < gM / M; ++k) {
+        const Eigen::MatrixXd U = w.Wh.middleCols(k * M, M);
+        QVERIFY(maxAbsDiff(plain.hPrev * U, plain.hPrev * U.transpose()) > 0.05);
+    }
+    QVERIFY(plain.bias.cwiseAbs().minCoeff() > 1e-3);
+
+    // The parts against the plain loop.
+    QVERIFY2(maxAbsDiff(b.hPrev, plain.hPrev) < tol, qPrintable(QString::number(maxAbsDiff(b.hPrev, plain.hPrev))));
+    QVERIFY2(maxAbsDiff(b.xWx, plain.xW) < tol, qPrintable(QString::number(maxAbsDiff(b.xWx, plain.xW))));
+    QVERIFY2(maxAbsDiff(b.hWh, plain.hU) < tol, qPrintable(QString::number(maxAbsDiff(b.hWh, plain.hU))));
+    QVERIFY(maxAbsDiff(b.bh, plain.bias - (cell.biasRows() == 2 ? Eigen::RowVectorXd(w.bh.tail(gM).transpose())
+                                                               : Eigen::RowVectorXd::Zero(gM))) < tol);
+    QVERIFY2(maxAbsDiff(b.pre, plain.pre) < 10 * tol, qPrintable(QString::number(maxAbsDiff(b.pre, plain.pre))));
+    QVERIFY2(maxAbsDiff(b.h, plain.h) < 10 * tol, qPrintable(QString::number(maxAbsDiff(b.h, plain.h))));
+
+    // The parts add up to the engine's pre-activation of every block whose pre-activation is a plain
+    // sum (a GRU's candidate has r inside; its recurrent bias row adds in z and r).
+    const int sums = cell.kind == CellKind::GRU ? 2 * M : gM;
+    for (int j = 0; j < sums; ++j) {
+        const double recurrentBias = cell.biasRows() == 2 ? w.bh(gM + j) : 0.0;
+        const double sum = b.xWx(j) + b.hWh(j) + b.bh(j) + recurrentBias;
+        QVERIFY2(std::abs(sum - m.preAt(n, t, j)) < tol,
+                 qPrintable(QStringLiteral("unit %1: parts add to %2, the engine has %3").arg(j).arg(sum, 0, 'g', 17).arg(m.preAt(n, t, j), 0, 'g', 17)));
+    }
+    for (int j = 0; j < gM; ++j)
+        QCOMPARE(b.pre(j), m.preAt(n, t, j));
+
+    // The worked step's lines are these numbers, and its gates the loop's.
+    const std::vector<WorkedLine> lines = workedStep(m, t, n);
+    const auto line = [&](const std::string &symbol) -> Eigen::RowVectorXd {
+        for (const WorkedLine &l : lines)
+            if (l.symbol == symbol)
+                return l.values;
+        qFatal("no line %s", symbol.c_str());
+    };
+    const std::string trace = traceText(m, n);
+    if (cell.kind == CellKind::SimpleRNN) {
+        QCOMPARE(line("x_3·Wx"), b.xWx);
+        QCOMPARE(line("h_2·Wh"), b.hWh);
+        QCOMPARE(line("bh"), b.bh);
+        QCOMPARE(line("a_3"), b.pre);
+        QVERIFY(trace.find(formatRow(b.hWh.data(), M)) != std::string::npos);
+    } else {
+        const std::vector<std::string> blocks = gateBlockNames(cell.kind);
+        const std::vector<Quantity> gates = gateQuantities(cell.kind);
+        for (std::size_t k = 0; k < blocks.size(); ++k) {
+            const Eigen::Index j0 = Eigen::Index(k) * M;
+            const Eigen::RowVectorXd hU = line("h_2·U_" + blocks[k]);
+            QVERIFY2(maxAbsDiff(line("x_3·W_" + blocks[k]), plain.xW.segment(j0, M)) < tol, blocks[k].c_str());
+            QVERIFY2(maxAbsDiff(hU, plain.hU.segment(j0, M)) < tol, blocks[k].c_str());
+            QVERIFY2(maxAbsDiff(line("z_" + blocks[k]), plain.pre.segment(j0, M)) < 10 * tol, blocks[k].c_str());
+            const auto f = [&](double v) { return usesRecurrentActivation(gates[k]) ? sigmoid(v) : std::tanh(v); };
+            const std::string symbol = std::string(quantitySymbol(gates[k])) + "_3";
+            for (int j = 0; j < M; ++j) {
+                QVERIFY2(std::abs(line(symbol)(j) - f(plain.pre(j0 + j))) < 10 * tol, symbol.c_str());
+                QCOMPARE(line(symbol)(j), m.quantityAt(gates[k], n, t, j));
+            }
+            QVERIFY2(trace.find(formatRow(hU.data(), M)) != std::string::npos, blocks[k].c_str());
+        }
+    }
+    QVERIFY(maxAbsDiff(line("h_3"), plain.h) < 10 * tol);
 }
 
 void TestGatedCells::changeOfCellKeepsSizesAndInput()

@@ -10,6 +10,7 @@
 #include "run/model.h"
 #include "testsupport.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -21,10 +22,16 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <algorithm>
 #include <random>
 
+#include <csignal>
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 using namespace rnnscope;
@@ -38,6 +45,32 @@ std::vector<std::uint8_t> fileBytes(const std::string &path)
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+// While it lives, files this process writes stop at `bytes` (RLIMIT_FSIZE, which root cannot
+// write past either): a write beyond fails with EFBIG instead of raising SIGXFSZ.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(rlim_t bytes)
+    {
+        ::getrlimit(RLIMIT_FSIZE, &m_old);
+        m_oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit = m_old;
+        limit.rlim_cur = bytes;
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0)
+            qFatal("setrlimit(RLIMIT_FSIZE): %s", std::strerror(errno));
+    }
+    ~FileSizeLimit()
+    {
+        ::setrlimit(RLIMIT_FSIZE, &m_old);
+        std::signal(SIGXFSZ, m_oldHandler);
+    }
+    FileSizeLimit(const FileSizeLimit &) = delete;
+    FileSizeLimit &operator=(const FileSizeLimit &) = delete;
+
+private:
+    rlimit m_old{};
+    void (*m_oldHandler)(int) = nullptr;
+};
 
 NdArray expectedArray(const std::string &role)
 {
@@ -660,18 +693,36 @@ void TestNpy::atomicWrite()
     QCOMPARE(kindOf(e2), QStringLiteral("io"));
     auto e3 = errorOf([&] { writeFileAtomically("", "x"); });
     QCOMPARE(kindOf(e3), QStringLiteral("io"));
-    // A read-only directory (skipped when running as root, who may write anywhere).
-    const std::string ro = dir.filePath(QStringLiteral("ro")).toStdString();
-    fs::create_directory(ro);
-    writeNpy(ro + "/old.npy", a, DType::Float32);
-    fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
-    if (::geteuid() != 0) {
-        auto e4 = errorOf([&] { writeNpy(ro + "/old.npy", makeArray({3}, {1, 2, 3}), DType::Float32); });
-        QCOMPARE(kindOf(e4), QStringLiteral("io"));
-        qDebug("%s", e4->what());
-        QCOMPARE(readNpy(ro + "/old.npy").values.size(), std::size_t(2));
+    // A write that fails half-way: the file size limit (RLIMIT_FSIZE binds root too) stops the
+    // temporary file at 4 KiB with EFBIG. The old file keeps every byte, no temporary file is left.
+    const std::string old = dir.filePath(QStringLiteral("old.npy")).toStdString();
+    writeNpy(old, a, DType::Float32);
+    const std::vector<std::uint8_t> before = fileBytes(old);
+    const NdArray big = makeArray({4096}, std::vector<double>(4096, 0.5)); // 16 KiB of float32
+    std::optional<Error> e4;
+    {
+        const FileSizeLimit limit(4096);
+        e4 = errorOf([&] { writeNpy(old, big, DType::Float32); });
     }
-    fs::permissions(ro, fs::perms::owner_all);
+    QVERIFY2(e4, "the write beyond the file size limit succeeded");
+    qDebug("%s", e4->what());
+    QCOMPARE(e4->kind(), ErrorKind::Io);
+    QVERIFY2(std::string(e4->what()).find(old) != std::string::npos, e4->what());
+    QVERIFY2(std::string(e4->what()).find(std::strerror(EFBIG)) != std::string::npos, e4->what());
+    QVERIFY(fileBytes(old) == before);
+    // A file where a directory is expected: the temporary file cannot be created under it (ENOTDIR
+    // binds root too), and the file in the way stays as it was.
+    const std::string under = old + "/x.npy";
+    const auto e5 = errorOf([&] { writeNpy(under, big, DType::Float32); });
+    QVERIFY2(e5, "wrote under a regular file");
+    QCOMPARE(e5->kind(), ErrorKind::Io);
+    QVERIFY2(std::string(e5->what()).find(under) != std::string::npos, e5->what());
+    QVERIFY(fileBytes(old) == before);
+    QVERIFY(fs::is_regular_file(old));
+    QCOMPARE(readNpy(old).values, a.values);
+    QStringList left = QDir(dir.path()).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
+    left.sort();
+    QCOMPARE(left, (QStringList{QStringLiteral("link.npy"), QStringLiteral("old.npy"), QStringLiteral("out.npy")}));
 }
 
 void TestNpy::readErrors()
@@ -684,11 +735,25 @@ void TestNpy::readErrors()
     QCOMPARE(kindOf(errorOf([&] { readNpz(missing); })), QStringLiteral("io"));
     QCOMPARE(kindOf(errorOf([&] { readNpy(dir.path().toStdString()); })), QStringLiteral("io"));
     QCOMPARE(kindOf(errorOf([&] { readNpz(dir.path().toStdString()); })), QStringLiteral("io"));
-    const std::string locked = dir.filePath(QStringLiteral("locked.npy")).toStdString();
-    writeNpy(locked, makeArray({1}, {1}), DType::Float32);
-    std::filesystem::permissions(locked, std::filesystem::perms::none);
-    if (::geteuid() != 0)
-        QCOMPARE(kindOf(errorOf([&] { readNpy(locked); })), QStringLiteral("io"));
+    // A name that exists and is no directory, but cannot be opened for reading by anyone, root
+    // included: a Unix socket (open() gives ENXIO). It stays where it was.
+    const std::string socketPath = dir.filePath(QStringLiteral("socket.npy")).toStdString();
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    QVERIFY(fd >= 0);
+    const std::unique_ptr<const int, void (*)(const int *)> closed(&fd, [](const int *s) { ::close(*s); });
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    QVERIFY(socketPath.size() < sizeof address.sun_path);
+    std::memcpy(address.sun_path, socketPath.c_str(), socketPath.size() + 1);
+    QCOMPARE(::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address), 0);
+    for (const auto &read : std::initializer_list<std::function<void()>>{[&] { readNpy(socketPath); }, [&] { readNpz(socketPath); }}) {
+        const auto e = errorOf(read);
+        QVERIFY2(e, "read a socket");
+        QCOMPARE(e->kind(), ErrorKind::Io);
+        QVERIFY2(std::string(e->what()).find(socketPath) != std::string::npos, e->what());
+        QVERIFY2(std::string(e->what()).find(std::strerror(ENXIO)) != std::string::npos, e->what());
+    }
+    QCOMPARE(std::filesystem::status(socketPath).type(), std::filesystem::file_type::socket);
 }
 
 void TestNpy::tooLargeFile()

@@ -71,9 +71,10 @@ const char *gemmBackend()
         const std::string eigen = "Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION)
             + "." + std::to_string(EIGEN_MINOR_VERSION);
 #if RNNSCOPE_HAVE_OPENBLAS
-        return std::string(openblas_get_config()) + " (core " + openblas_get_corename() + ", large products) + " + eigen;
+        return std::string(openblas_get_config()) + " (core " + openblas_get_corename() + ", large products) + " + eigen
+            + " (small products)";
 #else
-        return eigen;
+        return eigen + " (every product)";
 #endif
     }();
     return name.c_str();

@@ -16,7 +16,8 @@ void gemm(const Eigen::Ref<const Eigen::MatrixXf> &A, const Eigen::Ref<const Eig
 void gemm(const Eigen::Ref<const Eigen::MatrixXd> &A, const Eigen::Ref<const Eigen::MatrixXd> &B,
           Eigen::Ref<Eigen::MatrixXd> C, bool accumulate);
 
-// "OpenBLAS 0.3.21 … (large products) + Eigen 3.4.0", or "Eigen 3.4.0".
+// What computes the products: "OpenBLAS 0.3.21 … (core Haswell, large products) + Eigen 3.4.0 (small
+// products)" when built with OpenBLAS, "Eigen 3.4.0 (every product)" without it.
 const char *gemmBackend();
 
 // Threads for the products (Eigen's and OpenBLAS's); 1 by default.
