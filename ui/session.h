@@ -6,6 +6,11 @@
 // for changes through the slots; a refused change (a size that would exhaust memory, a weight
 // file that does not fit) emits errorOccurred with core's one-line message and leaves the model
 // as it was. Edits of values and every change of the model go through the undo stack.
+//
+// Its jobs live apart: session.cpp changes the model and steps it; sessionundo.cpp keeps the undo
+// history within its memory (the commands are in sessioncommands.h); sessionwork.cpp runs long
+// work on the worker (computing, building a change) and settles it; sessionfiles.cpp is the
+// document — the file on show, opening, saving, restoring an autosaved copy.
 
 #include "io/sessionfile.h"
 #include "nn/weights.h"

@@ -1,0 +1,78 @@
+#pragma once
+// The session's undo commands: a change of the whole model (the states before and after) and one
+// edited value. Both act on the Session whose undo stack holds them, as its friends.
+
+#include "session.h"
+
+#include <QUndoCommand>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+// A change of the whole model, kept as the states before and after.
+class ModelCommand : public QUndoCommand {
+public:
+    ModelCommand(Session *s, const QString &text, int kind, rnnscope::ModelState before, rnnscope::ModelState after)
+        : QUndoCommand(text), m_session(s), m_kind(kind), m_before(std::move(before)), m_after(std::move(after))
+    {
+    }
+    void undo() override { m_session->restoreState(m_before, static_cast<Session::Change>(m_kind)); }
+    // Bytes of the two states (X and the weights as double).
+    std::uint64_t bytes() const { return stateBytes(m_before) + stateBytes(m_after); }
+    // Hands the states over (to be freed elsewhere) before the command is deleted unused.
+    void releaseStates(std::vector<std::unique_ptr<rnnscope::ModelState>> &into)
+    {
+        into.push_back(std::make_unique<rnnscope::ModelState>(std::move(m_before)));
+        into.push_back(std::make_unique<rnnscope::ModelState>(std::move(m_after)));
+    }
+    static std::uint64_t stateBytes(const rnnscope::ModelState &s)
+    {
+        const rnnscope::Weights &w = s.weights;
+        return 8 * std::uint64_t(s.X.size() + w.Wx.size() + w.Wh.size() + w.bh.size() + w.Wo.size() + w.bo.size());
+    }
+    void redo() override
+    {
+        if (m_first) { // the change is already applied
+            m_first = false;
+            return;
+        }
+        m_session->restoreState(m_after, static_cast<Session::Change>(m_kind));
+    }
+
+private:
+    Session *m_session;
+    int m_kind;
+    rnnscope::ModelState m_before, m_after;
+    bool m_first = true;
+};
+
+// One edited value of a weight (id set) or of the input X[n, t, d].
+class ValueCommand : public QUndoCommand {
+public:
+    ValueCommand(Session *s, std::optional<rnnscope::WeightId> id, int a, int b, int c, double before, double after)
+        : m_session(s), m_id(id), m_a(a), m_b(b), m_c(c), m_before(before), m_after(after)
+    {
+        setText(id ? QStringLiteral("Edit %1[%2, %3]").arg(QLatin1String(rnnscope::weightName(*id))).arg(a).arg(b)
+                   : QStringLiteral("Edit X[%1, %2, %3]").arg(a).arg(b).arg(c));
+    }
+    void undo() override { set(m_before); }
+    void redo() override { set(m_after); }
+
+private:
+    void set(double v)
+    {
+        if (!m_session->settle())
+            return;
+        if (m_id)
+            m_session->m_model.setWeightValue(*m_id, m_a, m_b, v);
+        else
+            m_session->m_model.setInputValue(m_a, m_b, m_c, v);
+        m_session->afterChange(m_id ? Session::Change::Weights : Session::Change::Input);
+    }
+
+    Session *m_session;
+    std::optional<rnnscope::WeightId> m_id;
+    int m_a, m_b, m_c;
+    double m_before, m_after;
+};

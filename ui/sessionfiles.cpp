@@ -1,0 +1,202 @@
+// Session: the document — the file on show, opening and saving, restoring an autosaved copy.
+#include "session.h"
+
+#include "backgroundjob.h"
+
+#include "common/error.h"
+#include "io/modelrequest.h"
+#include "io/npy.h"
+#include "io/sessionfile.h"
+#include "io/weightfile.h"
+#include "nn/initializer.h"
+
+#include <QEventLoop>
+#include <QFileInfo>
+
+#include <QUndoCommand>
+#include <QUndoStack>
+
+#include <algorithm>
+#include <cmath>
+
+#include <future>
+#include <optional>
+#include <utility>
+
+#include <unistd.h>
+
+using namespace rnnscope;
+
+bool Session::isModified() const
+{
+    return m_droppedChanges || !m_undo->isClean();
+}
+
+void Session::markSaved()
+{
+    setDroppedChanges(false);
+    m_undo->setClean();
+}
+
+void Session::setDroppedChanges(bool dropped)
+{
+    const bool was = isModified();
+    m_droppedChanges = dropped;
+    if (isModified() != was)
+        emit modifiedChanged(isModified());
+}
+
+bool Session::largeFile(const QString &path)
+{
+    return QFileInfo(path).size() > (qint64(16) << 20);
+}
+
+bool Session::replaceModel(const ModelState &state, const QString &what)
+{
+    return apply(what, Change::Structure, [&](Model &m) { m.restore(state); });
+}
+
+void Session::setFilePath(const QString &path, bool session)
+{
+    m_sessionFile = session;
+    if (path == m_filePath)
+        return;
+    m_filePath = path;
+    emit filePathChanged(path);
+}
+
+bool Session::openFile(const QString &path, const QString &layer)
+{
+    switch (fileKind(path.toStdString())) {
+    case FileKind::Session: return openSession(path);
+    case FileKind::Input: return loadInput(path);
+    case FileKind::Weights: break;
+    }
+    return openWeights(path, layer);
+}
+
+bool Session::openWeights(const QString &path, const QString &layer)
+{
+    const QString name = QFileInfo(path).fileName();
+    const QString what = tr("Open %1").arg(name);
+    LoadedModel loaded;
+    std::optional<Model> candidate;
+    ModelRequest request;
+    request.config = config(); // N, T, dtype, seed … stay the user's unless the file fixes them
+    request.weightsPath = path.toStdString();
+    request.layer = layer.toStdString();
+    const bool heavy = largeFile(path);
+    if (!buildInBackground(what, heavy, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+        return false;
+    if (layer.isEmpty() && loaded.recurrentLayers.size() > 1 && m_chooseLayer) {
+        QStringList layers;
+        for (const std::string &l : loaded.recurrentLayers)
+            layers << QString::fromStdString(l);
+        const QString chosen = m_chooseLayer(name, layers);
+        if (chosen.isEmpty())
+            return false; // cancelled
+        request.layer = chosen.toStdString();
+        if (request.layer != loaded.layerName
+            && !buildInBackground(what, heavy, [&] { candidate.emplace(buildModel(request, &loaded)); }))
+            return false;
+    }
+    const bool ok = apply(what, Change::Structure, [&](Model &m) {
+        const Dims &d = candidate->dims(), &old = m.dims();
+        if (!loaded.input && d.N == old.N && d.T == old.T && d.D == old.D)
+            candidate->setInput(m.input(), d.N, d.T); // keep the input on show
+        m = std::move(*candidate);
+    });
+    if (!ok)
+        return false;
+    for (const std::string &note : loaded.notes)
+        emit notice(QString::fromStdString(note));
+    setFilePath(path, false);
+    markSaved();
+    return true;
+}
+
+bool Session::openSession(const QString &path)
+{
+    if (!loadAndShow(path, tr("Open %1").arg(QFileInfo(path).fileName())))
+        return false;
+    setFilePath(path, true);
+    markSaved();
+    return true;
+}
+
+Session::Recovery Session::recover(const QString &copyPath, const QString &origin, bool originIsSession)
+{
+    bool unreadable = false;
+    if (!loadAndShow(copyPath, tr("Restore unsaved changes"), &unreadable))
+        return unreadable ? Recovery::Unreadable : Recovery::NotRestored;
+    setFilePath(origin, originIsSession && !origin.isEmpty());
+    return Recovery::Restored;
+}
+
+bool Session::loadAndShow(const QString &path, const QString &what, bool *unreadable)
+{
+    SessionData data;
+    const auto load = [&] {
+        try {
+            data = loadSession(path.toStdString(), config().memoryBudget);
+        } catch (const Error &e) {
+            // The file's own fault, not the budget's or the file system's.
+            if (unreadable)
+                *unreadable = e.kind() != ErrorKind::TooLarge && e.kind() != ErrorKind::Io;
+            throw;
+        }
+    };
+    if (!buildInBackground(what, largeFile(path), load))
+        return false;
+    if (!replaceModel(data.model, what))
+        return false;
+    showSession(data);
+    return true;
+}
+
+void Session::showSession(const SessionData &data)
+{
+    setSample(data.sample);
+    seek(data.timestep);
+    setLayout(data.view.layout);
+    emit sessionViewChanged(data.view);
+}
+
+SessionData Session::sessionData(const SessionView &view) const
+{
+    SessionData data;
+    data.model = m_model.state();
+    data.timestep = position();
+    data.sample = m_sample;
+    data.view = view;
+    data.view.layout = m_layout;
+    return data;
+}
+
+bool Session::saveSession(const QString &path, const SessionView &view)
+{
+    if (!guarded(tr("Save %1").arg(QFileInfo(path).fileName()),
+                 [&] { rnnscope::saveSession(path.toStdString(), sessionData(view)); }))
+        return false;
+    setFilePath(path, true);
+    markSaved();
+    return true;
+}
+
+bool Session::loadInput(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    if (largeFile(path))
+        m_heavyHint = std::uint64_t(QFileInfo(path).size()) * 4; // read, as double, and the model's copies
+    return apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
+        m.setInput(loadInputFile(path.toStdString(), m.dims().D));
+    });
+}
+
+bool Session::saveWeights(const QString &path, Layout layout)
+{
+    return guarded(tr("Save %1").arg(QFileInfo(path).fileName()), [&] {
+        const DType dtype = config().dtype;
+        writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype), dtype);
+    });
+}
