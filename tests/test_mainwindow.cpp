@@ -61,6 +61,21 @@ int colourCount(const QImage &image)
     return int(colours.size());
 }
 
+// F2 on cell (row, col) of the window's Wx table: the editor that opens, or nullptr.
+QLineEdit *editWxCell(MainWindow *window, int row, int col)
+{
+    for (MatrixView *view : window->findChildren<MatrixView *>()) {
+        if (view->model()->source() != MatrixTableModel::Source::Wx || !view->tableView())
+            continue;
+        QTableView *table = view->tableView();
+        table->setCurrentIndex(view->model()->index(row, col));
+        table->setFocus();
+        QTest::keyClick(table, Qt::Key_F2);
+        return qobject_cast<QLineEdit *>(QApplication::focusWidget());
+    }
+    return nullptr;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -107,6 +122,7 @@ private slots:
     void sizesAreTakenAsTyped();
     void committedCellEditGivesTheKeysBack();
     void longDrawsGoToTheWorker();
+    void closingWithARefusedEditorOpen();
 
 private:
     Session *m_session = nullptr;
@@ -1196,16 +1212,7 @@ void TestMainWindow::sizesAreTakenAsTyped()
 // (End went into the editor's text).
 void TestMainWindow::committedCellEditGivesTheKeysBack()
 {
-    MatrixView *wx = nullptr;
-    for (MatrixView *view : m_window->findChildren<MatrixView *>())
-        if (view->model()->source() == MatrixTableModel::Source::Wx)
-            wx = view;
-    QVERIFY(wx && wx->tableView());
-    QTableView *table = wx->tableView();
-    table->setCurrentIndex(wx->model()->index(0, 0));
-    table->setFocus();
-    QTest::keyClick(table, Qt::Key_F2);
-    auto *editor = qobject_cast<QLineEdit *>(QApplication::focusWidget());
+    QLineEdit *editor = editWxCell(m_window, 0, 0);
     QVERIFY(editor);
     editor->selectAll();
     QTest::keyClicks(editor, QStringLiteral("0.5"));
@@ -1238,6 +1245,26 @@ void TestMainWindow::longDrawsGoToTheWorker()
     const int before = started.count();
     QVERIFY(m_session->setCell(lstm));
     QCOMPARE(started.count(), before + 1);
+}
+
+// Found by the monkey: a window that ends (SIGTERM, quit) with a cell editor open on a text the
+// model refuses commits it on the way out; the refusal's message must not reach the window being
+// destroyed (it crashed in MainWindow::showError).
+void TestMainWindow::closingWithARefusedEditorOpen()
+{
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window));
+    QLineEdit *editor = editWxCell(m_window, 0, 0);
+    QVERIFY(editor);
+    QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(editor, Qt::Key_Backspace);
+    QCOMPARE(editor->text(), QString());
+    QSignalSpy refused(m_session, &Session::errorOccurred);
+    const double before = m_session->weights().Wx(0, 0);
+    delete m_window; // commits "" on its way out: refused
+    m_window = nullptr;
+    QCOMPARE(m_session->weights().Wx(0, 0), before);
+    QVERIFY(refused.count() <= 1);
 }
 
 QTEST_MAIN(TestMainWindow)

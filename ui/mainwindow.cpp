@@ -226,6 +226,11 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // From here on the session tells this window nothing: its widgets, going, may still make the
+    // session speak (an open cell editor commits on its way out, and its text may be refused).
+    for (const QObject *source : {static_cast<const QObject *>(m_session), static_cast<const QObject *>(m_session->job()),
+                                  static_cast<const QObject *>(m_session->undoStack())})
+        disconnect(source, nullptr, this, nullptr);
     // Before the window's parts go: its last write may still report to the status bar.
     delete m_autosave;
     m_autosave = nullptr;

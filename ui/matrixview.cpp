@@ -517,7 +517,7 @@ private:
             if (m_model->setData(m_model->index(m_editRow, m_editCol), m_editor->text(), Qt::EditRole)) {
                 closeEditor();
                 emit m_owner->editCommitted();
-            } else {
+            } else if (m_editor) { // the refusal's message may have closed it (a resize)
                 m_editor->selectAll();
             }
         });
