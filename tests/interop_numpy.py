@@ -6,8 +6,9 @@
 1. Checks every file rnnscope wrote into DIR (listed in DIR/expected.json) against NumPy:
    np.load(allow_pickle=False) gives the expected dtype, shape and values (bit for bit, NaN
    where NaN, the sign of zero kept); every .npy is byte-identical to what np.save writes for
-   the same array; every .npz is a valid zip of stored '<key>.npy' members with correct CRCs,
-   lists its keys in file order, and a Keras-layout archive holds get_weights() in order
+   the same values; every .npz is a valid zip of stored '<key>.npy' members with correct CRCs,
+   lists its keys in file order, each member byte-identical to the one np.savez writes for the
+   same values under the same name, and a Keras-layout archive holds get_weights() in order
    (arr_0 … arr_4 with shapes (D, M), (M, M), (M,), (M, K), (K,)), so that
    model.set_weights(list(np.load(f).values())) accepts it; a PyTorch-layout archive holds the
    same weights transposed (weight_ih_l0 = Wxᵀ, …).
@@ -65,6 +66,36 @@ def same_values(actual, expected_values):
     return bool(np.all(both_nan | equal))
 
 
+def expected_array(expected):
+    """The array expected.json describes (dtype, shape, values), built by NumPy alone: what np.save and
+    np.savez are given to compare their bytes with rnnscope's."""
+    return decode(expected["values"]).astype(np.dtype(expected["descr"])).reshape(expected["shape"])
+
+
+def npz_members(data):
+    """The member names of a zip, in order, and each member's bytes (the .npy it stores)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return [(info.filename, z.read(info)) for info in z.infolist()]
+
+
+def check_npz_bytes(path, entry):
+    """Each member of rnnscope's .npz holds, byte for byte, the .npy that np.savez writes for the same
+    array under the same name, in the same order. The zip containers themselves legitimately differ:
+    np.savez gives every member a zip64 extra field (force_zip64) and its own external attributes, so
+    the members' bytes are compared, not the whole file."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: expected_array(entry["arrays"][key]) for key in entry["keys"]})
+    with open(path, "rb") as f:
+        ours = npz_members(f.read())
+    theirs = npz_members(buffer.getvalue())
+    if [name for name, _ in ours] != [name for name, _ in theirs]:
+        fail(f"{entry['file']}: members {[n for n, _ in ours]}, np.savez writes {[n for n, _ in theirs]}")
+        return
+    for (name, a), (_, b) in zip(ours, theirs):
+        if a != b:
+            fail(f"{entry['file']}: member {name} differs from np.savez's ({len(a)} vs {len(b)} bytes)")
+
+
 def check_array(label, array, expected):
     if array.dtype.str != expected["descr"]:
         fail(f"{label}: dtype {array.dtype.str}, expected {expected['descr']}")
@@ -79,7 +110,7 @@ def check_npy(directory, entry):
     array = np.load(path, allow_pickle=False)
     check_array(entry["file"], array, entry)
     buffer = io.BytesIO()
-    np.save(buffer, array)
+    np.save(buffer, expected_array(entry))
     with open(path, "rb") as f:
         ours = f.read()
     if ours != buffer.getvalue():
@@ -98,6 +129,7 @@ def check_npz(directory, entry):
         for info in z.infolist():
             if info.compress_type != zipfile.ZIP_STORED:
                 fail(f"{entry['file']}: member {info.filename} is compressed (np.savez stores)")
+    check_npz_bytes(path, entry)
     with np.load(path, allow_pickle=False) as npz:
         keys = list(npz.keys())
         if keys != entry["keys"]:
@@ -112,13 +144,6 @@ def check_npz(directory, entry):
                 fail(f"{entry['file']}: get_weights() shapes {[v.shape for v in values]}, expected {wanted}")
             if keys != [f"arr_{i}" for i in range(len(wanted))]:
                 fail(f"{entry['file']}: keys {keys} are not arr_0…")
-            # What np.savez(*model.get_weights()) writes reads back the same way.
-            buffer = io.BytesIO()
-            np.savez(buffer, *values)
-            buffer.seek(0)
-            with np.load(buffer) as again:
-                if [a.tobytes() for a in again.values()] != [v.tobytes() for v in values]:
-                    fail(f"{entry['file']}: differs from np.savez(*weights)")
         elif entry["layout"] == "pytorch":
             wanted = {"rnn.weight_ih_l0": (m, d), "rnn.weight_hh_l0": (m, m), "rnn.bias_ih_l0": (m,), "rnn.bias_hh_l0": (m,)}
             if k > 0:

@@ -18,7 +18,7 @@ import tempfile
 import numpy as np
 
 import clitest
-from clitest import BIN, ENV, SHARED, refused, run
+from clitest import ACTIVATIONS, DENSE_ACTIVATIONS, dense_output, refused, run
 
 TMP = tempfile.mkdtemp(prefix="rnnscope-cells-")
 
@@ -48,20 +48,6 @@ def need_torch():
 
 # ---- The reference: Keras's cells as a float64 NumPy loop -----------------------------------------
 
-def softmax(a):
-    e = np.exp(a - a.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-ACTIVATIONS = {
-    "tanh": np.tanh,
-    "relu": lambda v: np.maximum(v, 0),
-    "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
-    "linear": lambda v: v,
-    "hard_sigmoid": lambda v: np.clip(v / 6 + 0.5, 0, 1),  # Keras 3
-    "hard_sigmoid_keras2": lambda v: np.clip(0.2 * v + 0.5, 0, 1),  # Keras 1 and 2
-    "softmax": softmax,
-}
 GATES = {"simplernn": 1, "lstm": 4, "gru": 3}
 
 
@@ -107,7 +93,7 @@ def model_forward(cell, X, weights, sequences=False, dense_activation="linear", 
     if len(weights) == 3:
         return out, H, C
     Wo, bo = weights[3:]
-    return ACTIVATIONS[dense_activation](out @ Wo + bo), H, C
+    return dense_output(out @ Wo + bo, dense_activation, f"{cell} sequences={sequences}"), H, C
 
 
 def as_float32(arrays):
@@ -229,6 +215,17 @@ def test_forward_activation_choices_against_numpy_loop():
     for cell, reset_after, sequences, activation, recurrent_activation, dense_activation in cases:
         check_forward_case(rng, cell, reset_after, dims, sequences, activation, recurrent_activation,
                            dense_activation)
+
+
+def test_forward_dense_activations_against_numpy_loop():
+    """The Dense layer's relu, sigmoid, tanh and softmax (over the K outputs of each sample, or of
+    each sample and timestep), each with return_sequences on and off (after an LSTM for one, a GRU
+    for the other, in turn), both dtypes."""
+    rng = np.random.default_rng(4242)
+    for i, dense_activation in enumerate(DENSE_ACTIVATIONS):
+        for sequences in (False, True):
+            cell = ("lstm", "gru")[(i + sequences) % 2]
+            check_forward_case(rng, cell, True, (3, 6, 4, 5, 3), sequences, dense_activation=dense_activation)
 
 
 def test_cell_told_from_the_file_shapes():

@@ -15,28 +15,10 @@ import tempfile
 import numpy as np
 
 import clitest
-from clitest import BIN, ENV, SHARED, refused, run
+from clitest import BIN, DENSE_ACTIVATIONS, ENV, SHARED, numpy_forward, random_case, refused, run
 
 NUMPY_FIXTURES = os.path.join(SHARED, "fixtures", "numpy")
 TMP = tempfile.mkdtemp(prefix="rnnscope-cli-")
-
-
-def act(name, a):
-    return {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
-            "linear": lambda v: v}[name](a)
-
-
-def numpy_forward(X, Wx, Wh, bh, Wo=None, bo=None, activation="tanh", sequences=False):
-    N, T, D = X.shape
-    h = np.zeros((N, Wh.shape[0]))
-    H = np.zeros((N, T, Wh.shape[0]))
-    for t in range(T):
-        h = act(activation, X[:, t] @ Wx + h @ Wh + bh)
-        H[:, t] = h
-    if Wo is None:
-        return (H if sequences else h), H
-    Y = H @ Wo + bo if sequences else h @ Wo + bo
-    return Y, H
 
 
 def tmp(name):
@@ -134,58 +116,72 @@ def test_forward_matches_numpy_fixture():
     assert np.abs(np.load(tmp("ys.npy")) - np.array(f["Y_sequences"])).max() < 1e-12
 
 
-def random_case(rng, N, T, D, M, K):
-    Wx = rng.uniform(-0.6, 0.6, (D, M))
-    Wh = np.linalg.qr(rng.standard_normal((M, M)))[0] * 0.9
-    bh = rng.uniform(-0.2, 0.2, M)
-    Wo = rng.uniform(-0.6, 0.6, (M, K)) if K else None
-    bo = rng.uniform(-0.2, 0.2, K) if K else None
-    X = rng.standard_normal((N, T, D))
-    return X, Wx, Wh, bh, Wo, bo
-
-
 def test_forward_random_cases_against_numpy_loop():
+    """Random weights and inputs NumPy drew, every activation of the cell and of the Dense layer
+    (softmax over the last axis: the K outputs of a sample, or of a sample at a timestep)."""
     rng = np.random.default_rng(20261122)
-    cases = [(1, 10, 3, 5, 2, "tanh", False), (4, 25, 6, 16, 3, "tanh", True), (3, 40, 2, 32, 1, "relu", False),
-             (2, 12, 5, 8, 0, "sigmoid", True), (5, 7, 4, 9, 0, "linear", False), (8, 60, 8, 64, 10, "tanh", False)]
-    for N, T, D, M, K, activation, sequences in cases:
+    cases = [(1, 10, 3, 5, 2, "tanh", False, "linear"), (4, 25, 6, 16, 3, "tanh", True, "linear"),
+             (3, 40, 2, 32, 1, "relu", False, "linear"), (2, 12, 5, 8, 0, "sigmoid", True, "linear"),
+             (5, 7, 4, 9, 0, "linear", False, "linear"), (8, 60, 8, 64, 10, "tanh", False, "linear")]
+    cases += [(3, 9, 4, 6, 3, "tanh", sequences, dense) for dense in DENSE_ACTIVATIONS for sequences in (False, True)]
+    for N, T, D, M, K, activation, sequences, dense in cases:
         X, Wx, Wh, bh, Wo, bo = random_case(rng, N, T, D, M, K)
         arrays = [Wx, Wh, bh] + ([Wo, bo] if K else [])
         np.savez(tmp("w.npz"), *arrays)
         np.save(tmp("x.npy"), X)
+        what = (N, T, D, M, K, activation, sequences, dense)
         for dtype, tol in [("float64", 1e-12), ("float32", 1e-5)]:
             args = ["forward", "--weights", tmp("w.npz"), "--input", tmp("x.npy"), "--dtype", dtype,
                     "--activation", activation, "--out", tmp("y.npy"), "--hidden", tmp("h.npy")]
+            if K:
+                args += ["--dense-activation", dense]
             if sequences:
                 args.append("--return-sequences")
             run(*args)
-            if dtype == "float32":  # Keras computes on float32 weights and inputs
-                ref = numpy_forward(X.astype(np.float32).astype(np.float64),
-                                    *[a.astype(np.float32).astype(np.float64) if a is not None else None
-                                      for a in (Wx, Wh, bh, Wo, bo)], activation=activation, sequences=sequences)
-            else:
-                ref = numpy_forward(X, Wx, Wh, bh, Wo, bo, activation=activation, sequences=sequences)
+            # Keras computes on float32 weights and inputs
+            ref_arrays = [a.astype(np.float32).astype(np.float64) if dtype == "float32" and a is not None else a
+                          for a in (X, Wx, Wh, bh, Wo, bo)]
+            ref = numpy_forward(*ref_arrays, activation=activation, sequences=sequences, dense_activation=dense)
             Y, H = np.load(tmp("y.npy")), np.load(tmp("h.npy"))
-            assert Y.shape == ref[0].shape, (Y.shape, ref[0].shape)
+            assert Y.shape == ref[0].shape, (what, Y.shape, ref[0].shape)
             assert H.shape == (N, T, M)
             err = max(np.abs(Y - ref[0]).max(), np.abs(H - ref[1]).max())
-            assert err < tol, f"{(N, T, D, M, K, activation, sequences, dtype)}: max error {err}"
+            assert err < tol, f"{what + (dtype,)}: max error {err}"
 
 
 def test_nan_weights_propagate():
+    """NaN and ±Inf are propagated as NumPy propagates them, and each one is seen: a NaN in sample 0's
+    input poisons sample 0 from that step on and no other sample; a NaN in Wo poisons output 1 of every
+    sample; +Inf in bo makes output 0 +Inf wherever the rest is finite; -Inf in Wx saturates tanh."""
     rng = np.random.default_rng(1)
-    X, Wx, Wh, bh, Wo, bo = random_case(rng, 2, 5, 3, 4, 2)
-    Wh[1, 2] = np.nan
+    X, Wx, Wh, bh, Wo, bo = random_case(rng, 3, 5, 3, 4, 3)
+    X[0, 2, 1] = np.nan
+    Wo[2, 1] = np.nan
     bo[0] = np.inf
+    Wx[1, 3] = -np.inf
     np.savez(tmp("nan.npz"), Wx, Wh, bh, Wo, bo)
     np.save(tmp("x.npy"), X)
-    run("forward", "--weights", tmp("nan.npz"), "--input", tmp("x.npy"), "--dtype", "float64",
-        "--out", tmp("y.npy"), "--hidden", tmp("h.npy"))
-    H, Y = np.load(tmp("h.npy")), np.load(tmp("y.npy"))
-    ref_Y, ref_H = numpy_forward(X, Wx, Wh, bh, Wo, bo)
-    assert np.array_equal(np.isnan(H), np.isnan(ref_H)) and np.isnan(H).any()
-    assert np.array_equal(np.isnan(Y), np.isnan(ref_Y))
-    assert np.array_equal(Y[~np.isnan(Y)], ref_Y[~np.isnan(ref_Y)])
+    for sequences in (False, True):
+        run("forward", "--weights", tmp("nan.npz"), "--input", tmp("x.npy"), "--dtype", "float64",
+            "--out", tmp("y.npy"), "--hidden", tmp("h.npy"), *(["--return-sequences"] if sequences else []))
+        H, Y = np.load(tmp("h.npy")), np.load(tmp("y.npy"))
+        ref_Y, ref_H = numpy_forward(X, Wx, Wh, bh, Wo, bo, sequences=sequences)
+        # What the reference itself says, so that the comparison below cannot be NaN against NaN only.
+        assert np.isnan(ref_H[0, 2:]).all() and np.isfinite(ref_H[0, :2]).all() and np.isfinite(ref_H[1:]).all()
+        assert (np.abs(ref_H[1:, :, 3]) == 1).all() and np.isinf(ref_Y).any()
+        Y_last = Y[:, -1] if sequences else Y
+        assert np.isnan(Y_last[0]).all(), Y_last[0]  # sample 0: NaN from t = 2 on
+        assert (Y_last[1:, 0] == np.inf).all(), Y_last[:, 0]  # +Inf in bo, seen where the rest is finite
+        assert np.isnan(Y_last[:, 1]).all(), Y_last[:, 1]  # NaN in Wo[2, 1]
+        assert np.isfinite(Y_last[1:, 2]).all(), Y_last[:, 2]
+        assert (np.abs(H[1:, :, 3]) == 1).all(), H[1:, :, 3]  # x·(-Inf) saturates tanh: ±1 exactly
+        for name, got, want in [("H", H, ref_H), ("Y", Y, ref_Y)]:
+            assert got.shape == want.shape, (name, got.shape, want.shape)
+            assert np.array_equal(np.isnan(got), np.isnan(want)), (name, sequences)
+            assert np.array_equal(np.isposinf(got), np.isposinf(want)), (name, sequences)
+            assert np.array_equal(np.isneginf(got), np.isneginf(want)), (name, sequences)
+            finite = np.isfinite(want)
+            assert np.abs(got[finite] - want[finite]).max() < 1e-12, (name, sequences)
 
 
 def test_save_keras_layout_loads_in_numpy():
