@@ -43,9 +43,12 @@ Dims parseDims(const std::string &text)
     }
     if (values.size() != 5)
         throw malformed(std::to_string(values.size()) + " values");
-    const auto clampInt = [](long long v) {
-        return static_cast<int>(std::max<long long>(std::min<long long>(v, 1LL << 30), -(1LL << 30)));
-    };
+    // A value past what any dimension takes is refused here, under the value typed (an int would
+    // not hold it); the others are checked with the model.
+    for (std::size_t i = 0; i < 5; ++i)
+        if (values[i] < -(1LL << 30) || values[i] > (1LL << 30))
+            validateDim("NTDMK"[i], values[i]);
+    const auto clampInt = [](long long v) { return static_cast<int>(v); };
     return Dims{clampInt(values[0]), clampInt(values[1]), clampInt(values[2]), clampInt(values[3]),
                 clampInt(values[4])};
 }
