@@ -22,6 +22,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QImage>
@@ -32,6 +33,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -123,6 +125,7 @@ private slots:
     void committedCellEditGivesTheKeysBack();
     void longDrawsGoToTheWorker();
     void closingWithARefusedEditorOpen();
+    void heatMapOfAnyQuantity();
 
 private:
     Session *m_session = nullptr;
@@ -1265,6 +1268,58 @@ void TestMainWindow::closingWithARefusedEditorOpen()
     m_window = nullptr;
     QCOMPARE(m_session->weights().Wx(0, 0), before);
     QVERIFY(refused.count() <= 1);
+}
+
+// The heat map of all units shows h_t or any quantity the cell records, chosen beside it.
+void TestMainWindow::heatMapOfAnyQuantity()
+{
+    auto *chooser = m_window->findChild<QComboBox *>(QStringLiteral("mapQuantityChooser"));
+    QVERIFY(chooser);
+    MatrixTableModel *map = m_window->hiddenMap()->model();
+    QCOMPARE(chooser->currentData().toInt(), int(Quantity::Hidden)); // h_t first
+    QCOMPARE(chooser->count(), 2);                                     // SimpleRNN: h, a
+    CellSpec lstm = m_session->config().cellSpec();
+    lstm.kind = CellKind::LSTM;
+    QVERIFY(m_session->setCell(lstm));
+    QCOMPARE(chooser->count(), 6); // h, i, f, g, o, c
+    m_session->seek(3);
+    chooser->setCurrentIndex(chooser->findData(int(Quantity::GateF)));
+    QCOMPARE(map->quantity(), Quantity::GateF);
+    QVERIFY2(map->title().startsWith(QStringLiteral("f[n=0] \u00B7 forget gate f\u209C (10\u00D75)")), qPrintable(map->title()));
+    const Model &model = m_session->model();
+    for (int t = 0; t <= 3; ++t)
+        for (int j = 0; j < 5; ++j)
+            QCOMPARE(map->value(t, j), model.quantityAt(Quantity::GateF, 0, t, j));
+    QVERIFY(map->value(2, 1) != model.hiddenAt(0, 2, 1));
+    QCOMPARE(map->colorScale(), 1.0); // σ bounds a gate
+    bool named = false;
+    for (const QTabWidget *tabs : m_window->findChildren<QTabWidget *>())
+        for (int i = 0; i < tabs->count(); ++i)
+            named = named || tabs->tabText(i) == QStringLiteral("f_t heat map (all units)");
+    QVERIFY(named);
+    // To look at: RNNSCOPE_SCREENSHOT_DIR=… receives the window with the f_t heat map on show.
+    if (const QString dir = qEnvironmentVariable("RNNSCOPE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        for (QTabWidget *tabs : m_window->findChildren<QTabWidget *>())
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i) == QStringLiteral("f_t heat map (all units)"))
+                    tabs->setCurrentIndex(i);
+        m_window->resize(1600, 900);
+        QVERIFY(m_window->grab().save(QDir(dir).filePath(QStringLiteral("heatmap_gate_f.png"))));
+    }
+    // c_t has no bound: the scale follows its values.
+    chooser->setCurrentIndex(chooser->findData(int(Quantity::CellState)));
+    double largest = 0;
+    for (int t = 0; t <= 3; ++t)
+        for (int j = 0; j < 5; ++j)
+            largest = std::max(largest, std::abs(model.quantityAt(Quantity::CellState, 0, t, j)));
+    QCOMPARE(map->colorScale(), largest);
+    QVERIFY(map->cellDescription(1, 2).contains(QStringLiteral("unit 2 of the cell state")));
+    // Back to a SimpleRNN, which records no c_t: h_t again.
+    lstm.kind = CellKind::SimpleRNN;
+    QVERIFY(m_session->setCell(lstm));
+    QCOMPARE(map->quantity(), Quantity::Hidden);
+    QCOMPARE(chooser->currentData().toInt(), int(Quantity::Hidden));
+    QVERIFY(map->title().startsWith(QStringLiteral("H[n=0]")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -109,6 +109,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     auto *quantityLabel = new QLabel(tr("&plot:"), charts);
     m_quantity = new QComboBox(charts);
     m_quantity->setObjectName(QStringLiteral("quantityChooser"));
+    m_quantity->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_quantity->setToolTip(tr("The quantity of the cell the second chart plots over t."));
     quantityLabel->setBuddy(m_quantity);
     unitsRow->addWidget(quantityLabel);
@@ -119,10 +120,27 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_chartTabs = new QTabWidget(chartSplit);
     m_hiddenChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Hidden);
     m_preChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Pre);
-    m_hiddenMap = new MatrixView(session, Source::Hidden);
+    // Every unit at once, of h_t or of any quantity the cell records (show: f, c, …).
+    auto *mapTab = new QWidget;
+    auto *mapLayout = new QVBoxLayout(mapTab);
+    mapLayout->setContentsMargins(0, 2, 0, 0);
+    auto *mapRow = new QHBoxLayout;
+    auto *mapLabel = new QLabel(tr("&show:"), mapTab);
+    m_mapQuantity = new QComboBox(mapTab);
+    m_mapQuantity->setObjectName(QStringLiteral("mapQuantityChooser"));
+    m_mapQuantity->setSizeAdjustPolicy(QComboBox::AdjustToContents); // "h̃ (candidate)" in full
+    m_mapQuantity->setToolTip(tr("The quantity the heat map shows for every unit and timestep: h_t or a gate, "
+                                 "the candidate or the cell state."));
+    mapLabel->setBuddy(m_mapQuantity);
+    mapRow->addWidget(mapLabel);
+    mapRow->addWidget(m_mapQuantity);
+    mapRow->addStretch();
+    mapLayout->addLayout(mapRow);
+    m_hiddenMap = new MatrixView(session, Source::Hidden, mapTab);
+    mapLayout->addWidget(m_hiddenMap, 1);
     m_chartTabs->addTab(m_hiddenChart, tr("h_t"));
     m_chartTabs->addTab(m_preChart, tr("a_t (pre-activation)"));
-    m_chartTabs->addTab(m_hiddenMap, tr("H heat map (all units)"));
+    m_chartTabs->addTab(mapTab, tr("H heat map (all units)"));
     m_outputChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Output, chartSplit);
     chartsLayout->addWidget(chartSplit, 1);
     centre->setSizes({230, 215, 400});
@@ -130,6 +148,12 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     setCentralWidget(centre);
     connect(m_units, &QLineEdit::editingFinished, this, &MainWindow::unitsEdited);
     connect(session, &Session::structureChanged, this, &MainWindow::fillQuantities);
+    connect(m_mapQuantity, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_mapQuantity->currentIndex() < 0)
+            return;
+        m_hiddenMap->model()->setQuantity(static_cast<rnnscope::Quantity>(m_mapQuantity->currentData().toInt()));
+        updateMapTab();
+    });
     connect(m_quantity, &QComboBox::currentIndexChanged, this, [this] {
         if (m_quantity->currentIndex() < 0)
             return;
@@ -664,21 +688,50 @@ void MainWindow::saveScreenshotDialog()
         showError(tr("cannot write %1").arg(path));
 }
 
+namespace {
+
+// The quantities `kind` records as choices ("f (forget gate)"), h first when `withHidden`; the
+// choice stays on `keep` when the cell records it. Returns whether it did.
+bool fillQuantityChooser(QComboBox *box, rnnscope::CellKind kind, bool withHidden, rnnscope::Quantity keep)
+{
+    const QSignalBlocker block(box);
+    box->clear();
+    const auto add = [box](rnnscope::Quantity q) {
+        box->addItem(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(rnnscope::quantitySymbol(q)),
+                                                   QLatin1String(rnnscope::quantityName(q))),
+                     static_cast<int>(q));
+    };
+    if (withHidden)
+        add(rnnscope::Quantity::Hidden);
+    for (rnnscope::Quantity q : rnnscope::recordedQuantities(kind))
+        if (q != rnnscope::Quantity::Hidden)
+            add(q);
+    const int i = box->findData(static_cast<int>(keep));
+    box->setCurrentIndex(i >= 0 ? i : 0);
+    return i >= 0;
+}
+
+} // namespace
+
 void MainWindow::fillQuantities()
 {
-    const rnnscope::Quantity current = m_preChart->cellQuantity();
-    const QSignalBlocker block(m_quantity);
-    m_quantity->clear();
-    for (rnnscope::Quantity q : rnnscope::recordedQuantities(m_session->config().kind))
-        if (q != rnnscope::Quantity::Hidden)
-            m_quantity->addItem(QStringLiteral("%1 (%2)").arg(QString::fromUtf8(rnnscope::quantitySymbol(q)),
-                                                              QLatin1String(rnnscope::quantityName(q))),
-                                static_cast<int>(q));
-    const int i = m_quantity->findData(static_cast<int>(current));
-    m_quantity->setCurrentIndex(i >= 0 ? i : 0);
-    if (i < 0)
+    const rnnscope::CellKind kind = m_session->config().kind;
+    if (!fillQuantityChooser(m_quantity, kind, false, m_preChart->cellQuantity()))
         m_preChart->setCellQuantity(static_cast<rnnscope::Quantity>(m_quantity->currentData().toInt()));
     updateQuantityTab();
+    if (!fillQuantityChooser(m_mapQuantity, kind, true, m_hiddenMap->model()->quantity()))
+        m_hiddenMap->model()->setQuantity(rnnscope::Quantity::Hidden);
+    updateMapTab();
+}
+
+void MainWindow::updateMapTab()
+{
+    const rnnscope::Quantity q = m_hiddenMap->model()->quantity();
+    QWidget *tab = m_mapQuantity->parentWidget();
+    m_chartTabs->setTabText(m_chartTabs->indexOf(tab),
+                            q == rnnscope::Quantity::Hidden
+                                ? tr("H heat map (all units)")
+                                : tr("%1_t heat map (all units)").arg(QString::fromUtf8(rnnscope::quantitySymbol(q))));
 }
 
 void MainWindow::updateQuantityTab()

@@ -123,6 +123,7 @@ private:
     void unitsEdited();
     void fillQuantities();   // the quantity chooser: what the cell records
     void updateQuantityTab();
+    void updateMapTab(); // the heat map's tab names what it shows
     void placeWeightViews();
     void updateWeightStretch();
     void restoreSettings();
@@ -157,6 +158,7 @@ private:
     QList<MatrixView *> m_weightViews;
     MatrixView *m_inputView = nullptr;
     MatrixView *m_hiddenMap = nullptr;
+    QComboBox *m_mapQuantity = nullptr; // what the heat map of all units shows
     QAction *m_presentationAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QStringList m_recent;

@@ -213,7 +213,11 @@ double MatrixTableModel::value(int row, int col) const
     }
     case Source::bo: return held(w.bo(pytorch() ? row : col));
     case Source::Input: return held(m_session->model().inputValue(m_session->sample(), row, col));
-    case Source::Hidden: return m_session->hiddenValue(m_session->sample(), row, col);
+    case Source::Hidden: {
+        const rnnscope::Quantity q = quantity();
+        return q == rnnscope::Quantity::Hidden ? m_session->hiddenValue(m_session->sample(), row, col)
+                                               : m_session->model().quantityAt(q, m_session->sample(), row, col);
+    }
     }
     return std::numeric_limits<double>::quiet_NaN();
 }
@@ -237,7 +241,7 @@ ColorMap::Stats MatrixTableModel::rowStats(int first, int end) const
                 s.add(X.col(static_cast<Eigen::Index>(r) * N + n).data(), cols);
         return s;
     }
-    if (m_source == Source::Hidden) // kept per timestep by the model
+    if (m_source == Source::Hidden && quantity() == rnnscope::Quantity::Hidden) // kept per timestep by the model
         return model.hiddenSummary(n, first, end);
     for (int r = first; r < end; ++r) {
         for (int c = 0; c < cols; ++c) {
@@ -261,12 +265,39 @@ double MatrixTableModel::fixedScale() const
     if (m_fixedScale > 0)
         return m_fixedScale;
     if (m_source == Source::Hidden && m_session) {
-        // tanh and sigmoid bound h_t: their range is the honest scale, and it does not jump.
-        const Activation a = m_session->config().cell;
-        if (a == Activation::Tanh || a == Activation::Sigmoid)
+        // A bounded activation bounds what it makes — h_t through the cell's activation, a gate
+        // through σ, a candidate through the activation: their range is the honest scale, and it
+        // does not jump. A pre-activation and an LSTM's c_t have no bound.
+        const auto bounded = [](Activation a) {
+            return a == Activation::Tanh || a == Activation::Sigmoid || a == Activation::HardSigmoid
+                || a == Activation::HardSigmoidKeras2;
+        };
+        const rnnscope::ModelConfig &c = m_session->config();
+        const rnnscope::Quantity q = quantity();
+        if (q == rnnscope::Quantity::Pre || q == rnnscope::Quantity::CellState)
+            return 0;
+        const bool gate = rnnscope::gateBlock(q) >= 0 && rnnscope::usesRecurrentActivation(q);
+        if (bounded(gate ? c.recurrent : c.cell))
             return 1.0;
     }
     return 0;
+}
+
+rnnscope::Quantity MatrixTableModel::quantity() const
+{
+    if (m_quantity == rnnscope::Quantity::Hidden || !m_session)
+        return rnnscope::Quantity::Hidden;
+    const std::vector<rnnscope::Quantity> recorded = rnnscope::recordedQuantities(m_session->config().kind);
+    return std::find(recorded.begin(), recorded.end(), m_quantity) != recorded.end() ? m_quantity
+                                                                                     : rnnscope::Quantity::Hidden;
+}
+
+void MatrixTableModel::setQuantity(rnnscope::Quantity q)
+{
+    if (q == m_quantity)
+        return;
+    m_quantity = q;
+    resetAll();
 }
 
 double MatrixTableModel::colorScale() const
@@ -401,8 +432,15 @@ QString MatrixTableModel::title() const
         return (pt ? QStringLiteral("fc.bias (%1)") : QStringLiteral("bo \u00B7 Dense bias (%1)")).arg(d.K);
     case Source::Input:
         return QStringLiteral("X[n=%1] \u00B7 input ").arg(m_session->sample()) + matrixShape;
-    case Source::Hidden:
-        return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
+    case Source::Hidden: {
+        const rnnscope::Quantity q = quantity();
+        if (q == rnnscope::Quantity::Hidden)
+            return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
+        const QString symbol = QString::fromUtf8(rnnscope::quantitySymbol(q));
+        return QStringLiteral("%1[n=%2] \u00B7 %3 %1\u209C ").arg(symbol).arg(m_session->sample())
+                   .arg(QLatin1String(rnnscope::quantityName(q)))
+            + matrixShape;
+    }
     }
     return QString();
 }
@@ -452,8 +490,11 @@ QString MatrixTableModel::cellName(int row, int col) const
         return pt ? QStringLiteral("fc.bias[%1]").arg(row) : QStringLiteral("bo[%1]").arg(col);
     case Source::Input:
         return QStringLiteral("X[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
-    case Source::Hidden:
-        return QStringLiteral("H[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
+    case Source::Hidden: {
+        const rnnscope::Quantity q = quantity();
+        const QString name = q == rnnscope::Quantity::Hidden ? QStringLiteral("H") : QString::fromUtf8(rnnscope::quantitySymbol(q));
+        return QStringLiteral("%1[%2, %3, %4]").arg(name).arg(m_session->sample()).arg(row).arg(col);
+    }
     }
     return QString();
 }
@@ -496,7 +537,11 @@ QString MatrixTableModel::cellDescription(int row, int col) const
         meaning = QStringLiteral("sample %1, timestep %2, input feature %3").arg(m_session->sample()).arg(row).arg(col);
         break;
     case Source::Hidden:
-        meaning = QStringLiteral("sample %1, timestep %2, hidden unit %3").arg(m_session->sample()).arg(row).arg(col);
+        meaning = quantity() == rnnscope::Quantity::Hidden
+                      ? QStringLiteral("sample %1, timestep %2, hidden unit %3").arg(m_session->sample()).arg(row).arg(col)
+                      : QStringLiteral("sample %1, timestep %2, unit %3 of the %4")
+                            .arg(m_session->sample()).arg(row).arg(col)
+                            .arg(QLatin1String(rnnscope::quantityName(quantity())));
         break;
     }
     if (pytorch() && weightId()) {

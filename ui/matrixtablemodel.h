@@ -13,7 +13,8 @@
 //   Wo      Dense kernel      (M, K)  rows hidden unit j, columns output k         | fc.weight (K, M) = Woᵀ
 //   bo      Dense bias        (1, K)  one row                                      | fc.bias (K, 1), one column
 //   Input   X of the selected sample n: (T, D), rows t, columns feature d (both layouts)
-//   Hidden  h_t of the selected sample n: (T, M); rows t > position() are empty (not computed yet)
+//   Hidden  h_t of the selected sample n: (T, M); rows t > position() are empty (not computed yet);
+//           or another quantity the cell records (setQuantity): f_t, c_t, …
 //
 // Roles: DisplayRole a compact text ("0.213", "−1.05", "NaN", "+Inf", "−Inf"); EditRole the value
 // in full (shortest round-trip) precision as text ("0.21268504858016968", "nan", "-inf"), both as
@@ -64,6 +65,11 @@ public:
     std::optional<rnnscope::WeightId> weightId() const;
     // Whether cells can be edited (all sources but Hidden).
     bool isEditable() const { return m_source != Source::Hidden; }
+    // What Hidden shows: h_t (the default) or any quantity the cell records — a SimpleRNN's a_t,
+    // an LSTM's gates i, f, g, o and c_t, a GRU's z, r, h̃ — as (T, M) for the selected sample.
+    // A quantity the cell does not record falls back to h_t. Resets the model.
+    void setQuantity(rnnscope::Quantity q);
+    rnnscope::Quantity quantity() const;
     // Biases: one row (Keras) or one column (PyTorch).
     bool isVector() const { return m_source == Source::bh || m_source == Source::bo; }
 
@@ -146,6 +152,7 @@ private:
 
     Session *m_session = nullptr;
     Source m_source;
+    rnnscope::Quantity m_quantity = rnnscope::Quantity::Hidden;
     double m_fixedScale = 0;
     bool m_longRowHeaders = false;
 
