@@ -126,6 +126,8 @@ private slots:
     void longDrawsGoToTheWorker();
     void closingWithARefusedEditorOpen();
     void heatMapOfAnyQuantity();
+    void stepPanelWrapsInPresentationMode_data();
+    void stepPanelWrapsInPresentationMode();
 
 private:
     Session *m_session = nullptr;
@@ -1320,6 +1322,54 @@ void TestMainWindow::heatMapOfAnyQuantity()
     QCOMPARE(map->quantity(), Quantity::Hidden);
     QCOMPARE(chooser->currentData().toInt(), int(Quantity::Hidden));
     QVERIFY(map->title().startsWith(QStringLiteral("H[n=0]")));
+}
+
+// Presentation mode at 1280×720 clipped the step panel's long lines (an LSTM's gates, their
+// numbers): they wrap to the panel's width, every word kept, nothing past the edge.
+void TestMainWindow::stepPanelWrapsInPresentationMode_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("dims");
+    QTest::newRow("SimpleRNN") << int(CellKind::SimpleRNN) << QStringLiteral("2,10,3,5,2");
+    QTest::newRow("LSTM") << int(CellKind::LSTM) << QStringLiteral("1,10,3,5,2");
+    QTest::newRow("GRU, 12 units") << int(CellKind::GRU) << QStringLiteral("1,10,3,12,2");
+}
+
+void TestMainWindow::stepPanelWrapsInPresentationMode()
+{
+    QFETCH(int, kind);
+    QFETCH(QString, dims);
+    QVERIFY(m_session->setDims(parseDims(dims.toStdString())));
+    CellSpec cell = m_session->config().cellSpec();
+    cell.kind = CellKind(kind);
+    QVERIFY(m_session->setCell(cell));
+    m_window->resize(1280, 720);
+    m_window->setPresentation(true);
+    m_session->seek(3);
+    QCoreApplication::processEvents();
+    StepPanel *panel = m_window->stepPanel();
+    const int width = panel->width();
+    QVERIFY(width > 0 && width < 1280);
+    QFont bold(QStringLiteral("DejaVu Sans Mono"));
+    bold.setPointSizeF(panel->font().pointSizeF());
+    bold.setBold(true);
+    const QFontMetrics fm(bold);
+    const QStringList shown = panel->visualLines(width);
+    QVERIFY(shown.size() > panel->lines().size()); // something wrapped at this size
+    for (const QString &line : shown)
+        QVERIFY2(fm.horizontalAdvance(line) + 2 * fm.averageCharWidth() <= width + fm.averageCharWidth(),
+                 qPrintable(QStringLiteral("%1 px wide in %2: %3").arg(fm.horizontalAdvance(line)).arg(width).arg(line)));
+    // Every word of every line is still there (an equation and its shapes interleave when they
+    // break together).
+    const auto words = [](const QStringList &lines) {
+        QStringList w = lines.join(QLatin1Char(' ')).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+        w.sort();
+        return w;
+    };
+    QCOMPARE(words(shown), words(panel->lines()));
+    // The panel is as tall as its wrapped lines: the scroll area scrolls to the last one.
+    QVERIFY(panel->heightForWidth(width) > panel->heightForWidth(4 * width));
+    m_window->setPresentation(false);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -25,7 +25,9 @@ StepPanel::StepPanel(Session *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
 {
-    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    QSizePolicy policy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    policy.setHeightForWidth(true); // the lines wrap to the width (see layout)
+    setSizePolicy(policy);
     connect(session, &Session::stepChanged, this, &StepPanel::rebuild);
     connect(session, &Session::sampleChanged, this, &StepPanel::rebuild);
     connect(session, &Session::structureChanged, this, &StepPanel::rebuild);
@@ -35,26 +37,125 @@ StepPanel::StepPanel(Session *session, QWidget *parent)
 QSize StepPanel::sizeHint() const
 {
     const QFontMetrics fm(font());
-    return {70 * fm.averageCharWidth(), std::max(11 * fm.lineSpacing(), linesHeight())};
+    const int w = 70 * fm.averageCharWidth();
+    return {w, std::max(11 * fm.lineSpacing(), heightForWidth(w))};
 }
 
 QSize StepPanel::minimumSizeHint() const
 {
-    // As tall as its lines: in a scroll area, the lines that do not fit scroll.
+    // In a scroll area: as tall as its lines at the width it gets (heightForWidth); what does not
+    // fit scrolls.
     const QFontMetrics fm(font());
-    return {40 * fm.averageCharWidth(), linesHeight()};
+    return {40 * fm.averageCharWidth(), 3 * fm.lineSpacing()};
 }
 
-int StepPanel::linesHeight() const
+QFont StepPanel::monoFont(bool bold) const
+{
+    QFont mono(QStringLiteral("DejaVu Sans Mono"));
+    mono.setStyleHint(QFont::Monospace);
+    mono.setPointSizeF(font().pointSizeF());
+    mono.setBold(bold);
+    return mono;
+}
+
+int StepPanel::heightOf(const QList<Visual> &lines) const
 {
     // What paintEvent takes: a line each, half a line more after a line of shapes, a margin.
-    QFont mono(QStringLiteral("DejaVu Sans Mono"));
-    mono.setPointSizeF(font().pointSizeF());
-    const QFontMetrics fm(mono);
+    const QFontMetrics fm(monoFont());
     int h = 2 * fm.averageCharWidth();
-    for (int i = 0; i < m_lines.size(); ++i)
-        h += fm.lineSpacing() + (m_lineKinds.value(i) == 1 ? fm.lineSpacing() / 2 : 0);
+    for (const Visual &v : lines)
+        h += fm.lineSpacing() + (v.kind == 1 ? fm.lineSpacing() / 2 : 0);
     return h;
+}
+
+int StepPanel::heightForWidth(int width) const
+{
+    return heightOf(layout(width));
+}
+
+QStringList StepPanel::visualLines(int width) const
+{
+    QStringList out;
+    for (const Visual &v : layout(width))
+        out << v.text;
+    return out;
+}
+
+QList<StepPanel::Visual> StepPanel::layout(int width) const
+{
+    const QFontMetrics fm(monoFont(true)); // the bold header is the widest
+    const int pad = QFontMetrics(monoFont()).averageCharWidth();
+    const int columns = std::max(20, (width - 2 * pad) / std::max(1, fm.horizontalAdvance(QLatin1Char('0'))));
+    const QString indent(4, QLatin1Char(' '));
+    QList<Visual> out;
+    // At the last space that keeps the line within `columns`, the rest indented; a word longer
+    // than the line stays whole.
+    const auto wrap = [&](QString text, int kind, int logical) {
+        while (text.size() > columns) {
+            qsizetype lead = 0;
+            while (lead < text.size() && text[lead] == QLatin1Char(' '))
+                ++lead;
+            const qsizetype cut = text.lastIndexOf(QLatin1Char(' '), columns);
+            if (cut <= lead)
+                break;
+            out.append({text.left(cut), kind, logical});
+            text = indent + text.mid(cut + 1).trimmed();
+        }
+        out.append({text, kind, logical});
+    };
+    for (int i = 0; i < m_lines.size(); ++i) {
+        const QString &text = m_lines[i];
+        const int kind = m_lineKinds.value(i);
+        if (text.size() <= columns && !(kind == 0 && i + 1 < m_lines.size() && m_lineKinds.value(i + 1) == 1
+                                        && m_lines[i + 1].size() > columns)) {
+            out.append({text, kind, i});
+            continue;
+        }
+        const int at = m_valuesAt.value(i, -1);
+        if (kind == 2 && at > 0) { // the label, then its numbers under it
+            wrap(text.left(at).trimmed(), kind, i);
+            wrap(indent + text.mid(at).trimmed(), kind, i);
+            continue;
+        }
+        if (kind == 0 && i + 1 < m_lines.size() && m_lineKinds.value(i + 1) == 1 && !m_breaks.isEmpty()) {
+            // The equation and its shapes break together between operands.
+            const QString &shapes = m_lines[i + 1];
+            const int length = int(std::max(text.size(), shapes.size()));
+            const int lead = m_breaks.first();
+            int start = 0;
+            while (start < length) {
+                const int room = columns - (start > 0 ? lead : 0);
+                int end = length;
+                if (end - start > room) {
+                    end = -1;
+                    for (int b : m_breaks)
+                        if (b > start && b - start <= room)
+                            end = b;
+                    if (end < 0) // no operand fits: the next whole one
+                        for (int b : m_breaks)
+                            if (b > start && end < 0)
+                                end = b;
+                    if (end < 0)
+                        end = length;
+                }
+                // Both rows cut at the same columns: every shape stays under its operand.
+                const QString prefix = start > 0 ? QString(lead, QLatin1Char(' ')) : QString();
+                const auto piece = [&](const QString &row) {
+                    QString p = prefix + row.mid(start, end - start);
+                    while (p.endsWith(QLatin1Char(' ')))
+                        p.chop(1);
+                    return p;
+                };
+                out.append({piece(text), 0, i});
+                out.append({piece(shapes), 1, i + 1});
+                start = end;
+            }
+            ++i;
+            continue;
+        }
+        wrap(text, kind, i);
+    }
+    return out;
 }
 
 void StepPanel::rebuild()
@@ -65,9 +166,12 @@ void StepPanel::rebuild()
     const QString act = QLatin1String(activationName(c.cell));
     m_lines.clear();
     m_lineKinds.clear();
-    const auto add = [this](int kind, const QString &s) {
+    m_valuesAt.clear();
+    m_breaks.clear();
+    const auto add = [this](int kind, const QString &s, int valuesAt = -1) {
         m_lineKinds << kind;
         m_lines << s;
+        m_valuesAt << valuesAt;
     };
     if (t < 0) {
         if (c.kind == CellKind::SimpleRNN)
@@ -100,6 +204,7 @@ void StepPanel::rebuild()
                                 QStringLiteral("(%1)").arg(d.M), QString(), dims2(d.N, d.M)};
     QString eq = QStringLiteral("t = %1:  ").arg(ts), sh = QString(eq.size(), QLatin1Char(' '));
     for (int i = 0; i < ops.size(); ++i) {
+        m_breaks << int(eq.size());
         const int w = std::max(ops[i].size(), shapes[i].size()) + 2;
         eq += ops[i].leftJustified(w);
         sh += shapes[i].leftJustified(w);
@@ -109,6 +214,7 @@ void StepPanel::rebuild()
         const QString ysh = QStringLiteral("  ") + dims2(d.N, d.M) + dims2(d.M, d.K) + QStringLiteral(" + (%1) → ").arg(d.K)
             + dims2(d.N, d.K);
         const int w = std::max(yop.size(), ysh.size());
+        m_breaks << int(eq.size());
         eq += yop.leftJustified(w);
         sh += ysh.leftJustified(w);
     }
@@ -139,7 +245,7 @@ void StepPanel::rebuild()
     for (const auto &line : std::as_const(lines))
         w = std::max(w, line.first.size() + 1);
     for (const auto &[label, values] : std::as_const(lines))
-        add(2, label.leftJustified(w) + values);
+        add(2, label.leftJustified(w) + values, int(w));
     updateGeometry();
     update();
 }
@@ -162,9 +268,10 @@ void StepPanel::rebuildGated(int t)
     const ModelConfig &c = m_session->config();
     const int n = m_session->sample();
     const std::vector<WorkedLine> worked = workedStep(const_cast<Model &>(m_session->model()), t, n);
-    const auto add = [this](int kind, const QString &s) {
+    const auto add = [this](int kind, const QString &s, int valuesAt = -1) {
         m_lineKinds << kind;
         m_lines << s;
+        m_valuesAt << valuesAt;
     };
     add(0, tr("t = %1:  %2   (sample n=%3 of %4)")
                .arg(t)
@@ -182,7 +289,7 @@ void StepPanel::rebuildGated(int t)
         QString values = rowText(l.values);
         if (l.symbol.rfind("y_", 0) == 0 && !(c.returnSequences || t == d.T - 1))
             values += tr("   (the model outputs y at t=%1 only)").arg(d.T - 1);
-        add(2, left.leftJustified(w) + values);
+        add(2, left.leftJustified(w) + values, int(w));
         if (!l.formula.empty())
             add(4, QStringLiteral("    ") + QString::fromStdString(l.shapes));
     }
@@ -194,26 +301,23 @@ void StepPanel::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
     p.fillRect(rect(), palette().color(QPalette::Base));
-    QFont mono(QStringLiteral("DejaVu Sans Mono"));
-    mono.setStyleHint(QFont::Monospace);
-    mono.setPointSizeF(font().pointSizeF());
-    QFont bold = mono;
-    bold.setBold(true);
+    const QFont mono = monoFont(), bold = monoFont(true);
     const QFontMetrics fm(mono);
     const ViewPalette &pal = ViewPalette::current();
     const int pad = fm.averageCharWidth();
     int y = pad + fm.ascent();
-    for (int i = 0; i < m_lines.size(); ++i) {
-        const int kind = m_lineKinds.value(i);
+    for (const Visual &v : layout(width())) {
+        const int kind = v.kind;
+        const QString &logical = m_lines[v.logical];
         p.setFont(kind == 0 ? bold : mono);
         p.setPen(kind == 1 || kind == 4 ? pal.shapeText : kind == 3 ? palette().color(QPalette::PlaceholderText)
                                                         : palette().color(QPalette::Text));
-        if (kind == 2 && m_lines[i].contains(QLatin1String("pre-activation")))
+        if (kind == 2 && logical.contains(QLatin1String("pre-activation")))
             p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.computedFill);
-        if (kind == 2 && (m_lines[i].startsWith(QLatin1String("h_")) || m_lines[i].startsWith(QLatin1String("c_")))
-            && m_lines[i].contains(QLatin1Char('=')))
+        if (kind == 2 && (logical.startsWith(QLatin1String("h_")) || logical.startsWith(QLatin1String("c_")))
+            && logical.contains(QLatin1Char('=')))
             p.fillRect(QRect(0, y - fm.ascent(), width(), fm.height()), pal.highlightFill);
-        p.drawText(pad, y, m_lines[i]);
+        p.drawText(pad, y, v.text);
         y += fm.lineSpacing() + (kind == 1 ? fm.lineSpacing() / 2 : 0);
     }
 }

@@ -32,11 +32,19 @@ public:
     static constexpr int kMaxNumbers = 12;
     static constexpr int kShownNumbers = 8;
 
-    // The text lines on show (the tests read them).
+    // The text lines on show (the tests read them), as built: one per equation, shape row or row
+    // of numbers, however wide.
     QStringList lines() const { return m_lines; }
+    // The lines as painted in `width` pixels: a line wider than that wraps — a row of numbers puts
+    // its numbers under its label, an equation and its shapes break together between operands,
+    // anything else at a space — with the continuation indented. Every line fits unless a single
+    // word does not (presentation mode at 1280×720 shows an LSTM's step without clipping).
+    QStringList visualLines(int width) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int width) const override;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
@@ -44,10 +52,20 @@ protected:
 private:
     void rebuild();
     void rebuildGated(int t);
-    int linesHeight() const;
     static QString rowText(const Eigen::RowVectorXd &v);
+
+    struct Visual {
+        QString text;
+        int kind;    // as m_lineKinds
+        int logical; // the line of m_lines it shows (part of)
+    };
+    QList<Visual> layout(int width) const;
+    int heightOf(const QList<Visual> &lines) const;
+    QFont monoFont(bool bold = false) const;
 
     Session *m_session;
     QStringList m_lines;       // equation, shapes, then one line per quantity
     QList<int> m_lineKinds;    // 0 equation, 1 shapes, 2 numbers, 3 note, 4 shapes under a line of numbers
+    QList<int> m_valuesAt;     // for a line of numbers, the column where its numbers start (else −1)
+    QList<int> m_breaks;       // columns between the operands of the equation (kind 0) and its shapes (1)
 };
