@@ -1,7 +1,10 @@
 // Nothing lost, in process: the autosaved copy appears after a change, follows the session, goes
 // when the changes are saved or undone, is found as an orphan once its owner is gone and restores
 // exactly; a model too big for a session file is said so; ⟳ draws new numbers; closing with unsaved
-// changes asks. (tests/test_recovery.py does the same with a real kill -9 of the real window.)
+// changes asks. The start's offer: Discard removes the copy, Not now keeps it byte for byte for the
+// next start, the newest of several copies is offered (the others said and kept), and two starts at
+// once never restore the same copy (two windows here, and this process against a real rnnscope).
+// (tests/test_recovery.py does the same with a real kill -9 of the real window.)
 
 #include "autosave.h"
 #include "dimensionsbar.h"
@@ -10,9 +13,13 @@
 #include "session.h"
 
 #include <QApplication>
+#include <QDateTime>
+#include <QDir>
 #include <QLockFile>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -29,21 +36,104 @@ using namespace rnnscope;
 
 namespace {
 
+// <id>.origin.json beside <id>.json.
+QString originFileOf(const QString &copy)
+{
+    return copy.chopped(5) + QStringLiteral(".origin.json");
+}
+
+// Clicks the button of `box` whose text contains `text`.
+void clickButton(QMessageBox *box, const QString &text)
+{
+    for (QAbstractButton *b : box->buttons())
+        if (b->text().remove(QLatin1Char('&')).contains(text)) {
+            b->click();
+            return;
+        }
+    QFAIL(qPrintable(QStringLiteral("no button '%1'").arg(text)));
+}
+
+// The message box on top, and what it says (its text, then its informative text).
+QMessageBox *openMessageBox(QString *seen = nullptr)
+{
+    auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+    if (box && seen)
+        *seen = box->text() + QLatin1Char(' ') + box->informativeText();
+    return box;
+}
+
 // Clicks the button whose text contains `text` in the next message box that opens.
 void answerNextMessageBox(const QString &text, QString *seen = nullptr)
 {
     QTimer::singleShot(0, [text, seen] {
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        QMessageBox *box = openMessageBox(seen);
         QVERIFY2(box, "a message box is open");
-        if (seen)
-            *seen = box->text() + QLatin1Char(' ') + box->informativeText();
-        for (QAbstractButton *b : box->buttons())
-            if (b->text().remove(QLatin1Char('&')).contains(text)) {
-                b->click();
-                return;
-            }
-        QFAIL(qPrintable(QStringLiteral("no button '%1'").arg(text)));
+        clickButton(box, text);
     });
+}
+
+// While it lives, a message box that opens fails the test (and is closed, so that the test goes on).
+class NoMessageBox {
+public:
+    NoMessageBox()
+    {
+        QObject::connect(&m_poll, &QTimer::timeout, [] {
+            QString seen;
+            if (QMessageBox *box = openMessageBox(&seen)) {
+                box->reject();
+                QFAIL(qPrintable(QStringLiteral("a message box opened: ") + seen));
+            }
+        });
+        m_poll.start(0);
+    }
+
+private:
+    QTimer m_poll;
+};
+
+// The autosave folder of persistent windows, as empty as a first start finds it. (Test mode: under
+// ~/.qttest, not the user's.)
+QString emptyDefaultDirectory()
+{
+    const QString dir = Autosave::defaultDirectory();
+    if (!dir.contains(QLatin1String("/.qttest/")))
+        qFatal("not a test directory: %s", qPrintable(dir));
+    QDir(dir).removeRecursively();
+    return dir;
+}
+
+// What a window killed with unsaved changes leaves in `directory`: its copy (the classic model with
+// Wh[row, 0] = value) and origin file, no lock. Named <id>.json when `id` is given, written at
+// `time` when that is valid. Returns the copy's path.
+QString plantOrphan(const QString &directory, int row, double value, const QString &id = QString(),
+                    const QDateTime &time = QDateTime())
+{
+    Session session;
+    QString path;
+    {
+        Autosave autosave(&session, [] { return SessionView{}; }, directory);
+        if (!session.setWeightValue(WeightId::Wh, row, 0, value) || !autosave.flush())
+            qFatal("no copy written in %s", qPrintable(directory));
+        path = autosave.sessionPath();
+    } // gone without a normal close: the copy stays, the lock goes
+    if (!id.isEmpty()) {
+        const QString named = QDir(directory).filePath(id + QStringLiteral(".json"));
+        if (!QFile::rename(path, named) || !QFile::rename(originFileOf(path), originFileOf(named)))
+            qFatal("cannot rename %s", qPrintable(path));
+        path = named;
+    }
+    if (time.isValid()) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadWrite) || !file.setFileTime(time, QFileDevice::FileModificationTime))
+            qFatal("cannot set the time of %s", qPrintable(path));
+    }
+    return path;
+}
+
+QByteArray bytesOf(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 std::string encoded(Session &s)
@@ -58,6 +148,7 @@ class TestAutosave : public QObject {
 
 private slots:
     void initTestCase();
+    void cleanupTestCase();
     void init();
     void cleanup();
     void aChangeIsWrittenAfterTheDebounce();
@@ -70,6 +161,11 @@ private slots:
     void undoHistoryKeepsToItsMemory();
     void aCancelledRestoreKeepsTheCopy();
     void onlyADamagedCopyIsUnreadable();
+    void discardLeavesNothingToOffer();
+    void notNowKeepsTheCopyForTheNextStart();
+    void theNewestCopyIsOfferedTheOlderStay();
+    void twoStartsNeverRestoreTheSameCopy();
+    void anotherProcessHoldsTheCopyItOffers();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -80,6 +176,15 @@ private:
 void TestAutosave::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true); // persistent windows write their settings aside
+    // … in folders of this run's own: runs at the same time do not restore or remove each other's copies.
+    QCoreApplication::setApplicationName(QStringLiteral("test_autosave-%1").arg(QCoreApplication::applicationPid()));
+}
+
+void TestAutosave::cleanupTestCase()
+{
+    emptyDefaultDirectory(); // what the restore tests' windows left
+    QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).removeRecursively();
+    QFile::remove(QSettings().fileName());
 }
 
 void TestAutosave::init()
@@ -360,6 +465,177 @@ void TestAutosave::onlyADamagedCopyIsUnreadable()
     Session small;
     QVERIFY(small.replaceModel(Model(tiny).state(), QStringLiteral("tiny")));
     QCOMPARE(small.recover(orphans.first().sessionPath, QString(), false), Session::Recovery::NotRestored);
+}
+
+// Discard: the copy and its origin file go, and the next start offers nothing.
+void TestAutosave::discardLeavesNothingToOffer()
+{
+    const QString dir = emptyDefaultDirectory();
+    const QString copy = plantOrphan(dir, 1, 0.5);
+    QVERIFY(QFile::exists(copy) && QFile::exists(originFileOf(copy)));
+    {
+        Session session;
+        MainWindow window(&session, true);
+        const Weights before = session.weights();
+        QString seen;
+        answerNextMessageBox(QStringLiteral("Discard"), &seen);
+        QVERIFY(!window.offerRecovery());
+        QVERIFY2(seen.contains(QLatin1String("Edit Wh[1, 0]")), qPrintable(seen)); // it was offered
+        QVERIFY(session.weights().Wh == before.Wh); // and not restored
+        QVERIFY(!session.isModified());
+    }
+    QVERIFY(!QFile::exists(copy));
+    QVERIFY(!QFile::exists(originFileOf(copy)));
+    Session session;
+    MainWindow next(&session, true);
+    NoMessageBox none;
+    QVERIFY(!next.offerRecovery());
+    QVERIFY(Autosave::orphans(dir).isEmpty());
+}
+
+// Not now: the copy stays byte for byte, and the next start offers it again.
+void TestAutosave::notNowKeepsTheCopyForTheNextStart()
+{
+    const QString dir = emptyDefaultDirectory();
+    const QString copy = plantOrphan(dir, 2, 0.5);
+    const QByteArray bytes = bytesOf(copy), origin = bytesOf(originFileOf(copy));
+    const QDateTime saved = QFileInfo(copy).lastModified();
+    const QStringList files = QDir(dir).entryList(QDir::Files | QDir::Hidden);
+    QString first;
+    {
+        Session session;
+        MainWindow window(&session, true);
+        const Weights before = session.weights();
+        answerNextMessageBox(QStringLiteral("Not now"), &first);
+        QVERIFY(!window.offerRecovery());
+        QVERIFY2(first.contains(QLatin1String("Edit Wh[2, 0]")), qPrintable(first));
+        QVERIFY(session.weights().Wh == before.Wh);
+        QVERIFY(!session.isModified());
+    }
+    QCOMPARE(bytesOf(copy), bytes);
+    QCOMPARE(bytesOf(originFileOf(copy)), origin);
+    QCOMPARE(QFileInfo(copy).lastModified(), saved);
+    QCOMPARE(QDir(dir).entryList(QDir::Files | QDir::Hidden), files); // no lock left on it either
+
+    Session session;
+    MainWindow next(&session, true);
+    QString again;
+    answerNextMessageBox(QStringLiteral("Restore"), &again);
+    QVERIFY(next.offerRecovery());
+    QCOMPARE(again, first); // the same copy, said the same way
+    QCOMPARE(session.weights().Wh(2, 0), 0.5);
+    QVERIFY(session.isModified());
+    QVERIFY(!QFile::exists(copy)); // restored: the window's own copy takes over
+}
+
+// Several copies: the newest by its file time is offered, whatever the order of their names or of
+// their writing; the offer says how many older ones stay, and they do.
+void TestAutosave::theNewestCopyIsOfferedTheOlderStay()
+{
+    const QString dir = emptyDefaultDirectory();
+    const QDateTime now = QDateTime::currentDateTime();
+    const QString newest = plantOrphan(dir, 1, 0.5, QStringLiteral("100-0000000b"), now.addSecs(-3600));
+    const QString middle = plantOrphan(dir, 0, 0.25, QStringLiteral("100-0000000a"), now.addSecs(-7200));
+    const QString oldest = plantOrphan(dir, 2, 0.75, QStringLiteral("100-0000000c"), now.addSecs(-10800));
+    {
+        Session session;
+        MainWindow window(&session, true);
+        QString seen;
+        answerNextMessageBox(QStringLiteral("Restore"), &seen);
+        QVERIFY(window.offerRecovery());
+        QVERIFY2(seen.contains(QLatin1String("Edit Wh[1, 0]")), qPrintable(seen));
+        QVERIFY2(seen.contains(QLatin1String("2 older")), qPrintable(seen));
+        QCOMPARE(session.weights().Wh(1, 0), 0.5);
+        QVERIFY(!QFile::exists(newest));
+        QVERIFY(QFile::exists(middle) && QFile::exists(oldest));
+        const QList<Autosave::Orphan> left = Autosave::orphans(dir); // this window's own copy is not one
+        QCOMPARE(left.size(), 2);
+        QCOMPARE(left[0].sessionPath, middle);
+        QCOMPARE(left[1].sessionPath, oldest);
+        window.autosave()->discard(); // closed normally, its changes discarded
+    }
+    Session session;
+    MainWindow next(&session, true);
+    QString seen;
+    answerNextMessageBox(QStringLiteral("Not now"), &seen);
+    QVERIFY(!next.offerRecovery());
+    QVERIFY2(seen.contains(QLatin1String("Edit Wh[0, 0]")) && seen.contains(QLatin1String("1 older")), qPrintable(seen));
+}
+
+// Whoever lists orphans holds them: a second listing, as a second window starting at the same moment
+// makes, does not see them; a second window starting while the first's offer is open offers nothing,
+// and what the first did not restore is offered at a later start.
+void TestAutosave::twoStartsNeverRestoreTheSameCopy()
+{
+    const QString dir = emptyDefaultDirectory();
+    const QDateTime now = QDateTime::currentDateTime();
+    const QString newer = plantOrphan(dir, 0, 0.5, QString(), now.addSecs(-60));
+    const QString older = plantOrphan(dir, 1, 0.25, QString(), now.addSecs(-120));
+    {
+        QList<Autosave::Orphan> first = Autosave::orphans(dir);
+        QCOMPARE(first.size(), 2);
+        QVERIFY(Autosave::orphans(dir).isEmpty());
+        first[1].lock->unlock(); // the first lets one go: only that one is seen
+        const QList<Autosave::Orphan> second = Autosave::orphans(dir);
+        QCOMPARE(second.size(), 1);
+        QCOMPARE(second[0].sessionPath, first[1].sessionPath);
+    }
+    Session sa, sb;
+    MainWindow a(&sa, true), b(&sb, true);
+    QString seen;
+    bool restoredB = true;
+    QTimer::singleShot(0, [&] {
+        QMessageBox *box = openMessageBox(&seen);
+        QVERIFY(box);
+        {
+            NoMessageBox none;
+            restoredB = b.offerRecovery(); // while a's offer is open
+        }
+        clickButton(box, QStringLiteral("Restore"));
+    });
+    QVERIFY(a.offerRecovery());
+    QVERIFY(!restoredB);
+    QVERIFY2(seen.contains(QLatin1String("Edit Wh[0, 0]")), qPrintable(seen));
+    QCOMPARE(sa.weights().Wh(0, 0), 0.5);
+    QVERIFY(sb.weights().Wh == Session().weights().Wh);
+    QVERIFY(!QFile::exists(newer));
+    const QList<Autosave::Orphan> later = Autosave::orphans(dir);
+    QCOMPARE(later.size(), 1);
+    QCOMPARE(later[0].sessionPath, older);
+}
+
+// The same between processes: a real rnnscope that lists the copy (its offer open) holds it, the
+// other start does not see it; ended by SIGTERM during the offer, it leaves the copy to be offered.
+void TestAutosave::anotherProcessHoldsTheCopyItOffers()
+{
+    QTemporaryDir home;
+    const QString dir = home.filePath(QStringLiteral("data/rnnscope/rnnscope/autosave"));
+    QVERIFY(QDir().mkpath(dir));
+    const QString copy = plantOrphan(dir, 0, 0.5);
+    const QByteArray bytes = bytesOf(copy);
+    const QString lock = copy.chopped(5) + QStringLiteral(".lock");
+    QProcess other;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), home.path());
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    other.setProcessEnvironment(env);
+    other.start(QStringLiteral(RNNSCOPE_BINARY), QStringList());
+    QVERIFY(other.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(lock), 30000); // it listed the copy and offers it
+    qint64 holder = 0;
+    QVERIFY(QLockFile(lock).getLockInfo(&holder, nullptr, nullptr));
+    QCOMPARE(holder, other.processId());
+    QVERIFY(Autosave::orphans(dir).isEmpty()); // its own slot is locked too
+    other.terminate(); // SIGTERM while the offer is open
+    QVERIFY(other.waitForFinished(30000));
+    QCOMPARE(other.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(other.exitCode(), 0);
+    const QList<Autosave::Orphan> again = Autosave::orphans(dir);
+    QCOMPARE(again.size(), 1);
+    QCOMPARE(again[0].sessionPath, copy);
+    QCOMPARE(bytesOf(copy), bytes);
 }
 
 QTEST_MAIN(TestAutosave)
