@@ -2,8 +2,9 @@
 """A monkey in the window: the real rnnscope on Xvfb, driven for a fixed time by seeded random
 clicks, double clicks, right clicks, drags, wheel turns, keys (playback, undo, shortcuts, menus)
 and typed text (numbers negative and huge, '1,5', '1e39', '0x1p3', 'abc', nothing), every dialog
-that opens answered one way or the other (Return, Escape, Alt+D, Tab then Return), a quit answered
-like any dialog and followed by a new start.
+that opens answered one way or the other (Return, Escape, Alt+D, Tab then Return; a menu or a list
+with Escape, Down then Return, or Return, as keys the application grabs — X focus is never given to
+a popup, as no window manager would), a quit answered like any dialog and followed by a new start.
 
 It fails on
   - a crash: the process ends other than by a quit (status ≠ 0, or a signal);
@@ -40,6 +41,7 @@ KEYS = ["Right", "Left", "space", "Home", "End", "Escape", "Return", "Tab", "shi
 TEXTS = ["-5", "0", "1", "3", "17", "64", "200", "2000000", "99999999999", "1e39", "-1e300", "1e-400", "abc",
          "1,5", "0x1p3", "nan", "inf", "-inf", "", "  ", "0.25", "-0.5"]
 ANSWERS = ["Return", "Escape", "alt+d", "Tab Return", "Escape"]
+POPUP_ANSWERS = ["Escape", "Down Return", "Return", "Escape"]
 PROBLEMS = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|editor|editing failed")
 
 
@@ -51,6 +53,17 @@ class XPing:
         _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
                     ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
                     ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+    class Attributes(ctypes.Structure):  # XWindowAttributes
+        _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int), ("height", ctypes.c_int),
+                    ("border_width", ctypes.c_int), ("depth", ctypes.c_int), ("visual", ctypes.c_void_p),
+                    ("root", ctypes.c_ulong), ("c_class", ctypes.c_int), ("bit_gravity", ctypes.c_int),
+                    ("win_gravity", ctypes.c_int), ("backing_store", ctypes.c_int),
+                    ("backing_planes", ctypes.c_ulong), ("backing_pixel", ctypes.c_ulong),
+                    ("save_under", ctypes.c_int), ("colormap", ctypes.c_ulong), ("map_installed", ctypes.c_int),
+                    ("map_state", ctypes.c_int), ("all_event_masks", ctypes.c_long),
+                    ("your_event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
+                    ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p)]
 
     CLIENT_MESSAGE = 33
     # Qt sends the reply to the root window for StructureNotify (Qt 6) or SubstructureNotify listeners.
@@ -71,6 +84,7 @@ class XPing:
         x.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
         x.XFlush.argtypes = [ctypes.c_void_p]
         x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        x.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
         self.dpy = x.XOpenDisplay(display.encode())
         if not self.dpy:
             raise RuntimeError(f"cannot open the display {display}")
@@ -82,6 +96,12 @@ class XPing:
 
     def close(self):
         self.x.XCloseDisplay(self.dpy)
+
+    def popup(self, window):
+        """Whether `window` is a popup (a menu, a combo box's list, a tooltip): override-redirect,
+        never given the focus by a window manager, driven by keys the application grabs."""
+        a = XPing.Attributes()
+        return bool(self.x.XGetWindowAttributes(self.dpy, window, ctypes.byref(a))) and bool(a.override_redirect)
 
     def __call__(self, window, timeout=PING_TIMEOUT):
         """Seconds the window took to answer, or None when it did not within `timeout`."""
@@ -187,9 +207,15 @@ class Monkey:
             if not others or self.process.poll() is not None:
                 return
             self.dialogs += 1
-            answer = self.rng.choice(ANSWERS)
-            self.log.append(f"answer {self.d.xdotool('getwindowname', others[-1])!r} with {answer}")
-            self.d.xdotool("windowfocus", others[-1])
+            window = others[-1]
+            if self.ping.popup(int(window)):
+                # A menu or a list: keys go where the application sends them, as a person's would.
+                answer = self.rng.choice(POPUP_ANSWERS)
+                self.log.append(f"popup: {answer}")
+            else:
+                answer = self.rng.choice(ANSWERS)
+                self.log.append(f"answer {self.d.xdotool('getwindowname', window)!r} with {answer}")
+                self.d.xdotool("windowfocus", window)
             for key in answer.split():
                 self.d.xdotool("key", "--clearmodifiers", key)
             time.sleep(0.2)
