@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 using namespace rnnscope;
 
@@ -29,6 +30,26 @@ QString tip(char symbol)
     }
     return {};
 }
+
+// A spin box's size hint `hint` made as wide as `widest` needs instead of the widest value of its
+// range (a box takes numbers wider than it shows; they scroll in it).
+QSize narrowedTo(QSize hint, const QSpinBox &box, const QString &widest, const QString &rangeWidest)
+{
+    const QFontMetrics fm(box.fontMetrics());
+    hint.rwidth() -= std::max(0, fm.horizontalAdvance(rangeWidest) - fm.horizontalAdvance(widest));
+    return hint;
+}
+
+// The seed box: as wide as seven digits, not nine, so that the options fit a projector's width.
+class SeedSpinBox : public QSpinBox {
+public:
+    using QSpinBox::QSpinBox;
+    QSize sizeHint() const override { return narrowed(QSpinBox::sizeHint()); }
+    QSize minimumSizeHint() const override { return narrowed(QSpinBox::minimumSizeHint()); }
+
+private:
+    QSize narrowed(QSize s) const { return narrowedTo(s, *this, textFromValue(9999999), textFromValue(maximum())); }
+};
 
 // A size box that never drops a keystroke: any whole number can be typed (−5, 2000000), and what
 // is typed goes to the session as typed, which applies it or refuses it saying why; the box then
@@ -112,10 +133,8 @@ private:
     QSize narrowed(QSize s) const
     {
         const QFontMetrics fm(fontMetrics());
-        const int wide = fm.horizontalAdvance(textFromValue(-kWide));
-        const int need = std::max(fm.horizontalAdvance(textFromValue(m_lo)), fm.horizontalAdvance(textFromValue(m_hi)));
-        s.rwidth() -= std::max(0, wide - need);
-        return s;
+        const QString lo = textFromValue(m_lo), hi = textFromValue(m_hi);
+        return narrowedTo(s, *this, fm.horizontalAdvance(lo) > fm.horizontalAdvance(hi) ? lo : hi, textFromValue(-kWide));
     }
 
     int m_lo, m_hi;
@@ -133,10 +152,18 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     , m_recurrent(new QComboBox(this))
     , m_resetAfter(new QCheckBox(tr("reset_after"), this))
     , m_dtype(new QComboBox(this))
-    , m_seed(new QSpinBox(this))
+    , m_seed(new SeedSpinBox(this))
     , m_init(new QComboBox(this))
+    , m_options(new QToolBar(tr("Model options"), parent))
 {
     setObjectName(QStringLiteral("dimensionsBar"));
+    m_options->setObjectName(QStringLiteral("optionsBar"));
+    // As wide as their usual choices ("sigmoid", "glorot / orthogonal"), not their longest
+    // ("hard_sigmoid_keras2", elided in the box, whole in the list): the bar fits a projector.
+    for (auto [box, letters] : {std::pair{m_activation, 7}, std::pair{m_recurrent, 7}, std::pair{m_init, 10}}) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(letters);
+    }
     m_cell->setObjectName(QStringLiteral("cellChooser"));
     for (CellKind k : {CellKind::SimpleRNN, CellKind::LSTM, CellKind::GRU})
         m_cell->addItem(QLatin1String(cellClassName(k)), static_cast<int>(k));
@@ -162,53 +189,52 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
         connect(m_dims[i], &QSpinBox::valueChanged, this, [this, i] { dimEdited(i); });
         m_dims[i]->installEventFilter(this);
     }
-    addSeparator();
     m_returnSequences->setToolTip(tr("With return_sequences the recurrent layer outputs every h_t: (N, T, M), and Dense applies per timestep."));
-    addWidget(m_returnSequences);
+    m_options->addWidget(m_returnSequences);
     connect(m_returnSequences, &QCheckBox::toggled, this, [this](bool on) {
         if (!m_syncing && !m_session->setReturnSequences(on))
             syncFromModel();
     });
 
-    addWidget(new QLabel(tr(" activation "), this));
+    m_options->addWidget(new QLabel(tr(" activation "), this));
     for (Activation a : {Activation::Tanh, Activation::Relu, Activation::Sigmoid, Activation::Linear,
                          Activation::HardSigmoid, Activation::HardSigmoidKeras2})
         m_activation->addItem(QLatin1String(activationName(a)), static_cast<int>(a));
     m_activation->setToolTip(tr("The cell's activation act: h_t = act(x_t·Wx + h_{t-1}·Wh + bh) for a SimpleRNN, "
                                 "the candidate and act(c_t) of an LSTM, the candidate h̃ of a GRU."));
-    addWidget(m_activation);
+    m_options->addWidget(m_activation);
     connect(m_activation, &QComboBox::currentIndexChanged, this, &DimensionsBar::cellEdited);
 
-    m_recurrentLabel = addWidget(new QLabel(tr(" σ "), this));
+    m_recurrentLabel = m_options->addWidget(new QLabel(tr(" σ "), this));
     for (Activation a : {Activation::Sigmoid, Activation::HardSigmoid, Activation::HardSigmoidKeras2, Activation::Tanh,
                          Activation::Relu, Activation::Linear})
         m_recurrent->addItem(QLatin1String(activationName(a)), static_cast<int>(a));
     m_recurrent->setObjectName(QStringLiteral("recurrentActivation"));
     m_recurrent->setToolTip(tr("The gates' recurrent activation σ: sigmoid (Keras's default since 2.3), hard_sigmoid "
                                "(Keras 3: clip(x/6 + 0.5, 0, 1)) or hard_sigmoid_keras2 (clip(0.2x + 0.5, 0, 1))."));
-    m_recurrentAction = addWidget(m_recurrent);
+    m_recurrentAction = m_options->addWidget(m_recurrent);
     connect(m_recurrent, &QComboBox::currentIndexChanged, this, &DimensionsBar::cellEdited);
     m_resetAfter->setToolTip(tr("GRU reset_after (Keras 3's default): the reset gate multiplies h_{t-1}·U_h + b'_h, "
                                 "and the bias is (2, 3M). Off: it multiplies h_{t-1} before U_h, bias (3M), as in "
                                 "Keras 1 and 2."));
-    m_resetAfterAction = addWidget(m_resetAfter);
+    m_resetAfterAction = m_options->addWidget(m_resetAfter);
     connect(m_resetAfter, &QCheckBox::toggled, this, &DimensionsBar::cellEdited);
 
     m_dtype->addItem(QStringLiteral("float32"), static_cast<int>(DType::Float32));
     m_dtype->addItem(QStringLiteral("float64"), static_cast<int>(DType::Float64));
     m_dtype->setToolTip(tr("float32 computes like Keras, float64 like NumPy: compare the numbers (they differ near 1e-7)."));
-    addWidget(m_dtype);
+    m_options->addWidget(m_dtype);
     connect(m_dtype, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_syncing && !m_session->setDtype(static_cast<DType>(m_dtype->currentData().toInt())))
             syncFromModel();
     });
 
-    addWidget(new QLabel(tr(" seed "), this));
+    m_options->addWidget(new QLabel(tr(" seed "), this));
     m_seed->setRange(0, 999999999);
     m_seed->setKeyboardTracking(false);
     m_seed->setToolTip(tr("The same seed always gives the same weights and input."));
     m_seed->installEventFilter(this);
-    addWidget(m_seed);
+    m_options->addWidget(m_seed);
     connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
         if (!m_syncing && !m_session->setSeed(static_cast<quint64>(v)))
             syncFromModel();
@@ -225,7 +251,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     for (const auto &i : inits)
         m_init->addItem(tr(i.label), static_cast<int>(i.scheme));
     m_init->setToolTip(tr("How Randomize weights draws them."));
-    addWidget(m_init);
+    m_options->addWidget(m_init);
     connect(m_init, &QComboBox::currentIndexChanged, this, [this] {
         if (m_syncing)
             return;

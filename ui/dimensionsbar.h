@@ -1,11 +1,14 @@
 #pragma once
-// DimensionsBar — the toolbar where a teacher sets the model:
-//   cell▾ N T D M K  ☐return_sequences  activation▾ σ▾ ☐reset_after  float32▾  seed  init▾  ⟳ weights  ⟳ input
+// DimensionsBar — the toolbars where a teacher sets the model: the sizes in this one,
+//   cell▾ N T D M K | ⟳ weights  ⟳ input        (the window adds the two ⟳ actions)
+// the options beside it in optionsBar() (on a row of their own in presentation mode, so that both
+// fit a 1024-pixel projector),
+//   ☐return_sequences  activation▾ σ▾ ☐reset_after  float32▾  seed  init▾
 // (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU.)
 // Each change goes to the Session at once; a refused one (a size out of range or over the memory
 // budget) puts the spin box back to what the model has, and the session reports why. The size boxes
 // take any whole number typed (no keystroke is dropped at a limit): −5 or 2000000 is refused
-// under that name, not clamped into something nobody typed.
+// under that value, not clamped into something nobody typed.
 
 #include <QToolBar>
 
@@ -33,6 +36,8 @@ public:
     bool offersResetAfter() const { return m_resetAfterAction->isVisible(); }
     QComboBox *init() const { return m_init; }
     QSpinBox *seed() const { return m_seed; }
+    // The second toolbar, with the options (the window adds it beside this one).
+    QToolBar *optionsBar() const { return m_options; }
 
 signals:
     // Return (or Escape) in one of the bar's boxes: the box is done, the window's keys (Space, the
@@ -60,5 +65,6 @@ private:
     QComboBox *m_dtype;
     QSpinBox *m_seed;
     QComboBox *m_init;
+    QToolBar *m_options;
     bool m_syncing = false;
 };

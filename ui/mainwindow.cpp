@@ -77,6 +77,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
 
     m_dimensions = new DimensionsBar(session, this);
     addToolBar(Qt::TopToolBarArea, m_dimensions);
+    addToolBar(Qt::TopToolBarArea, m_dimensions->optionsBar());
     m_playback = new PlaybackBar(session, this);
     addToolBar(Qt::BottomToolBarArea, m_playback);
 
@@ -184,7 +185,14 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
     auto *weightsDock = m_weightsDock = new QDockWidget(tr("Weights"), this);
     weightsDock->setObjectName(QStringLiteral("weightsDock"));
-    weightsDock->setWidget(weights);
+    // In a scroll area: an LSTM's four rows of matrices would otherwise hold the window taller
+    // than a 1024×768 projector in presentation mode.
+    auto *weightsScroll = new QScrollArea;
+    weightsScroll->setObjectName(QStringLiteral("weightsScroll"));
+    weightsScroll->setWidgetResizable(true);
+    weightsScroll->setFrameShape(QFrame::NoFrame);
+    weightsScroll->setWidget(weights);
+    weightsDock->setWidget(weightsScroll);
     addDockWidget(Qt::RightDockWidgetArea, weightsDock);
 
     m_inputView = new MatrixView(session, Source::Input);
@@ -321,6 +329,7 @@ void MainWindow::buildMenus()
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
     view->addAction(m_dimensions->toggleViewAction());
+    view->addAction(m_dimensions->optionsBar()->toggleViewAction());
     view->addAction(m_playback->toggleViewAction());
 
     QMenu *play = menuBar()->addMenu(tr("&Playback"));
@@ -461,8 +470,12 @@ void MainWindow::setPresentation(bool on)
         tabifyDockWidget(m_weightsDock, m_inputDock);
         tabifyDockWidget(m_inputDock, m_summaryDock);
         m_weightsDock->raise();
-    } else if (!on && m_presentation && !m_statePresentation.isEmpty()) {
-        restoreState(m_statePresentation);
+        insertToolBarBreak(m_dimensions->optionsBar()); // the options on a row of their own
+    } else if (!on && m_presentation) {
+        if (!m_statePresentation.isEmpty())
+            restoreState(m_statePresentation);
+        if (toolBarBreak(m_dimensions->optionsBar()))
+            removeToolBarBreak(m_dimensions->optionsBar());
     }
     m_presentation = on;
     if (m_presentationAction && m_presentationAction->isChecked() != on)
