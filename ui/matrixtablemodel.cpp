@@ -285,11 +285,7 @@ double MatrixTableModel::fixedScale() const
 
 rnnscope::Quantity MatrixTableModel::quantity() const
 {
-    if (m_quantity == rnnscope::Quantity::Hidden || !m_session)
-        return rnnscope::Quantity::Hidden;
-    const std::vector<rnnscope::Quantity> recorded = rnnscope::recordedQuantities(m_session->config().kind);
-    return std::find(recorded.begin(), recorded.end(), m_quantity) != recorded.end() ? m_quantity
-                                                                                     : rnnscope::Quantity::Hidden;
+    return m_quantity;
 }
 
 void MatrixTableModel::setQuantity(rnnscope::Quantity q)
@@ -297,7 +293,7 @@ void MatrixTableModel::setQuantity(rnnscope::Quantity q)
     if (q == m_quantity)
         return;
     m_quantity = q;
-    resetAll();
+    resetAll(); // (which falls back to h_t if the cell does not record q)
 }
 
 double MatrixTableModel::colorScale() const
@@ -685,6 +681,13 @@ bool MatrixTableModel::setData(const QModelIndex &index, const QVariant &value, 
 void MatrixTableModel::resetAll()
 {
     beginResetModel();
+    // A quantity the cell (perhaps a new one) does not record falls back to h_t, once here rather
+    // than at every value read.
+    if (m_quantity != rnnscope::Quantity::Hidden && m_session) {
+        const std::vector<rnnscope::Quantity> recorded = rnnscope::recordedQuantities(m_session->config().kind);
+        if (std::find(recorded.begin(), recorded.end(), m_quantity) == recorded.end())
+            m_quantity = rnnscope::Quantity::Hidden;
+    }
     invalidateStats();
     m_shownRows = filledRows();
     m_shownCurrent = currentRow();

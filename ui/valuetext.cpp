@@ -33,15 +33,6 @@ QString withSign(double v, const QString &magnitude)
     return v < 0 ? kMinus + magnitude : magnitude;
 }
 
-// The shortest text that reads back as f (float or double), as C writes it.
-template <typename F>
-QString shortest(F f)
-{
-    char buf[40];
-    const auto end = std::to_chars(buf, buf + sizeof buf, f).ptr;
-    return QString::fromLatin1(buf, end - buf);
-}
-
 enum class Range { Fits, Over, Under, NotANumber };
 
 // A C number (no sign: the caller took it off) read whole: "0.5", ".5", "2e-3", "1e309".
@@ -98,7 +89,7 @@ QString full(double v, rnnscope::DType dtype)
     if (std::isinf(held))
         return held > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
     if (dtype == rnnscope::DType::Float32)
-        return shortest(static_cast<float>(held));
+        return QString::fromStdString(rnnscope::shortestText(static_cast<float>(held)));
     return QString::number(held, 'g', QLocale::FloatingPointShortest);
 }
 

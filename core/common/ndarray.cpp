@@ -64,7 +64,6 @@ namespace {
 // The smallest |v| that rounds to ±Inf in float32: FLT_MAX plus half its ulp, 2¹²⁸ − 2¹⁰³.
 const double kFloat32Overflow = std::ldexp(1.0, 128) - std::ldexp(1.0, 103);
 
-// The shortest text that reads back as v ("1e+39", "3.4028235e+38" for a float).
 template <typename F>
 std::string shortest(F v)
 {
@@ -74,6 +73,16 @@ std::string shortest(F v)
 }
 
 } // namespace
+
+std::string shortestText(double v)
+{
+    return shortest(v);
+}
+
+std::string shortestText(float v)
+{
+    return shortest(v);
+}
 
 double heldAs(double v, DType dtype)
 {

@@ -36,6 +36,11 @@ using NamedArrays = std::vector<std::pair<std::string, NdArray>>;
 
 namespace rnnscope {
 
+// The shortest text that reads back as exactly v, as C writes it: "0.1", "1e+39"; the float
+// overload the shortest for the float ("3.4028235e+38", not its double's 17 digits).
+std::string shortestText(double v);
+std::string shortestText(float v);
+
 // `v` as a model computing in `dtype` holds it: float32 rounds to the nearest float (values past
 // float32's range become ±Inf, those below its smallest subnormal 0); float64 keeps v.
 double heldAs(double v, DType dtype);
