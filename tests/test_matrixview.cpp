@@ -217,27 +217,34 @@ void TestMatrixView::formatAndParse_data()
 {
     QTest::addColumn<double>("value");
     QTest::addColumn<QString>("compact");
-    QTest::newRow("zero") << 0.0 << QStringLiteral("0");
-    QTest::newRow("small weight") << 0.212685 << QStringLiteral("0.213");
-    QTest::newRow("negative") << -0.0461 << minus("0.046");
-    QTest::newRow("units") << -1.5 << minus("1.50");
-    QTest::newRow("tens") << 21.347 << QStringLiteral("21.3");
-    QTest::newRow("thousands") << 2135.2 << QStringLiteral("2135");
-    QTest::newRow("tiny") << 1.2e-5 << QStringLiteral("1.2e") + minus("5");
-    QTest::newRow("huge") << 3.0e7 << QStringLiteral("3.0e7");
-    QTest::newRow("-1e10") << -1e10 << minus("1.0e10");
-    QTest::newRow("-1e300") << -1e300 << minus("1.0e300");
-    QTest::newRow("1e308") << 1e308 << QStringLiteral("1.0e308");
-    QTest::newRow("nan") << kNaN << QStringLiteral("NaN");
-    QTest::newRow("+inf") << kInf << QStringLiteral("+Inf");
-    QTest::newRow("-inf") << -kInf << minus("Inf");
+    QTest::addColumn<QString>("brief"); // the narrower cells of a wide gated kernel
+    QTest::newRow("zero") << 0.0 << QStringLiteral("0") << QStringLiteral("0");
+    QTest::newRow("small weight") << 0.212685 << QStringLiteral("0.213") << QStringLiteral("0.21");
+    QTest::newRow("negative") << -0.0461 << minus("0.046") << minus("0.05");
+    QTest::newRow("below a hundredth") << -0.0046 << minus("0.005") << minus("5e") + minus("3");
+    QTest::newRow("units") << -1.5 << minus("1.50") << minus("1.50");
+    QTest::newRow("just under ten") << 9.996 << QStringLiteral("10.0") << QStringLiteral("10.0");
+    QTest::newRow("tens") << 21.347 << QStringLiteral("21.3") << QStringLiteral("21.3");
+    QTest::newRow("thousands") << 2135.2 << QStringLiteral("2135") << QStringLiteral("2135");
+    QTest::newRow("tiny") << 1.2e-5 << QStringLiteral("1.2e") + minus("5") << QStringLiteral("1e") + minus("5");
+    QTest::newRow("huge") << 3.0e7 << QStringLiteral("3.0e7") << QStringLiteral("3e7");
+    QTest::newRow("-1e10") << -1e10 << minus("1.0e10") << minus("1e10");
+    QTest::newRow("-1e300") << -1e300 << minus("1.0e300") << minus("1e300");
+    QTest::newRow("1e308") << 1e308 << QStringLiteral("1.0e308") << QStringLiteral("1e308");
+    QTest::newRow("nan") << kNaN << QStringLiteral("NaN") << QStringLiteral("NaN");
+    QTest::newRow("+inf") << kInf << QStringLiteral("+Inf") << QStringLiteral("+Inf");
+    QTest::newRow("-inf") << -kInf << minus("Inf") << minus("Inf");
 }
 
 void TestMatrixView::formatAndParse()
 {
     QFETCH(double, value);
     QFETCH(QString, compact);
+    QFETCH(QString, brief);
     QCOMPARE(ValueText::compact(value), compact);
+    QCOMPARE(ValueText::brief(value), brief);
+    // The brief form is never wider than "−0.00" (in characters).
+    QVERIFY2(brief.size() <= 5 || !std::isfinite(value) || std::abs(value) >= 1e4 || std::abs(value) < 0.0095, qPrintable(brief));
     // Full precision reads back exactly.
     const auto back = ValueText::parse(ValueText::full(value));
     QVERIFY(back.has_value());
@@ -247,7 +254,7 @@ void TestMatrixView::formatAndParse()
         QCOMPARE(*back, value);
     // What is shown reads back as the value to its precision: three significant digits, or the
     // third decimal.
-    for (const QString &shown : {compact, ValueText::narrow(value)}) {
+    for (const QString &shown : {compact, brief, ValueText::narrow(value)}) {
         const auto read = ValueText::parse(shown);
         QVERIFY2(read.has_value(), qPrintable(shown));
         if (std::isnan(value)) {
@@ -258,7 +265,9 @@ void TestMatrixView::formatAndParse()
             QCOMPARE(*read, value);
             continue;
         }
-        const double tolerance = shown == compact ? std::max(std::abs(value) * 0.01, 5e-4) : std::abs(value) * 0.5;
+        const double tolerance = shown == compact ? std::max(std::abs(value) * 0.01, 5e-4)
+            : shown == brief && shown != ValueText::narrow(value) ? std::max(std::abs(value) * 0.01, 5e-3)
+                                                                 : std::abs(value) * 0.5;
         QVERIFY2(std::abs(*read - value) <= tolerance, qPrintable(QStringLiteral("%1 shown as %2 reads %3").arg(value).arg(shown).arg(*read)));
     }
 }

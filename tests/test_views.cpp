@@ -6,16 +6,20 @@
 
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
+#include "heatmapdelegate.h"
+#include "matrixview.h"
 #include "mainwindow.h"
 #include "playbackbar.h"
 #include "session.h"
 #include "timeserieschart.h"
+#include "valuetext.h"
 
 #include <QAbstractButton>
 #include <QChart>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMap>
 #include <QPaintEngine>
@@ -23,7 +27,9 @@
 #include <QRegularExpression>
 #include <QScatterSeries>
 #include <QSignalSpy>
+#include <QScrollBar>
 #include <QStatusBar>
+#include <QTableView>
 #include <QTest>
 #include <QToolBar>
 #include <QUndoStack>
@@ -257,6 +263,8 @@ private slots:
     void everyArrowCarriesItsShape_data();
     void everyArrowCarriesItsShape();
     void longSequencesFoldTheirMiddle();
+    void gatedWeightsReadWholeAt1600x900_data();
+    void gatedWeightsReadWholeAt1600x900();
     void presentationFits1024x768_data();
     void presentationFits1024x768();
     void nonFiniteValuesAreMarkedOnTheEdge();
@@ -500,6 +508,52 @@ QStringList unseenInToolBar(QToolBar *bar, const QWidget *window, const QRect &s
 }
 
 } // namespace
+
+void TestViews::gatedWeightsReadWholeAt1600x900_data()
+{
+    QTest::addColumn<int>("cell");
+    QTest::newRow("LSTM") << int(CellKind::LSTM); // kernels of 20 columns
+    QTest::newRow("GRU") << int(CellKind::GRU);   // 15 columns, a bias of two rows
+}
+
+// At the classic sizes on a 1600×900 window every weight matrix of a gated cell is seen whole:
+// every row and column in its table, no scroll bar, every value with its text (at least the brief
+// "−0.21"); and the diagram keeps all ten timesteps beside them.
+void TestViews::gatedWeightsReadWholeAt1600x900()
+{
+    QFETCH(int, cell);
+    ModelConfig c;
+    c.kind = CellKind(cell);
+    open(sessionWith(c));
+    QCOMPARE(m_window->size(), QSize(1600, 900));
+    for (int i = 0; i < 3; ++i) // the docks settle (they are sized once the window has its size)
+        QCoreApplication::processEvents();
+    QStringList problems;
+    for (MatrixView *view : m_window->weightViews()) {
+        const QString name = view->title();
+        QTableView *table = view->tableView();
+        if (view->mode() != MatrixView::Mode::Table) {
+            problems << name + QStringLiteral(": not a table");
+            continue;
+        }
+        if (!view->visibleRegion().boundingRect().contains(view->rect()))
+            problems << name + QStringLiteral(": not all seen in the dock");
+        if (table->horizontalScrollBar()->maximum() > 0 || table->verticalScrollBar()->maximum() > 0)
+            problems << name + QStringLiteral(": scrolls (%1 × %2 px more)")
+                                   .arg(table->horizontalScrollBar()->maximum())
+                                   .arg(table->verticalScrollBar()->maximum());
+        const QSize size(table->horizontalHeader()->defaultSectionSize(), table->verticalHeader()->defaultSectionSize());
+        for (int r = 0; r < view->model()->rowCount(); ++r)
+            for (int col = 0; col < view->model()->columnCount(); ++col) {
+                const double v = view->model()->value(r, col);
+                const QString text = HeatmapDelegate::cellText(v, table->font(), size).text;
+                if (text != ValueText::compact(v) && text != ValueText::brief(v))
+                    problems << QStringLiteral("%1[%2, %3] = %4 shows \"%5\"").arg(name).arg(r).arg(col).arg(v).arg(text);
+            }
+    }
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+    QCOMPARE(m_window->diagram()->visibleTimesteps(), (QList<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
 
 void TestViews::presentationFits1024x768_data()
 {

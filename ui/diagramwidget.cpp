@@ -43,6 +43,8 @@ struct DiagramWidget::Geometry {
     QList<int> steps;       // timesteps per column, −1 = "…"
     qreal left = 0;         // x of the first column's centre
     qreal pitch = 0;        // distance between column centres
+    qreal outX = 0;         // x of the output column's centre (wider than a step's: it holds
+                            // h_{T−1}'s shape before the Dense box)
     qreal cellW = 0, cellH = 0;
     qreal rowCell = 0, rowX = 0, rowDense = 0, rowY = 0; // y centres of the rows
     qreal unit = 0;         // font height
@@ -75,9 +77,10 @@ QList<int> DiagramWidget::visibleTimesteps() const
 {
     const int T = m_session->dims().T;
     const int cur = std::max(0, m_session->position());
-    // Columns that fit: each needs about 4.8 font heights, more when "t=999999" needs it; the
-    // h_{-1} and Dense columns take 2 more.
-    const int fit = std::max(3, int(width() / columnWidth()) - 2);
+    // Columns that fit: each needs about 3.3 font heights, more when "t=999999" needs it; h_{-1}
+    // takes 0.85 more, the output column its own width.
+    const qreal u = fontMetrics().height();
+    const int fit = std::max(3, int((width() - u - outputColumnWidth()) / columnWidth() - 0.85));
     QList<int> cols;
     if (T <= fit) {
         for (int t = 0; t < T; ++t)
@@ -106,10 +109,32 @@ QList<int> DiagramWidget::visibleTimesteps() const
 
 qreal DiagramWidget::columnWidth() const
 {
-    // A cell takes 0.62 of its column and must hold "t=<the last timestep>".
+    // A cell takes 0.62 of its column (0.7 at the narrowest) and must hold "t=<the last timestep>". At 3.3 font heights
+    // ten timesteps fit in the 700 px a 1600 px window leaves beside an LSTM's weights.
     const qreal u = fontMetrics().height();
     const qreal text = fontMetrics().horizontalAdvance(QStringLiteral("t=%1").arg(m_session->dims().T - 1));
-    return std::max(4.8 * u, (text + 0.8 * u) / 0.62);
+    return std::max(3.3 * u, (text + 0.6 * u) / 0.7);
+}
+
+qreal DiagramWidget::outputColumnWidth() const
+{
+    // From the last step's cell: h_{T−1} and its shape over and under the arrow, then the Dense
+    // box and the margin after it.
+    const auto &d = m_session->dims();
+    const QFontMetricsF fm(font());
+    const qreal u = fm.height();
+    const qreal labelW = std::max(fm.horizontalAdvance(shape({d.N, d.M})), fm.horizontalAdvance(QStringLiteral("h_%1").arg(d.T - 1)));
+    return std::max(columnWidth(), labelW + 1.4 * u + outputWidth() + u);
+}
+
+qreal DiagramWidget::outputWidth() const
+{
+    // The Dense box, or the stacked sequence's "(every timestep)".
+    const auto &d = m_session->dims();
+    const QFontMetricsF fm(font());
+    const qreal u = fm.height();
+    const qreal dense = fm.horizontalAdvance(QStringLiteral("Dense(%1)").arg(d.K)) + 0.8 * u;
+    return m_session->config().returnSequences ? std::max(dense, fm.horizontalAdvance(tr("(every timestep)"))) : dense;
 }
 
 DiagramWidget::Geometry DiagramWidget::layoutColumns() const
@@ -118,9 +143,11 @@ DiagramWidget::Geometry DiagramWidget::layoutColumns() const
     g.steps = visibleTimesteps();
     g.unit = fontMetrics().height();
     const qreal u = g.unit;
-    const int columns = int(g.steps.size()) + 2; // h_{-1} and the Dense/output column
-    g.pitch = (width() - 2 * u) / columns;
+    // h_{-1}'s column (1.5 pitches), the steps, and the output column of its own width.
+    const qreal out = outputColumnWidth();
+    g.pitch = std::max(u, (width() - u - out) / (g.steps.size() + 0.85));
     g.left = u + g.pitch * 1.5;
+    g.outX = width() - u - outputWidth() / 2;
     const qreal text = fontMetrics().horizontalAdvance(QStringLiteral("t=%1").arg(m_session->dims().T - 1)) + 0.6 * u;
     g.cellW = std::min(std::max(std::min(g.pitch * 0.62, 7.0 * u), text), g.pitch * 0.9);
     g.cellH = 2.0 * u;
@@ -210,11 +237,12 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         // Recurrent arrow from the previous column, labelled with h's shape.
         p.setPen(QPen(ink, lw));
         arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
-        // Shapes on the recurrent arrows where there is room for them (always on the first).
+        // Shapes on the recurrent arrows where there is room for them (the initial state's shape
+        // is written on the left as well, under "h₋₁ = 0").
         const qreal room = cell.left() - prevRight;
         const qreal need = std::max(smallFm.horizontalAdvance(prevName), smallFm.horizontalAdvance(carriedShape));
         // (An LSTM's first arrow is named on the left already: "h₋₁ = c₋₁ = 0".)
-        if ((i == 0 && !lstm) || (i > 0 && g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u && need <= room)) {
+        if (((i == 0 && !lstm) || (i > 0 && g.steps[i - 1] >= 0 && g.pitch >= 5.0 * u)) && need <= room) {
             label({(prevRight + cell.left()) / 2, g.rowCell - 0.75 * u}, prevName);
             label({(prevRight + cell.left()) / 2, g.rowCell + 0.75 * u}, carriedShape);
         }
@@ -256,7 +284,7 @@ void DiagramWidget::paintEvent(QPaintEvent *)
     }
 
     // The output column: h_{T-1} → Dense → y, or the stacked sequence.
-    const qreal cx = g.left + g.steps.size() * g.pitch;
+    const qreal cx = g.outX;
     p.setPen(QPen(ink, lw));
     const qreal outW = std::max(g.cellW, p.fontMetrics().horizontalAdvance(QStringLiteral("Dense(%1)").arg(d.K)) + 0.8 * u);
     const QRectF out(cx - outW / 2, g.rowCell - g.cellH / 2, outW, g.cellH);

@@ -35,6 +35,8 @@ private:
     Geometry layoutColumns() const;
     // The width one timestep's column needs (its cell holds "t=<the last timestep>").
     qreal columnWidth() const;
+    qreal outputColumnWidth() const; // from the last step's cell to the right edge
+    qreal outputWidth() const;       // the Dense box (or the sequence's labels)
 
     Session *m_session;
 };

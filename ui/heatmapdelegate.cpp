@@ -12,6 +12,7 @@
 #include <QPersistentModelIndex>
 
 #include <cmath>
+#include <optional>
 
 namespace {
 
@@ -46,31 +47,44 @@ QSize HeatmapDelegate::cellSizeFor(const QFont &font)
     return QSize(text + pad, fm.height() + std::max(4, fm.height() / 3));
 }
 
+int HeatmapDelegate::briefCellWidthFor(const QFont &font)
+{
+    const QFontMetrics fm(font);
+    return fm.horizontalAdvance(QStringLiteral("\u22120.00")) + std::max(4, fm.averageCharWidth() - 3);
+}
+
 HeatmapDelegate::CellText HeatmapDelegate::cellText(double value, const QFont &font, QSize cell)
 {
-    // The compact text, else the narrow one ("−1e300"), else the narrow one in a smaller font (the
-    // widest, "−1e−300", at about 85 %): a finite value never goes without its text in a cell that
-    // holds text at all.
+    // The compact text; else the brief one ("−0.21"), down to 90 % of the font; else the narrow
+    // one ("−1e300"), down to kSmallestTextScale (the widest, "−1e−300", fits at about 85 %): a
+    // finite value never goes without its text in a cell that holds text at all.
     const QFontMetricsF fm(font);
     if (fm.height() > cell.height() + 2)
         return {};
     const qreal room = cell.width() - 4;
-    for (const QString &text : {ValueText::compact(value), ValueText::narrow(value)})
-        if (fm.horizontalAdvance(text) <= room)
-            return {text, font};
+    if (const QString text = ValueText::compact(value); fm.horizontalAdvance(text) <= room)
+        return {text, font};
     // Glyph widths do not scale exactly with the size (hinting): step down until it fits.
-    const QString text = ValueText::narrow(value);
     const bool pixels = font.pixelSize() > 0;
     const qreal size = pixels ? font.pixelSize() : font.pointSizeF();
-    QFont smaller = font;
-    for (qreal scale = std::min(1.0, room / fm.horizontalAdvance(text)); scale >= kSmallestTextScale; scale -= 0.03) {
-        if (pixels)
-            smaller.setPixelSize(std::max(1, int(size * scale)));
-        else
-            smaller.setPointSizeF(size * scale);
-        if (QFontMetricsF(smaller).horizontalAdvance(text) <= room)
-            return {text, smaller};
-    }
+    const auto fitted = [&](const QString &text, qreal smallest) -> std::optional<CellText> {
+        if (fm.horizontalAdvance(text) <= room)
+            return CellText{text, font};
+        QFont smaller = font;
+        for (qreal scale = std::min(1.0, room / fm.horizontalAdvance(text)); scale >= smallest; scale -= 0.03) {
+            if (pixels)
+                smaller.setPixelSize(std::max(1, int(size * scale)));
+            else
+                smaller.setPointSizeF(size * scale);
+            if (QFontMetricsF(smaller).horizontalAdvance(text) <= room)
+                return CellText{text, smaller};
+        }
+        return std::nullopt;
+    };
+    if (auto brief = fitted(ValueText::brief(value), 0.9))
+        return *brief;
+    if (auto narrow = fitted(ValueText::narrow(value), kSmallestTextScale))
+        return *narrow;
     return {};
 }
 

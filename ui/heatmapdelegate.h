@@ -25,8 +25,11 @@ public:
 
     // The smallest cell that shows a value like "−0.000" in `font` with a little padding.
     static QSize cellSizeFor(const QFont &font);
+    // The narrowest column that still shows ValueText's brief form ("−0.00") in `font`: what a
+    // wide matrix (an LSTM's kernel of 4M columns) shrinks its columns to before it scrolls.
+    static int briefCellWidthFor(const QFont &font);
     // The text a cell of `cell` pixels shows for `value`, and its font: ValueText's compact form in
-    // `font`; when that is too wide the narrow one, in `font` or down to kSmallestTextScale of it;
+    // `font`; when that is too wide the brief one, then the narrow one, in `font` or down to kSmallestTextScale of it;
     // no text when the cell is too small for any.
     struct CellText {
         QString text;

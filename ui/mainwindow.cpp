@@ -19,6 +19,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QToolButton>
+#include <QStyle>
 #include <QTimer>
 #include <QActionGroup>
 #include <QApplication>
@@ -419,8 +420,10 @@ void MainWindow::placeWeightViews()
     if (m_weightGrid->count() > 0 && gated == m_weightsGated)
         return;
     m_weightsGated = gated;
-    for (MatrixView *v : std::as_const(m_weightViews))
+    for (MatrixView *v : std::as_const(m_weightViews)) {
         m_weightGrid->removeWidget(v);
+    }
+    updateWeightHeaders();
     for (int r = 0; r < 4; ++r)
         m_weightGrid->setRowStretch(r, 0);
     if (gated) {
@@ -431,9 +434,26 @@ void MainWindow::placeWeightViews()
         m_weightGrid->addWidget(m_weightViews[4], 3, 1);
         // Four rows of matrices: the weights take more of the height from the input (once the
         // window has its size: before, the docks share out what they will get anyway).
+        // And as wide as the gate blocks' columns need with the brief text ("−0.21"), leaving the
+        // diagram, the step panel and the charts at least 700 px: an LSTM of 5 units (20 columns)
+        // is read without a scroll bar on a 1600×900 window.
         QTimer::singleShot(0, this, [this] {
-            if (m_weightsGated && m_weightsDock && m_inputDock && !m_presentation)
-                resizeDocks({m_weightsDock, m_inputDock}, {5 * height(), 2 * height()}, Qt::Vertical);
+            if (!m_weightsGated || !m_weightsDock || !m_inputDock || m_presentation)
+                return;
+            // The height the four rows of matrices ask for, the input and the summary below taking
+            // the rest (at least a few rows of X).
+            const int tall = m_weightGrid->parentWidget()->sizeHint().height() + m_weightsDock->height() - m_weightsDock->widget()->height();
+            const int both = m_weightsDock->height() + m_inputDock->height();
+            const int below = std::max(both / 5, both - tall);
+            resizeDocks({m_weightsDock, m_inputDock}, {both - below, below}, Qt::Vertical);
+            int wanted = 0;
+            for (int i = 0; i < 3; ++i)
+                wanted = std::max(wanted, m_weightViews[i]->leastWidth());
+            const QMargins grid = m_weightGrid->contentsMargins();
+            wanted += grid.left() + grid.right() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
+            const int most = width() - 700;
+            if (wanted > 600 && most > 600)
+                resizeDocks({m_weightsDock}, {std::min(wanted, most)}, Qt::Horizontal);
         });
     } else {
         m_weightGrid->addWidget(m_weightViews[0], 0, 0);
@@ -445,14 +465,25 @@ void MainWindow::placeWeightViews()
     updateWeightStretch();
 }
 
+void MainWindow::updateWeightHeaders()
+{
+    // The gate matrices span a wide dock: their title, axes and legend on one line. Not in the
+    // narrow dock of presentation mode, where the title would be cut.
+    for (int i = 0; i < 3; ++i)
+        m_weightViews[i]->setCompactHeader(m_weightsGated && !m_presentation);
+    updateWeightStretch();
+}
+
 void MainWindow::updateWeightStretch()
 {
     // Each row of the grid grows with the rows its matrices show (a title and a legend each).
     const auto rows = [this](int i) { return std::min(m_weightViews[i]->model()->rowCount(), 10) + 6; };
     if (m_weightsGated) {
+        // One-line headers: each row takes what its matrices ask for (the dock is sized to it).
+        const bool compact = m_weightViews[0]->compactHeader();
         for (int r = 0; r < 3; ++r)
-            m_weightGrid->setRowStretch(r, rows(r));
-        m_weightGrid->setRowStretch(3, std::max(rows(3), rows(4)));
+            m_weightGrid->setRowStretch(r, compact ? 0 : rows(r));
+        m_weightGrid->setRowStretch(3, compact ? 0 : std::max(rows(3), rows(4)));
         return;
     }
     m_weightGrid->setRowStretch(0, rows(0));
@@ -478,6 +509,7 @@ void MainWindow::setPresentation(bool on)
             removeToolBarBreak(m_dimensions->optionsBar());
     }
     m_presentation = on;
+    updateWeightHeaders();
     if (m_presentationAction && m_presentationAction->isChecked() != on)
         m_presentationAction->setChecked(on);
     ViewPalette::setPresentation(on);

@@ -126,6 +126,7 @@ private:
     void updateMapTab(); // the heat map's tab names what it shows
     void placeWeightViews();
     void updateWeightStretch();
+    void updateWeightHeaders();
     void restoreSettings();
     void saveSettings() const;
     // Asks what to do with unsaved changes before closing; true when the window may close.

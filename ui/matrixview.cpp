@@ -17,6 +17,7 @@
 #include <QScrollBar>
 #include <QTableView>
 #include <QToolTip>
+#include <QHBoxLayout>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -33,12 +34,17 @@ class ContentTable : public QTableView {
 public:
     using QTableView::QTableView;
 
+    // The width of a column with the compact text: the size hint asks for it even when the
+    // columns were narrowed to fit the room (so that narrowing does not shrink the request).
+    int naturalSection = 0;
+
     QSize sizeHint() const override
     {
         if (!model() || model()->rowCount() == 0)
             return QTableView::sizeHint();
         const int f = 2 * frameWidth();
-        const int w = f + verticalHeader()->sizeHint().width() + horizontalHeader()->length();
+        const int columns = std::max(horizontalHeader()->length(), naturalSection * horizontalHeader()->count());
+        const int w = f + verticalHeader()->sizeHint().width() + columns;
         const int h = f + horizontalHeader()->sizeHint().height() + verticalHeader()->length();
         return QSize(w, h);
     }
@@ -667,13 +673,19 @@ void MatrixView::build()
     bold.setBold(true);
     m_title->setFont(bold);
     m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
-    layout->addWidget(m_title);
+    // The title's row, which in the compact header also holds the axes and the legend.
+    m_headRow = new QHBoxLayout;
+    m_headRow->setSpacing(12);
+    m_headRow->addWidget(m_title, 3);
+    layout->addLayout(m_headRow);
 
     m_axes = new QLabel(this);
     m_axes->setTextFormat(Qt::PlainText);
     m_axes->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     m_axes->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(m_axes);
+    m_axesRow = new QHBoxLayout;
+    m_axesRow->addWidget(m_axes);
+    layout->addLayout(m_axesRow);
 
     m_table = new ContentTable(this);
     m_delegate = new HeatmapDelegate(m_table);
@@ -712,7 +724,9 @@ void MatrixView::build()
     layout->addWidget(m_empty);
 
     m_legend = new Legend(m_model, this);
-    layout->addWidget(m_legend);
+    m_legendRow = new QHBoxLayout;
+    m_legendRow->addWidget(m_legend);
+    layout->addLayout(m_legendRow);
 
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
@@ -851,13 +865,70 @@ void MatrixView::updateCellSizes()
     // Compact, fixed cells sized for "−0.000" in the current font; headers follow the font too.
     // This widget's font: the table inherits it, but may not have received it yet.
     const QSize cell = HeatmapDelegate::cellSizeFor(font());
+    static_cast<ContentTable *>(m_table)->naturalSection = cell.width();
     m_table->horizontalHeader()->setDefaultSectionSize(cell.width());
     m_table->verticalHeader()->setDefaultSectionSize(cell.height());
+    fitColumns();
     m_table->updateGeometry();
+}
+
+int MatrixView::tableRoom() const
+{
+    const QMargins m = layout()->contentsMargins();
+    return width() - m.left() - m.right() - 2 * m_table->frameWidth() - m_table->verticalHeader()->sizeHint().width();
+}
+
+void MatrixView::fitColumns()
+{
+    // Columns narrower than the compact text, down to the brief one ("−0.21"), rather than a
+    // scroll bar: an LSTM's (3, 20) kernel is read whole in a dock a third narrower.
+    if (m_mode != Mode::Table || m_model->columnCount() == 0)
+        return;
+    const int full = HeatmapDelegate::cellSizeFor(font()).width();
+    const int least = std::min(full, HeatmapDelegate::briefCellWidthFor(font()));
+    const int width = std::clamp(tableRoom() / m_model->columnCount(), least, full);
+    if (width != m_table->horizontalHeader()->defaultSectionSize())
+        m_table->horizontalHeader()->setDefaultSectionSize(width);
+}
+
+void MatrixView::setCompactHeader(bool on)
+{
+    // The title, the axes and the legend on one line: two lines fewer for each of an LSTM's
+    // matrices, so that all five fit a 900 px window's height beside the input.
+    if (on == m_compactHeader)
+        return;
+    m_compactHeader = on;
+    if (on) {
+        m_axesRow->removeWidget(m_axes);
+        m_legendRow->removeWidget(m_legend);
+        m_headRow->addWidget(m_axes, 5);
+        m_headRow->addWidget(m_legend, 3);
+    } else {
+        m_headRow->removeWidget(m_axes);
+        m_headRow->removeWidget(m_legend);
+        m_axesRow->addWidget(m_axes);
+        m_legendRow->addWidget(m_legend);
+    }
+    updateTexts();
+}
+
+int MatrixView::leastWidth() const
+{
+    const QMargins m = layout()->contentsMargins();
+    const int columns = m_model->columnCount() * std::min(HeatmapDelegate::cellSizeFor(font()).width(),
+                                                          HeatmapDelegate::briefCellWidthFor(font()));
+    return m.left() + m.right() + 2 * m_table->frameWidth() + m_table->verticalHeader()->sizeHint().width() + columns;
 }
 
 void MatrixView::updateTexts()
 {
+    if (m_compactHeader) {
+        // The one-line header shares its width as its texts need it: the title whole first.
+        const QFontMetrics bold(m_title->font());
+        m_headRow->setStretchFactor(m_title, bold.horizontalAdvance(m_model->title()) + 8);
+        m_headRow->setStretchFactor(m_axes, fontMetrics().horizontalAdvance(m_model->axesDescription()) + 8);
+        m_headRow->setStretchFactor(m_legend, m_legend->sizeHint().width() * 3 / 4);
+    }
     setElided(m_title, m_model->title());
     setElided(m_axes, m_model->axesDescription());
     setElided(m_status, m_statusText);
@@ -912,5 +983,6 @@ void MatrixView::changeEvent(QEvent *event)
 void MatrixView::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    fitColumns();
     updateTexts();
 }

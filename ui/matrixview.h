@@ -39,6 +39,7 @@
 #include <utility>
 
 class HeatmapDelegate;
+class QHBoxLayout;
 class QLabel;
 class QStackedWidget;
 class QTableView;
@@ -99,6 +100,14 @@ public:
     int imageThreshold() const { return m_threshold; }
     void setImageThreshold(int cells);
 
+    // The width that shows every column of a table with the brief text ("−0.21"): columns narrow
+    // down to it before a scroll bar appears.
+    int leastWidth() const;
+    // The title, the axes and the legend on one line (false: three lines, the legend under the
+    // table).
+    void setCompactHeader(bool on);
+    bool compactHeader() const { return m_compactHeader; }
+
     // The text of the status line: the description of the cell under the mouse, or a hint.
     QString statusText() const;
     // The title as shown in full (the label elides it when narrow).
@@ -126,6 +135,8 @@ private:
     void onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight);
     void setMode(Mode mode);
     void updateCellSizes();
+    void fitColumns();
+    int tableRoom() const;
     void updateTexts();
     void setHovered(int row, int col);
     // A refused entry: why, in a tooltip at the cell.
@@ -139,6 +150,8 @@ private:
 
     QLabel *m_title = nullptr;
     QLabel *m_axes = nullptr;
+    QHBoxLayout *m_headRow = nullptr, *m_axesRow = nullptr, *m_legendRow = nullptr;
+    bool m_compactHeader = false;
     QStackedWidget *m_stack = nullptr;
     QTableView *m_table = nullptr;
     HeatmapDelegate *m_delegate = nullptr;

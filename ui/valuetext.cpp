@@ -63,12 +63,26 @@ QString compact(double v)
     if (v == 0)
         return QStringLiteral("0");
     const double a = std::abs(v);
-    if (a >= 1e-3 && a < 1e4) {
-        // About three significant digits, at most five characters: 0.213 2.13 21.3 213 2135.
-        const int decimals = a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0;
+    if (a >= 1e-3 && a < 9999.5) {
+        // About three significant digits, at most five characters: 0.213 2.13 21.3 213 2135 (the
+        // bounds as rounded: 9.996 is 10.0).
+        const int decimals = a < 0.9995 ? 3 : a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
         return withSign(v, QString::number(a, 'f', decimals));
     }
     return withSign(v, scientific(a, 1)); // 1.2e−5, 3.0e7
+}
+
+QString brief(double v)
+{
+    if (!std::isfinite(v) || v == 0)
+        return compact(v);
+    const double a = std::abs(v);
+    if (a >= 0.0095 && a < 9999.5) {
+        // At most four characters after the sign: 0.21 9.99 21.3 2135.
+        const int decimals = a < 9.995 ? 2 : a < 99.95 ? 1 : 0;
+        return withSign(v, QString::number(a, 'f', decimals));
+    }
+    return narrow(v);
 }
 
 QString narrow(double v)

@@ -3,6 +3,8 @@
 //
 //   compact   for a heat-map cell: about three significant digits, at most as wide as "−0.000":
 //             "0.213", "−1.50", "21.3", "2135", "1.2e−5", "3.0e7", "NaN", "+Inf", "−Inf" (U+2212)
+//   brief     two decimals, at most as wide as "−0.00", for the narrower cells of a wide gated kernel:
+//             "0.21", "−1.50", "21.3", "2135", "5e−3", "3e7"
 //   narrow    the narrowest text of a value, for a cell the compact one does not fit: the mantissa
 //             without decimals, "−1e300", "1e308", "−1e−5" (every finite value keeps a text)
 //   full      the shortest text that reads back as the value the model holds: float32 writes the
@@ -25,6 +27,7 @@
 namespace ValueText {
 
 QString compact(double v);
+QString brief(double v);
 QString narrow(double v);
 QString full(double v, rnnscope::DType dtype = rnnscope::DType::Float64);
 QString sentence(double v);
