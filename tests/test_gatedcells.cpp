@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <regex>
 
 using namespace rnnscope;
 
@@ -405,6 +406,26 @@ void TestGatedCells::workedStepEqualsEngine()
     const std::string trace = traceText(m, n);
     QVERIFY(trace.find(describeCell(cell, M)) != std::string::npos);
     QVERIFY(trace.find("(2×3)(3×4) + (2×4)(4×4) + (4)") != std::string::npos);
+
+    // Under every gate's formula a shape for each of its operands, in its order: a product per
+    // "·W"/"·U" ("((N×M)⊙(N×M))(M×M)" for (r⊙h)·U), an (M) per bias (a GRU with reset_after has
+    // two, b and b'), an (N×M) for r⊙.
+    const auto count = [](const std::string &s, const std::regex &re) {
+        return std::distance(std::sregex_iterator(s.begin(), s.end(), re), std::sregex_iterator());
+    };
+    const std::regex product(R"(·[WU]_)"), shapedProduct(R"(\(\d+×\d+\)\)?\(\d+×\d+\))");
+    const std::regex bias(R"(\bb'?_)"), shapedBias(R"((^|[^\d×])\(\d+\))");
+    int gateLines = 0;
+    for (const WorkedLine &l : lines) {
+        if (l.detail || l.formula.find("·W_") == std::string::npos) // the gates, not their parts
+            continue;
+        ++gateLines;
+        const std::string what = l.symbol + " = " + l.formula + " over " + l.shapes;
+        QVERIFY2(count(l.formula, product) == count(l.shapes, shapedProduct), what.c_str());
+        QVERIFY2(count(l.formula, bias) == count(l.shapes, shapedBias), what.c_str());
+        QVERIFY2((l.formula.find("r⊙") != std::string::npos) == (l.shapes.find("(2×4)⊙") != std::string::npos), what.c_str());
+    }
+    QCOMPARE(gateLines, int(blocks.size()));
 }
 
 void TestGatedCells::workedStepAgainstPlainLoop_data()

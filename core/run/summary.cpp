@@ -219,16 +219,27 @@ std::vector<WorkedLine> workedStep(Model &model, int t, int sample)
                                                 : Eigen::RowVectorXd(model.cellState(t - 1).row(sample))});
         const std::vector<std::string> blocks = gateBlockNames(c.kind);
         const std::vector<Quantity> gates = gateQuantities(c.kind);
-        const std::string shapes = nd + shape2(D, M) + " + " + nm + shape2(M, M) + " + (" + std::to_string(M) + ")";
+        const std::string m = "(" + std::to_string(M) + ")";
+        // A GRU with reset_after has two biases per gate: b (input) and b' (recurrent).
         const bool resetAfter = c.kind == CellKind::GRU && c.resetAfter;
         for (std::size_t k = 0; k < blocks.size(); ++k) {
             const std::string &g = blocks[k];
             const Eigen::Index j0 = static_cast<Eigen::Index>(k) * M;
             const std::string f = usesRecurrentActivation(gates[k]) ? gateFunction(c.recurrent) : activationName(c.cell);
+            // The gate's expression and the shape of every operand in the same order.
             std::string inner = sub("x", t) + "·W_" + g + " + " + hp + "·U_" + g + " + b_" + g;
-            if (gates[k] == Quantity::Candidate)
-                inner = resetAfter ? sub("x", t) + "·W_h + b_h + r⊙(" + hp + "·U_h + b'_h)"
-                                   : sub("x", t) + "·W_h + (r⊙" + hp + ")·U_h + b_h";
+            std::string shapes = nd + shape2(D, M) + " + " + nm + shape2(M, M) + " + " + m;
+            if (resetAfter && gates[k] != Quantity::Candidate) {
+                inner += " + b'_" + g;
+                shapes += " + " + m;
+            }
+            if (gates[k] == Quantity::Candidate && resetAfter) {
+                inner = sub("x", t) + "·W_h + b_h + r⊙(" + hp + "·U_h + b'_h)";
+                shapes = nd + shape2(D, M) + " + " + m + " + " + nm + "⊙(" + nm + shape2(M, M) + " + " + m + ")";
+            } else if (gates[k] == Quantity::Candidate) {
+                inner = sub("x", t) + "·W_h + (r⊙" + hp + ")·U_h + b_h";
+                shapes = nd + shape2(D, M) + " + (" + nm + "⊙" + nm + ")" + shape2(M, M) + " + " + m;
+            }
             lines.push_back({sub("x", t) + "·W_" + g, "", nd + shape2(D, M), b.xWx.segment(j0, M), true});
             lines.push_back({hp + "·U_" + g, "", nm + shape2(M, M), b.hWh.segment(j0, M), true});
             lines.push_back({"z_" + g, inner, nm, b.pre.segment(j0, M), true});
