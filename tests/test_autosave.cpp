@@ -254,7 +254,7 @@ void TestAutosave::anOrphanRestoresExactly()
     const QString origin = m_dir->filePath(QStringLiteral("lesson.json"));
     QVERIFY(m_session->saveSession(origin, SessionView{}));
     QVERIFY(m_session->setDims(Dims{2, 7, 3, 4, 2}));
-    QVERIFY(m_session->setWeightValue(WeightId::bh, 2, 0, std::numeric_limits<double>::quiet_NaN()));
+    QVERIFY(m_session->setWeightValue(WeightId::bh, 0, 2, std::numeric_limits<double>::quiet_NaN()));
     m_session->setSample(1);
     m_session->seek(4);
     QVERIFY(m_autosave->flush());

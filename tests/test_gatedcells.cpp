@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "nn/engine.h"
 #include "nn/initializer.h"
+#include "nn/param.h"
 #include "nn/weights.h"
 #include "run/model.h"
 #include "run/stepper.h"
@@ -14,6 +15,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
@@ -152,6 +154,8 @@ private slots:
     void keras3SummaryHasSeparators();
     void shapesRefusedNamingTheCell();
     void hugeNumbersStayCompact();
+    void parametersDescribeThemselves_data();
+    void parametersDescribeThemselves();
 };
 
 void TestGatedCells::shapesAndCounts_data()
@@ -614,6 +618,92 @@ void TestGatedCells::hugeNumbersStayCompact()
     const std::string row = formatRow(v, 5);
     QCOMPARE(row, std::string("[ -0.123457 -1.00e+39 1.00e+300  1.23e+05 99999.500000 ]"));
     QCOMPARE(formatRow(v + 1, 1, 4), std::string("[  -1e+39 ]"));
+}
+
+void TestGatedCells::parametersDescribeThemselves_data()
+{
+    QTest::addColumn<CellSpec>("cell");
+    QTest::addColumn<int>("K");
+    QTest::newRow("simplernn") << cellOf(CellKind::SimpleRNN) << 2;
+    QTest::newRow("lstm") << cellOf(CellKind::LSTM) << 2;
+    QTest::newRow("gru") << cellOf(CellKind::GRU) << 2;
+    QTest::newRow("gru no reset_after") << cellOf(CellKind::GRU, false) << 2;
+    QTest::newRow("lstm, no Dense") << cellOf(CellKind::LSTM) << 0;
+}
+
+// What a cell says about its parameters agrees with what is stored and written: Keras's shapes
+// (the arrays of np.savez(*get_weights())), the parameter count, every element reached through
+// (row, col), and PyTorch's layout (the state_dict's arrays) through kerasIndexOfPyTorch.
+void TestGatedCells::parametersDescribeThemselves()
+{
+    QFETCH(CellSpec, cell);
+    QFETCH(int, K);
+    const int D = 3, M = 4;
+    const Weights w = initialWeights(D, M, K, InitSpec{InitScheme::Normal, 1.0}, 11, cell);
+    const std::vector<ParamSpec> specs = paramSpecs(cell, D, M, K);
+    QCOMPARE(int(specs.size()), 5);
+    const NamedArrays keras = weightsToArrays(w, Layout::Keras, DType::Float64, cell);
+    QCOMPARE(int(keras.size()), K > 0 ? 5 : 3);
+    long long total = 0;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const ParamSpec &p = specs[i];
+        QCOMPARE(int(p.id), int(i));
+        QCOMPARE(p.symbol, std::string(weightName(p.id)));
+        QCOMPARE(paramSpec(p.id, w).kerasShape, p.kerasShape); // the cell told from the shapes
+        total += p.size();
+        if (p.dense && K == 0) {
+            QCOMPARE(p.size(), 0LL);
+            continue;
+        }
+        QCOMPARE(keras[i].second.shape, p.kerasShape);
+        QCOMPARE(p.gates, p.dense ? 1 : cell.gates());
+        // Every element, row-major as Keras stores it.
+        for (long long r = 0; r < p.rows; ++r)
+            for (long long c = 0; c < p.cols; ++c)
+                QCOMPARE(weightAt(w, p.id, r, c), keras[i].second.values[std::size_t(r * p.cols + c)]);
+    }
+    QCOMPARE(total, cell.params(D, M) + (K > 0 ? (M + 1LL) * K : 0));
+    QCOMPARE(specs[1].initializer, std::string("orthogonal"));
+    QCOMPARE(specs[2].initializer, std::string(cell.kind == CellKind::LSTM ? "unit_forget_bias" : "zeros"));
+
+    // Setting an element changes that one; outside the shape is refused with it.
+    Weights edited = w;
+    const ParamSpec &bias = specs[2];
+    setWeightAt(edited, WeightId::bh, bias.rows - 1, bias.cols - 1, 42.0);
+    QCOMPARE(edited.bh(edited.bh.size() - 1), 42.0);
+    QCOMPARE((edited.bh - w.bh).cwiseAbs().maxCoeff(), std::abs(42.0 - w.bh(w.bh.size() - 1)));
+    try {
+        setWeightAt(edited, WeightId::bh, 0, bias.cols, 1.0);
+        QFAIL("an element outside the bias was set");
+    } catch (const Error &e) {
+        QCOMPARE(e.kind(), ErrorKind::OutOfRange);
+        const std::string expected = "bh[0, " + std::to_string(bias.cols) + "] is outside its shape (" + std::to_string(bias.rows)
+            + ", " + std::to_string(bias.cols) + ")";
+        QCOMPARE(std::string(e.what()), expected);
+    }
+
+    // PyTorch: weight_ih_l0 (gM, D), weight_hh_l0 (gM, M) with permuted gate rows, every element
+    // found again in Keras's layout.
+    if (!pytorchRefusal(cell).empty())
+        return;
+    const NamedArrays torch = weightsToArrays(w, Layout::PyTorch, DType::Float64, cell);
+    int matrices = 0;
+    for (const auto &[name, array] : torch) {
+        const auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec &p) {
+            return !p.vector() && p.kerasName != "bias" && (name == "rnn." + p.pytorchName || name == p.pytorchName);
+        });
+        if (it == specs.end())
+            continue; // the biases: PyTorch's two arrays for Keras's one
+        ++matrices;
+        QCOMPARE(array.shape, (std::vector<std::int64_t>{it->colsIn(Layout::Keras), it->rowsIn(Layout::Keras)}));
+        QCOMPARE(it->rowsIn(Layout::PyTorch), it->cols);
+        for (long long r = 0; r < it->cols; ++r)
+            for (long long c = 0; c < it->rows; ++c) {
+                const auto [kr, kc] = kerasIndexOfPyTorch(*it, cell.kind, M, r, c);
+                QCOMPARE(weightAt(w, it->id, kr, kc), array.values[std::size_t(r * it->rows + c)]);
+            }
+    }
+    QCOMPARE(matrices, K > 0 ? 3 : 2); // weight_ih_l0, weight_hh_l0 (and fc.weight)
 }
 
 QTEST_APPLESS_MAIN(TestGatedCells)

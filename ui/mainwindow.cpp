@@ -176,11 +176,10 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
         m_weightViews << new MatrixView(session, s, weights);
         m_weightViews.last()->model()->setLongRowHeaders(false); // the full names are in the tooltips
     }
-    grid->setColumnStretch(0, 5);
-    grid->setColumnStretch(1, 3);
-    m_weightGrid = grid;
+    m_weightGrid = grid; // (its column and row stretches: updateWeightStretch)
     placeWeightViews();
     connect(session, &Session::structureChanged, this, &MainWindow::placeWeightViews);
+    connect(session, &Session::layoutChanged, this, &MainWindow::placeWeightViews);
     updateWeightStretch();
     connect(session, &Session::structureChanged, this, &MainWindow::updateWeightStretch);
     connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
@@ -415,62 +414,82 @@ void MainWindow::placeWeightViews()
 {
     // A SimpleRNN's weights on the left, the Dense layer's on the right. An LSTM's or a GRU's
     // kernels are 3 or 4 times as wide (their gate blocks): they take the whole width, the Dense
-    // layer's weights go below them.
+    // layer's weights go below them. In PyTorch's layout the same kernels are as many times as
+    // tall: side by side, the Dense layer's below.
     const bool gated = m_session->config().kind != rnnscope::CellKind::SimpleRNN;
-    if (m_weightGrid->count() > 0 && gated == m_weightsGated)
+    const WeightArrangement arrangement = !gated ? WeightArrangement::Simple
+        : m_session->layout() == rnnscope::Layout::PyTorch ? WeightArrangement::Tall
+                                                           : WeightArrangement::Wide;
+    if (m_weightGrid->count() > 0 && arrangement == m_weightArrangement)
         return;
+    m_weightArrangement = arrangement;
     m_weightsGated = gated;
-    for (MatrixView *v : std::as_const(m_weightViews)) {
+    for (MatrixView *v : std::as_const(m_weightViews))
         m_weightGrid->removeWidget(v);
-    }
-    updateWeightHeaders();
     for (int r = 0; r < 4; ++r)
         m_weightGrid->setRowStretch(r, 0);
-    if (gated) {
+    switch (arrangement) {
+    case WeightArrangement::Wide:
         m_weightGrid->addWidget(m_weightViews[0], 0, 0, 1, 2);
         m_weightGrid->addWidget(m_weightViews[1], 1, 0, 1, 2);
         m_weightGrid->addWidget(m_weightViews[2], 2, 0, 1, 2);
         m_weightGrid->addWidget(m_weightViews[3], 3, 0);
         m_weightGrid->addWidget(m_weightViews[4], 3, 1);
-        // Four rows of matrices: the weights take more of the height from the input (once the
-        // window has its size: before, the docks share out what they will get anyway).
-        // And as wide as the gate blocks' columns need with the brief text ("−0.21"), leaving the
-        // diagram, the step panel and the charts at least 700 px: an LSTM of 5 units (20 columns)
-        // is read without a scroll bar on a 1600×900 window.
-        QTimer::singleShot(0, this, [this] {
-            if (!m_weightsGated || !m_weightsDock || !m_inputDock || m_presentation)
-                return;
-            // The height the four rows of matrices ask for, the input and the summary below taking
-            // the rest (at least a few rows of X).
-            const int tall = m_weightGrid->parentWidget()->sizeHint().height() + m_weightsDock->height() - m_weightsDock->widget()->height();
-            const int both = m_weightsDock->height() + m_inputDock->height();
-            const int below = std::max(both / 5, both - tall);
-            resizeDocks({m_weightsDock, m_inputDock}, {both - below, below}, Qt::Vertical);
-            int wanted = 0;
-            for (int i = 0; i < 3; ++i)
-                wanted = std::max(wanted, m_weightViews[i]->leastWidth());
-            const QMargins grid = m_weightGrid->contentsMargins();
-            wanted += grid.left() + grid.right() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
-            const int most = width() - 700;
-            if (wanted > 600 && most > 600)
-                resizeDocks({m_weightsDock}, {std::min(wanted, most)}, Qt::Horizontal);
-        });
-    } else {
+        break;
+    case WeightArrangement::Tall:
+        m_weightGrid->addWidget(m_weightViews[0], 0, 0);
+        m_weightGrid->addWidget(m_weightViews[1], 0, 1);
+        m_weightGrid->addWidget(m_weightViews[2], 0, 2);
+        m_weightGrid->addWidget(m_weightViews[3], 1, 0, 1, 2);
+        m_weightGrid->addWidget(m_weightViews[4], 1, 2);
+        break;
+    case WeightArrangement::Simple:
         m_weightGrid->addWidget(m_weightViews[0], 0, 0);
         m_weightGrid->addWidget(m_weightViews[1], 1, 0);
         m_weightGrid->addWidget(m_weightViews[2], 2, 0);
         m_weightGrid->addWidget(m_weightViews[3], 0, 1, 2, 1);
         m_weightGrid->addWidget(m_weightViews[4], 2, 1);
+        break;
     }
-    updateWeightStretch();
+    updateWeightHeaders();
+    if (gated)
+        QTimer::singleShot(0, this, &MainWindow::fitWeightsDock);
+}
+
+void MainWindow::fitWeightsDock()
+{
+    // Once the window has its size (before, the docks share out what they will get anyway): the
+    // weights dock as tall as its matrices ask, the input and the summary below taking the rest
+    // (at least a fifth); and as wide as the gate blocks' columns need (the wide ones with the
+    // brief text, "−0.21"), leaving the diagram, the step panel and the charts at least 700 px: an
+    // LSTM of 5 units (20 columns) is read without a scroll bar on a 1600×900 window.
+    if (m_weightArrangement == WeightArrangement::Simple || !m_weightsDock || !m_inputDock || m_presentation)
+        return;
+    const int tall = m_weightGrid->parentWidget()->sizeHint().height() + m_weightsDock->height() - m_weightsDock->widget()->height();
+    const int both = m_weightsDock->height() + m_inputDock->height();
+    const int below = std::max(both / 5, both - tall);
+    resizeDocks({m_weightsDock, m_inputDock}, {both - below, below}, Qt::Vertical);
+    // Wide: the widest gate matrix with the brief text; tall (PyTorch's layout): the three side by
+    // side as they ask.
+    int wanted = 0;
+    for (int i = 0; i < 3; ++i)
+        wanted = m_weightArrangement == WeightArrangement::Wide
+            ? std::max(wanted, m_weightViews[i]->leastWidth())
+            : wanted + m_weightViews[i]->sizeHint().width() + m_weightGrid->horizontalSpacing() + 8;
+    const QMargins grid = m_weightGrid->contentsMargins();
+    wanted += grid.left() + grid.right() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
+    const int most = width() - 700;
+    if (wanted > 600 && most > 600)
+        resizeDocks({m_weightsDock}, {std::min(wanted, most)}, Qt::Horizontal);
 }
 
 void MainWindow::updateWeightHeaders()
 {
-    // The gate matrices span a wide dock: their title, axes and legend on one line. Not in the
+    // The wide gate matrices span the dock: their title, axes and legend on one line. Not in the
     // narrow dock of presentation mode, where the title would be cut.
+    const bool compact = m_weightArrangement == WeightArrangement::Wide && !m_presentation;
     for (int i = 0; i < 3; ++i)
-        m_weightViews[i]->setCompactHeader(m_weightsGated && !m_presentation);
+        m_weightViews[i]->setCompactHeader(compact);
     updateWeightStretch();
 }
 
@@ -478,13 +497,33 @@ void MainWindow::updateWeightStretch()
 {
     // Each row of the grid grows with the rows its matrices show (a title and a legend each).
     const auto rows = [this](int i) { return std::min(m_weightViews[i]->model()->rowCount(), 10) + 6; };
-    if (m_weightsGated) {
+    if (m_weightArrangement != WeightArrangement::Tall) { // the kernels' column wider than the Dense's
+        m_weightGrid->setColumnStretch(0, 5);
+        m_weightGrid->setColumnStretch(1, 3);
+        m_weightGrid->setColumnStretch(2, 0);
+    }
+    switch (m_weightArrangement) {
+    case WeightArrangement::Wide: {
         // One-line headers: each row takes what its matrices ask for (the dock is sized to it).
         const bool compact = m_weightViews[0]->compactHeader();
         for (int r = 0; r < 3; ++r)
             m_weightGrid->setRowStretch(r, compact ? 0 : rows(r));
         m_weightGrid->setRowStretch(3, compact ? 0 : std::max(rows(3), rows(4)));
         return;
+    }
+    case WeightArrangement::Tall: {
+        // The columns share the width as the three kernels ask for it.
+        for (int c = 0; c < 3; ++c)
+            m_weightGrid->setColumnStretch(c, m_weightViews[c]->sizeHint().width());
+        // Rows as the matrices' rows (uncapped: 20 rows of an LSTM's kernels against the Dense's 2).
+        const auto all = [this](int i) { return m_weightViews[i]->model()->rowCount() + 6; };
+        m_weightGrid->setRowStretch(0, std::max({all(0), all(1), all(2)}));
+        m_weightGrid->setRowStretch(1, std::max(all(3), all(4)));
+        m_weightGrid->setRowStretch(2, 0);
+        m_weightGrid->setRowStretch(3, 0);
+        return;
+    }
+    case WeightArrangement::Simple: break;
     }
     m_weightGrid->setRowStretch(0, rows(0));
     m_weightGrid->setRowStretch(1, std::max(rows(1), rows(3) - rows(0)));

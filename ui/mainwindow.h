@@ -127,6 +127,7 @@ private:
     void placeWeightViews();
     void updateWeightStretch();
     void updateWeightHeaders();
+    void fitWeightsDock();
     void restoreSettings();
     void saveSettings() const;
     // Asks what to do with unsaved changes before closing; true when the window may close.
@@ -152,6 +153,10 @@ private:
     TimeSeriesChart *m_preChart = nullptr;
     QComboBox *m_quantity = nullptr;
     bool m_weightsGated = false;
+    // How the five weight views sit in their grid: a SimpleRNN's; a gated cell's wide kernels in
+    // rows (Keras's layout); its tall ones side by side (PyTorch's).
+    enum class WeightArrangement { Simple, Wide, Tall };
+    WeightArrangement m_weightArrangement = WeightArrangement::Simple;
     TimeSeriesChart *m_outputChart = nullptr;
     QTabWidget *m_chartTabs = nullptr;
     QLineEdit *m_units = nullptr;

@@ -53,12 +53,26 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
         invalidateStats();
         endResetModel();
     });
+    refreshSpec();
     m_shownRows = filledRows();
     m_shownCurrent = currentRow();
     m_valuesDirty = false;
 }
 
 MatrixTableModel::~MatrixTableModel() = default;
+
+void MatrixTableModel::refreshSpec()
+{
+    // What the parameter on show says about itself (names, shape, axes, gate blocks), taken once
+    // per reset: rowCount() and value() are asked for every painted cell.
+    const auto id = weightId();
+    m_spec = id && m_session ? std::optional(rnnscope::paramSpec(*id, m_session->weights())) : std::nullopt;
+}
+
+rnnscope::Layout MatrixTableModel::layout() const
+{
+    return pytorch() ? Layout::PyTorch : Layout::Keras;
+}
 
 std::optional<WeightId> MatrixTableModel::weightId() const
 {
@@ -85,36 +99,18 @@ int MatrixTableModel::rowCount(const QModelIndex &parent) const
 {
     if (parent.isValid() || !m_session)
         return 0;
-    const rnnscope::Weights &w = m_session->weights();
-    const bool pt = pytorch();
-    switch (m_source) {
-    case Source::Wx: return static_cast<int>(pt ? w.Wx.cols() : w.Wx.rows());
-    case Source::Wh: return static_cast<int>(pt ? w.Wh.cols() : w.Wh.rows());
-    case Source::bh: return pt ? static_cast<int>(w.Wh.cols()) : (w.bh.size() > 0 ? w.biasRows() : 0);
-    case Source::Wo: return static_cast<int>(pt ? w.Wo.cols() : w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0));
-    case Source::bo: return pt ? static_cast<int>(w.bo.size()) : (w.bo.size() > 0 ? 1 : 0);
-    case Source::Input:
-    case Source::Hidden: return m_session->dims().T;
-    }
-    return 0;
+    if (m_spec) // (no Dense layer, K = 0: no rows either)
+        return m_spec->size() == 0 ? 0 : static_cast<int>(m_spec->rowsIn(layout()));
+    return m_session->dims().T;
 }
 
 int MatrixTableModel::columnCount(const QModelIndex &parent) const
 {
     if (parent.isValid() || !m_session)
         return 0;
-    const rnnscope::Weights &w = m_session->weights();
-    const bool pt = pytorch();
-    switch (m_source) {
-    case Source::Wx: return static_cast<int>(pt ? w.Wx.rows() : w.Wx.cols());
-    case Source::Wh: return static_cast<int>(pt ? w.Wh.rows() : w.Wh.cols());
-    case Source::bh: return pt ? (w.bh.size() > 0 ? w.biasRows() : 0) : static_cast<int>(w.Wh.cols());
-    case Source::Wo: return static_cast<int>(pt ? w.Wo.rows() * (w.Wo.cols() > 0 ? 1 : 0) : w.Wo.cols());
-    case Source::bo: return pt ? (w.bo.size() > 0 ? 1 : 0) : static_cast<int>(w.bo.size());
-    case Source::Input: return m_session->dims().D;
-    case Source::Hidden: return m_session->dims().M;
-    }
-    return 0;
+    if (m_spec)
+        return m_spec->size() == 0 ? 0 : static_cast<int>(m_spec->colsIn(layout()));
+    return m_source == Source::Input ? m_session->dims().D : m_session->dims().M;
 }
 
 int MatrixTableModel::filledRows() const
@@ -139,9 +135,7 @@ int MatrixTableModel::currentRow() const
 
 int MatrixTableModel::gateBlocks() const
 {
-    if (!m_session || (m_source != Source::Wx && m_source != Source::Wh && m_source != Source::bh))
-        return 1;
-    return m_session->weights().gates();
+    return m_session && m_spec ? m_spec->gates : 1;
 }
 
 Qt::Orientation MatrixTableModel::gatedOrientation() const
@@ -157,16 +151,6 @@ bool MatrixTableModel::gateBoundary(Qt::Orientation orientation, int section) co
     return section % m_session->dims().M == 0;
 }
 
-int MatrixTableModel::kerasGateIndex(int i) const
-{
-    const int g = gateBlocks();
-    if (g <= 1 || !pytorch())
-        return i;
-    const int M = m_session->dims().M;
-    const std::vector<int> order = rnnscope::pytorchGateOrder(m_session->weights().kind());
-    return order[static_cast<std::size_t>(i / M)] * M + i % M;
-}
-
 QString MatrixTableModel::gateName(int section) const
 {
     const int g = gateBlocks();
@@ -180,18 +164,11 @@ QString MatrixTableModel::gateName(int section) const
 
 std::pair<int, int> MatrixTableModel::weightIndex(int row, int col) const
 {
-    // Session::setWeightValue takes Keras indices (the gM axis in Keras's gate order); vectors use
-    // (index, 0), a GRU's (2, 3M) bias row-major.
-    const bool pt = pytorch();
-    if (m_source == Source::bh) {
-        const int gm = static_cast<int>(m_session->weights().Wh.cols());
-        return pt ? std::pair{col * gm + kerasGateIndex(row), 0} : std::pair{row * gm + col, 0};
-    }
-    if (isVector())
-        return {pt ? row : col, 0};
-    if (m_source == Source::Wx || m_source == Source::Wh)
-        return pt ? std::pair{col, kerasGateIndex(row)} : std::pair{row, col};
-    return pt ? std::pair{col, row} : std::pair{row, col};
+    // Session::setWeightValue takes the element of the parameter's matrix in Keras's layout.
+    if (!m_spec || !pytorch())
+        return {row, col};
+    const auto [r, c] = rnnscope::kerasIndexOfPyTorch(*m_spec, m_session->weights().kind(), m_session->dims().M, row, col);
+    return {static_cast<int>(r), static_cast<int>(c)};
 }
 
 double MatrixTableModel::value(int row, int col) const
@@ -199,27 +176,19 @@ double MatrixTableModel::value(int row, int col) const
     // As the model computes with it: a float32 model rounds what it holds to float.
     const rnnscope::DType dtype = m_session->config().dtype;
     const auto held = [dtype](double v) { return rnnscope::heldAs(v, dtype); };
-    const rnnscope::Weights &w = m_session->weights();
-    switch (m_source) {
-    case Source::Wx:
-    case Source::Wh:
-    case Source::Wo:
-    case Source::bh: {
+    if (const auto id = weightId()) {
+        const rnnscope::Weights &w = m_session->weights();
         const auto [r, c] = weightIndex(row, col);
-        if (m_source == Source::bh)
-            return held(w.bh(r));
-        const Eigen::MatrixXd &m = m_source == Source::Wx ? w.Wx : m_source == Source::Wh ? w.Wh : w.Wo;
-        return held(m(r, c));
+        const auto [rows, cols] = rnnscope::paramMatrixShape(w, *id);
+        if (r >= rows || c >= cols) // (a change of shape whose reset is on its way)
+            return std::numeric_limits<double>::quiet_NaN();
+        return held(rnnscope::weightAt(w, *id, r, c));
     }
-    case Source::bo: return held(w.bo(pytorch() ? row : col));
-    case Source::Input: return held(m_session->model().inputValue(m_session->sample(), row, col));
-    case Source::Hidden: {
-        const rnnscope::Quantity q = quantity();
-        return q == rnnscope::Quantity::Hidden ? m_session->hiddenValue(m_session->sample(), row, col)
-                                               : m_session->model().quantityAt(q, m_session->sample(), row, col);
-    }
-    }
-    return std::numeric_limits<double>::quiet_NaN();
+    if (m_source == Source::Input)
+        return held(m_session->model().inputValue(m_session->sample(), row, col));
+    const rnnscope::Quantity q = quantity(); // Hidden: h_t or a recorded quantity
+    return q == rnnscope::Quantity::Hidden ? m_session->hiddenValue(m_session->sample(), row, col)
+                                           : m_session->model().quantityAt(q, m_session->sample(), row, col);
 }
 
 // ---------------------------------------------------------------- colours
@@ -315,34 +284,35 @@ void MatrixTableModel::setFixedScale(double scale)
 
 // ---------------------------------------------------------------- text
 
+namespace {
+
+MatrixTableModel::Axis axisOf(rnnscope::ParamAxis a)
+{
+    using A = MatrixTableModel::Axis;
+    switch (a) {
+    case rnnscope::ParamAxis::InputFeature: return A::InputFeature;
+    case rnnscope::ParamAxis::HiddenPrev: return A::HiddenPrev;
+    case rnnscope::ParamAxis::HiddenNext: return A::HiddenNext;
+    case rnnscope::ParamAxis::Hidden: return A::Hidden;
+    case rnnscope::ParamAxis::Output: return A::Output;
+    case rnnscope::ParamAxis::BiasRow: return A::BiasRow;
+    case rnnscope::ParamAxis::Single: break;
+    }
+    return A::Single;
+}
+
+} // namespace
+
 MatrixTableModel::Axis MatrixTableModel::rowAxis() const
 {
-    const bool pt = pytorch();
-    switch (m_source) {
-    case Source::Wx: return pt ? Axis::Hidden : Axis::InputFeature;
-    case Source::Wh: return pt ? Axis::HiddenNext : Axis::HiddenPrev;
-    case Source::bh: return pt ? Axis::Hidden : Axis::Single;
-    case Source::Wo: return pt ? Axis::Output : Axis::Hidden;
-    case Source::bo: return pt ? Axis::Output : Axis::Single;
-    case Source::Input:
-    case Source::Hidden: return Axis::Time;
-    }
-    return Axis::Single;
+    return m_spec ? axisOf(m_spec->rowAxisIn(layout())) : Axis::Time;
 }
 
 MatrixTableModel::Axis MatrixTableModel::columnAxis() const
 {
-    const bool pt = pytorch();
-    switch (m_source) {
-    case Source::Wx: return pt ? Axis::InputFeature : Axis::Hidden;
-    case Source::Wh: return pt ? Axis::HiddenPrev : Axis::HiddenNext;
-    case Source::bh: return pt ? Axis::Single : Axis::Hidden;
-    case Source::Wo: return pt ? Axis::Hidden : Axis::Output;
-    case Source::bo: return pt ? Axis::Single : Axis::Output;
-    case Source::Input: return Axis::InputFeature;
-    case Source::Hidden: return Axis::Hidden;
-    }
-    return Axis::Single;
+    if (m_spec)
+        return axisOf(m_spec->colAxisIn(layout()));
+    return m_source == Source::Input ? Axis::InputFeature : Axis::Hidden;
 }
 
 QString MatrixTableModel::axisShort(Axis axis, int i) const
@@ -355,10 +325,11 @@ QString MatrixTableModel::axisShort(Axis axis, int i) const
     case Axis::HiddenNext: return QStringLiteral("h\u209C[%1]").arg(n);             // hₜ[j]
     case Axis::Output: return QStringLiteral("y[%1]").arg(n);
     case Axis::Time: return QStringLiteral("t = %1").arg(n);
+    case Axis::BiasRow:
+        return pytorch() ? (i == 0 ? QStringLiteral("bias_ih") : QStringLiteral("bias_hh"))
+                         : (i == 0 ? QStringLiteral("input") : QStringLiteral("recurrent"));
     case Axis::Single:
-        if (pytorch())
-            return QStringLiteral("bias");
-        return m_source == Source::bo ? QStringLiteral("bo") : QStringLiteral("bh");
+        return pytorch() || !m_spec ? QStringLiteral("bias") : QString::fromStdString(m_spec->symbol);
     }
     return n;
 }
@@ -373,7 +344,8 @@ QString MatrixTableModel::axisLong(Axis axis, int i) const
     case Axis::HiddenNext: return QStringLiteral("hidden unit %1 at t").arg(n);
     case Axis::Output: return QStringLiteral("output %1").arg(n);
     case Axis::Time: return QStringLiteral("timestep t = %1").arg(n);
-    case Axis::Single: return pytorch() ? QStringLiteral("bias_ih_l0 + bias_hh_l0") : QStringLiteral("bias");
+    case Axis::BiasRow: return i == 0 ? QStringLiteral("input bias") : QStringLiteral("recurrent bias");
+    case Axis::Single: return pytorch() && m_spec ? QString::fromStdString(m_spec->pytorchName) : QStringLiteral("bias");
     }
     return n;
 }
@@ -388,6 +360,7 @@ QString MatrixTableModel::axisLetter(Axis axis) const
     case Axis::HiddenNext: return QStringLiteral("h\u209C[j]");
     case Axis::Output: return QStringLiteral("output k");
     case Axis::Time: return QStringLiteral("timestep t");
+    case Axis::BiasRow: return pytorch() ? QStringLiteral("bias_ih | bias_hh") : QStringLiteral("input | recurrent bias");
     case Axis::Single: return QString();
     }
     return QString();
@@ -399,46 +372,35 @@ QString MatrixTableModel::title() const
         return QString();
     const bool pt = pytorch();
     const int rows = rowCount(), cols = columnCount();
-    const rnnscope::Dims &d = m_session->dims();
     const QString times(QChar(0x00D7));
     const QString matrixShape = QStringLiteral("(%1%2%3)").arg(rows).arg(times).arg(cols);
-    const bool noDense = (m_source == Source::Wo || m_source == Source::bo) && !m_session->weights().hasDense();
-    switch (m_source) {
-    case Source::Wx:
-        return (pt ? QStringLiteral("weight_ih_l0 ") : QStringLiteral("Wx \u00B7 kernel ")) + matrixShape;
-    case Source::Wh:
-        return (pt ? QStringLiteral("weight_hh_l0 ") : QStringLiteral("Wh \u00B7 recurrent_kernel ")) + matrixShape;
-    case Source::bh: {
-        const rnnscope::Weights &w = m_session->weights();
-        if (w.biasRows() == 2)
-            return pt ? QStringLiteral("bias_ih_l0 | bias_hh_l0 ") + matrixShape
-                      : QStringLiteral("bh \u00B7 bias ") + QString::fromStdString(rnnscope::biasShapeString(w));
-        return (pt ? QStringLiteral("bias_ih_l0 + bias_hh_l0 (%1)") : QStringLiteral("bh \u00B7 bias (%1)"))
-            .arg(w.Wh.cols());
+    if (m_spec) {
+        // "Wx · kernel (3×20)" or "weight_ih_l0 (20×3)"; a bias as Keras shapes it, "bh · bias (20)",
+        // "bh · bias (2, 15)" (PyTorch: "fc.bias (2)", "bias_ih_l0 | bias_hh_l0 (15×2)").
+        const rnnscope::ParamSpec &p = *m_spec;
+        const QString name = pt ? QString::fromStdString(p.pytorchName)
+                                : QStringLiteral("%1 \u00B7 %2").arg(QString::fromStdString(p.symbol), QString::fromStdString(p.role));
+        if (p.dense && p.size() == 0)
+            return name + QStringLiteral(" \u2014 no Dense layer (K = 0)");
+        if (p.vector())
+            return name + QStringLiteral(" (%1)").arg(p.cols);
+        if (p.kerasName == "bias" && !pt) {
+            QStringList dims;
+            for (std::int64_t n : p.kerasShape)
+                dims << QString::number(n);
+            return name + QStringLiteral(" (%1)").arg(dims.join(QStringLiteral(", ")));
+        }
+        return name + QLatin1Char(' ') + matrixShape;
     }
-    case Source::Wo:
-        if (noDense)
-            return (pt ? QStringLiteral("fc.weight") : QStringLiteral("Wo \u00B7 Dense kernel"))
-                + QStringLiteral(" \u2014 no Dense layer (K = 0)");
-        return (pt ? QStringLiteral("fc.weight ") : QStringLiteral("Wo \u00B7 Dense kernel ")) + matrixShape;
-    case Source::bo:
-        if (noDense)
-            return (pt ? QStringLiteral("fc.bias") : QStringLiteral("bo \u00B7 Dense bias"))
-                + QStringLiteral(" \u2014 no Dense layer (K = 0)");
-        return (pt ? QStringLiteral("fc.bias (%1)") : QStringLiteral("bo \u00B7 Dense bias (%1)")).arg(d.K);
-    case Source::Input:
+    if (m_source == Source::Input)
         return QStringLiteral("X[n=%1] \u00B7 input ").arg(m_session->sample()) + matrixShape;
-    case Source::Hidden: {
-        const rnnscope::Quantity q = quantity();
-        if (q == rnnscope::Quantity::Hidden)
-            return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
-        const QString symbol = QString::fromUtf8(rnnscope::quantitySymbol(q));
-        return QStringLiteral("%1[n=%2] \u00B7 %3 %1\u209C ").arg(symbol).arg(m_session->sample())
-                   .arg(QLatin1String(rnnscope::quantityName(q)))
-            + matrixShape;
-    }
-    }
-    return QString();
+    const rnnscope::Quantity q = quantity();
+    if (q == rnnscope::Quantity::Hidden)
+        return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
+    const QString symbol = QString::fromUtf8(rnnscope::quantitySymbol(q));
+    return QStringLiteral("%1[n=%2] \u00B7 %3 %1\u209C ").arg(symbol).arg(m_session->sample())
+               .arg(QLatin1String(rnnscope::quantityName(q)))
+        + matrixShape;
 }
 
 QString MatrixTableModel::axesDescription() const
@@ -449,9 +411,7 @@ QString MatrixTableModel::axesDescription() const
     if (gateBlocks() > 1) {
         // The gated axis holds gate · unit; a GRU's (2, 3M) bias has an input and a recurrent row.
         const QString gated = pytorch() ? QStringLiteral("gate (PyTorch order) · unit j") : QStringLiteral("gate · unit j");
-        const bool twoRows = m_source == Source::bh && m_session->weights().biasRows() == 2;
-        const QString other = twoRows ? (pytorch() ? QStringLiteral("bias_ih | bias_hh") : QStringLiteral("input | recurrent bias"))
-                                      : axisLetter(pytorch() ? c : r);
+        const QString other = axisLetter(pytorch() ? c : r);
         if (other.isEmpty())
             return pytorch() ? QStringLiteral("rows: %1 · one column").arg(gated) : QStringLiteral("one row · columns: %1").arg(gated);
         return pytorch() ? QStringLiteral("rows: %1 · columns: %2").arg(gated, other)
@@ -466,33 +426,27 @@ QString MatrixTableModel::axesDescription() const
 
 QString MatrixTableModel::cellName(int row, int col) const
 {
-    const bool pt = pytorch();
-    switch (m_source) {
-    case Source::Wx:
-    case Source::Wh:
-    case Source::Wo: {
-        QString name = pt ? (m_source == Source::Wx ? QStringLiteral("weight_ih_l0")
-                             : m_source == Source::Wh ? QStringLiteral("weight_hh_l0")
-                                                      : QStringLiteral("fc.weight"))
-                          : QLatin1String(rnnscope::weightName(*weightId()));
-        return QStringLiteral("%1[%2, %3]").arg(name).arg(row).arg(col);
+    if (m_spec) {
+        // Keras: "Wx[1, 4]", a one-row bias by its index "bh[3]", a GRU's "bh[1, 3]". PyTorch:
+        // "weight_ih_l0[4, 1]", "(bias_ih_l0 + bias_hh_l0)[3]", a GRU's bias by its two arrays,
+        // "bias_hh_l0[3]".
+        const rnnscope::ParamSpec &p = *m_spec;
+        if (!pytorch())
+            return p.rows == 1 && p.vector() ? QStringLiteral("%1[%2]").arg(QString::fromStdString(p.symbol)).arg(col)
+                                             : QStringLiteral("%1[%2, %3]").arg(QString::fromStdString(p.symbol)).arg(row).arg(col);
+        const QString name = QString::fromStdString(p.pytorchName);
+        if (p.kerasName != "bias")
+            return QStringLiteral("%1[%2, %3]").arg(name).arg(row).arg(col);
+        const QStringList arrays = name.split(QStringLiteral(" | ")); // one per Keras row
+        if (arrays.size() > 1)
+            return QStringLiteral("%1[%2]").arg(arrays.value(col)).arg(row);
+        return (name.contains(QLatin1Char(' ')) ? QStringLiteral("(%1)[%2]") : QStringLiteral("%1[%2]")).arg(name).arg(row);
     }
-    case Source::bh:
-        if (m_session->weights().biasRows() == 2)
-            return pt ? QStringLiteral("%1[%2]").arg(col == 0 ? QStringLiteral("bias_ih_l0") : QStringLiteral("bias_hh_l0")).arg(row)
-                      : QStringLiteral("bh[%1, %2]").arg(row).arg(col);
-        return pt ? QStringLiteral("(bias_ih_l0 + bias_hh_l0)[%1]").arg(row) : QStringLiteral("bh[%1]").arg(col);
-    case Source::bo:
-        return pt ? QStringLiteral("fc.bias[%1]").arg(row) : QStringLiteral("bo[%1]").arg(col);
-    case Source::Input:
+    if (m_source == Source::Input)
         return QStringLiteral("X[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
-    case Source::Hidden: {
-        const rnnscope::Quantity q = quantity();
-        const QString name = q == rnnscope::Quantity::Hidden ? QStringLiteral("H") : QString::fromUtf8(rnnscope::quantitySymbol(q));
-        return QStringLiteral("%1[%2, %3, %4]").arg(name).arg(m_session->sample()).arg(row).arg(col);
-    }
-    }
-    return QString();
+    const rnnscope::Quantity q = quantity();
+    const QString name = q == rnnscope::Quantity::Hidden ? QStringLiteral("H") : QString::fromUtf8(rnnscope::quantitySymbol(q));
+    return QStringLiteral("%1[%2, %3, %4]").arg(name).arg(m_session->sample()).arg(row).arg(col);
 }
 
 QString MatrixTableModel::cellDescription(int row, int col) const
@@ -517,33 +471,38 @@ QString MatrixTableModel::cellDescription(int row, int col) const
         const std::vector<std::string> names = rnnscope::gateBlockNames(m_session->weights().kind());
         return QStringLiteral("unit %1 of gate %2").arg(k % M).arg(QString::fromStdString(names[static_cast<std::size_t>(k / M)]));
     };
-    switch (m_source) {
-    case Source::Wx: meaning = QStringLiteral("input feature %1 \u2192 %2").arg(i).arg(unitOf(j)); break;
-    case Source::Wh: meaning = QStringLiteral("hidden unit %1 at t\u22121 \u2192 %2").arg(i).arg(gated ? unitOf(j) : QStringLiteral("hidden unit %1 at t").arg(j)); break;
-    case Source::bh: {
-        const int gm = static_cast<int>(m_session->weights().Wh.cols());
-        meaning = QStringLiteral("bias of %1").arg(unitOf(i % gm));
-        if (m_session->weights().biasRows() == 2)
-            meaning += i < gm ? QStringLiteral(", input bias") : QStringLiteral(", recurrent bias");
-        break;
-    }
-    case Source::Wo: meaning = QStringLiteral("hidden unit %1 \u2192 output %2").arg(i).arg(j); break;
-    case Source::bo: meaning = QStringLiteral("bias of output %1").arg(i); break;
-    case Source::Input:
+    if (m_spec) {
+        // From what the Keras row and column index: "input feature 1 → unit 3 of gate f", "bias of
+        // output 0", "bias of unit 2 of gate h, recurrent bias".
+        const auto side = [&](rnnscope::ParamAxis a, int k) {
+            switch (a) {
+            case rnnscope::ParamAxis::InputFeature: return QStringLiteral("input feature %1").arg(k);
+            case rnnscope::ParamAxis::HiddenPrev: return QStringLiteral("hidden unit %1 at t\u22121").arg(k);
+            case rnnscope::ParamAxis::HiddenNext: return gated ? unitOf(k) : QStringLiteral("hidden unit %1 at t").arg(k);
+            case rnnscope::ParamAxis::Hidden: return unitOf(k);
+            case rnnscope::ParamAxis::Output: return QStringLiteral("output %1").arg(k);
+            case rnnscope::ParamAxis::BiasRow:
+            case rnnscope::ParamAxis::Single: break;
+            }
+            return QString();
+        };
+        const QString from = side(m_spec->rowAxis, i), to = side(m_spec->colAxis, j);
+        meaning = from.isEmpty() ? QStringLiteral("bias of %1").arg(to) : QStringLiteral("%1 \u2192 %2").arg(from, to);
+        if (m_spec->rowAxis == rnnscope::ParamAxis::BiasRow)
+            meaning += i == 0 ? QStringLiteral(", input bias") : QStringLiteral(", recurrent bias");
+    } else if (m_source == Source::Input) {
         meaning = QStringLiteral("sample %1, timestep %2, input feature %3").arg(m_session->sample()).arg(row).arg(col);
-        break;
-    case Source::Hidden:
+    } else {
         meaning = quantity() == rnnscope::Quantity::Hidden
                       ? QStringLiteral("sample %1, timestep %2, hidden unit %3").arg(m_session->sample()).arg(row).arg(col)
                       : QStringLiteral("sample %1, timestep %2, unit %3 of the %4")
                             .arg(m_session->sample()).arg(row).arg(col)
                             .arg(QLatin1String(rnnscope::quantityName(quantity())));
-        break;
     }
-    if (pytorch() && weightId()) {
-        const QString keras = QLatin1String(rnnscope::weightName(*weightId()));
-        meaning += isVector() ? QStringLiteral("; Keras %1[%2]").arg(keras).arg(i)
-                              : QStringLiteral("; Keras %1[%2, %3]").arg(keras).arg(i).arg(j);
+    if (pytorch() && m_spec) {
+        const QString keras = QString::fromStdString(m_spec->symbol);
+        meaning += m_spec->vector() ? QStringLiteral("; Keras %1[%2]").arg(keras).arg(j)
+                                    : QStringLiteral("; Keras %1[%2, %3]").arg(keras).arg(i).arg(j);
     }
     return QStringLiteral("%1 = %2 (%3)").arg(name, v, meaning);
 }
@@ -605,14 +564,10 @@ QVariant MatrixTableModel::headerData(int section, Qt::Orientation orientation, 
             .arg(section)
             .arg(gateBlocks());
     }
-    if (m_source == Source::bh && m_session->weights().biasRows() == 2 && orientation != gatedOrientation()
-        && role == Qt::DisplayRole)
-        return pytorch() ? (section == 0 ? QStringLiteral("bias_ih") : QStringLiteral("bias_hh"))
-                         : (section == 0 ? QStringLiteral("input") : QStringLiteral("recurrent"));
     switch (role) {
     case Qt::DisplayRole:
         return vertical && m_longRowHeaders && axis != Axis::HiddenPrev && axis != Axis::HiddenNext
-                   && axis != Axis::Time
+                   && axis != Axis::Time && axis != Axis::BiasRow
             ? axisLong(axis, section)
             : axisShort(axis, section);
     case Qt::ToolTipRole: {
@@ -681,6 +636,7 @@ bool MatrixTableModel::setData(const QModelIndex &index, const QVariant &value, 
 void MatrixTableModel::resetAll()
 {
     beginResetModel();
+    refreshSpec();
     // A quantity the cell (perhaps a new one) does not record falls back to h_t, once here rather
     // than at every value read.
     if (m_quantity != rnnscope::Quantity::Hidden && m_session) {

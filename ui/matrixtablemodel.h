@@ -70,8 +70,8 @@ public:
     // A quantity the cell does not record falls back to h_t. Resets the model.
     void setQuantity(rnnscope::Quantity q);
     rnnscope::Quantity quantity() const;
-    // Biases: one row (Keras) or one column (PyTorch).
-    bool isVector() const { return m_source == Source::bh || m_source == Source::bo; }
+    // What an index along an axis stands for (public for the helpers of the .cpp).
+    enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, BiasRow, Single };
 
     // --- QAbstractTableModel ---
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -129,8 +129,6 @@ signals:
     void entryRefused(int row, int col, const QString &why);
 
 private:
-    enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, Single };
-
     Axis rowAxis() const;
     Axis columnAxis() const;
     bool pytorch() const;
@@ -140,9 +138,9 @@ private:
     QString axisLetter(Axis axis) const;       // "input feature i", for axesDescription
     // The weight index (row, col as Session::setWeightValue takes it) of a cell.
     std::pair<int, int> weightIndex(int row, int col) const;
+    rnnscope::Layout layout() const;
+    void refreshSpec();
     double fixedScale() const;
-    // Keras's index along the gM axis of view index `i` (PyTorch's gate order permuted back).
-    int kerasGateIndex(int i) const;
     ColorMap::Stats rowStats(int first, int end) const; // rows [first, end)
 
     void resetAll();
@@ -153,6 +151,7 @@ private:
     Session *m_session = nullptr;
     Source m_source;
     rnnscope::Quantity m_quantity = rnnscope::Quantity::Hidden;
+    std::optional<rnnscope::ParamSpec> m_spec; // the parameter on show (weights only), see refreshSpec()
     double m_fixedScale = 0;
     bool m_longRowHeaders = false;
 

@@ -236,20 +236,16 @@ bool Session::setWeightValue(WeightId id, int row, int col, double value)
 {
     if (m_changing)
         return false; // a change is being built: the edit would land in neither model
-    double before = 0;
-    const Weights &w = m_model.weights();
-    const bool vector = id == WeightId::bh || id == WeightId::bo;
-    const Eigen::MatrixXd *m = id == WeightId::Wx ? &w.Wx : id == WeightId::Wh ? &w.Wh : id == WeightId::Wo ? &w.Wo : nullptr;
-    const Eigen::VectorXd *v = id == WeightId::bh ? &w.bh : id == WeightId::bo ? &w.bo : nullptr;
-    const Eigen::Index rows = vector ? v->size() : m->rows(), cols = vector ? 1 : m->cols();
-    if (row < 0 || row >= rows || col < 0 || col >= cols) {
-        emit errorOccurred(QStringLiteral("%1[%2, %3] is outside its shape").arg(QLatin1String(weightName(id))).arg(row).arg(col));
+    const rnnscope::ParamSpec spec = rnnscope::paramSpec(id, m_model.weights());
+    if (row < 0 || row >= spec.rows || col < 0 || col >= spec.cols) {
+        emit errorOccurred(QStringLiteral("%1[%2, %3] is outside its shape (%4, %5)")
+                               .arg(QString::fromStdString(spec.symbol)).arg(row).arg(col).arg(spec.rows).arg(spec.cols));
         return false;
     }
-    before = vector ? (*v)(row) : (*m)(row, col);
-    const QString name = vector ? QStringLiteral("%1[%2]").arg(QLatin1String(weightName(id))).arg(row)
-                                : QStringLiteral("%1[%2, %3]").arg(QLatin1String(weightName(id))).arg(row).arg(col);
-    return enterValue(name, id, row, col, 0, before, value);
+    // A one-row bias is named by its index alone, as Keras's 1-D array: bh[3].
+    const QString name = spec.vector() ? QStringLiteral("%1[%2]").arg(QString::fromStdString(spec.symbol)).arg(col)
+                                       : QStringLiteral("%1[%2, %3]").arg(QString::fromStdString(spec.symbol)).arg(row).arg(col);
+    return enterValue(name, id, row, col, 0, rnnscope::weightAt(m_model.weights(), id, row, col), value);
 }
 
 bool Session::setInputValue(int n, int t, int d, double value)

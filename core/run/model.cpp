@@ -8,17 +8,6 @@
 
 namespace rnnscope {
 
-const char *weightName(WeightId id)
-{
-    switch (id) {
-    case WeightId::Wx: return "Wx";
-    case WeightId::Wh: return "Wh";
-    case WeightId::bh: return "bh";
-    case WeightId::Wo: return "Wo";
-    case WeightId::bo: return "bo";
-    }
-    return "?";
-}
 
 template <typename F>
 auto Model::withEngine(F &&f)
@@ -287,24 +276,7 @@ void Model::setInput(const NdArray &array)
 
 void Model::setWeightValue(WeightId id, int row, int col, double value)
 {
-    Eigen::MatrixXd *m = nullptr;
-    Eigen::VectorXd *v = nullptr;
-    switch (id) {
-    case WeightId::Wx: m = &m_weights.Wx; break;
-    case WeightId::Wh: m = &m_weights.Wh; break;
-    case WeightId::Wo: m = &m_weights.Wo; break;
-    case WeightId::bh: v = &m_weights.bh; break;
-    case WeightId::bo: v = &m_weights.bo; break;
-    }
-    const Eigen::Index rows = m ? m->rows() : v->size(), cols = m ? m->cols() : 1;
-    if (row < 0 || row >= rows || col < 0 || col >= cols)
-        throw Error(ErrorKind::OutOfRange, std::string(weightName(id)) + "[" + std::to_string(row) + ", "
-                                               + std::to_string(col) + "] is outside its shape "
-                                               + (m ? shapeOf(*m) : shapeOf(*v)));
-    if (m)
-        (*m)(row, col) = value;
-    else
-        (*v)(row) = value;
+    setWeightAt(m_weights, id, row, col, value); // (throws outside the parameter's shape)
     invalidate();
 }
 

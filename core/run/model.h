@@ -16,6 +16,7 @@
 #include "nn/dims.h"
 #include "nn/engine.h"
 #include "nn/initializer.h"
+#include "nn/param.h"
 #include "nn/weights.h"
 
 #include <Eigen/Core>
@@ -49,10 +50,6 @@ struct ModelState {
     Weights weights;
     Eigen::MatrixXd X; // D × (T·N)
 };
-
-// Which weight an edit addresses.
-enum class WeightId { Wx, Wh, bh, Wo, bo };
-const char *weightName(WeightId id); // "Wx", …
 
 // The input batch X from an array: (N, T, D) as is, (T, D) as one sample (1, T, D).
 // expectedD = -1 accepts any D. Errors (ShapeMismatch):
@@ -101,6 +98,8 @@ public:
     void setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T);
     // X from an array of shape (N, T, D) or (T, D). D must equal the model's D.
     void setInput(const NdArray &x);
+    // Element (row, col) of a parameter seen as its ParamSpec's matrix in Keras's layout (a bias
+    // (1, gM), or a GRU's (2, gM); the Dense bias (1, K)). Throws Error(OutOfRange) outside it.
     void setWeightValue(WeightId id, int row, int col, double value);
     void setInputValue(int n, int t, int d, double value);
 
