@@ -469,12 +469,12 @@ void MainWindow::fitWeightsDock()
     const int both = m_weightsDock->height() + m_inputDock->height();
     const int below = std::max(both / 5, both - tall);
     resizeDocks({m_weightsDock, m_inputDock}, {both - below, below}, Qt::Vertical);
-    // Wide: the widest gate matrix with the brief text; tall (PyTorch's layout): the three side by
-    // side as they ask.
+    // Wide: the widest gate matrix as it asks (beyond the room left, its columns narrow to the brief
+    // text); tall (PyTorch's layout): the three side by side.
     int wanted = 0;
     for (int i = 0; i < 3; ++i)
         wanted = m_weightArrangement == WeightArrangement::Wide
-            ? std::max(wanted, m_weightViews[i]->leastWidth())
+            ? std::max(wanted, m_weightViews[i]->sizeHint().width())
             : wanted + m_weightViews[i]->sizeHint().width() + m_weightGrid->horizontalSpacing() + 8;
     const QMargins grid = m_weightGrid->contentsMargins();
     wanted += grid.left() + grid.right() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;

@@ -912,14 +912,6 @@ void MatrixView::setCompactHeader(bool on)
     updateTexts();
 }
 
-int MatrixView::leastWidth() const
-{
-    const QMargins m = layout()->contentsMargins();
-    const int columns = m_model->columnCount() * std::min(HeatmapDelegate::cellSizeFor(font()).width(),
-                                                          HeatmapDelegate::briefCellWidthFor(font()));
-    return m.left() + m.right() + 2 * m_table->frameWidth() + m_table->verticalHeader()->sizeHint().width() + columns;
-}
-
 void MatrixView::updateTexts()
 {
     if (m_compactHeader) {

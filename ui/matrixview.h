@@ -100,9 +100,6 @@ public:
     int imageThreshold() const { return m_threshold; }
     void setImageThreshold(int cells);
 
-    // The width that shows every column of a table with the brief text ("−0.21"): columns narrow
-    // down to it before a scroll bar appears.
-    int leastWidth() const;
     // The title, the axes and the legend on one line (false: three lines, the legend under the
     // table).
     void setCompactHeader(bool on);
