@@ -2,12 +2,15 @@
 
 #include "common/error.h"
 #include "common/gemm.h"
+#include "export/codeexport.h"
+#include "io/file.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
 #include "nn/engine.h"
 #include "run/summary.h"
 
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
 #include <QTextStream>
 
@@ -26,7 +29,7 @@ namespace cli {
 bool isHeadlessCommand(const QString &name)
 {
     static const QStringList names = {QStringLiteral("summary"), QStringLiteral("trace"), QStringLiteral("forward"),
-                                      QStringLiteral("save"), QStringLiteral("bench")};
+                                      QStringLiteral("save"), QStringLiteral("export-code"), QStringLiteral("bench")};
     return names.contains(name);
 }
 
@@ -70,6 +73,8 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names); "
                                                   "in a session, the layout of the weight views."),
          QStringLiteral("keras|pytorch")},
+        {QStringLiteral("to"), QStringLiteral("export-code: the script's library, numpy, keras or pytorch."),
+         QStringLiteral("numpy|keras|pytorch")},
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
         {QStringLiteral("json"), QStringLiteral("bench: print one JSON object.")},
         {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
@@ -299,6 +304,29 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
+int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional)
+{
+    const char *usage = "rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]";
+    if (positional.size() < 2)
+        throw Error(ErrorKind::BadUsage, std::string("export-code needs the script to write: ") + usage);
+    if (!p.isSet(QStringLiteral("to")))
+        throw Error(ErrorKind::BadUsage, std::string("export-code needs --to numpy, keras or pytorch: ") + usage);
+    const auto target = parseCodeTarget(str(p.value(QStringLiteral("to"))));
+    if (!target)
+        throw Error(ErrorKind::BadUsage, "--to '" + str(p.value(QStringLiteral("to"))) + "' is unknown: expected numpy, keras or pytorch");
+    const QString out = positional.at(1);
+    if (!out.endsWith(QLatin1String(".py")))
+        throw Error(ErrorKind::BadUsage, "export-code: '" + str(out) + "' is not a Python file: expected a name ending in .py");
+    const Model model = buildModel(modelRequest(p));
+    const ExportedCode code = exportCode(model, *target, str(out));
+    // The numbers of a large model go beside the script first: a script never points to a file
+    // that is not there.
+    if (!code.dataFile.empty())
+        writeNpz(str(QFileInfo(out).dir().filePath(QString::fromStdString(code.dataFile))), code.data, model.config().dtype);
+    writeFileAtomically(str(out), code.script);
+    return Ok;
+}
+
 // 2·N·T·g·(D·M + M·M) + 2·N·M·K (·T with return_sequences), g the cell's gate blocks.
 double flopCount(const Dims &d, bool sequences, int gates)
 {
@@ -377,6 +405,10 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         if (command == QLatin1String("save")) {
             extra(2);
             return save(p, positional);
+        }
+        if (command == QLatin1String("export-code")) {
+            extra(2);
+            return exportCodeCommand(p, positional);
         }
         if (command == QLatin1String("bench")) {
             extra(1);

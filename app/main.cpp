@@ -78,16 +78,18 @@ int main(int argc, char **argv)
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "rnnscope: the shapes and the recurrence of SimpleRNN(M) -> Dense(K), step by step.\n\n"
+        "rnnscope: the shapes and the recurrence of SimpleRNN(M), LSTM(M) or GRU(M) -> Dense(K), step by step.\n\n"
         "Commands:\n"
         "  rnnscope [MODEL OPTIONS] [FILE]        open the desktop app\n"
         "  rnnscope summary [MODEL OPTIONS]       print the Keras-style model summary\n"
         "  rnnscope trace [MODEL OPTIONS] [--sample n]\n"
         "                                         print the recurrence step by step\n"
-        "  rnnscope forward [MODEL OPTIONS] --out Y.npy [--hidden H.npy]\n"
-        "                                         run the forward pass, write Y and H\n"
+        "  rnnscope forward [MODEL OPTIONS] --out Y.npy [--hidden H.npy] [--cell-state C.npy]\n"
+        "                                         run the forward pass, write Y, H (and an LSTM's C)\n"
         "  rnnscope save OUT.npz|OUT.json [MODEL OPTIONS] [--layout keras|pytorch]\n"
         "                                         write the weights (.npz) or the whole session (.json)\n"
+        "  rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]\n"
+        "                                         a Python script that rebuilds and runs the model\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
         "                                         time the forward pass\n"
         "  rnnscope bench --ui [MODEL OPTIONS] [--long-work] [--json]\n"
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
         "  rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
         "                                         render the window offscreen to PNG\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, bench, screenshot, or a FILE to open."),
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, export-code, bench, screenshot, or a FILE to open."),
                                  QStringLiteral("[command|FILE]"));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();

@@ -5,6 +5,7 @@
 #include "backgroundjob.h"
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
+#include "io/npy.h"
 #include "io/sessionfile.h"
 #include "io/weightfile.h"
 #include "mainwindow.h"
@@ -87,6 +88,7 @@ private slots:
     void init();
     void cleanup();
     void opensOnTheClassicExample();
+    void exportsTheModelAsCode();
     void eachDimensionReshapesEveryView_data();
     void eachDimensionReshapesEveryView();
     void returnSequencesFollowsEverywhere();
@@ -437,6 +439,46 @@ void TestMainWindow::screenshotsAreProduced()
     QVERIFY(!image.isNull());
     QCOMPARE(image.size(), size);
     QVERIFY2(colourCount(image) > 50, qPrintable(QString::number(colourCount(image))));
+}
+
+// File ▸ Export as code: the script rebuilds the model on screen, an edit included, and NumPy
+// running it gives the window's Y; a cell with no PyTorch form is refused, saying why, no file left.
+void TestMainWindow::exportsTheModelAsCode()
+{
+    CellSpec lstm;
+    lstm.kind = CellKind::LSTM;
+    QVERIFY(m_session->setCell(lstm));
+    QVERIFY(m_session->setWeightValue(WeightId::Wh, 1, 7, 0.75));
+    QTemporaryDir dir;
+    const QString script = dir.filePath(QStringLiteral("lstm.py"));
+    QString data = QStringLiteral("unset");
+    QVERIFY(m_session->exportCode(script, CodeTarget::NumPy, &data));
+    QVERIFY(data.isEmpty()); // the classic sizes: every number inline
+    QFile f(script);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.readAll().contains("0.75"));
+    QProcess p;
+    const QString y = dir.filePath(QStringLiteral("Y.npy"));
+    p.start(QStringLiteral("/usr/bin/python3"), {script, y});
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const NdArray got = readNpy(y.toStdString());
+    Model copy = m_session->model(); // (prediction() computes what is missing)
+    const NdArray want = copy.prediction();
+    QCOMPARE(got.shape, want.shape);
+    for (std::size_t i = 0; i < want.values.size(); ++i)
+        QVERIFY2(std::abs(got.values[i] - want.values[i]) < 1e-5, qPrintable(QString::number(i)));
+
+    CellSpec gru;
+    gru.kind = CellKind::GRU;
+    gru.resetAfter = false;
+    QVERIFY(m_session->setCell(gru));
+    QSignalSpy errors(m_session, &Session::errorOccurred);
+    const QString torch = dir.filePath(QStringLiteral("gru.py"));
+    QVERIFY(!m_session->exportCode(torch, CodeTarget::PyTorch));
+    QCOMPARE(errors.count(), 1);
+    QVERIFY2(errors.first().first().toString().contains(QStringLiteral("reset_after")), qPrintable(errors.first().first().toString()));
+    QVERIFY(!QFileInfo::exists(torch));
 }
 
 void TestMainWindow::screenshotRefusesBadArguments()

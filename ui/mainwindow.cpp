@@ -283,6 +283,8 @@ void MainWindow::buildMenus()
         ->setStatusTip(tr("Save the session: model, weights, input, timestep and view"));
     file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAsDialog);
     file->addAction(tr("Save &weights as…"), this, &MainWindow::saveWeightsDialog);
+    file->addAction(tr("Export as &code…"), this, &MainWindow::exportCodeDialog)
+        ->setStatusTip(tr("A Python script (NumPy, Keras or PyTorch) that rebuilds this model with its weights and X and prints Y"));
     file->addSeparator();
     file->addAction(tr("Save sc&reenshot…"), this, &MainWindow::saveScreenshotDialog);
     file->addSeparator();
@@ -760,6 +762,34 @@ void MainWindow::saveWeightsDialog()
         path += QStringLiteral(".npz");
     if (m_session->saveWeights(path, filter == torch ? Layout::PyTorch : Layout::Keras))
         statusBar()->showMessage(tr("Saved %1").arg(path), 6000);
+}
+
+void MainWindow::exportCodeDialog()
+{
+    const QList<std::pair<QString, rnnscope::CodeTarget>> kinds = {
+        {tr("NumPy: the loop, every gate written out (*.py)"), rnnscope::CodeTarget::NumPy},
+        {tr("Keras: Sequential, set_weights, predict (*.py)"), rnnscope::CodeTarget::Keras},
+        {tr("PyTorch: nn.%1 + nn.Linear, the state_dict (*.py)")
+             .arg(QLatin1String(m_session->config().kind == rnnscope::CellKind::SimpleRNN ? "RNN"
+                                                                                       : rnnscope::cellClassName(m_session->config().kind))),
+         rnnscope::CodeTarget::PyTorch},
+    };
+    QStringList filters;
+    for (const auto &k : kinds)
+        filters << k.first;
+    QString filter;
+    QString path = QFileDialog::getSaveFileName(this, tr("Export as code"), QStringLiteral("rnnscope_model.py"),
+                                                filters.join(QStringLiteral(";;")), &filter);
+    if (path.isEmpty())
+        return;
+    if (!path.endsWith(QLatin1String(".py")))
+        path += QStringLiteral(".py");
+    const auto chosen = std::find_if(kinds.begin(), kinds.end(), [&](const auto &k) { return k.first == filter; });
+    QString data;
+    if (m_session->exportCode(path, chosen == kinds.end() ? rnnscope::CodeTarget::NumPy : chosen->second, &data))
+        statusBar()->showMessage(data.isEmpty() ? tr("Exported %1: run it with python3").arg(path)
+                                                : tr("Exported %1 and its numbers, %2: run it with python3").arg(path, data),
+                                 8000);
 }
 
 void MainWindow::saveScreenshotDialog()

@@ -119,6 +119,7 @@ private:
     void showError(const QString &message);
     void loadInputDialog();
     void saveWeightsDialog();
+    void exportCodeDialog();
     void saveScreenshotDialog();
     void unitsEdited();
     void fillQuantities();   // the quantity chooser: what the cell records

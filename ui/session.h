@@ -12,6 +12,7 @@
 // work on the worker (computing, building a change) and settles it; sessionfiles.cpp is the
 // document — the file on show, opening, saving, restoring an autosaved copy.
 
+#include "export/codeexport.h"
 #include "io/sessionfile.h"
 #include "nn/weights.h"
 #include "run/model.h"
@@ -116,6 +117,9 @@ public:
     bool openWeights(const QString &path, const QString &layer = QString());
     bool loadInput(const QString &path);                         // .npy (N,T,D) or (T,D), .csv
     bool saveWeights(const QString &path, rnnscope::Layout layout); // .npz, written atomically
+    // The model as a Python script (see export/codeexport.h); a large model's numbers go to an .npz
+    // beside it, whose name `dataFile` receives ("" when they are inline).
+    bool exportCode(const QString &path, rnnscope::CodeTarget target, QString *dataFile = nullptr);
     // A session file (.json): its model as one undoable change, then what showSession shows.
     bool openSession(const QString &path);
     // Everything on show as a session file, written atomically; `view` holds the window's view

@@ -4,12 +4,14 @@
 #include "backgroundjob.h"
 
 #include "common/error.h"
+#include "io/file.h"
 #include "io/modelrequest.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
 #include "io/weightfile.h"
 #include "nn/initializer.h"
 
+#include <QDir>
 #include <QEventLoop>
 #include <QFileInfo>
 
@@ -197,6 +199,20 @@ bool Session::saveWeights(const QString &path, Layout layout)
 {
     return guarded(tr("Save %1").arg(QFileInfo(path).fileName()), [&] {
         const DType dtype = config().dtype;
-        writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype), dtype);
+        writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype, config().cellSpec()), dtype);
+    });
+}
+
+bool Session::exportCode(const QString &path, rnnscope::CodeTarget target, QString *dataFile)
+{
+    return guarded(tr("Export %1").arg(QFileInfo(path).fileName()), [&] {
+        const ExportedCode code = rnnscope::exportCode(m_model, target, path.toStdString());
+        // A large model's numbers beside the script, first: the script never names a missing file.
+        const QString data = QString::fromStdString(code.dataFile);
+        if (!data.isEmpty())
+            writeNpz(QFileInfo(path).dir().filePath(data).toStdString(), code.data, config().dtype);
+        writeFileAtomically(path.toStdString(), code.script);
+        if (dataFile)
+            *dataFile = data;
     });
 }
