@@ -479,6 +479,18 @@ void TestMainWindow::exportsTheModelAsCode()
     QCOMPARE(errors.count(), 1);
     QVERIFY2(errors.first().first().toString().contains(QStringLiteral("reset_after")), qPrintable(errors.first().first().toString()));
     QVERIFY(!QFileInfo::exists(torch));
+
+    // Saving weights under PyTorch's names asks the same of the cell: an LSTM of relu has no
+    // nn.LSTM form (its activation is tanh), whatever the shapes say.
+    CellSpec relu;
+    relu.kind = CellKind::LSTM;
+    relu.activation = Activation::Relu;
+    QVERIFY(m_session->setCell(relu));
+    const QString weights = dir.filePath(QStringLiteral("w.npz"));
+    QVERIFY(!m_session->saveWeights(weights, Layout::PyTorch));
+    QVERIFY2(errors.last().first().toString().contains(QStringLiteral("relu")), qPrintable(errors.last().first().toString()));
+    QVERIFY(!QFileInfo::exists(weights));
+    QVERIFY(m_session->saveWeights(weights, Layout::Keras));
 }
 
 void TestMainWindow::screenshotRefusesBadArguments()
