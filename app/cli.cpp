@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/gemm.h"
 #include "export/codeexport.h"
+#include "grad/bptt.h"
 #include "io/file.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
@@ -29,7 +30,8 @@ namespace cli {
 bool isHeadlessCommand(const QString &name)
 {
     static const QStringList names = {QStringLiteral("summary"), QStringLiteral("trace"), QStringLiteral("forward"),
-                                      QStringLiteral("save"), QStringLiteral("export-code"), QStringLiteral("bench")};
+                                      QStringLiteral("save"), QStringLiteral("grad"), QStringLiteral("export-code"),
+                                      QStringLiteral("bench")};
     return names.contains(name);
 }
 
@@ -66,21 +68,29 @@ void addOptions(QCommandLineParser &p)
          QStringLiteral("FILE")},
         {QStringLiteral("threads"), QStringLiteral("Threads of the large matrix products (default 1)."), QStringLiteral("n")},
         {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
-        {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy)."), QStringLiteral("Y.npy")},
+        {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy); grad: the gradients (.npz)."), QStringLiteral("FILE")},
         {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
         {QStringLiteral("cell-state"), QStringLiteral("forward: where to write an LSTM's C (N,T,M) (.npy)."),
          QStringLiteral("C.npy")},
         {QStringLiteral("layout"), QStringLiteral("save: keras (arr_0…, default) or pytorch (state_dict names); "
                                                   "in a session, the layout of the weight views."),
          QStringLiteral("keras|pytorch")},
+        {QStringLiteral("target"), QStringLiteral("grad: the target Y of the loss (.npy, the output's shape)."), QStringLiteral("Y.npy")},
+        {QStringLiteral("dh"), QStringLiteral("grad: where to write dL/dh_t (N,T,M) (.npy)."), QStringLiteral("DH.npy")},
+        {QStringLiteral("loss"), QStringLiteral("grad: mse (default) or mae."), QStringLiteral("name")},
         {QStringLiteral("to"), QStringLiteral("export-code: the script's library, numpy, keras or pytorch."),
          QStringLiteral("numpy|keras|pytorch")},
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
-        {QStringLiteral("json"), QStringLiteral("bench: print one JSON object.")},
+        {QStringLiteral("json"), QStringLiteral("bench, grad: print one JSON object.")},
         {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
         {QStringLiteral("long-work"), QStringLiteral("bench --ui: time the long work of a large model (new input, End, an edit at the end) and how long the window waited.")},
         {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
         {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
+        {QStringLiteral("view"),
+         QStringLiteral("screenshot: one view instead of the window: diagram, step-panel, Wx, Wh, bh, Wo, bo, input, "
+                        "all-units, hidden-chart, gate-chart, output-chart, summary (OUT.svg: vector)."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("scale"), QStringLiteral("screenshot: 1 (default), 2 or 3 times the pixels (PNG)."), QStringLiteral("n")},
         {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},
     });
 }
@@ -304,6 +314,41 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
+int grad(const QCommandLineParser &p)
+{
+    const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--loss mse|mae] [--json]";
+    if (!p.isSet(QStringLiteral("target")) || !p.isSet(QStringLiteral("out")))
+        throw Error(ErrorKind::BadUsage, std::string("grad needs --target and --out: ") + usage);
+    const QString out = p.value(QStringLiteral("out"));
+    if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        throw Error(ErrorKind::BadUsage, "grad: --out '" + str(out) + "' is not an .npz file (the gradients of every weight, as save writes them)");
+    if (p.isSet(QStringLiteral("layout")) && p.value(QStringLiteral("layout")) != QLatin1String("keras"))
+        throw Error(ErrorKind::BadUsage, "grad: --layout '" + str(p.value(QStringLiteral("layout")))
+                                             + "' is not offered: the gradients are written in Keras's layout (arr_0…, as save writes them)");
+    Loss loss = Loss::MSE;
+    if (p.isSet(QStringLiteral("loss"))) {
+        const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
+        if (!l)
+            throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
+        loss = *l;
+    }
+    const Model model = buildModel(modelRequest(p));
+    const NdArray target = readNpy(str(p.value(QStringLiteral("target"))));
+    const Gradients g = backprop(model, target, loss);
+    const DType dtype = model.config().dtype;
+    writeNpz(str(out), weightsToArrays(g.dW, Layout::Keras, dtype, model.config().cellSpec()), dtype);
+    if (p.isSet(QStringLiteral("dh")))
+        writeNpy(str(p.value(QStringLiteral("dh"))), dhArray(g), dtype);
+    char buf[256];
+    if (p.isSet(QStringLiteral("json")))
+        std::snprintf(buf, sizeof buf, "{\"loss\":%.17g,\"loss_name\":\"%s\",\"cell\":\"%s\",\"dtype\":\"%s\"}\n", g.loss,
+                      lossName(loss), cellName(model.config().kind), dtypeName(dtype));
+    else
+        std::snprintf(buf, sizeof buf, "loss (%s): %.9g\n", lossName(loss), g.loss);
+    print(buf);
+    return Ok;
+}
+
 int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional)
 {
     const char *usage = "rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]";
@@ -405,6 +450,10 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         if (command == QLatin1String("save")) {
             extra(2);
             return save(p, positional);
+        }
+        if (command == QLatin1String("grad")) {
+            extra(1);
+            return grad(p);
         }
         if (command == QLatin1String("export-code")) {
             extra(2);

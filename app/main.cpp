@@ -88,6 +88,8 @@ int main(int argc, char **argv)
         "                                         run the forward pass, write Y, H (and an LSTM's C)\n"
         "  rnnscope save OUT.npz|OUT.json [MODEL OPTIONS] [--layout keras|pytorch]\n"
         "                                         write the weights (.npz) or the whole session (.json)\n"
+        "  rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--loss mse|mae] [--json]\n"
+        "                                         the loss and its gradients through time\n"
         "  rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]\n"
         "                                         a Python script that rebuilds and runs the model\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
@@ -95,10 +97,12 @@ int main(int argc, char **argv)
         "  rnnscope bench --ui [MODEL OPTIONS] [--long-work] [--json]\n"
         "                                         time each step of the window (offscreen), or the\n"
         "                                         long work of a large model with the window live\n"
-        "  rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
-        "                                         render the window offscreen to PNG\n\n"
+        "  rnnscope screenshot OUT.png|OUT.svg [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
+        "                     [--view NAME] [--scale 1|2|3]\n"
+        "                                         render the window (or one view, PNG or SVG)\n"
+        "                                         offscreen\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, export-code, bench, screenshot, or a FILE to open."),
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, grad, export-code, bench, screenshot, or a FILE to open."),
                                  QStringLiteral("[command|FILE]"));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
@@ -145,6 +149,13 @@ int main(int argc, char **argv)
             if (positional.size() == 3)
                 if (const auto refused = takeFile(positional.at(2), parser, launch))
                     return *refused;
+            launch.view = parser.value(QStringLiteral("view"));
+            if (parser.isSet(QStringLiteral("scale"))) {
+                bool ok = false;
+                launch.scale = parser.value(QStringLiteral("scale")).toInt(&ok);
+                if (!ok || launch.scale < 1 || launch.scale > 3)
+                    return cli::fail(QStringLiteral("--scale '%1' is not offered: expected 1, 2 or 3").arg(parser.value(QStringLiteral("scale"))));
+            }
             if (parser.isSet(QStringLiteral("step"))) {
                 bool ok = false;
                 launch.step = parser.value(QStringLiteral("step")).toInt(&ok);

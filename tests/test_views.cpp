@@ -13,9 +13,12 @@
 #include "session.h"
 #include "timeserieschart.h"
 #include "valuetext.h"
+#include "viewexport.h"
 
 #include <QAbstractButton>
 #include <QChart>
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
@@ -30,9 +33,11 @@
 #include <QScrollBar>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QToolBar>
 #include <QUndoStack>
+#include <QXmlStreamReader>
 
 #include <algorithm>
 #include <cmath>
@@ -269,6 +274,7 @@ private slots:
     void presentationFits1024x768();
     void nonFiniteValuesAreMarkedOnTheEdge();
     void aFileThatCrashesTheHdf5ReaderIsRefused();
+    void viewsExportAsFigures();
 
 private:
     // A window of `session` at 1600×900 (the default), shown.
@@ -653,6 +659,90 @@ QMap<int, int> shownMarks(TimeSeriesChart *chart, QList<int> *lineSteps)
 
 // h_t = x_t + h_{t−1} (a linear cell of one unit, Wx = Wh = 1): an infinite x_t stays in h from t on,
 // and an infinity of the other sign after it makes NaN.
+namespace {
+
+// The text elements of an SVG document (all of them, joined), or an error when it does not parse.
+QStringList svgTexts(const QString &path, QString *error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = f.errorString();
+        return {};
+    }
+    QXmlStreamReader xml(&f);
+    QStringList texts;
+    bool root = false;
+    while (!xml.atEnd()) {
+        if (xml.readNext() != QXmlStreamReader::StartElement)
+            continue;
+        root = root || xml.name() == QLatin1String("svg");
+        if (xml.name() == QLatin1String("text"))
+            texts << xml.readElementText(QXmlStreamReader::IncludeChildElements).simplified();
+    }
+    if (xml.hasError())
+        *error = xml.errorString();
+    else if (!root)
+        *error = QStringLiteral("no <svg> element");
+    return texts;
+}
+
+} // namespace
+
+// Every view the window shows exports as a figure: a PNG at 1×, 2× and 3× its pixels with its
+// content, an SVG that parses and keeps its labels as text (the diagram's shapes, a heat map's
+// title and values, a chart's title), an image on the clipboard; an unwritable path is refused
+// naming it.
+void TestViews::viewsExportAsFigures()
+{
+    ModelConfig c;
+    c.kind = CellKind::LSTM;
+    open(sessionWith(c));
+    m_session->seek(3);
+    QCoreApplication::processEvents();
+    QTemporaryDir dir;
+    int shown = 0;
+    const QMap<QString, QStringList> expected = {
+        {QStringLiteral("diagram"), {QStringLiteral("(1, 3)"), QStringLiteral("Dense(2)"), QStringLiteral("(1, 5) ×2")}},
+        {QStringLiteral("step panel"), {QStringLiteral("(1×3)(3×5) + (1×5)(5×5) + (5)")}},
+        {QStringLiteral("Wx heat map"), {QStringLiteral("Wx · kernel (3×20)"), QStringLiteral("f[2]")}},
+        {QStringLiteral("hidden-state chart"), {QStringLiteral("hidden state h_t[j]")}},
+        {QStringLiteral("model summary"), {QStringLiteral("lstm (LSTM)"), QStringLiteral("180")}},
+    };
+    const QList<MainWindow::ExportableView> views = m_window->exportableViews();
+    QCOMPARE(views.size(), 13);
+    for (const auto &[view, name, key] : views) {
+        if (!view->isVisible())
+            continue; // (a tab at the back: File ▸ Export view does not offer it)
+        ++shown;
+        QString error;
+        const QString png = dir.filePath(name + QStringLiteral(".png"));
+        for (int scale : {1, 2, 3}) {
+            QVERIFY2(ViewExport::writePng(view, png, scale, &error), qPrintable(error));
+            const QImage img(png);
+            QCOMPARE(img.size(), view->size() * scale);
+            QSet<QRgb> colours;
+            for (int y = 0; y < img.height(); y += 3)
+                for (int x = 0; x < img.width(); x += 3)
+                    colours.insert(img.pixel(x, y));
+            QVERIFY2(colours.size() > 3, qPrintable(name + QStringLiteral(": an empty picture")));
+        }
+        const QString svg = dir.filePath(name + QStringLiteral(".svg"));
+        QVERIFY2(ViewExport::writeSvg(view, svg, name, &error), qPrintable(error));
+        const QStringList texts = svgTexts(svg, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(name + QStringLiteral(": ") + error));
+        QVERIFY2(!texts.isEmpty(), qPrintable(name + QStringLiteral(": no text in the SVG")));
+        for (const QString &want : expected.value(name))
+            QVERIFY2(texts.join(QLatin1Char('\n')).contains(want),
+                     qPrintable(QStringLiteral("%1: '%2' not among the SVG's texts: %3").arg(name, want, texts.join(QStringLiteral(" | ")).left(600))));
+    }
+    QVERIFY2(shown >= 9, qPrintable(QString::number(shown)));
+    ViewExport::copyImage(m_window->diagram());
+    QCOMPARE(QGuiApplication::clipboard()->image().size(), m_window->diagram()->size() * 2);
+    QString error;
+    QVERIFY(!ViewExport::writeSvg(m_window->diagram(), dir.filePath(QStringLiteral("no/such/dir/d.svg")), QStringLiteral("diagram"), &error));
+    QVERIFY2(error.contains(QStringLiteral("no/such/dir/d.svg")), qPrintable(error));
+}
+
 void TestViews::nonFiniteValuesAreMarkedOnTheEdge()
 {
     ModelConfig c;

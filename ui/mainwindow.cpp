@@ -11,6 +11,7 @@
 #include "steppanel.h"
 #include "summaryview.h"
 #include "timeserieschart.h"
+#include "viewexport.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -19,6 +20,7 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QToolButton>
+#include <QStackedWidget>
 #include <QStyle>
 #include <QTimer>
 #include <QActionGroup>
@@ -227,6 +229,22 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
             return ok ? layer : QString();
         });
     }
+    // Every view exports itself as a figure (PNG, SVG, the clipboard) from its context menu and
+    // from File ▸ Export view.
+    m_exportableViews = {{m_diagram, tr("diagram"), QStringLiteral("diagram")},
+                         {m_step, tr("step panel"), QStringLiteral("step-panel")}};
+    const QStringList weightKeys = {QStringLiteral("Wx"), QStringLiteral("Wh"), QStringLiteral("bh"), QStringLiteral("Wo"), QStringLiteral("bo")};
+    for (int i = 0; i < m_weightViews.size(); ++i)
+        m_exportableViews.append({m_weightViews[i], tr("%1 heat map").arg(weightKeys.value(i)), weightKeys.value(i)});
+    m_exportableViews.append({{m_inputView, tr("input X heat map"), QStringLiteral("input")},
+                              {m_hiddenMap, tr("all-units heat map"), QStringLiteral("all-units")},
+                              {m_hiddenChart, tr("hidden-state chart"), QStringLiteral("hidden-chart")},
+                              {m_preChart, tr("gate chart"), QStringLiteral("gate-chart")},
+                              {m_outputChart, tr("output chart"), QStringLiteral("output-chart")},
+                              {m_summary, tr("model summary"), QStringLiteral("summary")}});
+    const auto report = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
+    for (const ExportableView &e : std::as_const(m_exportableViews))
+        ViewExport::attach(e.view, e.name, report);
     buildMenus();
     updateTitle();
     connect(session, &Session::filePathChanged, this, &MainWindow::updateTitle);
@@ -287,6 +305,20 @@ void MainWindow::buildMenus()
         ->setStatusTip(tr("A Python script (NumPy, Keras or PyTorch) that rebuilds this model with its weights and X and prints Y"));
     file->addSeparator();
     file->addAction(tr("Save sc&reenshot…"), this, &MainWindow::saveScreenshotDialog);
+    QMenu *exportView = file->addMenu(tr("Export &view"));
+    for (const ExportableView &e : std::as_const(m_exportableViews)) {
+        QWidget *v = e.view;
+        const QString n = e.name;
+        QAction *a = exportView->addAction(tr("The %1…").arg(n), this, [this, v, n] {
+            ViewExport::exportDialog(v, n, this, [this](const QString &m) { statusBar()->showMessage(m, 8000); });
+        });
+        // A view is exported as shown: one in a tab at the back (or a closed dock) is not offered.
+        connect(exportView, &QMenu::aboutToShow, a, [a, v] {
+            a->setEnabled(v->isVisible());
+            a->setToolTip(v->isVisible() ? QString() : tr("Not on show: bring its tab or dock to the front first"));
+        });
+    }
+    exportView->setToolTipsVisible(true);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -762,6 +794,21 @@ void MainWindow::saveWeightsDialog()
         path += QStringLiteral(".npz");
     if (m_session->saveWeights(path, filter == torch ? Layout::PyTorch : Layout::Keras))
         statusBar()->showMessage(tr("Saved %1").arg(path), 6000);
+}
+
+bool MainWindow::bringToFront(QWidget *view)
+{
+    // Every tab page and dock on the way up to the window, brought forward.
+    for (QWidget *w = view; w && w != this; w = w->parentWidget()) {
+        if (auto *stack = qobject_cast<QStackedWidget *>(w->parentWidget()))
+            stack->setCurrentWidget(w); // a QTabWidget's pages
+        if (auto *dock = qobject_cast<QDockWidget *>(w)) {
+            dock->show();
+            dock->raise();
+        }
+    }
+    QCoreApplication::processEvents();
+    return view->isVisible();
 }
 
 void MainWindow::exportCodeDialog()

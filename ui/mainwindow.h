@@ -55,6 +55,16 @@ public:
     TimeSeriesChart *outputChart() const { return m_outputChart; }
     SummaryView *summaryView() const { return m_summary; }
     QList<MatrixView *> weightViews() const { return m_weightViews; }
+    // The views that export themselves as figures: the view, the name its menus use ("step
+    // panel") and the command line's (`screenshot --view step-panel`).
+    struct ExportableView {
+        QWidget *view;
+        QString name;
+        QString key;
+    };
+    QList<ExportableView> exportableViews() const { return m_exportableViews; }
+    // Brings a view to the front (its tab, its dock); false when it cannot be shown.
+    bool bringToFront(QWidget *view);
     MatrixView *inputView() const { return m_inputView; }
     MatrixView *hiddenMap() const { return m_hiddenMap; }
     // The status bar's progress of long work (label, bar, Cancel), visible while it runs.
@@ -154,6 +164,7 @@ private:
     TimeSeriesChart *m_preChart = nullptr;
     QComboBox *m_quantity = nullptr;
     bool m_weightsGated = false;
+    QList<ExportableView> m_exportableViews;
     // How the five weight views sit in their grid: a SimpleRNN's; a gated cell's wide kernels in
     // rows (Keras's layout); its tall ones side by side (PyTorch's).
     enum class WeightArrangement { Simple, Wide, Tall };

@@ -6,6 +6,7 @@
 #include "terminationsignals.h"
 #include "session.h"
 #include "timeserieschart.h"
+#include "viewexport.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -67,7 +68,29 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     while (wait.elapsed() < 30000
            && std::any_of(charts.begin(), charts.end(), [](const TimeSeriesChart *c) { return c->catchingUp(); }))
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-    const QImage image = window.grab().toImage();
+    if (!options.view.isEmpty()) {
+        // One view, as File ▸ Export view writes it: SVG by the name, else PNG at the scale.
+        const QList<MainWindow::ExportableView> views = window.exportableViews();
+        QStringList keys;
+        for (const MainWindow::ExportableView &e : views)
+            keys << e.key;
+        const auto it = std::find_if(views.begin(), views.end(), [&](const auto &e) { return e.key.compare(options.view, Qt::CaseInsensitive) == 0; });
+        if (it == views.end())
+            return fail(QStringLiteral("--view '%1' is unknown: expected one of %2").arg(options.view, keys.join(QStringLiteral(", "))));
+        if (!window.bringToFront(it->view))
+            return fail(QStringLiteral("--view %1 is not on show in this window").arg(it->key));
+        settle();
+        QString error;
+        const bool svg = options.screenshotPath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive);
+        const bool ok = svg ? ViewExport::writeSvg(it->view, options.screenshotPath, it->name, &error)
+                            : ViewExport::writePng(it->view, options.screenshotPath, options.scale, &error);
+        return ok ? 0 : fail(error);
+    }
+    if (options.screenshotPath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive))
+        return fail(QStringLiteral("'%1': the whole window is written as PNG; an SVG needs --view").arg(options.screenshotPath));
+    QImage image = window.grab().toImage();
+    if (options.scale > 1) // (the window grabbed at the screen's pixels, then each view painted larger)
+        image = ViewExport::image(&window, options.scale);
     if (image.isNull() || !image.save(options.screenshotPath, "PNG"))
         return fail(QStringLiteral("cannot write the screenshot to '%1'").arg(options.screenshotPath));
     return 0;

@@ -17,7 +17,9 @@ struct LaunchOptions {
     rnnscope::ModelRequest request;  // the model to open (weights and input files already named in it)
     QString file;                    // the FILE argument, any kind (the title, the recent files); a
                                      // session file is read by run() instead of `request`
-    QString screenshotPath;          // Screenshot: the PNG to write
+    QString screenshotPath;          // Screenshot: the PNG (or, with a view, SVG) to write
+    QString view;                    // Screenshot: one view (MainWindow's exportable key) instead of the window
+    int scale = 1;                   // Screenshot: 1, 2 or 3 times the pixels
     std::optional<int> step;         // Screenshot: the timestep on show (default: a session's, else the last)
     QSize size{1600, 900};           // Screenshot and BenchUi: the window size
     bool json = false;               // BenchUi: one JSON object

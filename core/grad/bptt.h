@@ -1,0 +1,51 @@
+#pragma once
+// rnnscope::backprop — backpropagation through time: the gradient of a loss of the model's output
+// with respect to every parameter, and how far back the loss reaches (dL/dh_t for every t).
+//
+// The forward pass is redone here in the model's dtype, batched over N, keeping what the backward
+// pass needs (every step's pre-activations, gates, c_t and h_t); the backward pass runs t = T−1 … 0
+// with one product per step for all gates, as the forward pass does. With g_t the gradient of the
+// loss with respect to the step's pre-activations (N, gM):
+//
+//   dW += x_tᵀ · g_t     dU += h_{t−1}ᵀ · g_t     db += Σ_n g_t     dh_{t−1} += g_t · Uᵀ
+//
+// (a GRU splits g_t where its reset gate sits). dL/dh_t is the total derivative: the Dense term of
+// step t (with return_sequences; otherwise only at T−1) plus what flows back from t+1; an LSTM's
+// dL/dc_t likewise. Losses as Keras defines them, reduced by the mean over every output value
+// (Keras's "sum_over_batch_size" of the per-sample mean):
+//
+//   mse   mean((y − ŷ)²)        mae   mean(|y − ŷ|)    (mae's derivative at y = ŷ is 0)
+//
+// Checked against finite differences (tests/test_grad.cpp) and PyTorch's autograd (tests/test_grad.py).
+
+#include "common/ndarray.h"
+#include "run/model.h"
+
+#include <Eigen/Core>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnscope {
+
+enum class Loss { MSE, MAE };
+const char *lossName(Loss l); // "mse", "mae"
+std::optional<Loss> parseLoss(const std::string &name);
+
+struct Gradients {
+    double loss = 0;
+    Weights dW;                      // dL/d(every parameter), shaped as the weights (Keras's layout)
+    std::vector<Eigen::MatrixXd> dh; // dL/dh_t, t = 0 … T−1, each (N, M): the total derivative
+    std::vector<Eigen::MatrixXd> dc; // an LSTM's dL/dc_t (empty for the other cells)
+};
+
+// The loss of the model's output against `target` and its gradients. The target has the output's
+// shape: (N, K), or (N, T, K) with return_sequences (K = 0: the recurrent layer's (N, M) or
+// (N, T, M)); otherwise Error(ShapeMismatch) names both shapes.
+Gradients backprop(const Model &model, const NdArray &target, Loss loss = Loss::MSE);
+
+// dL/dh_t of every t as one array (N, T, M), as `grad --dh` writes it.
+NdArray dhArray(const Gradients &g);
+
+} // namespace rnnscope
