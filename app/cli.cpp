@@ -4,6 +4,7 @@
 #include "common/gemm.h"
 #include "export/codeexport.h"
 #include "grad/bptt.h"
+#include "train/trainer.h"
 #include "io/file.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <vector>
@@ -30,7 +32,7 @@ namespace cli {
 bool isHeadlessCommand(const QString &name)
 {
     static const QStringList names = {QStringLiteral("summary"), QStringLiteral("trace"), QStringLiteral("forward"),
-                                      QStringLiteral("save"), QStringLiteral("grad"), QStringLiteral("export-code"),
+                                      QStringLiteral("save"), QStringLiteral("grad"), QStringLiteral("train"), QStringLiteral("export-code"),
                                       QStringLiteral("bench")};
     return names.contains(name);
 }
@@ -77,7 +79,21 @@ void addOptions(QCommandLineParser &p)
          QStringLiteral("keras|pytorch")},
         {QStringLiteral("target"), QStringLiteral("grad: the target Y of the loss (.npy, the output's shape)."), QStringLiteral("Y.npy")},
         {QStringLiteral("dh"), QStringLiteral("grad: where to write dL/dh_t (N,T,M) (.npy)."), QStringLiteral("DH.npy")},
-        {QStringLiteral("loss"), QStringLiteral("grad: mse (default) or mae."), QStringLiteral("name")},
+        {QStringLiteral("loss"), QStringLiteral("grad, train: mse (default) or mae."), QStringLiteral("name")},
+        {QStringLiteral("task"), QStringLiteral("train: a toy task that fixes D, K and return_sequences: sine, echo, parity or adding."),
+         QStringLiteral("name")},
+        {QStringLiteral("optimizer"), QStringLiteral("train: sgd, adam or rmsprop (Keras 3's formulas and defaults)."), QStringLiteral("name")},
+        {QStringLiteral("lr"), QStringLiteral("train: the learning rate (default Keras's: 0.01 sgd, 0.001 adam and rmsprop)."), QStringLiteral("x")},
+        {QStringLiteral("momentum"), QStringLiteral("train: SGD's momentum (default 0)."), QStringLiteral("m")},
+        {QStringLiteral("nesterov"), QStringLiteral("train: SGD with Nesterov momentum.")},
+        {QStringLiteral("steps"), QStringLiteral("train: optimizer steps."), QStringLiteral("S")},
+        {QStringLiteral("epochs"), QStringLiteral("train: epochs over your data (--target)."), QStringLiteral("E")},
+        {QStringLiteral("batch-size"), QStringLiteral("train: samples per step (a task: 64; your data: all of them)."), QStringLiteral("B")},
+        {QStringLiteral("shuffle"), QStringLiteral("train: your data in a new (seeded) order every epoch.")},
+        {QStringLiteral("validation-split"), QStringLiteral("train: the last fraction of your samples held out (0 … <1)."), QStringLiteral("f")},
+        {QStringLiteral("clipnorm"), QStringLiteral("train: clip each weight's gradient to this norm."), QStringLiteral("c")},
+        {QStringLiteral("global-clipnorm"), QStringLiteral("train: clip all gradients together to this norm."), QStringLiteral("c")},
+        {QStringLiteral("clipvalue"), QStringLiteral("train: clip every gradient value to [-c, c]."), QStringLiteral("c")},
         {QStringLiteral("to"), QStringLiteral("export-code: the script's library, numpy, keras or pytorch."),
          QStringLiteral("numpy|keras|pytorch")},
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
@@ -349,6 +365,139 @@ int grad(const QCommandLineParser &p)
     return Ok;
 }
 
+// A positive number option (nullopt when not given): "--lr '-1' is not a positive number".
+std::optional<double> positiveOption(const QCommandLineParser &p, const QString &name, bool zeroAllowed = false)
+{
+    if (!p.isSet(name))
+        return std::nullopt;
+    bool ok = false;
+    const double v = p.value(name).toDouble(&ok);
+    if (!ok || !std::isfinite(v) || v < 0 || (v == 0 && !zeroAllowed))
+        throw Error(ErrorKind::BadUsage, "--" + str(name) + " '" + str(p.value(name)) + "' is not " + (zeroAllowed ? "a number ≥ 0" : "a positive number"));
+    return v;
+}
+
+int train(const QCommandLineParser &p)
+{
+    const char *usage = "rnnscope train [MODEL OPTIONS] (--task NAME | --target Y.npy) --optimizer sgd|adam|rmsprop (--steps S | --epochs E) "
+                        "--out W.npz [--json]";
+    const bool task = p.isSet(QStringLiteral("task")), data = p.isSet(QStringLiteral("target"));
+    if (task == data)
+        throw Error(ErrorKind::BadUsage, std::string("train needs either --task or --target: ") + usage);
+    if (!p.isSet(QStringLiteral("out")) || !p.value(QStringLiteral("out")).endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
+        throw Error(ErrorKind::BadUsage, std::string("train needs --out W.npz (the trained weights, as save writes them): ") + usage);
+    TrainSpec spec;
+    if (!p.isSet(QStringLiteral("optimizer")))
+        throw Error(ErrorKind::BadUsage, std::string("train needs --optimizer sgd, adam or rmsprop: ") + usage);
+    const auto kind = parseOptimizer(str(p.value(QStringLiteral("optimizer"))));
+    if (!kind)
+        throw Error(ErrorKind::BadUsage, "--optimizer '" + str(p.value(QStringLiteral("optimizer"))) + "' is unknown: expected sgd, adam or rmsprop");
+    spec.optimizer.kind = *kind;
+    spec.optimizer.learningRate = positiveOption(p, QStringLiteral("lr"));
+    spec.optimizer.momentum = positiveOption(p, QStringLiteral("momentum"), true).value_or(0);
+    spec.optimizer.nesterov = p.isSet(QStringLiteral("nesterov"));
+    if (*kind != OptimizerKind::SGD && (p.isSet(QStringLiteral("momentum")) || spec.optimizer.nesterov))
+        throw Error(ErrorKind::BadUsage, std::string("--momentum and --nesterov are SGD's, but the optimizer is ") + optimizerName(*kind));
+    spec.optimizer.clipnorm = positiveOption(p, QStringLiteral("clipnorm"));
+    spec.optimizer.globalClipnorm = positiveOption(p, QStringLiteral("global-clipnorm"));
+    spec.optimizer.clipvalue = positiveOption(p, QStringLiteral("clipvalue"));
+    if (p.isSet(QStringLiteral("loss"))) {
+        const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
+        if (!l)
+            throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
+        spec.loss = *l;
+    }
+    spec.shuffle = p.isSet(QStringLiteral("shuffle"));
+    spec.validationSplit = positiveOption(p, QStringLiteral("validation-split"), true).value_or(0);
+    const bool steps = p.isSet(QStringLiteral("steps")), epochs = p.isSet(QStringLiteral("epochs"));
+    if (steps == epochs)
+        throw Error(ErrorKind::BadUsage, std::string("train needs either --steps or --epochs: ") + usage);
+    if (task && epochs)
+        throw Error(ErrorKind::BadUsage, "--epochs counts passes over your data, but a task draws fresh samples every step: give --steps");
+    if (task && (spec.shuffle || p.isSet(QStringLiteral("validation-split"))))
+        throw Error(ErrorKind::BadUsage, "--shuffle and --validation-split are for your data (--target); a task draws fresh samples and holds out 256 of its own");
+
+    ModelRequest request = modelRequest(p);
+    spec.seed = request.config.seed;
+    std::optional<Trainer> trainer;
+    if (task) {
+        const auto t = parseTask(str(p.value(QStringLiteral("task"))));
+        if (!t)
+            throw Error(ErrorKind::BadUsage, "--task '" + str(p.value(QStringLiteral("task"))) + "' is unknown: expected sine, echo, parity or adding");
+        const TaskShape shape = taskShape(*t);
+        Dims d = request.dims.value_or(request.config.dims);
+        if (request.dims && (d.D != shape.D || d.K != shape.K))
+            throw Error(ErrorKind::BadUsage, "--dims gives D=" + std::to_string(d.D) + " and K=" + std::to_string(d.K) + ", but the task "
+                                                 + taskName(*t) + " needs D=" + std::to_string(shape.D) + " and K=" + std::to_string(shape.K));
+        if (request.returnSequences && !shape.returnSequences)
+            throw Error(ErrorKind::BadUsage, std::string("--return-sequences contradicts the task ") + taskName(*t) + ", which answers at the last step");
+        // A task's batch: --batch-size, else the N of --dims, else 64.
+        spec.batchSize = int(integerOption(p, QStringLiteral("batch-size"), 1, 1 << 20, request.dims ? d.N : 64));
+        d.D = shape.D;
+        d.K = shape.K;
+        d.N = spec.batchSize;
+        request.dims = d;
+        request.config.returnSequences = shape.returnSequences;
+        request.returnSequences = shape.returnSequences;
+        request.config.dense = shape.dense;
+        request.dense = shape.dense;
+        const Model model = buildModel(request);
+        trainer.emplace(model.config(), model.weights(), *t, spec);
+    } else {
+        spec.batchSize = int(integerOption(p, QStringLiteral("batch-size"), 1, 1 << 30, 0));
+        const Model model = buildModel(request);
+        trainer.emplace(model.config(), model.weights(), model.inputArray(), readNpy(str(p.value(QStringLiteral("target")))), spec);
+    }
+    const long long total = steps ? integerOption(p, QStringLiteral("steps"), 1, 100000000, 1)
+                                  : integerOption(p, QStringLiteral("epochs"), 1, 1000000, 1) * trainer->stepsPerEpoch();
+    const bool json = p.isSet(QStringLiteral("json"));
+    const auto started = std::chrono::steady_clock::now();
+    char buf[512];
+    double epochSum = 0;
+    int epochSteps = 0;
+    for (long long s = 0; s < total; ++s) {
+        const StepResult r = trainer->step();
+        if (trainer->exploded()) {
+            writeNpz(str(p.value(QStringLiteral("out"))), weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
+                     trainer->config().dtype);
+            char loss[32];
+            std::snprintf(loss, sizeof loss, "%.4g", r.loss);
+            const std::string what = std::isfinite(r.loss) ? std::string("its update overflows the weights (loss ") + loss + ")"
+                                                           : std::string("the loss is ") + (std::isnan(r.loss) ? "nan" : "inf");
+            throw Error(ErrorKind::OutOfRange, "training exploded at step " + std::to_string(r.step) + ": " + what
+                                                   + "; --out holds the weights of before it (lower --lr, or clip with --clipnorm)");
+        }
+        epochSum += r.loss;
+        ++epochSteps;
+        if (json) {
+            std::snprintf(buf, sizeof buf, "{\"step\":%lld,\"loss\":%.9g}\n", r.step, r.loss);
+            print(buf);
+        }
+        const bool report = trainer->epochEnded() || (task && (r.step % 25 == 0 || s + 1 == total));
+        if (!report)
+            continue;
+        const std::optional<double> val = trainer->validationLoss();
+        const double mean = epochSum / epochSteps;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (json && trainer->epochEnded())
+            std::snprintf(buf, sizeof buf, val ? "{\"epoch\":%d,\"loss\":%.9g,\"val_loss\":%.9g}\n" : "{\"epoch\":%d,\"loss\":%.9g}\n",
+                          trainer->epochs(), mean, val.value_or(0));
+        else if (json)
+            std::snprintf(buf, sizeof buf, "{\"step\":%lld,\"val_loss\":%.9g,\"seconds\":%.3f}\n", r.step, *val, seconds);
+        else if (trainer->epochEnded())
+            std::snprintf(buf, sizeof buf, val ? "epoch %d/%lld - loss: %.4g - val_loss: %.4g\n" : "epoch %d/%lld - loss: %.4g\n", trainer->epochs(),
+                          total / std::max(1, trainer->stepsPerEpoch()), mean, val.value_or(0));
+        else
+            std::snprintf(buf, sizeof buf, "step %lld/%lld - loss: %.4g - val_loss: %.4g - %.1f s\n", r.step, total, mean, *val, seconds);
+        print(buf);
+        epochSum = 0;
+        epochSteps = 0;
+    }
+    writeNpz(str(p.value(QStringLiteral("out"))), weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
+             trainer->config().dtype);
+    return Ok;
+}
+
 int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional)
 {
     const char *usage = "rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]";
@@ -454,6 +603,10 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         if (command == QLatin1String("grad")) {
             extra(1);
             return grad(p);
+        }
+        if (command == QLatin1String("train")) {
+            extra(1);
+            return train(p);
         }
         if (command == QLatin1String("export-code")) {
             extra(2);

@@ -90,6 +90,9 @@ int main(int argc, char **argv)
         "                                         write the weights (.npz) or the whole session (.json)\n"
         "  rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--loss mse|mae] [--json]\n"
         "                                         the loss and its gradients through time\n"
+        "  rnnscope train [MODEL OPTIONS] (--task NAME | --target Y.npy) --optimizer sgd|adam|rmsprop\n"
+        "                 [--lr x] (--steps S | --epochs E) [--batch-size B] --out W.npz [--json]\n"
+        "                                         train the model (Keras's optimizers), write its weights\n"
         "  rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]\n"
         "                                         a Python script that rebuilds and runs the model\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--json]\n"
@@ -102,7 +105,7 @@ int main(int argc, char **argv)
         "                                         render the window (or one view, PNG or SVG)\n"
         "                                         offscreen\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, grad, export-code, bench, screenshot, or a FILE to open."),
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, grad, train, export-code, bench, screenshot, or a FILE to open."),
                                  QStringLiteral("[command|FILE]"));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();

@@ -14,7 +14,7 @@
 
 namespace rnnscope {
 
-enum class Stream : std::uint64_t { Wx = 1, Wh = 2, bh = 3, Wo = 4, bo = 5, X = 6 };
+enum class Stream : std::uint64_t { Wx = 1, Wh = 2, bh = 3, Wo = 4, bo = 5, X = 6, Task = 7, Shuffle = 8 };
 
 class Rng {
 public:

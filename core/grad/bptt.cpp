@@ -80,14 +80,12 @@ struct Step {
 };
 
 template <typename S>
-Gradients run(const Model &model, const NdArray &target, Loss loss)
+Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target, Loss loss)
 {
-    const ModelConfig &cfg = model.config();
     const CellSpec cell = cfg.cellSpec();
-    const Dims &d = model.dims();
+    const Dims &d = cfg.dims;
     const int N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
     const int g = cell.gates(), gM = g * M;
-    const Weights &w = model.weights();
     const Mat<S> W = w.Wx.cast<S>(), U = w.Wh.cast<S>(), Wo = w.Wo.cast<S>();
     const Row<S> bo = w.bo.transpose().cast<S>();
     const bool resetAfter = cell.kind == CellKind::GRU && cell.resetAfter;
@@ -96,9 +94,13 @@ Gradients run(const Model &model, const NdArray &target, Loss loss)
     const Activation act = cell.activation, rec = cell.recurrent;
 
     // ---- forward, keeping every step ----
-    std::vector<Step<S>> steps(static_cast<std::size_t>(T));
+    // Kept from one call to the next on this thread (training calls this for every batch): freeing
+    // these megabytes each time let the C library hand them back to the system and fault them in
+    // again, which made a step up to nine times slower. Same sizes: Eigen reuses the storage.
+    thread_local std::vector<Step<S>> steps;
+    steps.resize(static_cast<std::size_t>(T));
     Mat<S> h = Mat<S>::Zero(N, M), c = Mat<S>::Zero(N, M);
-    const Eigen::MatrixXd &X = model.input(); // D × (T·N), column t·N + n
+    // X: D × (T·N), column t·N + n
     for (int t = 0; t < T; ++t) {
         Step<S> &s = steps[static_cast<std::size_t>(t)];
         s.x = X.block(0, static_cast<Eigen::Index>(t) * N, D, N).transpose().cast<S>();
@@ -162,7 +164,8 @@ Gradients run(const Model &model, const NdArray &target, Loss loss)
     grads.dW.bh = Eigen::VectorXd::Zero(w.bh.size());
     grads.dW.Wo = Eigen::MatrixXd::Zero(M, K);
     grads.dW.bo = Eigen::VectorXd::Zero(K);
-    std::vector<Mat<S>> dhOut(static_cast<std::size_t>(T)); // the Dense (or loss) term of each dL/dh_t
+    thread_local std::vector<Mat<S>> dhOut; // the Dense (or loss) term of each dL/dh_t
+    dhOut.assign(static_cast<std::size_t>(T), Mat<S>());
     Mat<S> dWo = Mat<S>::Zero(M, K);
     Row<S> dbo = Row<S>::Zero(K);
     double total = 0;
@@ -280,9 +283,18 @@ Gradients run(const Model &model, const NdArray &target, Loss loss)
 
 } // namespace
 
+Gradients backprop(const ModelConfig &config, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target, Loss loss)
+{
+    checkShapes(w, config.cellSpec());
+    const Dims &d = config.dims;
+    if (w.D() != d.D || w.M() != d.M || w.K() != d.K || X.rows() != d.D || X.cols() != Eigen::Index(d.N) * d.T)
+        throw Error(ErrorKind::ShapeMismatch, "the weights or X do not fit " + dimsString(d));
+    return config.dtype == DType::Float32 ? run<float>(config, w, X, target, loss) : run<double>(config, w, X, target, loss);
+}
+
 Gradients backprop(const Model &model, const NdArray &target, Loss loss)
 {
-    return model.config().dtype == DType::Float32 ? run<float>(model, target, loss) : run<double>(model, target, loss);
+    return backprop(model.config(), model.weights(), model.input(), target, loss);
 }
 
 NdArray dhArray(const Gradients &g)

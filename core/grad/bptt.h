@@ -44,6 +44,10 @@ struct Gradients {
 // shape: (N, K), or (N, T, K) with return_sequences (K = 0: the recurrent layer's (N, M) or
 // (N, T, M)); otherwise Error(ShapeMismatch) names both shapes.
 Gradients backprop(const Model &model, const NdArray &target, Loss loss = Loss::MSE);
+// The same for weights and an input X (D × (T·N), column t·N + n, as Model holds it) of the
+// config's dims, without a Model: what training uses for each batch.
+Gradients backprop(const ModelConfig &config, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target,
+                   Loss loss = Loss::MSE);
 
 // dL/dh_t of every t as one array (N, T, M), as `grad --dh` writes it.
 NdArray dhArray(const Gradients &g);

@@ -110,6 +110,27 @@ void setWeightAt(Weights &w, WeightId id, long long row, long long col, double v
     element(w, id, row, col) = value;
 }
 
+namespace {
+
+template <typename V, typename W>
+std::vector<V> valuesOf(W &w)
+{
+    return {V(w.Wx.data(), w.Wx.size()), V(w.Wh.data(), w.Wh.size()), V(w.bh.data(), w.bh.size()),
+            V(w.Wo.data(), w.Wo.size()), V(w.bo.data(), w.bo.size())};
+}
+
+} // namespace
+
+std::vector<Eigen::Map<Eigen::VectorXd>> paramValues(Weights &w)
+{
+    return valuesOf<Eigen::Map<Eigen::VectorXd>>(w);
+}
+
+std::vector<Eigen::Map<const Eigen::VectorXd>> paramValues(const Weights &w)
+{
+    return valuesOf<Eigen::Map<const Eigen::VectorXd>>(w);
+}
+
 std::pair<long long, long long> kerasIndexOfPyTorch(const ParamSpec &spec, CellKind kind, int M, long long row, long long col)
 {
     // PyTorch's (row, col) is Keras's (col, row); the gated axis (Keras's columns) permuted.

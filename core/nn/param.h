@@ -72,6 +72,11 @@ std::pair<long long, long long> paramMatrixShape(const Weights &w, WeightId id);
 double weightAt(const Weights &w, WeightId id, long long row, long long col);
 void setWeightAt(Weights &w, WeightId id, long long row, long long col, double value);
 
+// Every parameter's values as one flat vector each (a view, no copy), in WeightId order: what an
+// optimizer updates, element by element, whatever the shapes.
+std::vector<Eigen::Map<Eigen::VectorXd>> paramValues(Weights &w);
+std::vector<Eigen::Map<const Eigen::VectorXd>> paramValues(const Weights &w);
+
 // Where element (row, col) of the PyTorch layout lies in Keras's: transposed, and along the gated
 // axis PyTorch's gate block p is Keras's block pytorchGateOrder[p].
 std::pair<long long, long long> kerasIndexOfPyTorch(const ParamSpec &spec, CellKind kind, int M, long long row, long long col);

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""rnnscope train: Keras's optimizers, the tasks and the demo a teacher runs.
+
+- The updates: `train --steps 1…3` on full batches of data written here, against Keras 3's formulas
+  written below in NumPy (SGD with and without momentum and Nesterov, Adam with ε outside the
+  root, RMSprop, clipnorm, global_clipnorm, clipvalue), each step's gradient from `rnnscope grad`
+  at the weights of that step (grad itself is checked against PyTorch in test_grad.py).
+- Determinism: the same seed gives the same weights to the last bit.
+- The demo: the adding problem at T = 50 — LSTM and GRU go below 0.01 while SimpleRNN stays near
+  the 0.167 of predicting the mean; sine next-step is learnt.
+- A run that explodes stops, says at which step, and keeps the weights of before it.
+
+Run: /usr/bin/python3 tests/test_train.py BUILD/app/rnnscope SHARED_DIR
+"""
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+import clitest
+from clitest import run, refused
+
+TMP = tempfile.mkdtemp(prefix="rnnscope-train-")
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def arrays(npz):
+    f = np.load(npz)
+    return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
+
+
+def case(seed=0, N=6, T=5, D=2, M=3, K=2):
+    rng = np.random.default_rng(seed)
+    W = [rng.normal(0, 0.5, (D, 4 * M)), rng.normal(0, 0.5, (M, 4 * M)), rng.normal(0, 0.2, (4 * M,)),
+         rng.normal(0, 0.5, (M, K)), rng.normal(0, 0.2, (K,))]
+    X = rng.normal(0, 1, (N, T, D))
+    Y = rng.normal(0, 1, (N, K))
+    return W, X, Y
+
+
+def grad_at(weights, X, Y):
+    np.savez(path("w_now.npz"), *weights)
+    np.save(path("x.npy"), X)
+    np.save(path("y.npy"), Y)
+    run("grad", "--cell", "lstm", "--weights", path("w_now.npz"), "--input", path("x.npy"), "--target", path("y.npy"),
+        "--out", path("g_now.npz"), "--dtype", "float64")
+    return arrays(path("g_now.npz"))
+
+
+def keras_steps(kind, W, X, Y, steps, lr, momentum=0.0, nesterov=False, clipnorm=None, global_clipnorm=None, clipvalue=None):
+    """Keras 3's updates, as its optimizers define them (t 1-based)."""
+    W = [w.copy() for w in W]
+    s1 = [np.zeros_like(w) for w in W]
+    s2 = [np.zeros_like(w) for w in W]
+    for t in range(1, steps + 1):
+        G = grad_at(W, X, Y)
+        if clipvalue is not None:
+            G = [np.clip(g, -clipvalue, clipvalue) for g in G]
+        if clipnorm is not None:
+            G = [g * min(1.0, clipnorm / np.linalg.norm(g)) if np.linalg.norm(g) > 0 else g for g in G]
+        if global_clipnorm is not None:
+            n = np.sqrt(sum((g ** 2).sum() for g in G))
+            if n > global_clipnorm:
+                G = [g * global_clipnorm / n for g in G]
+        for i, g in enumerate(G):
+            if kind == "sgd":
+                if momentum == 0:
+                    W[i] = W[i] - lr * g
+                else:
+                    s1[i] = momentum * s1[i] - lr * g
+                    W[i] = W[i] + (momentum * s1[i] - lr * g if nesterov else s1[i])
+            elif kind == "adam":
+                b1, b2, eps = 0.9, 0.999, 1e-7
+                s1[i] = s1[i] + (g - s1[i]) * (1 - b1)
+                s2[i] = s2[i] + (g * g - s2[i]) * (1 - b2)
+                alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                W[i] = W[i] - alpha * s1[i] / (np.sqrt(s2[i]) + eps)
+            else:  # rmsprop
+                rho, eps = 0.9, 1e-7
+                s1[i] = rho * s1[i] + (1 - rho) * g * g
+                W[i] = W[i] - lr * g / np.sqrt(s1[i] + eps)
+    return W
+
+
+def test_updates_follow_keras_formulas():
+    W, X, Y = case()
+    cases = [
+        ("sgd", dict(lr=0.1), []),
+        ("sgd", dict(lr=0.1, momentum=0.9), ["--momentum", "0.9"]),
+        ("sgd", dict(lr=0.1, momentum=0.9, nesterov=True), ["--momentum", "0.9", "--nesterov"]),
+        ("adam", dict(lr=0.01), []),
+        ("rmsprop", dict(lr=0.01), []),
+        ("adam", dict(lr=0.01, clipnorm=0.05), ["--clipnorm", "0.05"]),
+        ("sgd", dict(lr=0.1, global_clipnorm=0.05), ["--global-clipnorm", "0.05"]),
+        ("rmsprop", dict(lr=0.01, clipvalue=0.01), ["--clipvalue", "0.01"]),
+    ]
+    for kind, kw, extra in cases:
+        for steps in (1, 3):
+            np.savez(path("w0.npz"), *W)
+            np.save(path("x.npy"), X)
+            np.save(path("y.npy"), Y)
+            run("train", "--cell", "lstm", "--weights", path("w0.npz"), "--input", path("x.npy"), "--target", path("y.npy"),
+                "--optimizer", kind, "--lr", str(kw["lr"]), *extra, "--steps", str(steps), "--dtype", "float64",
+                "--out", path("w1.npz"))
+            got = arrays(path("w1.npz"))
+            want = keras_steps(kind, W, X, Y, steps, **kw)
+            what = f"{kind} {extra} after {steps} step(s)"
+            moved = max(np.abs(w - w0).max() for w, w0 in zip(want, W))
+            assert moved > 1e-4, f"{what}: the reference barely moves ({moved})"
+            for k, (g, w) in enumerate(zip(got, want)):
+                err = np.abs(g - w).max()
+                assert err < 1e-9, f"{what}: arr_{k} differs from Keras's formula by {err:.3g}"
+
+
+def train_task(task, cell, steps, T, M=32, seed=0, lr="0.01", extra=()):
+    out = path(f"{task}_{cell}.npz")
+    p = run("train", "--task", task, "--cell", cell, "--dims", f"64,{T},{2 if task == 'adding' else 1},{M},1",
+            "--optimizer", "adam", "--lr", lr, "--global-clipnorm", "1", "--steps", str(steps), "--seed", str(seed),
+            "--out", out, "--json", *extra)
+    lines = [json.loads(l) for l in p.stdout.splitlines()]
+    losses = [l["loss"] for l in lines if "loss" in l and "step" in l]
+    vals = [l["val_loss"] for l in lines if "val_loss" in l]
+    assert len(losses) == steps, f"{task} {cell}: {len(losses)} step lines for {steps} steps"
+    return losses, vals, out
+
+
+def test_the_same_seed_gives_the_same_weights():
+    _, _, a = train_task("adding", "gru", 20, 10, M=8, seed=4)
+    with open(a, "rb") as f:
+        first = f.read()
+    _, _, b = train_task("adding", "gru", 20, 10, M=8, seed=4)
+    with open(b, "rb") as f:
+        assert f.read() == first, "two runs with one seed differ"
+    _, _, c = train_task("adding", "gru", 20, 10, M=8, seed=5)
+    with open(c, "rb") as f:
+        assert f.read() != first, "another seed gives the same weights"
+
+
+def test_adding_problem_simplernn_fails_where_lstm_and_gru_learn():
+    # README's demo: T = 50, batch 64, Adam 0.01, global clipnorm 1, M = 32.
+    results = {}
+    for cell in ("lstm", "gru", "simplernn"):
+        _, vals, _ = train_task("adding", cell, 1000, 50)
+        results[cell] = min(vals)
+    assert results["lstm"] < 0.01, results
+    assert results["gru"] < 0.01, results
+    assert results["simplernn"] > 0.1, results  # predicting the mean: 1/6
+
+
+def test_sine_is_learnt():
+    _, vals, _ = train_task("sine", "lstm", 600, 50)
+    assert vals[-1] < 1e-3, vals[-5:]
+
+
+def test_explosion_stops_and_says_where():
+    W, X, Y = case(N=4)
+    Y = Y * 1e6
+    np.savez(path("w0.npz"), *W)
+    np.save(path("x.npy"), X)
+    np.save(path("y.npy"), Y)
+    # (the progress of the steps before it is on stdout: one line on stderr says what happened)
+    p = run("train", "--cell", "lstm", "--weights", path("w0.npz"), "--input", path("x.npy"), "--target", path("y.npy"),
+            "--optimizer", "sgd", "--lr", "1e30", "--steps", "50", "--dtype", "float32", "--out", path("boom.npz"), expect=2)
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "training exploded at step" in lines[0] and "--clipnorm" in lines[0], lines
+    line = lines[0]
+    step = int(line.split("at step ")[1].split(":")[0])
+    assert 1 < step <= 50, line
+    kept = arrays(path("boom.npz"))
+    assert all(np.isfinite(k).all() for k in kept), "the weights kept are not those of before the explosion"
+
+
+def test_refusals():
+    refused("train", "--optimizer", "adam", "--steps", "1", "--out", path("w.npz"), mentions=("--task", "--target"))
+    refused("train", "--task", "adding", "--steps", "1", "--out", path("w.npz"), mentions=("--optimizer",))
+    refused("train", "--task", "adding", "--optimizer", "adagrad", "--steps", "1", "--out", path("w.npz"), mentions=("'adagrad'",))
+    refused("train", "--task", "knitting", "--optimizer", "adam", "--steps", "1", "--out", path("w.npz"),
+            mentions=("'knitting'", "adding"))
+    refused("train", "--task", "adding", "--optimizer", "adam", "--epochs", "2", "--out", path("w.npz"), mentions=("--steps",))
+    refused("train", "--task", "adding", "--optimizer", "adam", "--steps", "1", "--out", path("w.npz"), "--dims", "1,10,3,5,2",
+            mentions=("D=3", "D=2"))
+    refused("train", "--task", "adding", "--optimizer", "adam", "--lr", "-1", "--steps", "1", "--out", path("w.npz"), mentions=("'-1'",))
+    refused("train", "--task", "adding", "--optimizer", "adam", "--momentum", "0.9", "--steps", "1", "--out", path("w.npz"),
+            mentions=("SGD", "adam"))
+    refused("train", "--task", "adding", "--optimizer", "adam", "--steps", "1", "--out", path("w.txt"), mentions=("--out",))
+
+
+if __name__ == "__main__":
+    sys.exit(clitest.main(globals()))
