@@ -330,6 +330,17 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
+// --loss (mse when not given): "--loss 'hinge' is unknown: expected mse or mae".
+Loss lossOption(const QCommandLineParser &p)
+{
+    if (!p.isSet(QStringLiteral("loss")))
+        return Loss::MSE;
+    const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
+    if (!l)
+        throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
+    return *l;
+}
+
 int grad(const QCommandLineParser &p)
 {
     const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--loss mse|mae] [--json]";
@@ -341,13 +352,7 @@ int grad(const QCommandLineParser &p)
     if (p.isSet(QStringLiteral("layout")) && p.value(QStringLiteral("layout")) != QLatin1String("keras"))
         throw Error(ErrorKind::BadUsage, "grad: --layout '" + str(p.value(QStringLiteral("layout")))
                                              + "' is not offered: the gradients are written in Keras's layout (arr_0…, as save writes them)");
-    Loss loss = Loss::MSE;
-    if (p.isSet(QStringLiteral("loss"))) {
-        const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
-        if (!l)
-            throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
-        loss = *l;
-    }
+    const Loss loss = lossOption(p);
     const Model model = buildModel(modelRequest(p));
     const NdArray target = readNpy(str(p.value(QStringLiteral("target"))));
     const Gradients g = backprop(model, target, loss);
@@ -401,12 +406,7 @@ int train(const QCommandLineParser &p)
     spec.optimizer.clipnorm = positiveOption(p, QStringLiteral("clipnorm"));
     spec.optimizer.globalClipnorm = positiveOption(p, QStringLiteral("global-clipnorm"));
     spec.optimizer.clipvalue = positiveOption(p, QStringLiteral("clipvalue"));
-    if (p.isSet(QStringLiteral("loss"))) {
-        const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
-        if (!l)
-            throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
-        spec.loss = *l;
-    }
+    spec.loss = lossOption(p);
     spec.shuffle = p.isSet(QStringLiteral("shuffle"));
     spec.validationSplit = positiveOption(p, QStringLiteral("validation-split"), true).value_or(0);
     const bool steps = p.isSet(QStringLiteral("steps")), epochs = p.isSet(QStringLiteral("epochs"));
@@ -450,6 +450,12 @@ int train(const QCommandLineParser &p)
     }
     const long long total = steps ? integerOption(p, QStringLiteral("steps"), 1, 100000000, 1)
                                   : integerOption(p, QStringLiteral("epochs"), 1, 1000000, 1) * trainer->stepsPerEpoch();
+    // The trained weights as save writes them (also those of before a step that explodes).
+    const auto writeWeights = [&] {
+        writeNpz(str(p.value(QStringLiteral("out"))),
+                 weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
+                 trainer->config().dtype);
+    };
     const bool json = p.isSet(QStringLiteral("json"));
     const auto started = std::chrono::steady_clock::now();
     char buf[512];
@@ -458,8 +464,7 @@ int train(const QCommandLineParser &p)
     for (long long s = 0; s < total; ++s) {
         const StepResult r = trainer->step();
         if (trainer->exploded()) {
-            writeNpz(str(p.value(QStringLiteral("out"))), weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
-                     trainer->config().dtype);
+            writeWeights();
             char loss[32];
             std::snprintf(loss, sizeof loss, "%.4g", r.loss);
             const std::string what = std::isfinite(r.loss) ? std::string("its update overflows the weights (loss ") + loss + ")"
@@ -493,8 +498,7 @@ int train(const QCommandLineParser &p)
         epochSum = 0;
         epochSteps = 0;
     }
-    writeNpz(str(p.value(QStringLiteral("out"))), weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
-             trainer->config().dtype);
+    writeWeights();
     return Ok;
 }
 

@@ -15,18 +15,6 @@ namespace {
 constexpr int kValidationSamples = 256;
 constexpr std::uint64_t kValidationSeedOffset = 0x5eed'0f'7a1dULL; // the validation set's own draws
 
-// X (N, T, D) as a model holds it: D × (T·N), column t·N + n.
-Eigen::MatrixXd inputColumns(const NdArray &X)
-{
-    const int N = int(X.shape[0]), T = int(X.shape[1]), D = int(X.shape[2]);
-    Eigen::MatrixXd m(D, std::size_t(T) * N);
-    for (int n = 0; n < N; ++n)
-        for (int t = 0; t < T; ++t)
-            for (int d = 0; d < D; ++d)
-                m(d, Eigen::Index(t) * N + n) = X.values[(std::size_t(n) * T + t) * D + d];
-    return m;
-}
-
 } // namespace
 
 Trainer::Trainer(const ModelConfig &config, const Weights &start, TaskKind task, const TrainSpec &spec)
@@ -95,10 +83,16 @@ int Trainer::stepsPerEpoch() const
     return int((m_train.size() + std::size_t(b) - 1) / std::size_t(b));
 }
 
+Eigen::MatrixXd Trainer::columns(const NdArray &X)
+{
+    std::vector<int> all(static_cast<std::size_t>(X.shape[0]));
+    std::iota(all.begin(), all.end(), 0);
+    return columns(X, all, int(X.shape[1]), int(X.shape[2]));
+}
+
 Eigen::MatrixXd Trainer::columns(const NdArray &X, const std::vector<int> &samples, int T, int D)
 {
-    const int n = int(samples.size()), N = int(X.shape[0]);
-    (void)N;
+    const int n = int(samples.size());
     Eigen::MatrixXd m(D, std::size_t(T) * n);
     for (int i = 0; i < n; ++i)
         for (int t = 0; t < T; ++t)
@@ -131,7 +125,7 @@ StepResult Trainer::step()
     if (m_task) {
         // Fresh samples every step, each step from its own seed.
         const Batch b = drawBatch(*m_task, c.dims.N, c.dims.T, m_spec.seed * 1000003ULL + std::uint64_t(next));
-        X = inputColumns(b.X);
+        X = columns(b.X);
         Y = b.Y;
     } else {
         if (m_next == 0 || m_next >= m_order.size()) {
@@ -178,7 +172,7 @@ std::optional<double> Trainer::validationLoss() const
     ModelConfig c = m_config;
     if (m_task) {
         c.dims.N = kValidationSamples;
-        return backprop(c, m_weights, inputColumns(m_validationBatch.X), m_validationBatch.Y, m_spec.loss).loss;
+        return backprop(c, m_weights, columns(m_validationBatch.X), m_validationBatch.Y, m_spec.loss).loss;
     }
     if (m_validation.empty())
         return std::nullopt;

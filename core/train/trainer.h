@@ -53,7 +53,9 @@ public:
 
 private:
     void shapeData(const NdArray &X, const NdArray &Y);
-    static Eigen::MatrixXd columns(const NdArray &X, const std::vector<int> &samples, int T, int D); // D × (T·n)
+    // X (N, T, D) — the samples chosen, or all — as a model holds it: D × (T·n), column t·n + i.
+    static Eigen::MatrixXd columns(const NdArray &X, const std::vector<int> &samples, int T, int D);
+    static Eigen::MatrixXd columns(const NdArray &X);
     static NdArray targetsOf(const NdArray &Y, const std::vector<int> &samples);
 
     ModelConfig m_config;
