@@ -4,6 +4,7 @@
 #include "common/gemm.h"
 #include "export/codeexport.h"
 #include "grad/bptt.h"
+#include "grad/dynamics.h"
 #include "train/trainer.h"
 #include "io/file.h"
 #include "io/npy.h"
@@ -69,7 +70,7 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("input"), QStringLiteral("Input X: .npy of shape (N,T,D) or (T,D), or .csv of T rows of D values."),
          QStringLiteral("FILE")},
         {QStringLiteral("threads"), QStringLiteral("Threads of the large matrix products (default 1)."), QStringLiteral("n")},
-        {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show (default 0)."), QStringLiteral("n")},
+        {QStringLiteral("sample"), QStringLiteral("trace: the sample n to show; grad: the sample of --jacobian (default 0)."), QStringLiteral("n")},
         {QStringLiteral("out"), QStringLiteral("forward: where to write Y (.npy); grad: the gradients (.npz)."), QStringLiteral("FILE")},
         {QStringLiteral("hidden"), QStringLiteral("forward: where to write H (N,T,M) (.npy)."), QStringLiteral("H.npy")},
         {QStringLiteral("cell-state"), QStringLiteral("forward: where to write an LSTM's C (N,T,M) (.npy)."),
@@ -79,6 +80,7 @@ void addOptions(QCommandLineParser &p)
          QStringLiteral("keras|pytorch")},
         {QStringLiteral("target"), QStringLiteral("grad: the target Y of the loss (.npy, the output's shape)."), QStringLiteral("Y.npy")},
         {QStringLiteral("dh"), QStringLiteral("grad: where to write dL/dh_t (N,T,M) (.npy)."), QStringLiteral("DH.npy")},
+        {QStringLiteral("jacobian"), QStringLiteral("grad: where to write ‖∂h_{T−1}/∂h_t‖_F (T,) of one sample (.npy)."), QStringLiteral("J.npy")},
         {QStringLiteral("loss"), QStringLiteral("grad, train: mse (default) or mae."), QStringLiteral("name")},
         {QStringLiteral("task"), QStringLiteral("train: a toy task that fixes D, K and return_sequences: sine, echo, parity or adding."),
          QStringLiteral("name")},
@@ -343,7 +345,8 @@ Loss lossOption(const QCommandLineParser &p)
 
 int grad(const QCommandLineParser &p)
 {
-    const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--loss mse|mae] [--json]";
+    const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--jacobian J.npy --sample n] "
+                        "[--loss mse|mae] [--json]";
     if (!p.isSet(QStringLiteral("target")) || !p.isSet(QStringLiteral("out")))
         throw Error(ErrorKind::BadUsage, std::string("grad needs --target and --out: ") + usage);
     const QString out = p.value(QStringLiteral("out"));
@@ -360,6 +363,17 @@ int grad(const QCommandLineParser &p)
     writeNpz(str(out), weightsToArrays(g.dW, Layout::Keras, dtype, model.config().cellSpec()), dtype);
     if (p.isSet(QStringLiteral("dh")))
         writeNpy(str(p.value(QStringLiteral("dh"))), dhArray(g), dtype);
+    if (p.isSet(QStringLiteral("jacobian"))) {
+        const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, model.dims().N - 1, 0));
+        const std::vector<double> norms = stateJacobianNorms(model, n);
+        NdArray J;
+        J.shape = {static_cast<std::int64_t>(norms.size())};
+        J.dtype = DType::Float64;
+        J.values = norms;
+        writeNpy(str(p.value(QStringLiteral("jacobian"))), J, dtype);
+    } else if (p.isSet(QStringLiteral("sample"))) {
+        throw Error(ErrorKind::BadUsage, std::string("--sample picks the sample of --jacobian, which is not given: ") + usage);
+    }
     char buf[256];
     if (p.isSet(QStringLiteral("json")))
         std::snprintf(buf, sizeof buf, "{\"loss\":%.17g,\"loss_name\":\"%s\",\"cell\":\"%s\",\"dtype\":\"%s\"}\n", g.loss,

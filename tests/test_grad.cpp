@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "grad/bptt.h"
+#include "grad/dynamics.h"
 #include "nn/param.h"
 #include "run/model.h"
 
@@ -56,6 +57,8 @@ private slots:
     void lossEqualsTheEnginesOutput();
     void float32AgreesWithFloat64();
     void targetOfTheWrongShapeIsRefused();
+    void spectrumOfKnownKernels();
+    void linearJacobianIsAPowerOfTheKernel();
 };
 
 void TestGrad::gradientsEqualFiniteDifferences_data()
@@ -169,6 +172,73 @@ void TestGrad::targetOfTheWrongShapeIsRefused()
         QCOMPARE(e.kind(), ErrorKind::ShapeMismatch);
         QCOMPARE(std::string(e.what()), std::string("the target has shape (3, 5, 2), but the model outputs (N, K) = (3, 2)"));
     }
+}
+
+// The spectrum of kernels whose eigenvalues and singular values are known in closed form.
+void TestGrad::spectrumOfKnownKernels()
+{
+    using namespace rnnscope;
+    // A rotation by θ scaled by s: eigenvalues s·e^{±iθ}, both singular values s.
+    const double s = 0.8, th = 0.6;
+    Eigen::MatrixXd R(2, 2);
+    R << s * std::cos(th), -s * std::sin(th), s * std::sin(th), s * std::cos(th);
+    std::vector<BlockSpectrum> b = recurrentSpectrum(CellKind::SimpleRNN, R);
+    QCOMPARE(b.size(), std::size_t(1));
+    QCOMPARE(b[0].gate, std::string());
+    QVERIFY(std::abs(b[0].radius - s) < 1e-12);
+    QVERIFY(std::abs(std::abs(b[0].eigenvalues[0].imag()) - s * std::sin(th)) < 1e-12);
+    QVERIFY(std::abs(b[0].eigenvalues[0].real() - s * std::cos(th)) < 1e-12);
+    QVERIFY(std::abs(b[0].singularValues[0] - s) < 1e-12 && std::abs(b[0].singularValues[1] - s) < 1e-12);
+    // An LSTM's four blocks, each diagonal: block k = diag(k + 1, −(k + 2), 0.5); a triangular block
+    // has its diagonal as eigenvalues, but larger singular values.
+    Eigen::MatrixXd U = Eigen::MatrixXd::Zero(3, 12);
+    for (int k = 0; k < 4; ++k) {
+        U(0, 3 * k) = k + 1;
+        U(1, 3 * k + 1) = -(k + 2);
+        U(2, 3 * k + 2) = 0.5;
+    }
+    U(0, 2) = 4; // block i: upper triangular
+    b = recurrentSpectrum(CellKind::LSTM, U);
+    QCOMPARE(b.size(), std::size_t(4));
+    const char *names[] = {"i", "f", "c", "o"};
+    for (int k = 0; k < 4; ++k) {
+        QCOMPARE(b[k].gate, std::string(names[k]));
+        QVERIFY(std::abs(b[k].radius - (k + 2)) < 1e-12);
+        QVERIFY(std::abs(b[k].eigenvalues[0] - std::complex<double>(-(k + 2), 0)) < 1e-12);
+        QVERIFY(std::abs(b[k].eigenvalues[2] - std::complex<double>(0.5, 0)) < 1e-12);
+    }
+    QVERIFY(b[0].singularValues[0] > 4); // ‖[[1, 0, 4], …]‖₂ > 4 > ρ = 2
+    QVERIFY(std::abs(b[1].singularValues[0] - 3) < 1e-12);
+    // Non-finite weights are shown as NaN, not refused.
+    U(1, 4) = std::nan("");
+    b = recurrentSpectrum(CellKind::LSTM, U);
+    QVERIFY(std::isnan(b[1].radius) && std::isfinite(b[0].radius));
+    QVERIFY_THROWS_EXCEPTION(Error, recurrentSpectrum(CellKind::GRU, U));
+}
+
+// A linear SimpleRNN: ∂h_{T−1}/∂h_t = (Uᵀ)^{T−1−t} exactly, so its Frobenius norm is known.
+void TestGrad::linearJacobianIsAPowerOfTheKernel()
+{
+    using namespace rnnscope;
+    ModelConfig cfg;
+    cfg.dims = {2, 6, 3, 4, 2};
+    cfg.dtype = DType::Float64;
+    cfg.cell = Activation::Linear;
+    Model model(cfg);
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> nd(0, 0.6);
+    Weights w = model.weights();
+    for (Eigen::Index i = 0; i < w.Wh.size(); ++i)
+        w.Wh.data()[i] = nd(rng);
+    model.setWeights(w);
+    const std::vector<double> J = stateJacobianNorms(model, 1);
+    QCOMPARE(J.size(), std::size_t(6));
+    Eigen::MatrixXd P = Eigen::MatrixXd::Identity(4, 4);
+    for (int t = 5; t >= 0; --t) {
+        QVERIFY2(std::abs(J[t] - P.norm()) < 1e-12 * std::max(1.0, P.norm()), qPrintable(QString("t = %1: %2 vs %3").arg(t).arg(J[t]).arg(P.norm())));
+        P = P * w.Wh.transpose();
+    }
+    QVERIFY_THROWS_EXCEPTION(Error, stateJacobianNorms(model, 2));
 }
 
 QTEST_APPLESS_MAIN(TestGrad)

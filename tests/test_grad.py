@@ -36,14 +36,9 @@ def need_torch():
     return torch
 
 
-def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, reset_after=True, loss="mse"):
-    """The loss, dL/d(W, U, b, Wo, bo) and dL/dh_t (N, T, M) by autograd through an explicit loop."""
-    t64 = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
-    W, U, b = t64(W), t64(U), t64(b)
-    Wo = t64(Wo) if Wo is not None else None
-    bo = t64(bo) if bo is not None else None
-    x = torch.tensor(X, dtype=torch.float64)
-    N, T, _ = X.shape
+def torch_states(torch, cell, x, W, U, b, reset_after=True):
+    """h_1 … h_T of an explicit float64 loop in Keras's layout, each kept (retain_grad)."""
+    N, T, _ = x.shape
     M = U.shape[0]
     h = torch.zeros(N, M, dtype=torch.float64)
     c = torch.zeros(N, M, dtype=torch.float64)
@@ -71,6 +66,17 @@ def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, res
             h = zg * h + (1 - zg) * hh
         h.retain_grad()
         hs.append(h)
+    return hs
+
+
+def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, reset_after=True, loss="mse"):
+    """The loss, dL/d(W, U, b, Wo, bo) and dL/dh_t (N, T, M) by autograd through an explicit loop."""
+    t64 = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    W, U, b = t64(W), t64(U), t64(b)
+    Wo = t64(Wo) if Wo is not None else None
+    bo = t64(bo) if bo is not None else None
+    hs = torch_states(torch, cell, torch.tensor(X, dtype=torch.float64), W, U, b, reset_after)
+    h = hs[-1]
     out = torch.stack(hs, dim=1) if sequences else h
     y = out @ Wo + bo if Wo is not None else out
     diff = y - torch.tensor(target, dtype=torch.float64)
@@ -139,6 +145,42 @@ def test_gradients_equal_pytorch_autograd():
                             err = np.abs(got_dh - dh).max()
                             assert err <= tol * max(1, np.abs(dh).max()), f"{what} {dtype}: dL/dh_t differs by {err:.3g}"
                         assert np.abs(dh[:, 0]).max() > 0, f"{what}: the loss does not reach t = 0"
+
+
+def test_state_jacobian_equals_pytorch():
+    """grad --jacobian J.npy --sample n: ‖∂h_{T−1}/∂h_t‖_F of sample n for every t, by autograd row by row."""
+    torch = need_torch()
+    for cell, reset_after in (("simplernn", True), ("lstm", True), ("gru", True), ("gru", False)):
+        X, W, U, b, Wo, bo, target = case(cell, False, 2, reset_after, T=7, seed=3)
+        t64 = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        hs = torch_states(torch, cell, torch.tensor(X, dtype=torch.float64), t64(W), t64(U), t64(b), reset_after)
+        n, (N, T, _), M = 1, X.shape, U.shape[0]
+        J = np.zeros((T, M, M))
+        for j in range(M):
+            rows = torch.autograd.grad(hs[-1][n, j], hs, retain_graph=True, allow_unused=True)
+            for t in range(T):
+                if rows[t] is not None:
+                    J[t, j] = rows[t][n].numpy()
+        want = np.linalg.norm(J, axis=(1, 2))
+        np.savez(path("w.npz"), W, U, b, Wo, bo)
+        np.save(path("x.npy"), X)
+        np.save(path("target.npy"), target)
+        for dtype, tol in (("float64", 1e-10), ("float32", 1e-4)):
+            args = ["grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("target.npy"),
+                    "--out", path("g.npz"), "--jacobian", path("j.npy"), "--sample", str(n), "--dtype", dtype]
+            if cell == "gru" and not reset_after:
+                args.append("--no-reset-after")
+            run(*args)
+            got = np.load(path("j.npy"))
+            assert got.shape == (T,), f"{cell}: J has shape {got.shape}, expected ({T},)"
+            assert abs(got[-1] - np.sqrt(M)) <= tol, f"{cell}: ‖∂h_(T−1)/∂h_(T−1)‖_F = {got[-1]}, expected √M"
+            err = np.abs(got - want).max()
+            assert err <= tol * max(1, want.max()), f"{cell} {dtype}: J differs from autograd by {err:.3g}: {got} vs {want}"
+        assert want[0] < want[-1], f"{cell}: the Jacobian's norm should shrink back through time here ({want})"
+    refused("grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("target.npy"),
+            "--out", path("g.npz"), "--jacobian", path("j.npy"), "--sample", "3", mentions=("--sample 3", "0 … 2"))
+    refused("grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("target.npy"),
+            "--out", path("g.npz"), "--sample", "1", mentions=("--jacobian",))
 
 
 def test_refusals():

@@ -79,8 +79,11 @@ struct Step {
     Mat<S> h;      // h_t (N, M)
 };
 
+// The gradients of the loss of the output against `target`, or — `seed` given (N, M) — of
+// Σ seed ⊙ h_{T−1} alone (no Dense, no loss: a vector–Jacobian product through time).
 template <typename S>
-Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target, Loss loss)
+Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target, Loss loss,
+              const Eigen::MatrixXd *seed = nullptr)
 {
     const CellSpec cell = cfg.cellSpec();
     const Dims &d = cfg.dims;
@@ -151,10 +154,10 @@ Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X
 
     // ---- the output, the loss and dL/d(output) ----
     const bool seq = cfg.returnSequences;
-    const int outSteps = seq ? T : 1;
+    const int outSteps = seed ? 0 : seq ? T : 1;
     const int width = K > 0 ? K : M;
     const std::vector<std::int64_t> shape = seq ? std::vector<std::int64_t>{N, T, width} : std::vector<std::int64_t>{N, width};
-    if (target.shape != shape)
+    if (!seed && target.shape != shape)
         throw Error(ErrorKind::ShapeMismatch, "the target has shape " + shapeString(target.shape) + ", but the model outputs "
                                                   + (seq ? "(N, T, " : "(N, ") + (K > 0 ? "K" : "M") + ") = " + shapeString(shape));
     const double count = double(N) * outSteps * width;
@@ -196,7 +199,9 @@ Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X
             dhOut[static_cast<std::size_t>(t)] = dy;
         }
     }
-    grads.loss = total / count;
+    grads.loss = seed ? 0 : total / count;
+    if (seed)
+        dhOut[static_cast<std::size_t>(T - 1)] = seed->cast<S>();
 
     // ---- backward through time ----
     Mat<S> dW = Mat<S>::Zero(D, gM), dU = Mat<S>::Zero(M, gM);
@@ -290,6 +295,20 @@ Gradients backprop(const ModelConfig &config, const Weights &w, const Eigen::Mat
     if (w.D() != d.D || w.M() != d.M || w.K() != d.K || X.rows() != d.D || X.cols() != Eigen::Index(d.N) * d.T)
         throw Error(ErrorKind::ShapeMismatch, "the weights or X do not fit " + dimsString(d));
     return config.dtype == DType::Float32 ? run<float>(config, w, X, target, loss) : run<double>(config, w, X, target, loss);
+}
+
+Gradients backpropFromLastState(const ModelConfig &config, const Weights &w, const Eigen::MatrixXd &X, const Eigen::MatrixXd &seed)
+{
+    checkShapes(w, config.cellSpec());
+    const Dims &d = config.dims;
+    if (w.D() != d.D || w.M() != d.M || X.rows() != d.D || X.cols() != Eigen::Index(d.N) * d.T || d.T < 1)
+        throw Error(ErrorKind::ShapeMismatch, "the weights or X do not fit " + dimsString(d));
+    if (seed.rows() != d.N || seed.cols() != d.M)
+        throw Error(ErrorKind::ShapeMismatch, "the seed of dL/dh_{T-1} must be (N, M) = (" + std::to_string(d.N) + ", "
+                                                  + std::to_string(d.M) + ")");
+    const NdArray none;
+    return config.dtype == DType::Float32 ? run<float>(config, w, X, none, Loss::MSE, &seed)
+                                          : run<double>(config, w, X, none, Loss::MSE, &seed);
 }
 
 Gradients backprop(const Model &model, const NdArray &target, Loss loss)

@@ -49,6 +49,10 @@ Gradients backprop(const Model &model, const NdArray &target, Loss loss = Loss::
 Gradients backprop(const ModelConfig &config, const Weights &w, const Eigen::MatrixXd &X, const NdArray &target,
                    Loss loss = Loss::MSE);
 
+// The vector–Jacobian product through time: the gradients of Σ seed ⊙ h_{T−1} (seed (N, M)), with
+// no Dense and no loss (loss 0). Row n of dh[t] is seed_n · ∂h_{T−1}/∂h_t of sample n.
+Gradients backpropFromLastState(const ModelConfig &config, const Weights &w, const Eigen::MatrixXd &X, const Eigen::MatrixXd &seed);
+
 // dL/dh_t of every t as one array (N, T, M), as `grad --dh` writes it.
 NdArray dhArray(const Gradients &g);
 
