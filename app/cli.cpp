@@ -81,7 +81,9 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("target"), QStringLiteral("grad: the target Y of the loss (.npy, the output's shape)."), QStringLiteral("Y.npy")},
         {QStringLiteral("dh"), QStringLiteral("grad: where to write dL/dh_t (N,T,M) (.npy)."), QStringLiteral("DH.npy")},
         {QStringLiteral("jacobian"), QStringLiteral("grad: where to write ‖∂h_{T−1}/∂h_t‖_F (T,) of one sample (.npy)."), QStringLiteral("J.npy")},
-        {QStringLiteral("loss"), QStringLiteral("grad, train: mse (default) or mae."), QStringLiteral("name")},
+        {QStringLiteral("loss"), QStringLiteral("grad, train: Keras's mse (default), mae, binary_crossentropy (bce), categorical_crossentropy (cce) "
+                                                   "or sparse_categorical_crossentropy (scce: class ids (N) or (N,T) as targets)."),
+         QStringLiteral("name")},
         {QStringLiteral("task"), QStringLiteral("train: a toy task that fixes D, K and return_sequences: sine, echo, parity or adding."),
          QStringLiteral("name")},
         {QStringLiteral("optimizer"), QStringLiteral("train: sgd, adam or rmsprop (Keras 3's formulas and defaults)."), QStringLiteral("name")},
@@ -332,21 +334,21 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
-// --loss (mse when not given): "--loss 'hinge' is unknown: expected mse or mae".
+// --loss (mse when not given): "--loss 'hinge' is unknown: expected mse, mae, … or sparse_categorical_crossentropy".
 Loss lossOption(const QCommandLineParser &p)
 {
     if (!p.isSet(QStringLiteral("loss")))
         return Loss::MSE;
     const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
     if (!l)
-        throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected mse or mae");
+        throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected " + lossNames());
     return *l;
 }
 
 int grad(const QCommandLineParser &p)
 {
     const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--jacobian J.npy --sample n] "
-                        "[--loss mse|mae] [--json]";
+                        "[--loss NAME] [--json]";
     if (!p.isSet(QStringLiteral("target")) || !p.isSet(QStringLiteral("out")))
         throw Error(ErrorKind::BadUsage, std::string("grad needs --target and --out: ") + usage);
     const QString out = p.value(QStringLiteral("out"));

@@ -1,7 +1,8 @@
 // Backpropagation through time against central finite differences of the loss, for every cell,
-// both return_sequences modes, with and without a Dense layer, mse and mae, the activations; the
-// loss itself against the engine's prediction; the refusal of a target of the wrong shape. The
-// same gradients against PyTorch's autograd: tests/test_grad.py.
+// both return_sequences modes, with and without a Dense layer, every loss (the crossentropies
+// behind a sigmoid or softmax Dense), the activations; the loss itself against the engine's
+// prediction; the probability clip; the refusal of a target of the wrong shape. The same gradients
+// against PyTorch's autograd: tests/test_grad.py.
 
 #include "common/error.h"
 #include "grad/bptt.h"
@@ -35,14 +36,42 @@ ModelConfig configOf(CellKind kind, bool sequences, int K, Activation dense = Ac
     return c;
 }
 
-// A target of the output's shape, drawn away from the output.
-NdArray targetFor(Model &m, std::uint64_t seed)
+// A target the loss takes, drawn away from the output: the output plus noise (mse, mae),
+// probabilities in [0, 1] (binary), a random distribution over each row (categorical), a class id
+// of each row (sparse: one axis fewer).
+NdArray targetFor(Model &m, std::uint64_t seed, Loss loss = Loss::MSE)
 {
     NdArray y = m.prediction();
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> normal;
-    for (double &v : y.values)
-        v += normal(rng);
+    std::uniform_real_distribution<double> uniform;
+    const std::size_t K = std::size_t(y.shape.back()), rows = y.values.size() / K;
+    switch (loss) {
+    case Loss::MSE:
+    case Loss::MAE:
+        for (double &v : y.values)
+            v += normal(rng);
+        break;
+    case Loss::BinaryCrossentropy:
+        for (double &v : y.values)
+            v = uniform(rng);
+        break;
+    case Loss::CategoricalCrossentropy:
+        for (std::size_t r = 0; r < rows; ++r) {
+            double sum = 0;
+            for (std::size_t k = 0; k < K; ++k)
+                sum += (y.values[r * K + k] = uniform(rng));
+            for (std::size_t k = 0; k < K; ++k)
+                y.values[r * K + k] /= sum;
+        }
+        break;
+    case Loss::SparseCategoricalCrossentropy:
+        y.shape.pop_back();
+        y.values.resize(rows);
+        for (double &v : y.values)
+            v = double(std::size_t(uniform(rng) * double(K)) % K);
+        break;
+    }
     return y;
 }
 
@@ -56,7 +85,10 @@ private slots:
     void gradientsEqualFiniteDifferences();
     void lossEqualsTheEnginesOutput();
     void float32AgreesWithFloat64();
+    void crossentropiesFollowKerasFormulas();
+    void gradientIsZeroWhereTheClipHolds();
     void targetOfTheWrongShapeIsRefused();
+    void lossNamesAndAliases();
     void spectrumOfKnownKernels();
     void linearJacobianIsAPowerOfTheKernel();
 };
@@ -84,6 +116,16 @@ void TestGrad::gradientsEqualFiniteDifferences_data()
     ModelConfig hard2 = configOf(CellKind::GRU, false, 2);
     hard2.recurrent = Activation::HardSigmoidKeras2;
     QTest::newRow("gru, Keras 2's hard_sigmoid") << hard2 << Loss::MSE;
+    for (CellKind kind : {CellKind::SimpleRNN, CellKind::LSTM, CellKind::GRU})
+        for (bool sequences : {false, true}) {
+            const char *name = cellName(kind), *seq = sequences ? ", return_sequences" : "";
+            QTest::addRow("%s%s, sigmoid, binary_crossentropy", name, seq)
+                << configOf(kind, sequences, 3, Activation::Sigmoid) << Loss::BinaryCrossentropy;
+            QTest::addRow("%s%s, softmax, categorical_crossentropy", name, seq)
+                << configOf(kind, sequences, 3, Activation::Softmax) << Loss::CategoricalCrossentropy;
+            QTest::addRow("%s%s, softmax, sparse_categorical_crossentropy", name, seq)
+                << configOf(kind, sequences, 3, Activation::Softmax) << Loss::SparseCategoricalCrossentropy;
+        }
 }
 
 // dL/dW of every element of every parameter against (L(w + ε) − L(w − ε)) / 2ε, in float64.
@@ -92,7 +134,7 @@ void TestGrad::gradientsEqualFiniteDifferences()
     QFETCH(ModelConfig, config);
     QFETCH(Loss, loss);
     Model model(config);
-    const NdArray target = targetFor(model, 9);
+    const NdArray target = targetFor(model, 9, loss);
     const Gradients g = backprop(model, target, loss);
     QVERIFY(g.loss > 0);
     const double eps = 1e-6;
@@ -142,6 +184,85 @@ void TestGrad::lossEqualsTheEnginesOutput()
     }
 }
 
+// The crossentropies of backprop's forward pass against Keras's formulas applied here to the
+// engine's prediction: binary −mean(t·log p + (1 − t)·log(1 − p)) over every value; categorical
+// −Σ_k t·log(y / Σ y) per row, the mean over the rows; sparse, the same with one-hot class ids.
+void TestGrad::crossentropiesFollowKerasFormulas()
+{
+    for (CellKind kind : {CellKind::SimpleRNN, CellKind::LSTM, CellKind::GRU})
+        for (bool sequences : {false, true}) {
+            Model sig(configOf(kind, sequences, 3, Activation::Sigmoid)), soft(configOf(kind, sequences, 3, Activation::Softmax));
+            const NdArray ys = sig.prediction(), yc = soft.prediction();
+            const NdArray tb = targetFor(sig, 1, Loss::BinaryCrossentropy), tc = targetFor(soft, 2, Loss::CategoricalCrossentropy),
+                          ti = targetFor(soft, 3, Loss::SparseCategoricalCrossentropy);
+            const std::size_t K = 3, rows = ys.values.size() / K;
+            double bce = 0, cce = 0, scce = 0;
+            for (std::size_t r = 0; r < rows; ++r) {
+                double sum = 0;
+                for (std::size_t k = 0; k < K; ++k)
+                    sum += yc.values[r * K + k];
+                for (std::size_t k = 0; k < K; ++k) {
+                    const double p = ys.values[r * K + k], t = tb.values[r * K + k];
+                    bce -= t * std::log(p) + (1 - t) * std::log(1 - p);
+                    cce -= tc.values[r * K + k] * std::log(yc.values[r * K + k] / sum);
+                }
+                scce -= std::log(yc.values[r * K + std::size_t(ti.values[r])] / sum);
+            }
+            bce /= double(rows * K);
+            cce /= double(rows);
+            scce /= double(rows);
+            QVERIFY(std::abs(backprop(sig, tb, Loss::BinaryCrossentropy).loss - bce) < 1e-12);
+            QVERIFY(std::abs(backprop(soft, tc, Loss::CategoricalCrossentropy).loss - cce) < 1e-12);
+            QVERIFY(std::abs(backprop(soft, ti, Loss::SparseCategoricalCrossentropy).loss - scce) < 1e-12);
+        }
+}
+
+// Where the clip to [1e-7, 1 − 1e-7] holds a probability, the loss is flat in it: its derivative is
+// 0 there, as Keras's is; a step inside the clip moves the loss as the derivative says.
+void TestGrad::gradientIsZeroWhereTheClipHolds()
+{
+    const LossSpec &bce = lossSpec(Loss::BinaryCrossentropy), &cce = lossSpec(Loss::CategoricalCrossentropy);
+    const double y[3] = {1.0, 1e-9, 0.3}, t[3] = {0.0, 1.0, 0.4};
+    double dy[3];
+    const double L = bce.row(y, t, 3, dy);
+    QCOMPARE(dy[0], 0.0);
+    QCOMPARE(dy[1], 0.0);
+    QVERIFY(std::abs(dy[2] - (-0.4 / 0.3 + 0.6 / 0.7)) < 1e-12);
+    // log(1e-7) terms: t = 0 at p = 1 − 1e-7, t = 1 at p = 1e-7.
+    QVERIFY(std::abs(L - (-std::log(1e-7) - std::log(1e-7) - (0.4 * std::log(0.3) + 0.6 * std::log(0.7)))) < 1e-9);
+    // Categorical: q = (1 − 1e-12, 1e-12, 0): q₀ and q₁ clipped, q₂ = 0 clipped; every g_k is 0.
+    const double yc[3] = {1 - 1e-12, 1e-12, 0}, tc[3] = {0.5, 0.5, 0};
+    const double Lc = cce.row(yc, tc, 3, dy);
+    QCOMPARE(dy[0], 0.0);
+    QCOMPARE(dy[1], 0.0);
+    QCOMPARE(dy[2], 0.0);
+    QVERIFY(std::abs(Lc - (-0.5 * std::log(1 - 1e-7) - 0.5 * std::log(1e-7))) < 1e-9);
+    // Inside the clip, the derivative of y / Σ y: finite differences of the row.
+    const double yi[3] = {0.2, 0.5, 0.9}, ti[3] = {0.1, 0.6, 0.3};
+    double di[3], scratch[3];
+    cce.row(yi, ti, 3, di);
+    for (int k = 0; k < 3; ++k) {
+        double plus[3] = {yi[0], yi[1], yi[2]}, minus[3] = {yi[0], yi[1], yi[2]};
+        plus[k] += 1e-6;
+        minus[k] -= 1e-6;
+        const double fd = (cce.row(plus, ti, 3, scratch) - cce.row(minus, ti, 3, scratch)) / 2e-6;
+        QVERIFY2(std::abs(fd - di[k]) < 1e-7, qPrintable(QStringLiteral("k = %1: %2 vs %3").arg(k).arg(di[k]).arg(fd)));
+    }
+}
+
+void TestGrad::lossNamesAndAliases()
+{
+    QCOMPARE(parseLoss("bce"), std::optional<Loss>(Loss::BinaryCrossentropy));
+    QCOMPARE(parseLoss("binary_crossentropy"), std::optional<Loss>(Loss::BinaryCrossentropy));
+    QCOMPARE(parseLoss("cce"), std::optional<Loss>(Loss::CategoricalCrossentropy));
+    QCOMPARE(parseLoss("sparse_categorical_crossentropy"), std::optional<Loss>(Loss::SparseCategoricalCrossentropy));
+    QCOMPARE(parseLoss("mean_squared_error"), std::optional<Loss>(Loss::MSE));
+    QCOMPARE(parseLoss("hinge"), std::optional<Loss>());
+    for (const LossSpec &s : lossSpecs())
+        QCOMPARE(parseLoss(s.name), std::optional<Loss>(s.id));
+    QCOMPARE(lossNames(), std::string("mse, mae, binary_crossentropy, categorical_crossentropy or sparse_categorical_crossentropy"));
+}
+
 // Float32's gradients are float64's to float32's precision.
 void TestGrad::float32AgreesWithFloat64()
 {
@@ -171,6 +292,30 @@ void TestGrad::targetOfTheWrongShapeIsRefused()
     } catch (const Error &e) {
         QCOMPARE(e.kind(), ErrorKind::ShapeMismatch);
         QCOMPARE(std::string(e.what()), std::string("the target has shape (3, 5, 2), but the model outputs (N, K) = (3, 2)"));
+    }
+    // Class ids have one axis fewer than the output, and are integers in 0 … K − 1.
+    Model seq(configOf(CellKind::GRU, true, 3, Activation::Softmax));
+    NdArray ids;
+    ids.shape = {3, 5, 3};
+    ids.values.assign(45, 0.0);
+    try {
+        backprop(seq, ids, Loss::SparseCategoricalCrossentropy);
+        QFAIL("one-hot targets were taken as class ids");
+    } catch (const Error &e) {
+        QCOMPARE(e.kind(), ErrorKind::ShapeMismatch);
+        QCOMPARE(std::string(e.what()), std::string("the target has shape (3, 5, 3), but the model outputs (N, T, K) = (3, 5, 3), "
+                                                    "whose class ids sparse_categorical_crossentropy takes as shape (3, 5)"));
+    }
+    ids.shape = {3, 5, 1};
+    ids.values.assign(15, 2.0);
+    QVERIFY(backprop(seq, ids, Loss::SparseCategoricalCrossentropy).loss > 0); // (N, T, 1) as Keras takes it
+    ids.values[7] = 3;
+    try {
+        backprop(seq, ids, Loss::SparseCategoricalCrossentropy);
+        QFAIL("a class id past K − 1 was taken");
+    } catch (const Error &e) {
+        QCOMPARE(e.kind(), ErrorKind::OutOfRange);
+        QCOMPARE(std::string(e.what()), std::string("the target's class id 3 (value 7) is not an integer in 0 … 2"));
     }
 }
 
@@ -209,6 +354,9 @@ void TestGrad::spectrumOfKnownKernels()
     }
     QVERIFY(b[0].singularValues[0] > 4); // ‖[[1, 0, 4], …]‖₂ > 4 > ρ = 2
     QVERIFY(std::abs(b[1].singularValues[0] - 3) < 1e-12);
+    // σ_max of the whole (3, 12) kernel: its largest block's, 5, or more.
+    QVERIFY(largestSingularValue(U) >= 5 - 1e-12);
+    QVERIFY(std::abs(largestSingularValue(R) - s) < 1e-12);
     // Non-finite weights are shown as NaN, not refused.
     U(1, 4) = std::nan("");
     b = recurrentSpectrum(CellKind::LSTM, U);

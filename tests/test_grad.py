@@ -5,7 +5,10 @@ Weights and X are drawn here with NumPy and handed to rnnscope as files; the sam
 below as an explicit PyTorch loop over the timesteps in float64 (Keras's layout and gate order:
 x_t @ W + h @ U + b), with every h_t kept (retain_grad), so that autograd gives dL/dW and the total
 derivative dL/dh_t. rnnscope's G.npz (keys as `save` writes them), DH.npy and the JSON loss must
-agree to 1e-10 (float64) and 1e-4 relative (float32).
+agree to 1e-10 (float64) and 1e-4 relative (float32). The crossentropies behind a sigmoid or
+softmax Dense: torch.nn.functional.binary_cross_entropy of the clipped probabilities, the nll of
+the log of the clipped normalized probabilities; their values also against Keras's formulas in
+NumPy on rnnscope's own forward output.
 
 Run: /usr/bin/python3 tests/test_grad.py BUILD/app/rnnscope SHARED_DIR
 """
@@ -69,7 +72,37 @@ def torch_states(torch, cell, x, W, U, b, reset_after=True):
     return hs
 
 
-def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, reset_after=True, loss="mse"):
+EPS = 1e-7  # Keras's backend.epsilon(): the probability clip
+
+
+def torch_loss(torch, y, target, loss):
+    """Keras's losses in PyTorch: the clip as torch.clamp, whose gradient is 0 where it holds."""
+    F = torch.nn.functional
+    t = torch.tensor(target, dtype=torch.float64)
+    if loss == "mse":
+        return ((y - t) ** 2).mean()
+    if loss == "mae":
+        return (y - t).abs().mean()
+    if loss == "binary_crossentropy":
+        return F.binary_cross_entropy(y.clamp(EPS, 1 - EPS), t)
+    p = (y / y.sum(dim=-1, keepdim=True)).clamp(EPS, 1 - EPS)
+    if loss == "categorical_crossentropy":
+        return -(t * p.log()).sum(dim=-1).mean()
+    return F.nll_loss(p.log().reshape(-1, p.shape[-1]), t.reshape(-1).long())  # sparse: class ids
+
+
+def numpy_loss(Y, target, loss):
+    """Keras 3's definitions and reduction, in NumPy, on rnnscope's forward output Y."""
+    if loss == "binary_crossentropy":
+        p = np.clip(Y, EPS, 1 - EPS)
+        return float(np.mean(-(target * np.log(p) + (1 - target) * np.log(1 - p)).mean(axis=-1)))
+    if loss == "sparse_categorical_crossentropy":
+        target = np.eye(Y.shape[-1])[target.astype(int)]
+    p = np.clip(Y / Y.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+    return float(np.mean(-(target * np.log(p)).sum(axis=-1)))
+
+
+def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, reset_after=True, loss="mse", dense="linear"):
     """The loss, dL/d(W, U, b, Wo, bo) and dL/dh_t (N, T, M) by autograd through an explicit loop."""
     t64 = lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True)
     W, U, b = t64(W), t64(U), t64(b)
@@ -79,8 +112,11 @@ def torch_loss_and_grads(torch, cell, X, W, U, b, Wo, bo, target, sequences, res
     h = hs[-1]
     out = torch.stack(hs, dim=1) if sequences else h
     y = out @ Wo + bo if Wo is not None else out
-    diff = y - torch.tensor(target, dtype=torch.float64)
-    L = (diff ** 2).mean() if loss == "mse" else diff.abs().mean()
+    if dense == "sigmoid":
+        y = torch.sigmoid(y)
+    elif dense == "softmax":
+        y = torch.softmax(y, dim=-1)
+    L = torch_loss(torch, y, target, loss)
     L.backward()
     grads = [W.grad, U.grad, b.grad] + ([Wo.grad, bo.grad] if Wo is not None else [])
     dh = np.stack([hh_.grad.numpy() for hh_ in hs], axis=1)
@@ -101,7 +137,23 @@ def case(cell, sequences, K, reset_after=True, N=3, T=6, D=2, M=4, seed=0):
     return X, W, U, b, Wo, bo, target
 
 
-def rnnscope_grad(cell, case_arrays, sequences, reset_after, dtype, loss="mse"):
+def crossentropy_case(cell, sequences, loss, seed, scale=0.5, N=3, T=6, D=2, M=4, K=3):
+    """A case behind a sigmoid (binary) or softmax Dense with targets the loss takes: probabilities,
+    distributions over K, class ids (one axis fewer)."""
+    X, W, U, b, Wo, bo, _ = case(cell, sequences, K, N=N, T=T, D=D, M=M, seed=seed)
+    Wo = Wo * scale / 0.5
+    rng = np.random.default_rng(seed + 100)
+    rows = (N, T) if sequences else (N,)
+    if loss == "binary_crossentropy":
+        target = rng.uniform(0, 1, rows + (K,))
+    elif loss == "categorical_crossentropy":
+        target = rng.dirichlet(np.ones(K), rows)
+    else:
+        target = rng.integers(0, K, rows).astype(np.float64)
+    return X, W, U, b, Wo, bo, target
+
+
+def rnnscope_grad(cell, case_arrays, sequences, reset_after, dtype, loss="mse", dense=None):
     X, W, U, b, Wo, bo, target = case_arrays
     arrays = [W, U, b] + ([Wo, bo] if Wo is not None else [])
     np.savez(path("w.npz"), *arrays)
@@ -116,6 +168,8 @@ def rnnscope_grad(cell, case_arrays, sequences, reset_after, dtype, loss="mse"):
         args.append("--return-sequences")
     if cell == "gru" and not reset_after:
         args.append("--no-reset-after")
+    if dense:
+        args += ["--dense-activation", dense]
     p = run(*args)
     report = json.loads(p.stdout)
     G = np.load(path("g.npz"))
@@ -145,6 +199,60 @@ def test_gradients_equal_pytorch_autograd():
                             err = np.abs(got_dh - dh).max()
                             assert err <= tol * max(1, np.abs(dh).max()), f"{what} {dtype}: dL/dh_t differs by {err:.3g}"
                         assert np.abs(dh[:, 0]).max() > 0, f"{what}: the loss does not reach t = 0"
+
+
+CROSSENTROPIES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
+                  "sparse_categorical_crossentropy": "softmax"}
+
+
+def test_crossentropies_equal_pytorch_autograd():
+    """Every crossentropy, every cell, both return_sequences modes; scale 8 saturates the Dense so
+    that the clip holds some probabilities (their gradient is 0 on both sides)."""
+    torch = need_torch()
+    clipped = 0
+    for loss, dense in CROSSENTROPIES.items():
+        for cell in ("simplernn", "lstm", "gru"):
+            for sequences in (False, True):
+                for scale in (0.5, 8.0):
+                    arrays = crossentropy_case(cell, sequences, loss, seed=len(cell) + 2 * sequences, scale=scale)
+                    L, want, dh = torch_loss_and_grads(torch, cell, *arrays, sequences, True, loss, dense)
+                    what = f"{cell} sequences={sequences} {loss} scale {scale}"
+                    for dtype, tol in (("float64", 1e-10), ("float32", 1e-4)):
+                        report, got, got_dh = rnnscope_grad(cell, arrays, sequences, True, dtype, loss, dense)
+                        assert report["loss_name"] == loss, report
+                        assert abs(report["loss"] - L) <= tol * max(1, abs(L)), f"{what} {dtype}: loss {report['loss']} vs {L}"
+                        for k, (g, w) in enumerate(zip(got, want)):
+                            assert g.shape == w.shape, f"{what}: arr_{k} shape {g.shape}, PyTorch {w.shape}"
+                            err = np.abs(g - w).max()
+                            assert err <= tol * max(1, np.abs(w).max()), f"{what} {dtype}: arr_{k} differs by {err:.3g}"
+                        err = np.abs(got_dh - dh).max()
+                        assert err <= tol * max(1, np.abs(dh).max()), f"{what} {dtype}: dL/dh_t differs by {err:.3g}"
+                    # The value against Keras's formula in NumPy on rnnscope's own forward output.
+                    run("forward", "--weights", path("w.npz"), "--input", path("x.npy"), "--out", path("y.npy"),
+                        "--dtype", "float64", "--dense-activation", dense, *(["--return-sequences"] if sequences else []))
+                    Y = np.load(path("y.npy"))
+                    if loss == "binary_crossentropy":
+                        clipped += int(((Y < EPS) | (Y > 1 - EPS)).sum())
+                    report, _, _ = rnnscope_grad(cell, arrays, sequences, True, "float64", loss, dense)
+                    want_L = numpy_loss(Y, arrays[-1], loss)
+                    assert abs(report["loss"] - want_L) <= 1e-12 * max(1, want_L), f"{what}: loss {report['loss']}, NumPy {want_L}"
+    assert clipped > 0, "no case reaches the clip"
+    # Aliases, and class ids of the wrong shape: the message says which shape was expected.
+    X, W, U, b, Wo, bo, target = crossentropy_case("lstm", True, "sparse_categorical_crossentropy", seed=1)
+    np.savez(path("w.npz"), W, U, b, Wo, bo)
+    np.save(path("x.npy"), X)
+    np.save(path("onehot.npy"), np.eye(3)[target.astype(int)])
+    refused("grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("onehot.npy"), "--out", path("g.npz"),
+            "--return-sequences", "--dense-activation", "softmax", "--loss", "sparse_categorical_crossentropy",
+            mentions=("(3, 6, 3)", "class ids", "(3, 6)"))
+    np.save(path("onehot.npy"), np.eye(3)[target.astype(int)])
+    a = json.loads(run("grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("onehot.npy"),
+                       "--out", path("g.npz"), "--return-sequences", "--dense-activation", "softmax", "--loss", "cce", "--json").stdout)
+    np.save(path("ids.npy"), target)
+    b_ = json.loads(run("grad", "--weights", path("w.npz"), "--input", path("x.npy"), "--target", path("ids.npy"),
+                        "--out", path("g.npz"), "--return-sequences", "--dense-activation", "softmax", "--loss", "scce", "--json").stdout)
+    assert a["loss_name"] == "categorical_crossentropy" and b_["loss_name"] == "sparse_categorical_crossentropy", (a, b_)
+    assert abs(a["loss"] - b_["loss"]) < 1e-6 * a["loss"], f"one-hot cce {a['loss']} vs class-id scce {b_['loss']}"
 
 
 def test_state_jacobian_equals_pytorch():
@@ -192,7 +300,7 @@ def test_refusals():
             "--out", path("g.npz"), mentions=("(3, 6, 2)", "(N, K) = (3, 2)"))
     refused("grad", "--out", path("g.npz"), mentions=("--target",))
     refused("grad", "--target", path("bad_target.npy"), "--out", path("g.npy"), mentions=("g.npy", ".npz"))
-    refused("grad", "--target", path("bad_target.npy"), "--out", path("g.npz"), "--loss", "hinge", mentions=("'hinge'", "mse or mae"))
+    refused("grad", "--target", path("bad_target.npy"), "--out", path("g.npz"), "--loss", "hinge", mentions=("'hinge'", "mse, mae", "binary_crossentropy"))
     refused("grad", "--target", path("bad_target.npy"), "--out", path("g.npz"), "--layout", "pytorch", mentions=("'pytorch'",))
 
 

@@ -8,23 +8,6 @@
 
 namespace rnnscope {
 
-const char *lossName(Loss l)
-{
-    return l == Loss::MAE ? "mae" : "mse";
-}
-
-std::optional<Loss> parseLoss(const std::string &name)
-{
-    for (Loss l : {Loss::MSE, Loss::MAE})
-        if (name == lossName(l))
-            return l;
-    if (name == "mean_squared_error")
-        return Loss::MSE;
-    if (name == "mean_absolute_error")
-        return Loss::MAE;
-    return std::nullopt;
-}
-
 namespace {
 
 template <typename S>
@@ -157,10 +140,11 @@ Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X
     const int outSteps = seed ? 0 : seq ? T : 1;
     const int width = K > 0 ? K : M;
     const std::vector<std::int64_t> shape = seq ? std::vector<std::int64_t>{N, T, width} : std::vector<std::int64_t>{N, width};
-    if (!seed && target.shape != shape)
-        throw Error(ErrorKind::ShapeMismatch, "the target has shape " + shapeString(target.shape) + ", but the model outputs "
-                                                  + (seq ? "(N, T, " : "(N, ") + (K > 0 ? "K" : "M") + ") = " + shapeString(shape));
-    const double count = double(N) * outSteps * width;
+    const LossSpec &spec = lossSpec(loss);
+    const NdArray dense = seed ? NdArray() : lossTarget(loss, target, shape, std::string("the model outputs ") + (seq ? "(N, T, " : "(N, ")
+                                                                               + (K > 0 ? "K" : "M") + ") = ");
+    // The mean over samples and timesteps, and over the last axis for an elementwise loss.
+    const double count = double(N) * outSteps * (spec.meanOverLastAxis ? width : 1);
     Gradients grads;
     grads.dW.Wx = Eigen::MatrixXd::Zero(D, gM);
     grads.dW.Wh = Eigen::MatrixXd::Zero(M, gM);
@@ -183,13 +167,15 @@ Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X
             y = out;
         }
         Mat<S> dy(N, width);
-        for (int n = 0; n < N; ++n)
-            for (int k = 0; k < width; ++k) {
-                const double want = target.values[static_cast<std::size_t>((seq ? (std::int64_t(n) * T + t) : n) * width + k)];
-                const double diff = double(y(n, k)) - want;
-                total += loss == Loss::MSE ? diff * diff : std::abs(diff);
-                dy(n, k) = S(loss == Loss::MSE ? 2 * diff / count : (diff > 0 ? 1 : diff < 0 ? -1 : 0) / count);
-            }
+        std::vector<double> yRow(static_cast<std::size_t>(width)), dyRow(static_cast<std::size_t>(width));
+        for (int n = 0; n < N; ++n) {
+            for (int k = 0; k < width; ++k)
+                yRow[static_cast<std::size_t>(k)] = double(y(n, k));
+            const double *want = dense.values.data() + (seq ? (std::int64_t(n) * T + t) : n) * width;
+            total += spec.row(yRow.data(), want, width, dyRow.data());
+            for (int k = 0; k < width; ++k)
+                dy(n, k) = S(dyRow[static_cast<std::size_t>(k)] / count);
+        }
         if (K > 0) {
             const Mat<S> dzd = throughActivation<S>(cfg.dense, zd, y, dy);
             dWo.noalias() += out.transpose() * dzd;

@@ -11,14 +11,13 @@
 //
 // (a GRU splits g_t where its reset gate sits). dL/dh_t is the total derivative: the Dense term of
 // step t (with return_sequences; otherwise only at T−1) plus what flows back from t+1; an LSTM's
-// dL/dc_t likewise. Losses as Keras defines them, reduced by the mean over every output value
-// (Keras's "sum_over_batch_size" of the per-sample mean):
-//
-//   mse   mean((y − ŷ)²)        mae   mean(|y − ŷ|)    (mae's derivative at y = ŷ is 0)
+// dL/dc_t likewise. The losses are Keras's (grad/loss.h): mse, mae, binary, categorical and sparse
+// categorical crossentropy.
 //
 // Checked against finite differences (tests/test_grad.cpp) and PyTorch's autograd (tests/test_grad.py).
 
 #include "common/ndarray.h"
+#include "grad/loss.h"
 #include "run/model.h"
 
 #include <Eigen/Core>
@@ -29,10 +28,6 @@
 
 namespace rnnscope {
 
-enum class Loss { MSE, MAE };
-const char *lossName(Loss l); // "mse", "mae"
-std::optional<Loss> parseLoss(const std::string &name);
-
 struct Gradients {
     double loss = 0;
     Weights dW;                      // dL/d(every parameter), shaped as the weights (Keras's layout)
@@ -42,7 +37,8 @@ struct Gradients {
 
 // The loss of the model's output against `target` and its gradients. The target has the output's
 // shape: (N, K), or (N, T, K) with return_sequences (K = 0: the recurrent layer's (N, M) or
-// (N, T, M)); otherwise Error(ShapeMismatch) names both shapes.
+// (N, T, M)) — class ids (N) or (N, T) for sparse_categorical_crossentropy; otherwise
+// Error(ShapeMismatch) names both shapes.
 Gradients backprop(const Model &model, const NdArray &target, Loss loss = Loss::MSE);
 // The same for weights and an input X (D × (T·N), column t·N + n, as Model holds it) of the
 // config's dims, without a Model: what training uses for each batch.

@@ -57,9 +57,7 @@ void Trainer::shapeData(const NdArray &X, const NdArray &Y)
     const std::int64_t width = m_weights.hasDense() ? m_weights.K() : m_weights.M();
     const std::vector<std::int64_t> want = m_config.returnSequences ? std::vector<std::int64_t>{N, T, width}
                                                                     : std::vector<std::int64_t>{N, width};
-    if (Y.shape != want)
-        throw Error(ErrorKind::ShapeMismatch, "the target has shape " + shapeString(Y.shape) + ", but X " + shapeString(X.shape)
-                                                  + " gives outputs " + shapeString(want));
+    lossTarget(m_spec.loss, Y, want, "X " + shapeString(X.shape) + " gives outputs "); // refuses a target that does not fit
     if (!(m_spec.validationSplit >= 0 && m_spec.validationSplit < 1))
         throw Error(ErrorKind::OutOfRange, "the validation split " + std::to_string(m_spec.validationSplit) + " is out of range: expected 0 ≤ split < 1");
     m_X = X;
