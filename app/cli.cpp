@@ -84,7 +84,8 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("loss"), QStringLiteral("grad, train: Keras's mse (default), mae, binary_crossentropy (bce), categorical_crossentropy (cce) "
                                                    "or sparse_categorical_crossentropy (scce: class ids (N) or (N,T) as targets)."),
          QStringLiteral("name")},
-        {QStringLiteral("task"), QStringLiteral("train: a toy task that fixes D, K and return_sequences: sine, echo, parity or adding."),
+        {QStringLiteral("task"), QStringLiteral("train: a toy task that fixes D, K, return_sequences, the Dense activation and the loss: "
+                                                   "sine, echo, parity, adding or copy."),
          QStringLiteral("name")},
         {QStringLiteral("optimizer"), QStringLiteral("train: sgd, adam or rmsprop (Keras 3's formulas and defaults)."), QStringLiteral("name")},
         {QStringLiteral("lr"), QStringLiteral("train: the learning rate (default Keras's: 0.01 sgd, 0.001 adam and rmsprop)."), QStringLiteral("x")},
@@ -439,8 +440,10 @@ int train(const QCommandLineParser &p)
     if (task) {
         const auto t = parseTask(str(p.value(QStringLiteral("task"))));
         if (!t)
-            throw Error(ErrorKind::BadUsage, "--task '" + str(p.value(QStringLiteral("task"))) + "' is unknown: expected sine, echo, parity or adding");
+            throw Error(ErrorKind::BadUsage, "--task '" + str(p.value(QStringLiteral("task"))) + "' is unknown: expected " + taskNames());
         const TaskShape shape = taskShape(*t);
+        if (!p.isSet(QStringLiteral("loss")))
+            spec.loss = shape.loss;
         Dims d = request.dims.value_or(request.config.dims);
         if (request.dims && (d.D != shape.D || d.K != shape.K))
             throw Error(ErrorKind::BadUsage, "--dims gives D=" + std::to_string(d.D) + " and K=" + std::to_string(d.K) + ", but the task "

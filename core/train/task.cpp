@@ -1,5 +1,6 @@
 #include "train/task.h"
 
+#include "common/error.h"
 #include "common/random.h"
 
 #include <cmath>
@@ -13,13 +14,23 @@ const char *taskName(TaskKind k)
     case TaskKind::Echo: return "echo";
     case TaskKind::Parity: return "parity";
     case TaskKind::Adding: return "adding";
+    case TaskKind::Copy: return "copy";
     }
     return "?";
 }
 
 std::vector<TaskKind> allTasks()
 {
-    return {TaskKind::Sine, TaskKind::Echo, TaskKind::Parity, TaskKind::Adding};
+    return {TaskKind::Sine, TaskKind::Echo, TaskKind::Parity, TaskKind::Adding, TaskKind::Copy};
+}
+
+std::string taskNames()
+{
+    const std::vector<TaskKind> all = allTasks();
+    std::string out;
+    for (std::size_t i = 0; i < all.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + std::string(taskName(all[i]));
+    return out;
 }
 
 std::optional<TaskKind> parseTask(const std::string &name)
@@ -38,6 +49,10 @@ TaskShape taskShape(TaskKind k)
     case TaskKind::Parity: return {1, 1, true, Activation::Sigmoid, "running parity: random bits, y_t = x_0 xor ... xor x_t"};
     case TaskKind::Adding:
         return {2, 1, false, Activation::Linear, "adding problem: values U[0,1] and two markers, y = the sum of the marked values"};
+    case TaskKind::Copy:
+        return {kCopySymbols + 1, kCopySymbols + 1, true, Activation::Softmax,
+                "copy after a delay: 3 of 8 symbols, a delay, a delimiter; y = the 3 symbols at the last 3 steps, blank before",
+                Loss::CategoricalCrossentropy, 2 * kCopyLength + 1};
     }
     return {};
 }
@@ -45,6 +60,9 @@ TaskShape taskShape(TaskKind k)
 Batch drawBatch(TaskKind k, int N, int T, std::uint64_t seed)
 {
     const TaskShape s = taskShape(k);
+    if (T < s.minT)
+        throw Error(ErrorKind::OutOfRange, std::string("the task ") + taskName(k) + " needs T ≥ " + std::to_string(s.minT) + ", but T = "
+                                               + std::to_string(T));
     Batch b;
     b.X.shape = {N, T, s.D};
     b.X.dtype = DType::Float64;
@@ -86,6 +104,19 @@ Batch drawBatch(TaskKind k, int N, int T, std::uint64_t seed)
             x(n, first, 1) = 1;
             x(n, second, 1) = 1;
             b.Y.values[std::size_t(n)] = x(n, first, 0) + (second != first ? x(n, second, 0) : 0.0);
+            break;
+        }
+        case TaskKind::Copy: {
+            const int answer = T - kCopyLength, blank = kCopySymbols;
+            const auto target = [&](int t, int cls) { b.Y.values[(std::size_t(n) * T + t) * s.K + cls] = 1; };
+            for (int t = 0; t < answer; ++t)
+                target(t, blank);
+            for (int i = 0; i < kCopyLength; ++i) {
+                const int symbol = std::min(kCopySymbols - 1, int(rng.uniform01() * kCopySymbols));
+                x(n, i, symbol) = 1;
+                target(answer + i, symbol);
+            }
+            x(n, answer - 1, blank) = 1; // the delimiter: answer now
             break;
         }
         }

@@ -36,6 +36,11 @@ Trainer::Trainer(const ModelConfig &config, const Weights &start, TaskKind task,
                                                   + std::to_string(s.K) + ", but the weights have D=" + std::to_string(m_weights.D())
                                                   + " and K=" + std::to_string(m_weights.K()));
     m_validationBatch = drawBatch(task, kValidationSamples, m_config.dims.T, spec.seed + kValidationSeedOffset);
+    const std::int64_t N = kValidationSamples, T = m_config.dims.T;
+    const std::vector<std::int64_t> out = s.returnSequences ? std::vector<std::int64_t>{N, T, s.K} : std::vector<std::int64_t>{N, s.K};
+    if (!targetShapeFits(spec.loss, m_validationBatch.Y.shape, out))
+        throw Error(ErrorKind::ShapeMismatch, std::string("the task ") + taskName(task) + " gives targets of the output's shape, but "
+                                                  + lossName(spec.loss) + " takes class ids: use " + lossName(s.loss));
 }
 
 Trainer::Trainer(const ModelConfig &config, const Weights &start, const NdArray &X, const NdArray &Y, const TrainSpec &spec)
