@@ -95,6 +95,10 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("epochs"), QStringLiteral("train: epochs over your data (--target)."), QStringLiteral("E")},
         {QStringLiteral("batch-size"), QStringLiteral("train: samples per step (a task: 64; your data: all of them)."), QStringLiteral("B")},
         {QStringLiteral("shuffle"), QStringLiteral("train: your data in a new (seeded) order every epoch.")},
+        {QStringLiteral("save-state"), QStringLiteral("train: also write what going on needs (float64 weights, the optimizer's step count "
+                                                      "and slots) to this .npz."), QStringLiteral("STATE.npz")},
+        {QStringLiteral("resume"), QStringLiteral("train: go on from a --save-state file, as if the run had not stopped (same model "
+                                                  "options, task or data, optimizer and seed)."), QStringLiteral("STATE.npz")},
         {QStringLiteral("validation-split"), QStringLiteral("train: the last fraction of your samples held out (0 … <1)."), QStringLiteral("f")},
         {QStringLiteral("clipnorm"), QStringLiteral("train: clip each weight's gradient to this norm."), QStringLiteral("c")},
         {QStringLiteral("global-clipnorm"), QStringLiteral("train: clip all gradients together to this norm."), QStringLiteral("c")},
@@ -402,7 +406,7 @@ std::optional<double> positiveOption(const QCommandLineParser &p, const QString 
 int train(const QCommandLineParser &p)
 {
     const char *usage = "rnnscope train [MODEL OPTIONS] (--task NAME | --target Y.npy) --optimizer sgd|adam|rmsprop (--steps S | --epochs E) "
-                        "--out W.npz [--json]";
+                        "--out W.npz [--save-state STATE.npz] [--resume STATE.npz] [--json]";
     const bool task = p.isSet(QStringLiteral("task")), data = p.isSet(QStringLiteral("target"));
     if (task == data)
         throw Error(ErrorKind::BadUsage, std::string("train needs either --task or --target: ") + usage);
@@ -467,6 +471,8 @@ int train(const QCommandLineParser &p)
         const Model model = buildModel(request);
         trainer.emplace(model.config(), model.weights(), model.inputArray(), readNpy(str(p.value(QStringLiteral("target")))), spec);
     }
+    if (p.isSet(QStringLiteral("resume")))
+        trainer->resume(readNpz(str(p.value(QStringLiteral("resume")))));
     const long long total = steps ? integerOption(p, QStringLiteral("steps"), 1, 100000000, 1)
                                   : integerOption(p, QStringLiteral("epochs"), 1, 1000000, 1) * trainer->stepsPerEpoch();
     // The trained weights as save writes them (also those of before a step that explodes).
@@ -474,6 +480,8 @@ int train(const QCommandLineParser &p)
         writeNpz(str(p.value(QStringLiteral("out"))),
                  weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
                  trainer->config().dtype);
+        if (p.isSet(QStringLiteral("save-state")))
+            writeNpz(str(p.value(QStringLiteral("save-state"))), trainer->state(), DType::Float64);
     };
     const bool json = p.isSet(QStringLiteral("json"));
     const auto started = std::chrono::steady_clock::now();

@@ -9,6 +9,8 @@
 - The demo: the adding problem at T = 50 — LSTM and GRU go below 0.01 while SimpleRNN stays near
   the 0.167 of predicting the mean; sine next-step is learnt.
 - A run that explodes stops, says at which step, and keeps the weights of before it.
+- Stop and resume: S1 steps then S2 more equal S1 + S2 steps at once, to the last bit — SGD
+  from the weights alone, Adam (and a task's batches) from the state `--save-state` writes.
 - The copy task: its shapes (D = K = 9, softmax, every step, categorical_crossentropy), the same
   batches for a seed, the loss falling from log 9 to well below the 0.52 of a model that knows only
   the blanks.
@@ -209,6 +211,53 @@ def test_copy_task():
             "--loss", "sparse_categorical_crossentropy", mentions=("copy", "class ids", "categorical_crossentropy"))
     refused("train", "--task", "copy", "--dims", "64,12,3,8,9", "--optimizer", "adam", "--steps", "1", "--out", path("w.npz"),
             mentions=("D=3", "D=9"))
+
+
+def test_stop_and_resume_equal_one_run():
+    W, X, Y = case(N=6)
+    np.savez(path("w0.npz"), *W)
+    np.save(path("x.npy"), X)
+    np.save(path("y.npy"), Y)
+    data = ["--cell", "lstm", "--input", path("x.npy"), "--target", path("y.npy"), "--dtype", "float64"]
+
+    def bits(npz):
+        return [a.tobytes() for a in arrays(npz)]
+
+    # SGD without momentum has no state: the weights written after S1 steps are all it needs.
+    run("train", *data, "--weights", path("w0.npz"), "--optimizer", "sgd", "--lr", "0.1", "--steps", "5", "--out", path("sgd5.npz"))
+    run("train", *data, "--weights", path("w0.npz"), "--optimizer", "sgd", "--lr", "0.1", "--steps", "3", "--out", path("sgd3.npz"))
+    run("train", *data, "--weights", path("sgd3.npz"), "--optimizer", "sgd", "--lr", "0.1", "--steps", "2", "--out", path("sgd3+2.npz"))
+    assert bits(path("sgd5.npz")) == bits(path("sgd3+2.npz")), "SGD: 3 + 2 steps differ from 5"
+
+    # Adam carries m, v and t: from the weights alone the resumed run differs; from the state, not.
+    # Mini-batches of 4 of the 6 samples, shuffled: the state also says where in which epoch.
+    adam = ["--optimizer", "adam", "--lr", "0.01", "--batch-size", "4", "--shuffle"]
+    run("train", *data, "--weights", path("w0.npz"), *adam, "--steps", "7", "--out", path("adam7.npz"))
+    run("train", *data, "--weights", path("w0.npz"), *adam, "--steps", "3", "--out", path("adam3.npz"),
+        "--save-state", path("adam3_state.npz"))
+    state = np.load(path("adam3_state.npz"))
+    assert int(state["iterations"]) == 3 and "adam_momentum_0" in state.files and "adam_velocity_4" in state.files, state.files
+    run("train", *data, "--weights", path("adam3.npz"), *adam, "--steps", "4", "--out", path("adam_naive.npz"))
+    assert bits(path("adam7.npz")) != bits(path("adam_naive.npz")), "Adam resumed without its state should differ"
+    p = run("train", *data, "--weights", path("w0.npz"), *adam, "--steps", "4", "--out", path("adam3+4.npz"),
+            "--resume", path("adam3_state.npz"), "--json")
+    steps = [json.loads(l)["step"] for l in p.stdout.splitlines() if '"loss"' in l and '"epoch"' not in l]
+    assert steps == [4, 5, 6, 7], steps
+    assert bits(path("adam7.npz")) == bits(path("adam3+4.npz")), "Adam: 3 + 4 steps with the state differ from 7"
+
+    # A task in float32: the state's step count picks the next batches; its float64 weights keep
+    # what float32 files would round.
+    task = ["train", "--task", "adding", "--cell", "gru", "--dims", "16,10,2,8,1", "--optimizer", "adam", "--lr", "0.01"]
+    run(*task, "--steps", "30", "--out", path("t30.npz"))
+    run(*task, "--steps", "12", "--out", path("t12.npz"), "--save-state", path("t12_state.npz"))
+    run(*task, "--steps", "18", "--out", path("t12+18.npz"), "--resume", path("t12_state.npz"))
+    assert bits(path("t30.npz")) == bits(path("t12+18.npz")), "a task: 12 + 18 steps with the state differ from 30"
+
+    # A state of another optimizer, or of another model, is refused.
+    refused(*task, "--steps", "1", "--out", path("x.npz"), "--resume", path("adam3_state.npz"),
+            mentions=("weight_0",))
+    refused("train", *data, "--weights", path("w0.npz"), "--optimizer", "rmsprop", "--steps", "1", "--out", path("x.npz"),
+            "--resume", path("adam3_state.npz"), mentions=("rmsprop_velocity_0", "rmsprop"))
 
 
 def test_refusals():

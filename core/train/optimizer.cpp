@@ -1,5 +1,6 @@
 #include "train/optimizer.h"
 
+#include "common/error.h"
 #include "nn/param.h"
 
 #include <cmath>
@@ -39,6 +40,71 @@ void Optimizer::reset()
     m_t = 0;
     m_slot1.clear();
     m_slot2.clear();
+}
+
+std::vector<std::string> Optimizer::slotNames() const
+{
+    switch (m_spec.kind) {
+    case OptimizerKind::SGD: return m_spec.momentum != 0 ? std::vector<std::string>{"momentum"} : std::vector<std::string>{};
+    case OptimizerKind::Adam: return {"momentum", "velocity"};
+    case OptimizerKind::RMSprop: return {"velocity"};
+    }
+    return {};
+}
+
+NamedArrays Optimizer::state() const
+{
+    NamedArrays out;
+    NdArray it;
+    it.dtype = DType::Float64;
+    it.values = {double(m_t)};
+    out.emplace_back("iterations", it);
+    const std::vector<std::string> names = slotNames();
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        const std::vector<Eigen::VectorXd> &slots = k == 0 ? m_slot1 : m_slot2;
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            NdArray a;
+            a.dtype = DType::Float64;
+            a.shape = {std::int64_t(slots[i].size())};
+            a.values.assign(slots[i].data(), slots[i].data() + slots[i].size());
+            out.emplace_back(std::string(optimizerName(m_spec.kind)) + "_" + names[k] + "_" + std::to_string(i), a);
+        }
+    }
+    return out;
+}
+
+void Optimizer::setState(const NamedArrays &state, const std::vector<Eigen::Index> &sizes)
+{
+    const auto find = [&](const std::string &key) -> const NdArray * {
+        for (const auto &[name, a] : state)
+            if (name == key)
+                return &a;
+        return nullptr;
+    };
+    const NdArray *it = find("iterations");
+    if (!it || it->values.size() != 1 || !(it->values[0] >= 0) || it->values[0] != std::floor(it->values[0]))
+        throw Error(ErrorKind::ShapeMismatch, "the optimizer state has no step count: expected a scalar 'iterations' ≥ 0");
+    const long long t = static_cast<long long>(it->values[0]);
+    std::vector<Eigen::VectorXd> slots[2];
+    const std::vector<std::string> names = slotNames();
+    for (std::size_t k = 0; k < 2; ++k)
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+            slots[k].push_back(Eigen::VectorXd::Zero(sizes[i]));
+    for (std::size_t k = 0; k < names.size() && t > 0; ++k)
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            const std::string key = std::string(optimizerName(m_spec.kind)) + "_" + names[k] + "_" + std::to_string(i);
+            const NdArray *a = find(key);
+            if (!a)
+                throw Error(ErrorKind::ShapeMismatch, "the optimizer state has no '" + key + "': it is not the state of " + optimizerName(m_spec.kind)
+                                                          + (m_spec.kind == OptimizerKind::SGD ? " with momentum" : ""));
+            if (a->values.size() != std::size_t(sizes[i]))
+                throw Error(ErrorKind::ShapeMismatch, "the optimizer state's '" + key + "' holds " + std::to_string(a->values.size())
+                                                          + " values, but parameter " + std::to_string(i) + " has " + std::to_string(sizes[i]));
+            slots[k][i] = Eigen::Map<const Eigen::VectorXd>(a->values.data(), sizes[i]);
+        }
+    m_t = t;
+    m_slot1 = std::move(slots[0]);
+    m_slot2 = std::move(slots[1]);
 }
 
 void Optimizer::apply(Weights &w, const Weights &g)

@@ -15,6 +15,7 @@
 // scales each parameter whose norm exceeds c down to norm c; global_clipnorm scales all of them
 // together when their joint norm exceeds c.
 
+#include "common/ndarray.h"
 #include "nn/weights.h"
 
 #include <optional>
@@ -51,7 +52,20 @@ public:
     // Forget the slots (momenta, moments) and the step count.
     void reset();
 
+    // What a run needs to go on as if it had never stopped: the step count and the slots, named
+    // as Keras 3 names its optimizer variables, one flat float64 array per parameter i (the
+    // parameters in get_weights() order): "iterations" (a scalar); "<optimizer>_momentum_i" (SGD
+    // with momentum; Adam's m) and "<optimizer>_velocity_i" (Adam's v; RMSprop's). SGD without
+    // momentum has no slot. Before the first step: only "iterations" = 0.
+    NamedArrays state() const;
+    // The state written by state(), for parameters of `sizes` elements; a state of another
+    // optimizer, or of other parameter sizes, is refused (Error(ShapeMismatch)) naming what differs.
+    void setState(const NamedArrays &state, const std::vector<Eigen::Index> &sizes);
+
 private:
+    // The slot names of this optimizer: "momentum" and/or "velocity" (empty for plain SGD).
+    std::vector<std::string> slotNames() const;
+
     OptimizerSpec m_spec;
     long long m_t = 0;
     std::vector<Eigen::VectorXd> m_slot1, m_slot2; // per parameter: v (SGD, RMSprop) or m and v (Adam)

@@ -78,6 +78,60 @@ void Trainer::shapeData(const NdArray &X, const NdArray &Y)
     m_config.dims.T = int(T);
 }
 
+void Trainer::orderEpoch()
+{
+    m_order = m_train;
+    if (m_spec.shuffle) { // Fisher–Yates from the seed and the epoch
+        Rng rng(m_spec.seed, Stream::Shuffle, std::uint64_t(m_epoch));
+        for (std::size_t i = m_order.size(); i > 1; --i)
+            std::swap(m_order[i - 1], m_order[std::size_t(rng.uniform01() * double(i))]);
+    }
+}
+
+NamedArrays Trainer::state() const
+{
+    NamedArrays out;
+    int i = 0;
+    for (const auto &v : paramValues(m_weights)) {
+        NdArray a;
+        a.dtype = DType::Float64;
+        a.shape = {std::int64_t(v.size())};
+        a.values.assign(v.data(), v.data() + v.size());
+        out.emplace_back("weight_" + std::to_string(i++), a);
+    }
+    for (auto &entry : m_optimizer.state())
+        out.push_back(std::move(entry));
+    return out;
+}
+
+void Trainer::resume(const NamedArrays &state)
+{
+    std::vector<Eigen::Index> sizes;
+    Weights w = m_weights;
+    int i = 0;
+    for (auto &v : paramValues(w)) {
+        const std::string key = "weight_" + std::to_string(i++);
+        const auto found = std::find_if(state.begin(), state.end(), [&](const auto &e) { return e.first == key; });
+        if (found == state.end() || found->second.values.size() != std::size_t(v.size()))
+            throw Error(ErrorKind::ShapeMismatch, "the training state " + std::string(found == state.end() ? "has no '" + key + "'" : "'" + key + "' holds "
+                                                  + std::to_string(found->second.values.size()) + " values")
+                                                  + ", but the model's parameter " + std::to_string(i - 1) + " has " + std::to_string(v.size()));
+        v = Eigen::Map<const Eigen::VectorXd>(found->second.values.data(), v.size());
+        sizes.push_back(v.size());
+    }
+    m_optimizer.setState(state, sizes);
+    m_weights = w;
+    m_exploded = false;
+    if (!m_task) { // the place in the epochs: every epoch has the same steps
+        const long long perEpoch = stepsPerEpoch(), done = m_optimizer.iterations();
+        const std::size_t b = m_spec.batchSize > 0 ? std::size_t(m_spec.batchSize) : m_train.size();
+        m_epoch = int(done / perEpoch);
+        m_next = std::size_t(done % perEpoch) * b;
+        if (m_next > 0)
+            orderEpoch();
+    }
+}
+
 int Trainer::stepsPerEpoch() const
 {
     if (m_task)
@@ -132,12 +186,7 @@ StepResult Trainer::step()
         Y = b.Y;
     } else {
         if (m_next == 0 || m_next >= m_order.size()) {
-            m_order = m_train;
-            if (m_spec.shuffle) { // Fisher–Yates from the seed and the epoch
-                Rng rng(m_spec.seed, Stream::Shuffle, std::uint64_t(m_epoch));
-                for (std::size_t i = m_order.size(); i > 1; --i)
-                    std::swap(m_order[i - 1], m_order[std::size_t(rng.uniform01() * double(i))]);
-            }
+            orderEpoch();
             m_next = 0;
         }
         const std::size_t b = m_spec.batchSize > 0 ? std::size_t(m_spec.batchSize) : m_order.size();

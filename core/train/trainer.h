@@ -47,12 +47,21 @@ public:
     int stepsPerEpoch() const;
     std::optional<double> validationLoss() const; // none for data without a validation split
 
+    // Stopping and going on: state() holds the weights in float64 ("weight_i", flat, in
+    // get_weights() order) and the optimizer's state (Optimizer::state(): the step count and the
+    // slots). A trainer built as the first was (same model, task or data, spec and seed) that
+    // resumes from it takes the same steps, to the last bit, as the first would have: the step
+    // count also picks a task's next batch and the place in your data's epochs.
+    NamedArrays state() const;
+    void resume(const NamedArrays &state);
+
     const Weights &weights() const { return m_weights; }
     const ModelConfig &config() const { return m_config; }
     long long steps() const { return m_optimizer.iterations(); }
 
 private:
     void shapeData(const NdArray &X, const NdArray &Y);
+    void orderEpoch(); // m_order: the training samples in epoch m_epoch's order
     // X (N, T, D) — the samples chosen, or all — as a model holds it: D × (T·n), column t·n + i.
     static Eigen::MatrixXd columns(const NdArray &X, const std::vector<int> &samples, int T, int D);
     static Eigen::MatrixXd columns(const NdArray &X);
