@@ -113,9 +113,12 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
         {QStringLiteral("view"),
          QStringLiteral("screenshot: one view instead of the window: diagram, step-panel, Wx, Wh, bh, Wo, bo, input, "
-                        "all-units, hidden-chart, gate-chart, output-chart, summary (OUT.svg: vector)."),
+                        "all-units, hidden-chart, gate-chart, output-chart, summary, gradients, spectrum, loss-curves (OUT.svg: vector); "
+                        "with --task, --steps S: after a training run in the window."),
          QStringLiteral("NAME")},
         {QStringLiteral("scale"), QStringLiteral("screenshot: 1 (default), 2 or 3 times the pixels (PNG)."), QStringLiteral("n")},
+        {QStringLiteral("show"), QStringLiteral("screenshot: the whole window with this view in front (a --view name: gradients, spectrum, loss-curves …)."),
+         QStringLiteral("NAME")},
         {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},
     });
 }
@@ -133,6 +136,8 @@ std::string str(const QString &s)
     return s.toStdString();
 }
 
+} // namespace
+
 long long integerOption(const QCommandLineParser &p, const QString &name, long long lo, long long hi,
                         long long fallback)
 {
@@ -148,6 +153,9 @@ long long integerOption(const QCommandLineParser &p, const QString &name, long l
                                                + std::to_string(lo) + " … " + std::to_string(hi));
     return v;
 }
+
+namespace {
+
 
 // The activation an option names (nullopt when the option is not given); a name it does not take
 // is refused: "--activation 'softmax' <refusal>".

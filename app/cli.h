@@ -24,6 +24,9 @@ rnnscope::ModelRequest modelRequest(const QCommandLineParser &parser);
 // Runs a headless command; positional[0] is the command's name. Returns the exit status.
 int runHeadless(const QCommandLineParser &parser, const QStringList &positional);
 
+// An integer option in [lo, hi] (`fallback` when not given); rnnscope::Error names the value otherwise.
+long long integerOption(const QCommandLineParser &p, const QString &name, long long lo, long long hi, long long fallback);
+
 // Prints "rnnscope: <message>" on stderr and returns `status`.
 int fail(const QString &message, int status = BadInput);
 

@@ -153,6 +153,26 @@ int main(int argc, char **argv)
                 if (const auto refused = takeFile(positional.at(2), parser, launch))
                     return *refused;
             launch.view = parser.value(QStringLiteral("view"));
+            launch.show = parser.value(QStringLiteral("show"));
+            if (parser.isSet(QStringLiteral("task"))) {
+                const auto task = rnnscope::parseTask(parser.value(QStringLiteral("task")).toStdString());
+                if (!task)
+                    return cli::fail(QStringLiteral("--task '%1' is unknown: expected sine, echo, parity or adding").arg(parser.value(QStringLiteral("task"))));
+                launch.trainTask = task;
+                launch.trainSteps = cli::integerOption(parser, QStringLiteral("steps"), 1, 1000000, 300);
+                launch.trainBatch = int(cli::integerOption(parser, QStringLiteral("batch-size"), 1, 4096, 64));
+                if (parser.isSet(QStringLiteral("optimizer"))) {
+                    const auto o = rnnscope::parseOptimizer(parser.value(QStringLiteral("optimizer")).toStdString());
+                    if (!o)
+                        return cli::fail(QStringLiteral("--optimizer '%1' is unknown: expected sgd, adam or rmsprop").arg(parser.value(QStringLiteral("optimizer"))));
+                    launch.trainOptimizer = *o;
+                }
+                bool ok = true;
+                if (parser.isSet(QStringLiteral("lr")))
+                    launch.trainLr = parser.value(QStringLiteral("lr")).toDouble(&ok);
+                if (!ok || !(launch.trainLr > 0))
+                    return cli::fail(QStringLiteral("--lr '%1' is not a positive number").arg(parser.value(QStringLiteral("lr"))));
+            }
             if (parser.isSet(QStringLiteral("scale"))) {
                 bool ok = false;
                 launch.scale = parser.value(QStringLiteral("scale")).toInt(&ok);

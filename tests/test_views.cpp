@@ -709,7 +709,7 @@ void TestViews::viewsExportAsFigures()
         {QStringLiteral("model summary"), {QStringLiteral("lstm (LSTM)"), QStringLiteral("180")}},
     };
     const QList<MainWindow::ExportableView> views = m_window->exportableViews();
-    QCOMPARE(views.size(), 13);
+    QCOMPARE(views.size(), 16);
     for (const auto &[view, name, key] : views) {
         if (!view->isVisible())
             continue; // (a tab at the back: File ▸ Export view does not offer it)

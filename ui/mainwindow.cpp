@@ -4,13 +4,17 @@
 #include "backgroundjob.h"
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
+#include "gradientview.h"
+#include "logchart.h"
 #include "matrixview.h"
 #include "palette.h"
 #include "playbackbar.h"
 #include "session.h"
+#include "spectrumview.h"
 #include "steppanel.h"
 #include "summaryview.h"
 #include "timeserieschart.h"
+#include "trainingpanel.h"
 #include "viewexport.h"
 
 #include <QAction>
@@ -145,6 +149,19 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_chartTabs->addTab(m_hiddenChart, tr("h_t"));
     m_chartTabs->addTab(m_preChart, tr("a_t (pre-activation)"));
     m_chartTabs->addTab(mapTab, tr("H heat map (all units)"));
+    // Learning: how far back the loss reaches, the recurrent kernel's spectrum, training.
+    m_gradientView = new GradientView(session);
+    m_spectrumView = new SpectrumView(session);
+    m_trainingPanel = new TrainingPanel(session);
+    m_chartTabs->addTab(m_gradientView, tr("Gradients"));
+    m_chartTabs->addTab(m_spectrumView, tr("Spectrum"));
+    m_chartTabs->addTab(m_trainingPanel, tr("Training"));
+    connect(m_trainingPanel->controller(), &TrainingController::message, this, [this](const QString &text, bool error) {
+        if (error)
+            showError(text);
+        else
+            statusBar()->showMessage(text, 15000);
+    });
     m_outputChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Output, chartSplit);
     chartsLayout->addWidget(chartSplit, 1);
     centre->setSizes({230, 215, 400});
@@ -241,6 +258,9 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
                               {m_hiddenChart, tr("hidden-state chart"), QStringLiteral("hidden-chart")},
                               {m_preChart, tr("gate chart"), QStringLiteral("gate-chart")},
                               {m_outputChart, tr("output chart"), QStringLiteral("output-chart")},
+                              {m_gradientView, tr("gradient view"), QStringLiteral("gradients")},
+                              {m_spectrumView->plot(), tr("spectrum"), QStringLiteral("spectrum")},
+                              {m_trainingPanel->chart(), tr("loss curves"), QStringLiteral("loss-curves")},
                               {m_summary, tr("model summary"), QStringLiteral("summary")}});
     const auto report = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     for (const ExportableView &e : std::as_const(m_exportableViews))
@@ -605,6 +625,8 @@ void MainWindow::applyFont()
     setFont(f);
     for (TimeSeriesChart *c : {m_hiddenChart, m_preChart, m_outputChart})
         c->restyle();
+    m_gradientView->restyle();
+    m_trainingPanel->restyle();
     for (QWidget *w : findChildren<QWidget *>())
         w->update();
 }
@@ -800,8 +822,13 @@ bool MainWindow::bringToFront(QWidget *view)
 {
     // Every tab page and dock on the way up to the window, brought forward.
     for (QWidget *w = view; w && w != this; w = w->parentWidget()) {
-        if (auto *stack = qobject_cast<QStackedWidget *>(w->parentWidget()))
-            stack->setCurrentWidget(w); // a QTabWidget's pages
+        if (auto *stack = qobject_cast<QStackedWidget *>(w->parentWidget())) {
+            // A QTabWidget's page through the tab widget, so that its tab bar follows.
+            if (auto *tabs = qobject_cast<QTabWidget *>(stack->parentWidget()))
+                tabs->setCurrentWidget(w);
+            else
+                stack->setCurrentWidget(w);
+        }
         if (auto *dock = qobject_cast<QDockWidget *>(w)) {
             dock->show();
             dock->raise();

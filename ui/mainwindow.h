@@ -30,8 +30,11 @@ class QGridLayout;
 class QLineEdit;
 class QComboBox;
 class QTabWidget;
+class GradientView;
 class Session;
+class SpectrumView;
 class StepPanel;
+class TrainingPanel;
 class SummaryView;
 class TimeSeriesChart;
 
@@ -54,6 +57,9 @@ public:
     TimeSeriesChart *preChart() const { return m_preChart; }
     TimeSeriesChart *outputChart() const { return m_outputChart; }
     SummaryView *summaryView() const { return m_summary; }
+    GradientView *gradientView() const { return m_gradientView; }
+    SpectrumView *spectrumView() const { return m_spectrumView; }
+    TrainingPanel *trainingPanel() const { return m_trainingPanel; }
     QList<MatrixView *> weightViews() const { return m_weightViews; }
     // The views that export themselves as figures: the view, the name its menus use ("step
     // panel") and the command line's (`screenshot --view step-panel`).
@@ -170,6 +176,9 @@ private:
     enum class WeightArrangement { Simple, Wide, Tall };
     WeightArrangement m_weightArrangement = WeightArrangement::Simple;
     TimeSeriesChart *m_outputChart = nullptr;
+    GradientView *m_gradientView = nullptr;
+    SpectrumView *m_spectrumView = nullptr;
+    TrainingPanel *m_trainingPanel = nullptr;
     QTabWidget *m_chartTabs = nullptr;
     QLineEdit *m_units = nullptr;
     SummaryView *m_summary = nullptr;

@@ -42,6 +42,12 @@ Session::Session(Model model, QObject *parent)
     m_undo->setUndoLimit(200);
     connect(m_undo, &QUndoStack::cleanChanged, this, [this] { emit modifiedChanged(isModified()); });
     m_stepper.addObserver(this);
+    // What the learning views computed is dropped at every change (computed again when shown).
+    for (auto signal : {&Session::structureChanged, &Session::weightsChanged, &Session::inputChanged})
+        connect(this, signal, this, [this] { forgetLearning(true); });
+    connect(this, &Session::sampleChanged, this, [this] { forgetLearning(false); });
+    // X drawn by another change is no longer the task's: its targets go.
+    connect(this, &Session::inputChanged, this, [this] { m_gradientTarget.reset(); });
 }
 
 Session::~Session()
@@ -265,6 +271,8 @@ bool Session::enterValue(const QString &name, std::optional<WeightId> id, int a,
 {
     // The model holds what its dtype holds: 1e39 typed into a float32 model is +Inf, and the
     // person who typed it hears so.
+    if (m_training && m_stopTraining)
+        m_stopTraining(); // a value typed during a run ends it first
     const DType dtype = config().dtype;
     const double held = heldAs(value, dtype);
     if (const std::string note = heldAsNote(value, dtype); !note.empty())
@@ -297,7 +305,7 @@ void Session::stepBack()
 
 void Session::seek(int t)
 {
-    if (!settle())
+    if (!settle(false)) // training goes on while the window moves through time
         return;
     m_returnTo = -1; // a move of the user's own replaces the way back
     t = std::clamp(t, -1, m_model.dims().T - 1);

@@ -13,10 +13,13 @@
 // document — the file on show, opening, saving, restoring an autosaved copy.
 
 #include "export/codeexport.h"
+#include "grad/bptt.h"
+#include "grad/dynamics.h"
 #include "io/sessionfile.h"
 #include "nn/weights.h"
 #include "run/model.h"
 #include "run/stepper.h"
+#include "train/task.h"
 
 #include <QObject>
 #include <QString>
@@ -140,6 +143,36 @@ public:
     // The whole model (a loaded file, an undo): one undoable change. Returns false when refused.
     bool replaceModel(const rnnscope::ModelState &state, const QString &what);
 
+    // ---- Learning (sessionlearning.cpp): what the gradient, spectrum and training views show ----
+    // The gradients of the loss of the output against the gradient target: a task's targets when
+    // prepareForTask drew X (L = its loss of Y), else zeros of the output's shape (L = mean(y²): how
+    // much each h_t moves the output). Computed on first use after a change, in the model's dtype.
+    const rnnscope::Gradients &gradients() const;
+    // What gradients() is the gradient of, for the view's title: "mse against the adding task's targets".
+    QString gradientLossText() const;
+    // ‖∂h_{T−1}/∂h_t‖_F of the selected sample, t = 0 … T−1 (rnnscope::stateJacobianNorms).
+    const std::vector<double> &jacobianNorms() const;
+    // Every gate block's eigenvalues, ρ and singular values of the recurrent kernel.
+    const std::vector<rnnscope::BlockSpectrum> &spectrum() const;
+    // Multiply–adds of gradients() and of jacobianNorms(): the views compute them live below
+    // kLiveLearningWork and offer a button above it.
+    double gradientWork() const;
+    double jacobianWork() const;
+    static constexpr double kLiveLearningWork = 6e7;
+    // The recurrent kernel Wh times `factor` (one undoable command): ρ and σ_max scale with it.
+    bool scaleRecurrentKernel(double factor);
+    // The model set up for `task` (one undoable change): D, K, return_sequences and the Dense
+    // activation the task fixes (new Wx and Wo drawn where D or K change), and X a batch of N of the
+    // task's samples, whose targets become the gradient target.
+    bool prepareForTask(rnnscope::TaskKind task);
+    // Training (TrainingController): between beginTraining and endTraining the weights on show are
+    // the trainer's (showTrainedWeights, no undo step); endTraining makes the whole run one undoable
+    // command `what`. Any other change of the model first calls `stop` (which ends the run).
+    bool training() const { return m_training; }
+    void beginTraining(std::function<void()> stop);
+    void showTrainedWeights(const rnnscope::Weights &w);
+    void endTraining(const QString &what);
+
 public slots:
     bool setDims(const rnnscope::Dims &dims);
     // One of the sizes, named by its letter ('N', 'T', 'D', 'M', 'K'), at any value a person typed
@@ -187,6 +220,8 @@ signals:
     void modifiedChanged(bool modified);
     // Something the user should know that is not an error (what a file left out, …).
     void notice(const QString &message);
+    // A training run began or ended.
+    void trainingChanged(bool on);
 
 private:
     friend class ModelCommand;
@@ -218,9 +253,12 @@ private:
     void markSaved();
     void setDroppedChanges(bool dropped);
 
-    // Cancels and waits for the work in progress, whose result the caller's command replaces.
+    // Cancels and waits for the work in progress, whose result the caller's command replaces, and
+    // ends a training run (unless `endsTraining` is false: moving through time does not).
     // False while a change is being built (the caller is a re-entrant command: it must not run).
-    bool settle();
+    bool settle(bool endsTraining = true);
+    // Drops what the learning views computed (after a change of `kind`; the sample: the Jacobian).
+    void forgetLearning(bool all);
     // Runs `build` here, or — `heavy` — on the worker while the event loop goes on. False (and
     // errorOccurred, or a notice when cancelled) when it threw or was cancelled.
     bool buildInBackground(const QString &what, bool heavy, const std::function<void()> &build, bool cancellable = true);
@@ -257,4 +295,14 @@ private:
     std::uint64_t m_heavyHint = 0; // bytes of the model a change will make, when known before
     double m_workHint = 0;         // multiply–adds of what a change draws (weights, X), when it draws
     int m_returnTo = -1; // the position a recomputation after a change brings back (−1: none)
+
+    // Learning: computed on first use, dropped at a change.
+    mutable std::optional<rnnscope::Gradients> m_gradients;
+    mutable std::optional<std::vector<double>> m_jacobian;
+    mutable std::optional<std::vector<rnnscope::BlockSpectrum>> m_spectrum;
+    std::optional<rnnscope::NdArray> m_gradientTarget; // a task's targets for X
+    QString m_gradientTask;                            // the task's name
+    bool m_training = false;
+    std::function<void()> m_stopTraining;
+    rnnscope::ModelState m_beforeTraining;
 };

@@ -31,6 +31,12 @@ public:
         const rnnscope::Weights &w = s.weights;
         return 8 * std::uint64_t(s.X.size() + w.Wx.size() + w.Wh.size() + w.bh.size() + w.Wo.size() + w.bo.size());
     }
+    // A training run's command, pushed at its start: its name and the state at its end.
+    void finish(const QString &text, rnnscope::ModelState after)
+    {
+        setText(text);
+        m_after = std::move(after);
+    }
     void redo() override
     {
         if (m_first) { // the change is already applied

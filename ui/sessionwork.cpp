@@ -43,10 +43,13 @@ void Session::finishWork()
     m_job->wait();
 }
 
-bool Session::settle()
+bool Session::settle(bool endsTraining)
 {
     if (m_changing)
         return false;
+    if (endsTraining && m_training && m_stopTraining)
+        m_stopTraining(); // ends the run (endTraining) first
+
     if (!busy())
         return true;
     m_settling = true;

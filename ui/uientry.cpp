@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "io/sessionfile.h"
 #include "mainwindow.h"
+#include "trainingpanel.h"
 #include "terminationsignals.h"
 #include "session.h"
 #include "timeserieschart.h"
@@ -61,6 +62,17 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     session.seek(step);
     session.finishWork(); // a long computation runs on the worker: its result is what to show
     settle();
+    if (options.trainTask) {
+        TrainingPanel *panel = window.trainingPanel();
+        panel->setPlan(*options.trainTask, options.trainOptimizer, options.trainLr, options.trainBatch, options.trainSteps, 1.0);
+        window.bringToFront(panel);
+        if (!panel->controller()->train(panel->plan()))
+            return fail(QStringLiteral("the training run was refused: %1").arg(window.statusText()));
+        panel->controller()->finish();
+        session.seek(step);
+        session.finishWork();
+        settle();
+    }
     // Charts read a long history in slices: the picture waits for the last one.
     QElapsedTimer wait;
     wait.start();
@@ -88,6 +100,13 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     }
     if (options.screenshotPath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive))
         return fail(QStringLiteral("'%1': the whole window is written as PNG; an SVG needs --view").arg(options.screenshotPath));
+    if (!options.show.isEmpty()) {
+        const QList<MainWindow::ExportableView> views = window.exportableViews();
+        const auto it = std::find_if(views.begin(), views.end(), [&](const auto &e) { return e.key.compare(options.show, Qt::CaseInsensitive) == 0; });
+        if (it == views.end() || !window.bringToFront(it->view))
+            return fail(QStringLiteral("--show '%1' is not a view of this window").arg(options.show));
+        settle();
+    }
     QImage image = window.grab().toImage();
     if (options.scale > 1) // (the window grabbed at the screen's pixels, then each view painted larger)
         image = ViewExport::image(&window, options.scale);

@@ -2,6 +2,8 @@
 // The ways main() starts the window: the app itself, an offscreen screenshot, or the UI stepping
 // benchmark.
 
+#include "train/optimizer.h"
+#include "train/task.h"
 #include "io/modelrequest.h"
 
 #include <QSize>
@@ -19,6 +21,14 @@ struct LaunchOptions {
                                      // session file is read by run() instead of `request`
     QString screenshotPath;          // Screenshot: the PNG (or, with a view, SVG) to write
     QString view;                    // Screenshot: one view (MainWindow's exportable key) instead of the window
+    QString show;                    // Screenshot: the whole window with this view brought to the front
+    // Screenshot: a training run in the window before the picture (--task, --steps, --optimizer,
+    // --lr, --batch-size; global clipnorm 1), as the Training panel runs it.
+    std::optional<rnnscope::TaskKind> trainTask;
+    long long trainSteps = 0;
+    rnnscope::OptimizerKind trainOptimizer = rnnscope::OptimizerKind::Adam;
+    double trainLr = 0.01;
+    int trainBatch = 64;
     int scale = 1;                   // Screenshot: 1, 2 or 3 times the pixels
     std::optional<int> step;         // Screenshot: the timestep on show (default: a session's, else the last)
     QSize size{1600, 900};           // Screenshot and BenchUi: the window size

@@ -89,4 +89,15 @@ std::vector<BlockSpectrum> recurrentSpectrum(CellKind cell, const Eigen::MatrixX
     return out;
 }
 
+double largestSingularValue(const Eigen::MatrixXd &A)
+{
+    if (A.size() == 0)
+        return 0;
+    if (!A.allFinite())
+        return std::numeric_limits<double>::quiet_NaN();
+    const Eigen::MatrixXd G = A.rows() <= A.cols() ? Eigen::MatrixXd(A * A.transpose()) : Eigen::MatrixXd(A.transpose() * A);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(G, Eigen::EigenvaluesOnly);
+    return std::sqrt(std::max(0.0, es.eigenvalues().maxCoeff()));
+}
+
 } // namespace rnnscope

@@ -39,5 +39,7 @@ struct BlockSpectrum {
 // Every gate block of the cell's recurrent kernel, in Keras's block order. Non-finite weights give
 // NaN eigenvalues and radius (shown, not refused).
 std::vector<BlockSpectrum> recurrentSpectrum(CellKind cell, const Eigen::MatrixXd &Wh);
+// σ_max of a whole matrix (the recurrent kernel (M, gM)): √ of the largest eigenvalue of A·Aᵀ.
+double largestSingularValue(const Eigen::MatrixXd &A);
 
 } // namespace rnnscope

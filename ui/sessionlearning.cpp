@@ -1,0 +1,153 @@
+// Session's learning part: the gradients, Jacobians and spectrum the views show (computed on first
+// use after a change), scaling the recurrent kernel, setting the model up for a task, and a
+// training run as one undoable command.
+
+#include "session.h"
+#include "sessioncommands.h"
+
+#include "common/error.h"
+#include "grad/dynamics.h"
+
+#include <QUndoStack>
+
+using namespace rnnscope;
+
+void Session::forgetLearning(bool all)
+{
+    m_jacobian.reset();
+    if (!all)
+        return;
+    m_gradients.reset();
+    m_spectrum.reset();
+}
+
+const Gradients &Session::gradients() const
+{
+    if (!m_gradients) {
+        const ModelConfig &c = config();
+        const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
+        const std::vector<std::int64_t> shape = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
+                                                                  : std::vector<std::int64_t>{c.dims.N, width};
+        NdArray target;
+        if (m_gradientTarget && m_gradientTarget->shape == shape) {
+            target = *m_gradientTarget;
+        } else {
+            target.shape = shape;
+            target.values.assign(static_cast<std::size_t>(c.dims.N) * (c.returnSequences ? c.dims.T : 1) * width, 0.0);
+        }
+        m_gradients = backprop(m_model, target, Loss::MSE);
+    }
+    return *m_gradients;
+}
+
+QString Session::gradientLossText() const
+{
+    const ModelConfig &c = config();
+    const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
+    const std::int64_t N = c.dims.N;
+    const bool taskTarget = m_gradientTarget
+        && m_gradientTarget->shape
+            == (c.returnSequences ? std::vector<std::int64_t>{N, c.dims.T, width} : std::vector<std::int64_t>{N, width});
+    return taskTarget ? tr("L = mse against the %1 task's targets").arg(m_gradientTask)
+                      : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
+}
+
+const std::vector<double> &Session::jacobianNorms() const
+{
+    if (!m_jacobian)
+        m_jacobian = stateJacobianNorms(m_model, m_sample);
+    return *m_jacobian;
+}
+
+const std::vector<BlockSpectrum> &Session::spectrum() const
+{
+    if (!m_spectrum)
+        m_spectrum = recurrentSpectrum(config().kind, weights().Wh);
+    return *m_spectrum;
+}
+
+double Session::gradientWork() const
+{
+    const Dims &d = dims();
+    const double gM = double(config().cellSpec().gates()) * d.M;
+    return 3.0 * d.N * d.T * (d.D * gM + d.M * gM + d.M * d.K);
+}
+
+double Session::jacobianWork() const
+{
+    return stateJacobianWork(config());
+}
+
+bool Session::scaleRecurrentKernel(double factor)
+{
+    if (!std::isfinite(factor) || factor == 0) {
+        emit errorOccurred(tr("Scale Wh: the factor %1 is not a finite, non-zero number").arg(factor));
+        return false;
+    }
+    return apply(tr("Scale Wh by %1").arg(factor), Change::Weights, [factor](Model &m) {
+        Weights w = m.weights();
+        w.Wh *= factor;
+        m.setWeights(w);
+    });
+}
+
+bool Session::prepareForTask(TaskKind task)
+{
+    const TaskShape shape = taskShape(task);
+    const QString name = QString::fromLatin1(taskName(task));
+    const bool ok = apply(tr("Set up for the %1 task").arg(name), Change::Structure, [&](Model &m) {
+        Dims d = m.dims();
+        d.D = shape.D;
+        d.K = shape.K;
+        m.setDims(d);
+        m.setReturnSequences(shape.returnSequences);
+        m.setActivations(m.config().cell, shape.dense);
+        const Batch batch = drawBatch(task, d.N, d.T, m.config().seed);
+        m.setInput(batch.X);
+        m_gradientTarget = batch.Y;
+    });
+    if (!ok) {
+        m_gradientTarget.reset();
+        return false;
+    }
+    m_gradientTask = name;
+    forgetLearning(true);
+    emit weightsChanged(); // the gradient views read the new target
+    return true;
+}
+
+void Session::beginTraining(std::function<void()> stop)
+{
+    m_beforeTraining = m_model.state();
+    m_stopTraining = std::move(stop);
+    m_training = true;
+    // The run is one command from its start, so that Undo during a run ends it and takes it back.
+    pushModelCommand(tr("Train"), Change::Weights, m_beforeTraining, m_beforeTraining);
+    emit trainingChanged(true);
+}
+
+void Session::showTrainedWeights(const Weights &w)
+{
+    guarded(tr("Training"), [&] {
+        m_model.setWeights(w);
+        forgetLearning(true);
+        afterChange(Change::Weights);
+    });
+}
+
+void Session::endTraining(const QString &what)
+{
+    if (!m_training)
+        return;
+    m_training = false;
+    m_stopTraining = nullptr;
+    // The run's command is the newest one pushed since beginTraining (nothing else changes the
+    // model meanwhile: every other change ends the run first).
+    for (int i = m_undo->count() - 1; i >= 0; --i)
+        if (auto *c = dynamic_cast<ModelCommand *>(const_cast<QUndoCommand *>(m_undo->command(i))); c && c->text() == tr("Train")) {
+            c->finish(what, m_model.state());
+            break;
+        }
+    m_beforeTraining = ModelState();
+    emit trainingChanged(false);
+}
