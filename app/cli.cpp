@@ -108,6 +108,8 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("repeat"), QStringLiteral("bench: timed runs (default 20)."), QStringLiteral("R")},
         {QStringLiteral("json"), QStringLiteral("bench, grad: print one JSON object.")},
         {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
+        {QStringLiteral("train"), QStringLiteral("bench: time one training step on the batch (forward, backward through time, the "
+                                                 "optimizer's update; --optimizer, default adam; mse against zeros).")},
         {QStringLiteral("long-work"), QStringLiteral("bench --ui: time the long work of a large model (new input, End, an edit at the end) and how long the window waited.")},
         {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
         {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
@@ -567,6 +569,21 @@ double flopCount(const Dims &d, bool sequences, int gates)
     return 2 * N * T * gates * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
 }
 
+// `step` run `warmup` times, then timed `repeat` times: the seconds of each timed run.
+template <typename F>
+std::vector<double> timeRuns(F &&step, int warmup, int repeat)
+{
+    for (int i = 0; i < warmup; ++i)
+        step();
+    std::vector<double> seconds;
+    for (int i = 0; i < repeat; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        step();
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return seconds;
+}
+
 template <typename S>
 std::vector<double> timeForward(const Model &model, int warmup, int repeat)
 {
@@ -574,15 +591,24 @@ std::vector<double> timeForward(const Model &model, int warmup, int repeat)
     e.setSpec(NetworkSpec{model.dims(), model.config().returnSequences, model.config().cellSpec(), model.config().dense});
     e.setWeights(model.weights());
     e.setInput(model.input());
-    for (int i = 0; i < warmup; ++i)
-        e.forward();
-    std::vector<double> seconds;
-    for (int i = 0; i < repeat; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        e.forward();
-        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return seconds;
+    return timeRuns([&] { e.forward(); }, warmup, repeat);
+}
+
+// One training step of the whole batch (Trainer::step: forward, backward, update) timed `repeat`
+// times after `warmup`; the target is zeros of the output's shape (the speed does not depend on it).
+std::vector<double> timeTrainingStep(const Model &model, OptimizerKind optimizer, int warmup, int repeat)
+{
+    const Dims &d = model.dims();
+    NdArray Y;
+    Y.dtype = DType::Float64;
+    Y.shape = model.config().returnSequences ? std::vector<std::int64_t>{d.N, d.T, d.K > 0 ? d.K : d.M}
+                                             : std::vector<std::int64_t>{d.N, d.K > 0 ? d.K : d.M};
+    Y.values.assign(Y.size(), 0.0);
+    TrainSpec spec;
+    spec.optimizer.kind = optimizer;
+    spec.batchSize = 0;
+    Trainer trainer(model.config(), model.weights(), model.inputArray(), Y, spec);
+    return timeRuns([&] { trainer.step(); }, warmup, repeat);
 }
 
 int bench(const QCommandLineParser &p)
@@ -590,7 +616,18 @@ int bench(const QCommandLineParser &p)
     const Model model = buildModel(modelRequest(p));
     const int repeat = static_cast<int>(integerOption(p, QStringLiteral("repeat"), 1, 1000000, 20));
     const bool f32 = model.config().dtype == DType::Float32;
-    std::vector<double> s = f32 ? timeForward<float>(model, 2, repeat) : timeForward<double>(model, 2, repeat);
+    const bool train = p.isSet(QStringLiteral("train"));
+    OptimizerKind optimizer = OptimizerKind::Adam;
+    if (p.isSet(QStringLiteral("optimizer"))) {
+        const auto k = parseOptimizer(str(p.value(QStringLiteral("optimizer"))));
+        if (!k || !train)
+            throw Error(ErrorKind::BadUsage, "--optimizer '" + str(p.value(QStringLiteral("optimizer")))
+                                                 + (train ? "' is unknown: expected sgd, adam or rmsprop" : "' is for bench --train"));
+        optimizer = *k;
+    }
+    std::vector<double> s = train ? timeTrainingStep(model, optimizer, 2, repeat)
+                            : f32 ? timeForward<float>(model, 2, repeat)
+                                  : timeForward<double>(model, 2, repeat);
     std::sort(s.begin(), s.end());
     const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
     const Dims &d = model.dims();
@@ -599,13 +636,15 @@ int bench(const QCommandLineParser &p)
     if (p.isSet(QStringLiteral("json"))) {
         std::snprintf(buf, sizeof buf,
                       "{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
-                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"}\n",
+                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"%s%s%s}\n",
                       d.N, d.T, d.D, d.M, d.K, cellName(model.config().kind), dtypeName(model.config().dtype), repeat, median, gflops,
-                      gemmThreads(), gemmBackend());
+                      gemmThreads(), gemmBackend(), train ? ",\"train\":true,\"optimizer\":\"" : "", train ? optimizerName(optimizer) : "",
+                      train ? "\"" : "");
     } else {
         std::snprintf(buf, sizeof buf,
-                      "forward pass, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
+                      "%s, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
                       "products: %s\n",
+                      train ? (std::string("training step (") + optimizerName(optimizer) + ")").c_str() : "forward pass",
                       cellClassName(model.config().kind), dimsString(d).c_str(), dtypeName(model.config().dtype), gemmThreads(), median * 1e3,
                       repeat, s.front() * 1e3, gflops, gemmBackend());
     }

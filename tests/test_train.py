@@ -260,6 +260,19 @@ def test_stop_and_resume_equal_one_run():
             "--resume", path("adam3_state.npz"), mentions=("rmsprop_velocity_0", "rmsprop"))
 
 
+def test_bench_times_a_training_step():
+    """bench --train --json: DESIGN.md's object, seconds_median one step of the whole batch (float32, one thread)."""
+    for opt in (None, "sgd"):
+        p = run("bench", "--train", "--cell", "gru", "--dims", "8,20,3,16,2", "--repeat", "3", "--json",
+                *(["--optimizer", opt] if opt else []))
+        r = json.loads(p.stdout)
+        assert r["dims"] == [8, 20, 3, 16, 2] and r["cell"] == "gru" and r["dtype"] == "float32" and r["repeat"] == 3, r
+        assert r["train"] is True and r["optimizer"] == (opt or "adam") and r["threads"] == 1, r
+        assert 0 < r["seconds_median"] < 1 and r["gflops"] > 0, r
+    refused("bench", "--train", "--optimizer", "adagrad", mentions=("'adagrad'",))
+    refused("bench", "--optimizer", "adam", mentions=("--train",))
+
+
 def test_refusals():
     refused("train", "--optimizer", "adam", "--steps", "1", "--out", path("w.npz"), mentions=("--task", "--target"))
     refused("train", "--task", "adding", "--steps", "1", "--out", path("w.npz"), mentions=("--optimizer",))

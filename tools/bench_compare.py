@@ -53,6 +53,13 @@ Usage:
   /usr/bin/python3 tools/bench_compare.py --json results.json        # also write JSON
   /usr/bin/python3 tools/bench_compare.py --json -                   # JSON only, on stdout
   /usr/bin/python3 tools/bench_compare.py --check    # numpy loops == torch modules (float64)?
+  /usr/bin/python3 tools/bench_compare.py --train    # one training step instead: see below
+
+--train: one training step (forward, backward through time, Adam) on the batch, float32, one
+thread, side by side for every cell: `rnnscope bench --train`, PyTorch's nn.RNN/LSTM/GRU +
+Linear + MSELoss + torch.optim.Adam, and a plain NumPy BPTT checked first against
+`rnnscope grad` (tools/bench_train.py says how each side is written). Shapes 32,100,16,64,4 and
+64,128,64,256,10 unless --dims; --repeat timed steps after a warm-up (default 5).
 
 BLAS: NumPy and PyTorch from Debian call whatever /usr/lib/x86_64-linux-gnu/libblas.so.3
 points to (the update-alternatives link libblas.so.3-x86_64-linux-gnu). If that is
@@ -756,6 +763,8 @@ def main(argv=None) -> int:
     ap.add_argument("--python", default=None,
                     help=f"interpreter for the numpy/torch child (default: {DEBIAN_PYTHON} "
                          "if it exists, else this one)")
+    ap.add_argument("--train", action="store_true",
+                    help="time one training step (forward, backward, Adam) instead, on one thread")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -774,6 +783,8 @@ def main(argv=None) -> int:
     if args.check:
         return subprocess.run([py, os.path.abspath(__file__), "--_check"],
                               env=child_env(1)).returncode
+    if args.train:
+        return train_main(args, py)
 
     shapes = unique(args.dims or DEFAULT_DIMS)
     cells = unique(args.cell or CELLS)
@@ -1091,6 +1102,46 @@ def render_markdown(rep, dtypes, threads):
         L.append("")
         L += [f"- note: {n}" for n in notes]
     return "\n".join(L)
+
+
+TRAIN_DIMS = [(32, 100, 16, 64, 4), (64, 128, 64, 256, 10)]
+TRAIN_BAR = 1.5  # rnnscope's training step against torch's
+
+
+def train_main(args, py) -> int:
+    """--train: tools/bench_train.py in a one-thread child; a Markdown table of its results."""
+    cmd = [py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_train.py"),
+           "--rnnscope", args.rnnscope, "--repeat", str(args.repeat or 5)]
+    for d in unique(args.dims or TRAIN_DIMS):
+        cmd += ["--dims", dims_str(d).replace(" ", "")]
+    for c in unique(args.cell or CELLS):
+        cmd += ["--cell", c]
+    if args.no_torch:
+        cmd.append("--no-torch")
+    log("training step: " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(1))
+    if p.returncode != 0:
+        log(p.stderr.strip())
+        return 1
+    rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    head, rows = rows[0], rows[1:]
+    m = machine_info()
+    L = [f"One training step (forward, backward through time, Adam), float32, 1 thread — "
+         f"{m['date'][:10]}, {m.get('cpu_model', '?')}, {m.get('logical_cpus')} CPUs; torch "
+         f"{head['torch']}, numpy {head['numpy']}; NumPy BPTT == rnnscope grad to "
+         f"{head['max_abs_diff']:.1g}", "",
+         "| N,T,D,M,K | cell | rnnscope (ms) | torch (ms) | numpy (ms) | torch / rnnscope | numpy / rnnscope |",
+         "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t, n, ours = r.get("torch"), r["numpy"], r["rnnscope"]
+        L.append(f"| {dims_str(r['dims'])} | {r['cell']} | {fmt_ms(ours)} | "
+                 f"{fmt_ms(t) if t else '—'} | {fmt_ms(n)} | "
+                 f"{fmt_ratio(t / ours, TRAIN_BAR) if t else '—'} | {fmt_ratio(n / ours, NUMPY_BAR)} |")
+    print("\n".join(L))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": m, "check": head, "rows": rows}, f, indent=1)
+    return 0
 
 
 if __name__ == "__main__":
