@@ -6,6 +6,8 @@
 
 #include "gradientview.h"
 #include "logchart.h"
+#include "matrixtablemodel.h"
+#include "matrixview.h"
 #include "mainwindow.h"
 #include "session.h"
 #include "spectrumview.h"
@@ -13,7 +15,9 @@
 
 #include "grad/bptt.h"
 #include "grad/dynamics.h"
+#include "nn/param.h"
 
+#include <QAction>
 #include <QDoubleSpinBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -55,6 +59,7 @@ private slots:
     void gradientViewShowsTheEnginesNumbers_data();
     void gradientViewShowsTheEnginesNumbers();
     void spectrumViewAndScaleWh();
+    void weightViewsShowTheirGradient();
     void trainingRunUpdatesTheWindowAndIsOneUndoCommand();
     void oneStepAndResume();
     void editOrUndoDuringARunEndsIt();
@@ -136,6 +141,41 @@ void TestLearning::spectrumViewAndScaleWh()
     session.undoStack()->undo();
     QVERIFY(session.weights().Wh == Wh);
     QVERIFY(std::abs(session.spectrum()[0].radius - before[0].radius) < 1e-15);
+}
+
+void TestLearning::weightViewsShowTheirGradient()
+{
+    Session session(modelOf(CellKind::LSTM, Dims{2, 6, 3, 4, 2}));
+    MainWindow window(&session, false);
+    window.resize(1600, 900);
+    window.show();
+    QCoreApplication::processEvents();
+    window.gradientAction()->trigger();
+    QVERIFY(window.gradientAction()->isChecked());
+    NdArray zero;
+    zero.shape = {2, 2};
+    zero.values.assign(4, 0.0);
+    Gradients g = backprop(session.model(), zero);
+    const WeightId ids[] = {WeightId::Wx, WeightId::Wh, WeightId::bh, WeightId::Wo, WeightId::bo};
+    for (int i = 0; i < 5; ++i) {
+        MatrixTableModel *m = window.weightViews()[i]->model();
+        QVERIFY2(m->title().startsWith(QStringLiteral("dL/d")), qPrintable(m->title()));
+        QVERIFY(!m->isEditable());
+        const auto [rows, cols] = paramMatrixShape(g.dW, ids[i]);
+        QCOMPARE(m->rowCount() * m->columnCount(), int(rows * cols));
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c)
+                QCOMPARE(m->value(r, c), weightAt(g.dW, ids[i], r, c));
+    }
+    // dL/dW follows X (and the weights): an edit of X changes it at once.
+    session.setInputValue(1, 2, 0, 3.0);
+    g = backprop(session.model(), zero);
+    QCOMPARE(window.weightViews()[0]->model()->value(0, 0), weightAt(g.dW, WeightId::Wx, 0, 0));
+    if (const QByteArray dir = qgetenv("RNNSCOPE_TEST_SHOTS"); !dir.isEmpty())
+        window.grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/gradient-weights.png"));
+    window.gradientAction()->trigger();
+    QVERIFY(window.weightViews()[0]->model()->isEditable());
+    QVERIFY(window.weightViews()[0]->model()->title().startsWith(QStringLiteral("Wx")));
 }
 
 void TestLearning::trainingRunUpdatesTheWindowAndIsOneUndoCommand()

@@ -138,7 +138,7 @@ void GradientView::refresh()
     m_chart->setSeriesName(2, tr("√M·σ_max(Wh)^{T−1−t}, σ_max = %1").arg(sigma, 0, 'g', 3));
     m_title->setText(tr("How far back the loss reaches — sample %1; %2 = %3").arg(n).arg(m_session->gradientLossText()).arg(g.loss, 0, 'g', 4));
     m_map->setValues(map);
-    m_mapTitle->setText(tr("log₁₀|dL/dh_t[j]| — units j = 0 … %1 (rows) against t = 0 … %2; white is %3 decades below the largest")
+    m_mapTitle->setText(tr("log₁₀|dL/dh_t[j]|: unit j = 0 … %1 (rows), t = 0 … %2 (columns); white: %3 decades below the largest")
                             .arg(M - 1)
                             .arg(T - 1)
                             .arg(GradientMap::kDecades));

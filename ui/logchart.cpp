@@ -7,6 +7,7 @@
 #include <QLogValueAxis>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -71,7 +72,23 @@ void LogChart::setXRange(double lo, double hi)
 {
     m_fixedX = true;
     m_axisX->setRange(lo, hi > lo ? hi : lo + 1);
-    m_axisX->applyNiceNumbers();
+    tickX();
+}
+
+void LogChart::tickX()
+{
+    // Ticks at 0 and every 1, 2 or 5 × 10ᵏ (integers: steps and timesteps), at most about 8.
+    const double span = m_axisX->max() - m_axisX->min();
+    // as many as labels of 5 digits fit side by side
+    const double plot = chart()->plotArea().width() > 0 ? chart()->plotArea().width() : 0.8 * width();
+    const double most = std::clamp(plot / (7.0 * fontMetrics().averageCharWidth()), 2.0, 8.0);
+    double step = 1;
+    for (int i = 0; span / step > most; ++i) // 2, 5, 10, 20, 50, 100, …
+        step = (i % 3 == 0 ? 2 : i % 3 == 1 ? 5 : 10) * std::pow(10.0, i / 3);
+    m_axisX->setTickType(QValueAxis::TicksDynamic);
+    m_axisX->setTickAnchor(0);
+    m_axisX->setTickInterval(step);
+    m_axisX->setLabelFormat(QStringLiteral("%.0f"));
 }
 
 void LogChart::setTitle(const QString &title)
@@ -105,8 +122,14 @@ void LogChart::rescale()
     m_axisY->setBase(decades > 8 ? std::pow(10.0, std::ceil(decades / 8.0)) : 10.0);
     if (!m_fixedX) {
         m_axisX->setRange(xlo, xhi > xlo ? xhi : xlo + 1);
-        m_axisX->applyNiceNumbers();
+        tickX();
     }
+}
+
+void LogChart::resizeEvent(QResizeEvent *event)
+{
+    QChartView::resizeEvent(event);
+    tickX();
 }
 
 void LogChart::restyle()

@@ -31,8 +31,12 @@ public:
     // Re-reads the palette and fonts (presentation mode, zoom).
     void restyle();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override; // the ticks that fit
+
 private:
     void rescale();
+    void tickX();
 
     QList<QLineSeries *> m_series;
     QList<QColor> m_colors;

@@ -379,6 +379,12 @@ void MainWindow::buildMenus()
         keras->setChecked(m_session->layout() == Layout::Keras);
         torch->setChecked(m_session->layout() == Layout::PyTorch);
     });
+    // dL/dW in place of W: the gradient of the Gradients tab's loss, in the same heat maps.
+    m_gradientAction = view->addAction(tr("Weights as their &gradient dL/dW"));
+    m_gradientAction->setCheckable(true);
+    m_gradientAction->setShortcut(QKeySequence(tr("Ctrl+G")));
+    m_gradientAction->setToolTip(tr("Show dL/dW of every weight (read-only) instead of W"));
+    connect(m_gradientAction, &QAction::toggled, this, &MainWindow::showWeightGradients);
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
@@ -836,6 +842,24 @@ bool MainWindow::bringToFront(QWidget *view)
     }
     QCoreApplication::processEvents();
     return view->isVisible();
+}
+
+void MainWindow::showWeightGradients(bool on)
+{
+    // Above a hundred times the live budget the gradient takes seconds: say so and stay with W.
+    if (on && m_session->gradientWork() > 100 * Session::kLiveLearningWork) {
+        statusBar()->showMessage(tr("dL/dW at N=%1, T=%2, M=%3 takes seconds to compute: show it at a smaller size")
+                                     .arg(m_session->dims().N)
+                                     .arg(m_session->dims().T)
+                                     .arg(m_session->dims().M),
+                                 15000);
+        QSignalBlocker block(m_gradientAction);
+        m_gradientAction->setChecked(false);
+        return;
+    }
+    for (MatrixView *v : std::as_const(m_weightViews))
+        v->model()->setGradient(on);
+    m_weightsDock->setWindowTitle(on ? tr("Weights: their gradient dL/dW (the loss of the Gradients tab)") : tr("Weights"));
 }
 
 void MainWindow::exportCodeDialog()

@@ -60,6 +60,8 @@ public:
     GradientView *gradientView() const { return m_gradientView; }
     SpectrumView *spectrumView() const { return m_spectrumView; }
     TrainingPanel *trainingPanel() const { return m_trainingPanel; }
+    // View ▸ Weights as their gradient (Ctrl+G): the weight views show dL/dW.
+    QAction *gradientAction() const { return m_gradientAction; }
     QList<MatrixView *> weightViews() const { return m_weightViews; }
     // The views that export themselves as figures: the view, the name its menus use ("step
     // panel") and the command line's (`screenshot --view step-panel`).
@@ -145,6 +147,7 @@ private:
     void updateWeightStretch();
     void updateWeightHeaders();
     void fitWeightsDock();
+    void showWeightGradients(bool on);
     void restoreSettings();
     void saveSettings() const;
     // Asks what to do with unsaved changes before closing; true when the window may close.
@@ -187,6 +190,7 @@ private:
     MatrixView *m_hiddenMap = nullptr;
     QComboBox *m_mapQuantity = nullptr; // what the heat map of all units shows
     QAction *m_presentationAction = nullptr;
+    QAction *m_gradientAction = nullptr; // View ▸ Weights as their gradient
     QMenu *m_recentMenu = nullptr;
     QStringList m_recent;
     QString m_lastError;  // the last refusal shown, for a message box

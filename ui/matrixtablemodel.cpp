@@ -34,6 +34,10 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
     if (weight) {
         connect(session, &Session::layoutChanged, this, &MatrixTableModel::resetAll);
         connect(session, &Session::weightsChanged, this, &MatrixTableModel::valuesChanged);
+        connect(session, &Session::inputChanged, this, [this] { // dL/dW depends on X too
+            if (m_gradient)
+                valuesChanged();
+        });
     } else {
         connect(session, &Session::sampleChanged, this, &MatrixTableModel::resetAll);
         connect(session, &Session::stepChanged, this, &MatrixTableModel::onStepChanged);
@@ -177,7 +181,7 @@ double MatrixTableModel::value(int row, int col) const
     const rnnscope::DType dtype = m_session->config().dtype;
     const auto held = [dtype](double v) { return rnnscope::heldAs(v, dtype); };
     if (const auto id = weightId()) {
-        const rnnscope::Weights &w = m_session->weights();
+        const rnnscope::Weights &w = m_gradient ? m_session->gradients().dW : m_session->weights();
         const auto [r, c] = weightIndex(row, col);
         const auto [rows, cols] = rnnscope::paramMatrixShape(w, *id);
         if (r >= rows || c >= cols) // (a change of shape whose reset is on its way)
@@ -378,8 +382,10 @@ QString MatrixTableModel::title() const
         // "Wx · kernel (3×20)" or "weight_ih_l0 (20×3)"; a bias as Keras shapes it, "bh · bias (20)",
         // "bh · bias (2, 15)" (PyTorch: "fc.bias (2)", "bias_ih_l0 | bias_hh_l0 (15×2)").
         const rnnscope::ParamSpec &p = *m_spec;
-        const QString name = pt ? QString::fromStdString(p.pytorchName)
-                                : QStringLiteral("%1 \u00B7 %2").arg(QString::fromStdString(p.symbol), QString::fromStdString(p.role));
+        QString name = pt ? QString::fromStdString(p.pytorchName)
+                          : QStringLiteral("%1 \u00B7 %2").arg(QString::fromStdString(p.symbol), QString::fromStdString(p.role));
+        if (m_gradient)
+            name.prepend(QStringLiteral("dL/d"));
         if (p.dense && p.size() == 0)
             return name + QStringLiteral(" \u2014 no Dense layer (K = 0)");
         if (p.vector())
@@ -648,6 +654,16 @@ void MatrixTableModel::resetAll()
     m_shownRows = filledRows();
     m_shownCurrent = currentRow();
     m_valuesDirty = false;
+    endResetModel();
+}
+
+void MatrixTableModel::setGradient(bool on)
+{
+    if (!weightId() || on == m_gradient)
+        return;
+    beginResetModel();
+    m_gradient = on;
+    invalidateStats();
     endResetModel();
 }
 

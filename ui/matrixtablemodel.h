@@ -63,8 +63,12 @@ public:
     Source source() const { return m_source; }
     // The weight this model edits; nullopt for Input and Hidden.
     std::optional<rnnscope::WeightId> weightId() const;
-    // Whether cells can be edited (all sources but Hidden).
-    bool isEditable() const { return m_source != Source::Hidden; }
+    // Whether cells can be edited (all sources but Hidden, and a weight's gradient).
+    bool isEditable() const { return m_source != Source::Hidden && !m_gradient; }
+    // A weight's view shows dL/dW (Session::gradients(), in the same layout) instead of W:
+    // read-only, titled "dL/dWx · kernel (3×5)", following every change of the weights or X.
+    void setGradient(bool on);
+    bool gradient() const { return m_gradient; }
     // What Hidden shows: h_t (the default) or any quantity the cell records — a SimpleRNN's a_t,
     // an LSTM's gates i, f, g, o and c_t, a GRU's z, r, h̃ — as (T, M) for the selected sample.
     // A quantity the cell does not record falls back to h_t. Resets the model.
@@ -154,6 +158,7 @@ private:
     std::optional<rnnscope::ParamSpec> m_spec; // the parameter on show (weights only), see refreshSpec()
     double m_fixedScale = 0;
     bool m_longRowHeaders = false;
+    bool m_gradient = false;
 
     mutable ColorMap::Stats m_stats;
     mutable bool m_statsValid = false;

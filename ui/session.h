@@ -145,7 +145,7 @@ public:
 
     // ---- Learning (sessionlearning.cpp): what the gradient, spectrum and training views show ----
     // The gradients of the loss of the output against the gradient target: a task's targets when
-    // prepareForTask drew X (L = its loss of Y), else zeros of the output's shape (L = mean(y²): how
+    // prepareForTask drew X (L = the task's loss), else zeros of the output's shape (L = mean(y²): how
     // much each h_t moves the output). Computed on first use after a change, in the model's dtype.
     const rnnscope::Gradients &gradients() const;
     // What gradients() is the gradient of, for the view's title: "mse against the adding task's targets".
@@ -302,6 +302,7 @@ private:
     mutable std::optional<std::vector<rnnscope::BlockSpectrum>> m_spectrum;
     std::optional<rnnscope::NdArray> m_gradientTarget; // a task's targets for X
     QString m_gradientTask;                            // the task's name
+    rnnscope::Loss m_gradientLoss = rnnscope::Loss::MSE; // and its loss
     bool m_training = false;
     std::function<void()> m_stopTraining;
     rnnscope::ModelState m_beforeTraining;

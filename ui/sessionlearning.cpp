@@ -28,14 +28,14 @@ const Gradients &Session::gradients() const
         const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
         const std::vector<std::int64_t> shape = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
                                                                   : std::vector<std::int64_t>{c.dims.N, width};
-        NdArray target;
-        if (m_gradientTarget && m_gradientTarget->shape == shape) {
-            target = *m_gradientTarget;
+        if (m_gradientTarget && targetShapeFits(m_gradientLoss, m_gradientTarget->shape, shape)) {
+            m_gradients = backprop(m_model, *m_gradientTarget, m_gradientLoss);
         } else {
-            target.shape = shape;
-            target.values.assign(static_cast<std::size_t>(c.dims.N) * (c.returnSequences ? c.dims.T : 1) * width, 0.0);
+            NdArray zero;
+            zero.shape = shape;
+            zero.values.assign(static_cast<std::size_t>(c.dims.N) * (c.returnSequences ? c.dims.T : 1) * width, 0.0);
+            m_gradients = backprop(m_model, zero, Loss::MSE);
         }
-        m_gradients = backprop(m_model, target, Loss::MSE);
     }
     return *m_gradients;
 }
@@ -46,9 +46,9 @@ QString Session::gradientLossText() const
     const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
     const std::int64_t N = c.dims.N;
     const bool taskTarget = m_gradientTarget
-        && m_gradientTarget->shape
-            == (c.returnSequences ? std::vector<std::int64_t>{N, c.dims.T, width} : std::vector<std::int64_t>{N, width});
-    return taskTarget ? tr("L = mse against the %1 task's targets").arg(m_gradientTask)
+        && targetShapeFits(m_gradientLoss, m_gradientTarget->shape,
+                           c.returnSequences ? std::vector<std::int64_t>{N, c.dims.T, width} : std::vector<std::int64_t>{N, width});
+    return taskTarget ? tr("L = %1 against the %2 task's targets").arg(QLatin1String(lossName(m_gradientLoss)), m_gradientTask)
                       : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
 }
 
@@ -111,6 +111,7 @@ bool Session::prepareForTask(TaskKind task)
         return false;
     }
     m_gradientTask = name;
+    m_gradientLoss = shape.loss;
     forgetLearning(true);
     emit weightsChanged(); // the gradient views read the new target
     return true;

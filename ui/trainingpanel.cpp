@@ -39,8 +39,9 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
     m_task->setCurrentIndex(m_task->findData(int(TaskKind::Adding)));
     form->addRow(tr("&Task:"), m_task);
     m_loss = new QComboBox(this);
-    for (Loss l : {Loss::MSE, Loss::MAE})
-        m_loss->addItem(QString::fromLatin1(lossName(l)), int(l));
+    for (const LossSpec &l : lossSpecs())
+        m_loss->addItem(QString::fromLatin1(l.name), int(l.id));
+    m_loss->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     form->addRow(tr("&Loss:"), m_loss);
     m_optimizer = new QComboBox(this);
     for (OptimizerKind k : {OptimizerKind::Adam, OptimizerKind::SGD, OptimizerKind::RMSprop})
@@ -106,6 +107,7 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
 
     const auto showTask = [this] {
         const TaskShape s = taskShape(static_cast<TaskKind>(m_task->currentData().toInt()));
+        m_loss->setCurrentIndex(m_loss->findData(int(s.loss))); // the task's own loss (another may be chosen)
         m_taskText->setText(tr("%1 — D=%2, K=%3%4").arg(QString::fromStdString(s.description)).arg(s.D).arg(s.K).arg(
             s.returnSequences ? tr(", every step") : tr(", at the end")));
     };
