@@ -15,6 +15,7 @@
 
 #include "grad/bptt.h"
 #include "grad/dynamics.h"
+#include "io/npy.h"
 #include "nn/param.h"
 
 #include <QAction>
@@ -23,6 +24,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
 
@@ -62,6 +64,7 @@ private slots:
     void weightViewsShowTheirGradient();
     void trainingRunUpdatesTheWindowAndIsOneUndoCommand();
     void oneStepAndResume();
+    void trainingOnYourData();
     void editOrUndoDuringARunEndsIt();
     void explodingRunStopsWithTheWeightsOfBefore();
 };
@@ -255,6 +258,57 @@ void TestLearning::oneStepAndResume()
     panel->resetButton()->click();
     QVERIFY(panel->chart()->points(0).isEmpty());
     QCOMPARE(panel->controller()->stepsDone(), 0LL);
+}
+
+void TestLearning::trainingOnYourData()
+{
+    Session session(modelOf(CellKind::SimpleRNN, Dims{16, 8, 2, 6, 1}, DType::Float64));
+    MainWindow window(&session, false);
+    window.resize(1600, 900);
+    window.show();
+    TrainingPanel *panel = window.trainingPanel();
+    QTemporaryDir dir;
+    // Y = the sum of the first feature over time, (N, 1)
+    NdArray Y;
+    Y.shape = {16, 1};
+    Y.values.assign(16, 0.0);
+    for (int n = 0; n < 16; ++n)
+        for (int t = 0; t < 8; ++t)
+            Y.values[n] += session.model().inputValue(n, t, 0);
+    const QString good = dir.filePath(QStringLiteral("Y.npy")), bad = dir.filePath(QStringLiteral("bad.npy"));
+    writeNpy(good.toStdString(), Y, DType::Float64);
+    NdArray wrong = Y;
+    wrong.shape = {8, 2};
+    writeNpy(bad.toStdString(), wrong, DType::Float64);
+    // A target of another shape is refused, naming both shapes.
+    QVERIFY(!panel->useData(bad));
+    QVERIFY2(window.statusText().contains(QStringLiteral("(8, 2)")) && window.statusText().contains(QStringLiteral("(16, 1)")),
+             qPrintable(window.statusText()));
+    QVERIFY(!session.targets());
+    QVERIFY(!panel->controller()->train(panel->plan())); // no targets: refused, says why
+    QVERIFY(panel->useData(good, false, 0.25));
+    QVERIFY(session.gradientLossText().contains(QStringLiteral("Y.npy")));
+    panel->setPlan(std::nullopt, OptimizerKind::SGD, 0.05, 4, 9, 0);
+    TrainingController::Plan plan = panel->plan();
+    QVERIFY(plan.data);
+    QCOMPARE(plan.spec.validationSplit, 0.25);
+    const Weights start = session.weights();
+    QVERIFY(panel->controller()->train(plan));
+    panel->controller()->finish();
+    QCOMPARE(panel->controller()->stepsDone(), 9LL);
+    QCOMPARE(panel->chart()->points(1).size() > 0, true); // 4 held-out samples
+    // The trainer of the command line, from the same weights, data and settings, agrees to the bit.
+    Trainer reference(session.config(), start, session.model().inputArray(), Y, plan.spec);
+    for (int i = 0; i < 9; ++i)
+        reference.step();
+    QVERIFY(sameWeights(session.weights(), reference.weights()));
+    if (const QByteArray shots = qgetenv("RNNSCOPE_TEST_SHOTS"); !shots.isEmpty()) {
+        QVERIFY(window.bringToFront(panel));
+        window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/training-your-data.png"));
+    }
+    // A new X drops the targets.
+    session.randomizeInput();
+    QVERIFY(!session.targets());
 }
 
 void TestLearning::editOrUndoDuringARunEndsIt()

@@ -91,6 +91,7 @@ GradientView::GradientView(Session *session, QWidget *parent)
     for (auto signal : {&Session::structureChanged, &Session::weightsChanged, &Session::inputChanged})
         connect(session, signal, this, &GradientView::changed);
     connect(session, &Session::sampleChanged, this, &GradientView::changed);
+    connect(session, &Session::targetsChanged, this, &GradientView::changed);
 }
 
 void GradientView::changed()

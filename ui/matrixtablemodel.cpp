@@ -34,10 +34,11 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
     if (weight) {
         connect(session, &Session::layoutChanged, this, &MatrixTableModel::resetAll);
         connect(session, &Session::weightsChanged, this, &MatrixTableModel::valuesChanged);
-        connect(session, &Session::inputChanged, this, [this] { // dL/dW depends on X too
-            if (m_gradient)
-                valuesChanged();
-        });
+        for (auto signal : {&Session::inputChanged, &Session::targetsChanged}) // dL/dW depends on X and the loss too
+            connect(session, signal, this, [this] {
+                if (m_gradient)
+                    valuesChanged();
+            });
     } else {
         connect(session, &Session::sampleChanged, this, &MatrixTableModel::resetAll);
         connect(session, &Session::stepChanged, this, &MatrixTableModel::onStepChanged);

@@ -47,7 +47,10 @@ Session::Session(Model model, QObject *parent)
         connect(this, signal, this, [this] { forgetLearning(true); });
     connect(this, &Session::sampleChanged, this, [this] { forgetLearning(false); });
     // X drawn by another change is no longer the task's: its targets go.
-    connect(this, &Session::inputChanged, this, [this] { m_gradientTarget.reset(); });
+    connect(this, &Session::inputChanged, this, [this] {
+        m_targets.reset();
+        ++m_targetsVersion;
+    });
 }
 
 Session::~Session()

@@ -150,6 +150,16 @@ public:
     const rnnscope::Gradients &gradients() const;
     // What gradients() is the gradient of, for the view's title: "mse against the adding task's targets".
     QString gradientLossText() const;
+    // Your data: the targets Y of the X on show (.npy: the output's shape, or class ids for a
+    // sparse loss), for training on them and for the gradient views' loss (mse unless setTargetsLoss).
+    // False (errorOccurred, naming the file and the shapes) when unreadable or of another shape
+    // than the output's. A new X (loaded, drawn, set up for a task) drops them.
+    bool loadTargets(const QString &path);
+    const std::optional<rnnscope::NdArray> &targets() const { return m_targets; }
+    QString targetsName() const { return m_targetsName; }
+    // Changes each time the targets do (a trainer on older targets is not continued).
+    int targetsVersion() const { return m_targetsVersion; }
+    void setTargetsLoss(rnnscope::Loss loss);
     // ‖∂h_{T−1}/∂h_t‖_F of the selected sample, t = 0 … T−1 (rnnscope::stateJacobianNorms).
     const std::vector<double> &jacobianNorms() const;
     // Every gate block's eigenvalues, ρ and singular values of the recurrent kernel.
@@ -222,6 +232,8 @@ signals:
     void notice(const QString &message);
     // A training run began or ended.
     void trainingChanged(bool on);
+    // The targets or their loss changed: the gradients are of another loss.
+    void targetsChanged();
 
 private:
     friend class ModelCommand;
@@ -300,9 +312,10 @@ private:
     mutable std::optional<rnnscope::Gradients> m_gradients;
     mutable std::optional<std::vector<double>> m_jacobian;
     mutable std::optional<std::vector<rnnscope::BlockSpectrum>> m_spectrum;
-    std::optional<rnnscope::NdArray> m_gradientTarget; // a task's targets for X
-    QString m_gradientTask;                            // the task's name
-    rnnscope::Loss m_gradientLoss = rnnscope::Loss::MSE; // and its loss
+    std::optional<rnnscope::NdArray> m_targets;        // X's targets: a task's, or a file's
+    QString m_targetsName;                             // "the adding task's targets", "Y.npy"
+    rnnscope::Loss m_targetsLoss = rnnscope::Loss::MSE; // the loss they go with
+    int m_targetsVersion = 0;
     bool m_training = false;
     std::function<void()> m_stopTraining;
     rnnscope::ModelState m_beforeTraining;

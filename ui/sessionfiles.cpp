@@ -190,9 +190,14 @@ bool Session::loadInput(const QString &path)
     const QString name = QFileInfo(path).fileName();
     if (largeFile(path))
         m_heavyHint = std::uint64_t(QFileInfo(path).size()) * 4; // read, as double, and the model's copies
-    return apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
+    const bool ok = apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
         m.setInput(loadInputFile(path.toStdString(), m.dims().D));
     });
+    if (ok) { // the targets were another X's
+        m_targets.reset();
+        ++m_targetsVersion;
+    }
+    return ok;
 }
 
 bool Session::saveWeights(const QString &path, Layout layout)

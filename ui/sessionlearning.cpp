@@ -6,6 +6,9 @@
 #include "sessioncommands.h"
 
 #include "common/error.h"
+#include "io/npy.h"
+
+#include <QFileInfo>
 #include "grad/dynamics.h"
 
 #include <QUndoStack>
@@ -28,8 +31,8 @@ const Gradients &Session::gradients() const
         const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
         const std::vector<std::int64_t> shape = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
                                                                   : std::vector<std::int64_t>{c.dims.N, width};
-        if (m_gradientTarget && targetShapeFits(m_gradientLoss, m_gradientTarget->shape, shape)) {
-            m_gradients = backprop(m_model, *m_gradientTarget, m_gradientLoss);
+        if (m_targets && targetShapeFits(m_targetsLoss, m_targets->shape, shape)) {
+            m_gradients = backprop(m_model, *m_targets, m_targetsLoss);
         } else {
             NdArray zero;
             zero.shape = shape;
@@ -45,10 +48,10 @@ QString Session::gradientLossText() const
     const ModelConfig &c = config();
     const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
     const std::int64_t N = c.dims.N;
-    const bool taskTarget = m_gradientTarget
-        && targetShapeFits(m_gradientLoss, m_gradientTarget->shape,
+    const bool fits = m_targets
+        && targetShapeFits(m_targetsLoss, m_targets->shape,
                            c.returnSequences ? std::vector<std::int64_t>{N, c.dims.T, width} : std::vector<std::int64_t>{N, width});
-    return taskTarget ? tr("L = %1 against the %2 task's targets").arg(QLatin1String(lossName(m_gradientLoss)), m_gradientTask)
+    return fits ? tr("L = %1 against %2").arg(QLatin1String(lossName(m_targetsLoss)), m_targetsName)
                       : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
 }
 
@@ -104,17 +107,52 @@ bool Session::prepareForTask(TaskKind task)
         m.setActivations(m.config().cell, shape.dense);
         const Batch batch = drawBatch(task, d.N, d.T, m.config().seed);
         m.setInput(batch.X);
-        m_gradientTarget = batch.Y;
+        m_targets = batch.Y;
     });
+    ++m_targetsVersion;
     if (!ok) {
-        m_gradientTarget.reset();
+        m_targets.reset();
         return false;
     }
-    m_gradientTask = name;
-    m_gradientLoss = shape.loss;
+    m_targetsName = tr("the %1 task's targets").arg(name);
+    m_targetsLoss = shape.loss;
     forgetLearning(true);
-    emit weightsChanged(); // the gradient views read the new target
+    emit targetsChanged();
     return true;
+}
+
+bool Session::loadTargets(const QString &path)
+{
+    const QString name = QFileInfo(path).fileName();
+    std::optional<NdArray> Y;
+    if (!guarded(tr("Targets %1").arg(name), [&] { Y = readNpy(path.toStdString()); }))
+        return false;
+    const ModelConfig &c = config();
+    const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
+    const std::vector<std::int64_t> out = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
+                                                            : std::vector<std::int64_t>{c.dims.N, width};
+    if (!targetShapeFits(Loss::MSE, Y->shape, out) && !targetShapeFits(Loss::SparseCategoricalCrossentropy, Y->shape, out)) {
+        emit errorOccurred(tr("%1 has shape %2, but the model's output is %3 (or class ids %4 for a sparse loss)")
+                               .arg(name, QString::fromStdString(shapeString(Y->shape)), QString::fromStdString(shapeString(out)),
+                                    QString::fromStdString(shapeString(std::vector<std::int64_t>(out.begin(), out.end() - 1)))));
+        return false;
+    }
+    m_targets = std::move(Y);
+    m_targetsName = name;
+    m_targetsLoss = targetShapeFits(Loss::MSE, m_targets->shape, out) ? Loss::MSE : Loss::SparseCategoricalCrossentropy;
+    ++m_targetsVersion;
+    forgetLearning(true);
+    emit targetsChanged();
+    return true;
+}
+
+void Session::setTargetsLoss(Loss loss)
+{
+    if (loss == m_targetsLoss)
+        return;
+    m_targetsLoss = loss;
+    forgetLearning(true);
+    emit targetsChanged();
 }
 
 void Session::beginTraining(std::function<void()> stop)

@@ -27,7 +27,9 @@ TrainingController::~TrainingController()
 
 bool TrainingController::compatible(const Plan &plan) const
 {
-    if (!m_trainer || m_plan.task != plan.task || m_plan.spec.loss != plan.spec.loss || m_plan.spec.batchSize != plan.spec.batchSize)
+    if (!m_trainer || m_plan.data != plan.data || (!plan.data && m_plan.task != plan.task) || m_plan.spec.loss != plan.spec.loss
+        || m_plan.spec.batchSize != plan.spec.batchSize || m_plan.spec.shuffle != plan.spec.shuffle
+        || m_plan.spec.validationSplit != plan.spec.validationSplit || (plan.data && m_targetsVersion != m_session->targetsVersion()))
         return false;
     const OptimizerSpec &a = m_plan.spec.optimizer, &b = plan.spec.optimizer;
     if (a.kind != b.kind || a.lr() != b.lr() || a.momentum != b.momentum || a.clipnorm != b.clipnorm || a.globalClipnorm != b.globalClipnorm
@@ -44,16 +46,23 @@ bool TrainingController::train(const Plan &plan, long long steps)
     if (running())
         return false;
     steps = steps > 0 ? steps : plan.steps;
+    if (plan.data && !m_session->targets()) {
+        emit message(tr("Your data needs its targets: load Y (.npy, the output's shape) with Targets…"), true);
+        return false;
+    }
     const TaskShape shape = taskShape(plan.task);
     const ModelConfig &c = m_session->config();
-    if ((c.dims.D != shape.D || c.dims.K != shape.K || c.returnSequences != shape.returnSequences || c.dense != shape.dense)
+    if (!plan.data && (c.dims.D != shape.D || c.dims.K != shape.K || c.returnSequences != shape.returnSequences || c.dense != shape.dense)
         && !m_session->prepareForTask(plan.task))
         return false;
     if (!compatible(plan)) {
         try {
             TrainSpec spec = plan.spec;
             spec.seed = m_session->config().seed;
-            auto trainer = std::make_unique<Trainer>(m_session->config(), m_session->weights(), plan.task, spec);
+            auto trainer = plan.data ? std::make_unique<Trainer>(m_session->config(), m_session->weights(),
+                                                                 m_session->model().inputArray(), *m_session->targets(), spec)
+                                     : std::make_unique<Trainer>(m_session->config(), m_session->weights(), plan.task, spec);
+            m_targetsVersion = m_session->targetsVersion();
             m_offset = stepsDone();
             m_trainer = std::move(trainer);
         } catch (const Error &e) {

@@ -2,7 +2,8 @@
 // TrainingController — a training run of the model on show (DESIGN §2: training works on its own
 // copy of the weights on a worker thread and sends snapshots to the window at a bounded rate).
 //
-// A run trains the session's model on a task for a number of steps (rnnscope::Trainer: seeded
+// A run trains the session's model on a task — or on your data: the X on show and the targets
+// loaded for it — for a number of steps (rnnscope::Trainer: seeded
 // batches, the loss, backpropagation through time, the optimizer). The worker keeps every step's
 // loss and, every quarter second, the loss on the task's held-out samples; the window takes them
 // and the newest weights ten times a second, so that the weights, the charts, the step panel and
@@ -34,6 +35,9 @@ class TrainingController : public QObject {
 
 public:
     struct Plan {
+        // Your data (data true): the X on show and Session::targets(), in epochs of batches;
+        // else a task's fresh batches.
+        bool data = false;
         rnnscope::TaskKind task = rnnscope::TaskKind::Sine;
         rnnscope::TrainSpec spec;
         long long steps = 300;
@@ -83,6 +87,7 @@ private:
     Plan m_plan;
     long long m_offset = 0;   // steps of the trainers before this one
     long long m_runStart = 0; // stepsDone() at the start of the run
+    int m_targetsVersion = -1; // the session's targets the trainer holds (your data)
     std::thread m_thread;
     std::atomic<bool> m_stop{false}, m_done{false};
     std::mutex m_mutex;       // guards the three below

@@ -4,7 +4,9 @@
 #include "palette.h"
 #include "session.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QEvent>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -29,15 +31,33 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
     auto *controls = m_controls = new QWidget;
     auto *left = new QVBoxLayout(controls);
     left->setContentsMargins(0, 0, 0, 0);
-    auto *form = new QFormLayout;
+    auto *form = m_form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     form->setVerticalSpacing(2);
     m_task = new QComboBox(this);
     m_task->setObjectName(QStringLiteral("trainingTask"));
     for (TaskKind k : allTasks())
         m_task->addItem(QString::fromLatin1(taskName(k)), int(k));
+    m_task->addItem(tr("your data"), -1); // the X on show and targets Y from a file
+    m_task->setItemData(m_task->count() - 1, tr("The X on show, and targets Y loaded from a .npy file"), Qt::ToolTipRole);
     m_task->setCurrentIndex(m_task->findData(int(TaskKind::Adding)));
     form->addRow(tr("&Task:"), m_task);
+    m_targets = new QPushButton(tr("Targets…"), this);
+    m_targets->setToolTip(tr("Load the targets Y of the X on show (.npy: the output's shape, or class ids)"));
+    form->addRow(tr("Y:"), m_targets);
+    m_shuffle = new QCheckBox(tr("shuffle"), this);
+    m_shuffle->setChecked(true);
+    m_shuffle->setToolTip(tr("A new order of the samples every epoch (seeded)"));
+    m_holdOut = new QDoubleSpinBox(this);
+    m_holdOut->setRange(0, 0.9);
+    m_holdOut->setSingleStep(0.1);
+    m_holdOut->setDecimals(2);
+    m_holdOut->setToolTip(tr("The last fraction of the samples held out for the held-out loss (Keras's validation_split)"));
+    auto *dataRow = new QHBoxLayout;
+    dataRow->addWidget(m_shuffle);
+    dataRow->addWidget(new QLabel(tr("held out:"), this));
+    dataRow->addWidget(m_holdOut);
+    form->addRow(QString(), dataRow);
     m_loss = new QComboBox(this);
     for (const LossSpec &l : lossSpecs())
         m_loss->addItem(QString::fromLatin1(l.name), int(l.id));
@@ -105,14 +125,19 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
     m_chart->addSeries(tr("held-out"), pal.seriesColor(1));
     layout->addWidget(m_chart, 1);
 
-    const auto showTask = [this] {
-        const TaskShape s = taskShape(static_cast<TaskKind>(m_task->currentData().toInt()));
-        m_loss->setCurrentIndex(m_loss->findData(int(s.loss))); // the task's own loss (another may be chosen)
-        m_taskText->setText(tr("%1 — D=%2, K=%3%4").arg(QString::fromStdString(s.description)).arg(s.D).arg(s.K).arg(
-            s.returnSequences ? tr(", every step") : tr(", at the end")));
-    };
-    showTask();
-    connect(m_task, &QComboBox::currentIndexChanged, this, showTask);
+    taskChosen();
+    connect(m_task, &QComboBox::currentIndexChanged, this, &TrainingPanel::taskChosen);
+    connect(m_loss, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_task->currentData().toInt() < 0) // your data: the gradient views use this loss too
+            m_session->setTargetsLoss(static_cast<Loss>(m_loss->currentData().toInt()));
+    });
+    connect(m_targets, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Targets Y of the X on show"), QString(), tr("NumPy arrays (*.npy)"));
+        if (!path.isEmpty())
+            useData(path, m_shuffle->isChecked(), m_holdOut->value());
+    });
+    connect(m_session, &Session::targetsChanged, this, &TrainingPanel::taskChosen);
+    connect(m_session, &Session::inputChanged, this, &TrainingPanel::taskChosen);
     connect(m_optimizer, &QComboBox::currentIndexChanged, this, &TrainingPanel::optimizerChosen);
     connect(m_train, &QPushButton::clicked, this, [this] {
         if (m_controller->running())
@@ -134,6 +159,44 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
         m_status->setText(error ? QStringLiteral("<b>%1</b>").arg(text.toHtmlEscaped()) : text.toHtmlEscaped());
     });
     updateButtons();
+}
+
+void TrainingPanel::taskChosen()
+{
+    const int task = m_task->currentData().toInt();
+    const bool data = task < 0;
+    m_form->setRowVisible(1, data); // Y: Targets…
+    m_form->setRowVisible(2, data); // shuffle, held out
+    if (data) {
+        const Dims &d = m_session->dims();
+        m_taskText->setText(m_session->targets()
+                                ? tr("X (%1, %2, %3) on show, targets %4").arg(d.N).arg(d.T).arg(d.D).arg(m_session->targetsName())
+                                : tr("X (%1, %2, %3) on show: load its targets Y").arg(d.N).arg(d.T).arg(d.D));
+        return;
+    }
+    const TaskShape s = taskShape(static_cast<TaskKind>(task));
+    {
+        const QSignalBlocker block(m_loss);
+        m_loss->setCurrentIndex(m_loss->findData(int(s.loss))); // the task's own loss (another may be chosen)
+    }
+    m_taskText->setText(tr("%1 — D=%2, K=%3%4").arg(QString::fromStdString(s.description)).arg(s.D).arg(s.K).arg(
+        s.returnSequences ? tr(", every step") : tr(", at the end")));
+}
+
+bool TrainingPanel::useData(const QString &targetsPath, bool shuffle, double validationSplit)
+{
+    m_task->setCurrentIndex(m_task->findData(-1));
+    m_shuffle->setChecked(shuffle);
+    m_holdOut->setValue(validationSplit);
+    if (!m_session->loadTargets(targetsPath))
+        return false;
+    if (m_session->targets()->shape.size() < (m_session->config().returnSequences ? 3u : 2u)) // class ids
+        m_loss->setCurrentIndex(m_loss->findData(int(Loss::SparseCategoricalCrossentropy)));
+    else if (m_loss->currentData().toInt() == int(Loss::SparseCategoricalCrossentropy))
+        m_loss->setCurrentIndex(m_loss->findData(int(Loss::MSE)));
+    m_session->setTargetsLoss(static_cast<Loss>(m_loss->currentData().toInt()));
+    taskChosen();
+    return true;
 }
 
 void TrainingPanel::fitControls()
@@ -161,7 +224,10 @@ void TrainingPanel::optimizerChosen()
 TrainingController::Plan TrainingPanel::plan() const
 {
     TrainingController::Plan p;
-    p.task = static_cast<TaskKind>(m_task->currentData().toInt());
+    p.data = m_task->currentData().toInt() < 0;
+    p.task = p.data ? TaskKind::Sine : static_cast<TaskKind>(m_task->currentData().toInt());
+    p.spec.shuffle = p.data && m_shuffle->isChecked();
+    p.spec.validationSplit = p.data ? m_holdOut->value() : 0;
     p.spec.loss = static_cast<Loss>(m_loss->currentData().toInt());
     p.spec.optimizer.kind = static_cast<OptimizerKind>(m_optimizer->currentData().toInt());
     p.spec.optimizer.learningRate = m_lr->value();
@@ -172,9 +238,10 @@ TrainingController::Plan TrainingPanel::plan() const
     return p;
 }
 
-void TrainingPanel::setPlan(TaskKind task, OptimizerKind optimizer, double lr, int batch, long long steps, double globalClipnorm)
+void TrainingPanel::setPlan(std::optional<TaskKind> task, OptimizerKind optimizer, double lr, int batch, long long steps,
+                            double globalClipnorm)
 {
-    m_task->setCurrentIndex(m_task->findData(int(task)));
+    m_task->setCurrentIndex(m_task->findData(task ? int(*task) : -1));
     m_optimizer->setCurrentIndex(m_optimizer->findData(int(optimizer)));
     m_lr->setValue(lr);
     m_batch->setValue(batch);
@@ -192,7 +259,7 @@ void TrainingPanel::updateButtons()
     const bool running = m_controller->running();
     m_train->setText(running ? tr("Pause") : tr("Train"));
     m_step->setEnabled(!running);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_task, m_loss, m_optimizer, m_lr, m_batch, m_steps, m_clip})
+    for (QWidget *w : std::initializer_list<QWidget *>{m_task, m_loss, m_optimizer, m_lr, m_batch, m_steps, m_clip, m_targets, m_shuffle, m_holdOut})
         w->setEnabled(!running);
     if (running)
         m_status->setText(tr("Training…"));

@@ -26,12 +26,15 @@ public:
     LogChart *chart() const { return m_chart; }
     // The settings as the controls show them.
     TrainingController::Plan plan() const;
-    // Sets the controls (tests, screenshots): a task, an optimizer by name, a learning rate.
-    void setPlan(rnnscope::TaskKind task, rnnscope::OptimizerKind optimizer, double lr, int batch, long long steps,
+    // Sets the controls (tests, screenshots): a task (nullopt: your data), the optimizer, … .
+    void setPlan(std::optional<rnnscope::TaskKind> task, rnnscope::OptimizerKind optimizer, double lr, int batch, long long steps,
                  double globalClipnorm);
     QPushButton *trainButton() const { return m_train; }
     QPushButton *stepButton() const { return m_step; }
     QPushButton *resetButton() const { return m_reset; }
+    // Your data: chooses it in the task list and loads its targets (false: refused, the reason in
+    // the status bar).
+    bool useData(const QString &targetsPath, bool shuffle = true, double validationSplit = 0);
     QString statusText() const;
     void restyle();
 
@@ -46,8 +49,13 @@ private:
 
     Session *m_session;
     TrainingController *m_controller;
+    void taskChosen();
+
     QComboBox *m_task, *m_loss, *m_optimizer;
-    QDoubleSpinBox *m_lr, *m_clip;
+    QDoubleSpinBox *m_lr, *m_clip, *m_holdOut;
+    QPushButton *m_targets;
+    class QCheckBox *m_shuffle;
+    class QFormLayout *m_form;
     QSpinBox *m_batch, *m_steps;
     QPushButton *m_train, *m_step, *m_reset;
     QLabel *m_status, *m_taskText;
