@@ -1,30 +1,26 @@
+// The command line: every option rnnscope accepts, the model options turned into a ModelRequest,
+// the commands that look at or write a model (summary, trace, forward, save, export-code) and
+// the dispatcher of the headless commands. grad and train live in learncommands.cpp, bench in
+// benchcommand.cpp.
+
 #include "cli.h"
+
+#include "benchcommand.h"
+#include "learncommands.h"
 
 #include "common/error.h"
 #include "common/gemm.h"
 #include "export/codeexport.h"
-#include "grad/bptt.h"
-#include "grad/dynamics.h"
-#include "train/trainer.h"
 #include "io/file.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
-#include "nn/engine.h"
 #include "run/summary.h"
 
-#include <QFile>
 #include <QDir>
 #include <QFileInfo>
-#include <QTextStream>
 
-#include <Eigen/Core>
-
-#include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <iostream>
-#include <vector>
 
 using namespace rnnscope;
 
@@ -131,14 +127,15 @@ int fail(const QString &message, int status)
     return status;
 }
 
-namespace {
-
 std::string str(const QString &s)
 {
     return s.toStdString();
 }
 
-} // namespace
+void print(const std::string &text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 long long integerOption(const QCommandLineParser &p, const QString &name, long long lo, long long hi,
                         long long fallback)
@@ -157,7 +154,6 @@ long long integerOption(const QCommandLineParser &p, const QString &name, long l
 }
 
 namespace {
-
 
 // The activation an option names (nullopt when the option is not given); a name it does not take
 // is refused: "--activation 'softmax' <refusal>".
@@ -256,11 +252,6 @@ ModelRequest modelRequest(const QCommandLineParser &p)
 
 namespace {
 
-void print(const std::string &text)
-{
-    std::fwrite(text.data(), 1, text.size(), stdout);
-}
-
 int summary(const QCommandLineParser &p)
 {
     ModelRequest r = modelRequest(p);
@@ -349,196 +340,6 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
-// --loss (mse when not given): "--loss 'hinge' is unknown: expected mse, mae, … or sparse_categorical_crossentropy".
-Loss lossOption(const QCommandLineParser &p)
-{
-    if (!p.isSet(QStringLiteral("loss")))
-        return Loss::MSE;
-    const auto l = parseLoss(str(p.value(QStringLiteral("loss"))));
-    if (!l)
-        throw Error(ErrorKind::BadUsage, "--loss '" + str(p.value(QStringLiteral("loss"))) + "' is unknown: expected " + lossNames());
-    return *l;
-}
-
-int grad(const QCommandLineParser &p)
-{
-    const char *usage = "rnnscope grad [MODEL OPTIONS] --target Y.npy --out G.npz [--dh DH.npy] [--jacobian J.npy --sample n] "
-                        "[--loss NAME] [--json]";
-    if (!p.isSet(QStringLiteral("target")) || !p.isSet(QStringLiteral("out")))
-        throw Error(ErrorKind::BadUsage, std::string("grad needs --target and --out: ") + usage);
-    const QString out = p.value(QStringLiteral("out"));
-    if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
-        throw Error(ErrorKind::BadUsage, "grad: --out '" + str(out) + "' is not an .npz file (the gradients of every weight, as save writes them)");
-    if (p.isSet(QStringLiteral("layout")) && p.value(QStringLiteral("layout")) != QLatin1String("keras"))
-        throw Error(ErrorKind::BadUsage, "grad: --layout '" + str(p.value(QStringLiteral("layout")))
-                                             + "' is not offered: the gradients are written in Keras's layout (arr_0…, as save writes them)");
-    const Loss loss = lossOption(p);
-    const Model model = buildModel(modelRequest(p));
-    const NdArray target = readNpy(str(p.value(QStringLiteral("target"))));
-    const Gradients g = backprop(model, target, loss);
-    const DType dtype = model.config().dtype;
-    writeNpz(str(out), weightsToArrays(g.dW, Layout::Keras, dtype, model.config().cellSpec()), dtype);
-    if (p.isSet(QStringLiteral("dh")))
-        writeNpy(str(p.value(QStringLiteral("dh"))), dhArray(g), dtype);
-    if (p.isSet(QStringLiteral("jacobian"))) {
-        const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, model.dims().N - 1, 0));
-        const std::vector<double> norms = stateJacobianNorms(model, n);
-        NdArray J;
-        J.shape = {static_cast<std::int64_t>(norms.size())};
-        J.dtype = DType::Float64;
-        J.values = norms;
-        writeNpy(str(p.value(QStringLiteral("jacobian"))), J, dtype);
-    } else if (p.isSet(QStringLiteral("sample"))) {
-        throw Error(ErrorKind::BadUsage, std::string("--sample picks the sample of --jacobian, which is not given: ") + usage);
-    }
-    char buf[256];
-    if (p.isSet(QStringLiteral("json")))
-        std::snprintf(buf, sizeof buf, "{\"loss\":%.17g,\"loss_name\":\"%s\",\"cell\":\"%s\",\"dtype\":\"%s\"}\n", g.loss,
-                      lossName(loss), cellName(model.config().kind), dtypeName(dtype));
-    else
-        std::snprintf(buf, sizeof buf, "loss (%s): %.9g\n", lossName(loss), g.loss);
-    print(buf);
-    return Ok;
-}
-
-// A positive number option (nullopt when not given): "--lr '-1' is not a positive number".
-std::optional<double> positiveOption(const QCommandLineParser &p, const QString &name, bool zeroAllowed = false)
-{
-    if (!p.isSet(name))
-        return std::nullopt;
-    bool ok = false;
-    const double v = p.value(name).toDouble(&ok);
-    if (!ok || !std::isfinite(v) || v < 0 || (v == 0 && !zeroAllowed))
-        throw Error(ErrorKind::BadUsage, "--" + str(name) + " '" + str(p.value(name)) + "' is not " + (zeroAllowed ? "a number ≥ 0" : "a positive number"));
-    return v;
-}
-
-int train(const QCommandLineParser &p)
-{
-    const char *usage = "rnnscope train [MODEL OPTIONS] (--task NAME | --target Y.npy) --optimizer sgd|adam|rmsprop (--steps S | --epochs E) "
-                        "--out W.npz [--save-state STATE.npz] [--resume STATE.npz] [--json]";
-    const bool task = p.isSet(QStringLiteral("task")), data = p.isSet(QStringLiteral("target"));
-    if (task == data)
-        throw Error(ErrorKind::BadUsage, std::string("train needs either --task or --target: ") + usage);
-    if (!p.isSet(QStringLiteral("out")) || !p.value(QStringLiteral("out")).endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
-        throw Error(ErrorKind::BadUsage, std::string("train needs --out W.npz (the trained weights, as save writes them): ") + usage);
-    TrainSpec spec;
-    if (!p.isSet(QStringLiteral("optimizer")))
-        throw Error(ErrorKind::BadUsage, std::string("train needs --optimizer sgd, adam or rmsprop: ") + usage);
-    const auto kind = parseOptimizer(str(p.value(QStringLiteral("optimizer"))));
-    if (!kind)
-        throw Error(ErrorKind::BadUsage, "--optimizer '" + str(p.value(QStringLiteral("optimizer"))) + "' is unknown: expected sgd, adam or rmsprop");
-    spec.optimizer.kind = *kind;
-    spec.optimizer.learningRate = positiveOption(p, QStringLiteral("lr"));
-    spec.optimizer.momentum = positiveOption(p, QStringLiteral("momentum"), true).value_or(0);
-    spec.optimizer.nesterov = p.isSet(QStringLiteral("nesterov"));
-    if (*kind != OptimizerKind::SGD && (p.isSet(QStringLiteral("momentum")) || spec.optimizer.nesterov))
-        throw Error(ErrorKind::BadUsage, std::string("--momentum and --nesterov are SGD's, but the optimizer is ") + optimizerName(*kind));
-    spec.optimizer.clipnorm = positiveOption(p, QStringLiteral("clipnorm"));
-    spec.optimizer.globalClipnorm = positiveOption(p, QStringLiteral("global-clipnorm"));
-    spec.optimizer.clipvalue = positiveOption(p, QStringLiteral("clipvalue"));
-    spec.loss = lossOption(p);
-    spec.shuffle = p.isSet(QStringLiteral("shuffle"));
-    spec.validationSplit = positiveOption(p, QStringLiteral("validation-split"), true).value_or(0);
-    const bool steps = p.isSet(QStringLiteral("steps")), epochs = p.isSet(QStringLiteral("epochs"));
-    if (steps == epochs)
-        throw Error(ErrorKind::BadUsage, std::string("train needs either --steps or --epochs: ") + usage);
-    if (task && epochs)
-        throw Error(ErrorKind::BadUsage, "--epochs counts passes over your data, but a task draws fresh samples every step: give --steps");
-    if (task && (spec.shuffle || p.isSet(QStringLiteral("validation-split"))))
-        throw Error(ErrorKind::BadUsage, "--shuffle and --validation-split are for your data (--target); a task draws fresh samples and holds out 256 of its own");
-
-    ModelRequest request = modelRequest(p);
-    spec.seed = request.config.seed;
-    std::optional<Trainer> trainer;
-    if (task) {
-        const auto t = parseTask(str(p.value(QStringLiteral("task"))));
-        if (!t)
-            throw Error(ErrorKind::BadUsage, "--task '" + str(p.value(QStringLiteral("task"))) + "' is unknown: expected " + taskNames());
-        const TaskShape shape = taskShape(*t);
-        if (!p.isSet(QStringLiteral("loss")))
-            spec.loss = shape.loss;
-        Dims d = request.dims.value_or(request.config.dims);
-        if (request.dims && (d.D != shape.D || d.K != shape.K))
-            throw Error(ErrorKind::BadUsage, "--dims gives D=" + std::to_string(d.D) + " and K=" + std::to_string(d.K) + ", but the task "
-                                                 + taskName(*t) + " needs D=" + std::to_string(shape.D) + " and K=" + std::to_string(shape.K));
-        if (request.returnSequences && !shape.returnSequences)
-            throw Error(ErrorKind::BadUsage, std::string("--return-sequences contradicts the task ") + taskName(*t) + ", which answers at the last step");
-        // A task's batch: --batch-size, else the N of --dims, else 64.
-        spec.batchSize = int(integerOption(p, QStringLiteral("batch-size"), 1, 1 << 20, request.dims ? d.N : 64));
-        d.D = shape.D;
-        d.K = shape.K;
-        d.N = spec.batchSize;
-        request.dims = d;
-        request.config.returnSequences = shape.returnSequences;
-        request.returnSequences = shape.returnSequences;
-        request.config.dense = shape.dense;
-        request.dense = shape.dense;
-        const Model model = buildModel(request);
-        trainer.emplace(model.config(), model.weights(), *t, spec);
-    } else {
-        spec.batchSize = int(integerOption(p, QStringLiteral("batch-size"), 1, 1 << 30, 0));
-        const Model model = buildModel(request);
-        trainer.emplace(model.config(), model.weights(), model.inputArray(), readNpy(str(p.value(QStringLiteral("target")))), spec);
-    }
-    if (p.isSet(QStringLiteral("resume")))
-        trainer->resume(readNpz(str(p.value(QStringLiteral("resume")))));
-    const long long total = steps ? integerOption(p, QStringLiteral("steps"), 1, 100000000, 1)
-                                  : integerOption(p, QStringLiteral("epochs"), 1, 1000000, 1) * trainer->stepsPerEpoch();
-    // The trained weights as save writes them (also those of before a step that explodes).
-    const auto writeWeights = [&] {
-        writeNpz(str(p.value(QStringLiteral("out"))),
-                 weightsToArrays(trainer->weights(), Layout::Keras, trainer->config().dtype, trainer->config().cellSpec()),
-                 trainer->config().dtype);
-        if (p.isSet(QStringLiteral("save-state")))
-            writeNpz(str(p.value(QStringLiteral("save-state"))), trainer->state(), DType::Float64);
-    };
-    const bool json = p.isSet(QStringLiteral("json"));
-    const auto started = std::chrono::steady_clock::now();
-    char buf[512];
-    double epochSum = 0;
-    int epochSteps = 0;
-    for (long long s = 0; s < total; ++s) {
-        const StepResult r = trainer->step();
-        if (trainer->exploded()) {
-            writeWeights();
-            char loss[32];
-            std::snprintf(loss, sizeof loss, "%.4g", r.loss);
-            const std::string what = std::isfinite(r.loss) ? std::string("its update overflows the weights (loss ") + loss + ")"
-                                                           : std::string("the loss is ") + (std::isnan(r.loss) ? "nan" : "inf");
-            throw Error(ErrorKind::OutOfRange, "training exploded at step " + std::to_string(r.step) + ": " + what
-                                                   + "; --out holds the weights of before it (lower --lr, or clip with --clipnorm)");
-        }
-        epochSum += r.loss;
-        ++epochSteps;
-        if (json) {
-            std::snprintf(buf, sizeof buf, "{\"step\":%lld,\"loss\":%.9g}\n", r.step, r.loss);
-            print(buf);
-        }
-        const bool report = trainer->epochEnded() || (task && (r.step % 25 == 0 || s + 1 == total));
-        if (!report)
-            continue;
-        const std::optional<double> val = trainer->validationLoss();
-        const double mean = epochSum / epochSteps;
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (json && trainer->epochEnded())
-            std::snprintf(buf, sizeof buf, val ? "{\"epoch\":%d,\"loss\":%.9g,\"val_loss\":%.9g}\n" : "{\"epoch\":%d,\"loss\":%.9g}\n",
-                          trainer->epochs(), mean, val.value_or(0));
-        else if (json)
-            std::snprintf(buf, sizeof buf, "{\"step\":%lld,\"val_loss\":%.9g,\"seconds\":%.3f}\n", r.step, *val, seconds);
-        else if (trainer->epochEnded())
-            std::snprintf(buf, sizeof buf, val ? "epoch %d/%lld - loss: %.4g - val_loss: %.4g\n" : "epoch %d/%lld - loss: %.4g\n", trainer->epochs(),
-                          total / std::max(1, trainer->stepsPerEpoch()), mean, val.value_or(0));
-        else
-            std::snprintf(buf, sizeof buf, "step %lld/%lld - loss: %.4g - val_loss: %.4g - %.1f s\n", r.step, total, mean, *val, seconds);
-        print(buf);
-        epochSum = 0;
-        epochSteps = 0;
-    }
-    writeWeights();
-    return Ok;
-}
-
 int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional)
 {
     const char *usage = "rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]";
@@ -559,96 +360,6 @@ int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional
     if (!code.dataFile.empty())
         writeNpz(str(QFileInfo(out).dir().filePath(QString::fromStdString(code.dataFile))), code.data, model.config().dtype);
     writeFileAtomically(str(out), code.script);
-    return Ok;
-}
-
-// 2·N·T·g·(D·M + M·M) + 2·N·M·K (·T with return_sequences), g the cell's gate blocks.
-double flopCount(const Dims &d, bool sequences, int gates)
-{
-    const double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
-    return 2 * N * T * gates * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
-}
-
-// `step` run `warmup` times, then timed `repeat` times: the seconds of each timed run.
-template <typename F>
-std::vector<double> timeRuns(F &&step, int warmup, int repeat)
-{
-    for (int i = 0; i < warmup; ++i)
-        step();
-    std::vector<double> seconds;
-    for (int i = 0; i < repeat; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        step();
-        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return seconds;
-}
-
-template <typename S>
-std::vector<double> timeForward(const Model &model, int warmup, int repeat)
-{
-    Engine<S> e;
-    e.setSpec(NetworkSpec{model.dims(), model.config().returnSequences, model.config().cellSpec(), model.config().dense});
-    e.setWeights(model.weights());
-    e.setInput(model.input());
-    return timeRuns([&] { e.forward(); }, warmup, repeat);
-}
-
-// One training step of the whole batch (Trainer::step: forward, backward, update) timed `repeat`
-// times after `warmup`; the target is zeros of the output's shape (the speed does not depend on it).
-std::vector<double> timeTrainingStep(const Model &model, OptimizerKind optimizer, int warmup, int repeat)
-{
-    const Dims &d = model.dims();
-    NdArray Y;
-    Y.dtype = DType::Float64;
-    Y.shape = model.config().returnSequences ? std::vector<std::int64_t>{d.N, d.T, d.K > 0 ? d.K : d.M}
-                                             : std::vector<std::int64_t>{d.N, d.K > 0 ? d.K : d.M};
-    Y.values.assign(Y.size(), 0.0);
-    TrainSpec spec;
-    spec.optimizer.kind = optimizer;
-    spec.batchSize = 0;
-    Trainer trainer(model.config(), model.weights(), model.inputArray(), Y, spec);
-    return timeRuns([&] { trainer.step(); }, warmup, repeat);
-}
-
-int bench(const QCommandLineParser &p)
-{
-    const Model model = buildModel(modelRequest(p));
-    const int repeat = static_cast<int>(integerOption(p, QStringLiteral("repeat"), 1, 1000000, 20));
-    const bool f32 = model.config().dtype == DType::Float32;
-    const bool train = p.isSet(QStringLiteral("train"));
-    OptimizerKind optimizer = OptimizerKind::Adam;
-    if (p.isSet(QStringLiteral("optimizer"))) {
-        const auto k = parseOptimizer(str(p.value(QStringLiteral("optimizer"))));
-        if (!k || !train)
-            throw Error(ErrorKind::BadUsage, "--optimizer '" + str(p.value(QStringLiteral("optimizer")))
-                                                 + (train ? "' is unknown: expected sgd, adam or rmsprop" : "' is for bench --train"));
-        optimizer = *k;
-    }
-    std::vector<double> s = train ? timeTrainingStep(model, optimizer, 2, repeat)
-                            : f32 ? timeForward<float>(model, 2, repeat)
-                                  : timeForward<double>(model, 2, repeat);
-    std::sort(s.begin(), s.end());
-    const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
-    const Dims &d = model.dims();
-    const double gflops = flopCount(d, model.config().returnSequences, model.config().cellSpec().gates()) / median / 1e9;
-    char buf[1024];
-    if (p.isSet(QStringLiteral("json"))) {
-        std::snprintf(buf, sizeof buf,
-                      "{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
-                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"%s%s%s}\n",
-                      d.N, d.T, d.D, d.M, d.K, cellName(model.config().kind), dtypeName(model.config().dtype), repeat, median, gflops,
-                      gemmThreads(), gemmBackend(), train ? ",\"train\":true,\"optimizer\":\"" : "", train ? optimizerName(optimizer) : "",
-                      train ? "\"" : "");
-    } else {
-        std::snprintf(buf, sizeof buf,
-                      "%s, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
-                      "products: %s\n",
-                      train ? (std::string("training step (") + optimizerName(optimizer) + ")").c_str() : "forward pass",
-                      cellClassName(model.config().kind), dimsString(d).c_str(), dtypeName(model.config().dtype), gemmThreads(), median * 1e3,
-                      repeat, s.front() * 1e3, gflops, gemmBackend());
-    }
-    print(buf);
     return Ok;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 // The command line of rnnscope (DESIGN §3): parsing the model options and running the headless
-// commands (summary, trace, forward, save, bench) against core.
+// commands (summary, trace, forward, save, export-code here; grad and train in learncommands.h,
+// bench in benchcommand.h) against core.
 
 #include "io/modelrequest.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
+
+#include <string>
 
 namespace cli {
 
@@ -29,5 +32,9 @@ long long integerOption(const QCommandLineParser &p, const QString &name, long l
 
 // Prints "rnnscope: <message>" on stderr and returns `status`.
 int fail(const QString &message, int status = BadInput);
+
+// The headless commands' small helpers: a QString as std::string, and text written to stdout as is.
+std::string str(const QString &s);
+void print(const std::string &text);
 
 } // namespace cli
