@@ -164,14 +164,16 @@ void SpectrumView::refresh()
     m_stale = false;
     const std::vector<BlockSpectrum> &blocks = m_session->spectrum();
     const int M = m_session->dims().M;
-    QString html = tr("<b>Spectrum of the recurrent kernel</b> (%1 block%2 of %3 × %3)<br>")
-                       .arg(blocks.size())
-                       .arg(blocks.size() == 1 ? QString() : QStringLiteral("s"))
-                       .arg(M);
+    // A small table: one row per gate block, its ρ and σ_max.
+    QString html = tr("<b>Recurrent kernel</b><br>%1 × %2 block%3").arg(M).arg(M).arg(blocks.size() == 1 ? QString() : QStringLiteral("s"));
+    html += QStringLiteral("<table cellspacing=\"0\" cellpadding=\"2\"><tr><th></th><th>ρ</th><th>σ<sub>max</sub></th></tr>");
     for (const BlockSpectrum &b : blocks)
-        html += tr("%1: ρ = %2, σ<sub>max</sub> = %3<br>").arg(blockName(b), number(b.radius), number(b.singularValues.empty() ? 0 : b.singularValues.front()));
-    html += tr("<br>ρ &lt; 1: a signal fades as it goes back through the steps (vanishing gradients); ρ &gt; 1: it can "
-               "grow (exploding). σ_max &lt; 1 makes a tanh SimpleRNN's gradient vanish for certain.");
+        html += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
+                    .arg(blockName(b), number(b.radius), number(b.singularValues.empty() ? 0 : b.singularValues.front()));
+    html += QStringLiteral("</table>") + tr("ρ &lt; 1: gradients vanish;<br>ρ &gt; 1: they can explode");
     m_summary->setText(html);
+    m_summary->setToolTip(tr("ρ, the spectral radius, is the largest |λ|: below 1 a signal fades as it goes back through the "
+                             "steps (vanishing gradients), above 1 it can grow (exploding). σ_max, the largest singular "
+                             "value, below 1 makes a tanh SimpleRNN's gradient vanish for certain."));
     m_plot->update();
 }
