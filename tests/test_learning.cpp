@@ -11,6 +11,7 @@
 #include "mainwindow.h"
 #include "session.h"
 #include "spectrumview.h"
+#include "steppanel.h"
 #include "trainingpanel.h"
 
 #include "grad/bptt.h"
@@ -62,6 +63,7 @@ private slots:
     void gradientViewShowsTheEnginesNumbers();
     void spectrumViewAndScaleWh();
     void weightViewsShowTheirGradient();
+    void stepPanelShowsTheDtypeDifference();
     void trainingRunUpdatesTheWindowAndIsOneUndoCommand();
     void oneStepAndResume();
     void trainingOnYourData();
@@ -179,6 +181,58 @@ void TestLearning::weightViewsShowTheirGradient()
     window.gradientAction()->trigger();
     QVERIFY(window.weightViews()[0]->model()->isEditable());
     QVERIFY(window.weightViews()[0]->model()->title().startsWith(QStringLiteral("Wx")));
+}
+
+// The step panel's last line: |h_t(float32) − h_t(float64)| of the step, of the run so far and of
+// y_t, against the same model computed in both dtypes here.
+void TestLearning::stepPanelShowsTheDtypeDifference()
+{
+    for (CellKind kind : {CellKind::SimpleRNN, CellKind::GRU}) {
+        ModelConfig c;
+        c.dims = Dims{3, 9, 3, 5, 2};
+        c.kind = kind;
+        c.returnSequences = true;
+        Model m32(c);
+        m32.randomizeWeights();
+        m32.randomizeInput();
+        Model m64(m32.state());
+        m64.setDtype(DType::Float64);
+        m32.computeAll();
+        m64.computeAll();
+        Session session{Model(m32.state())};
+        MainWindow window(&session, false);
+        session.setSample(1);
+        session.seek(6);
+        const Session::DtypeDifference d = session.dtypeDifference(6);
+        QVERIFY(d.computed);
+        double step = 0, run = 0, out = 0;
+        for (int j = 0; j < 5; ++j)
+            step = std::max(step, std::abs(m32.hiddenAt(1, 6, j) - m64.hiddenAt(1, 6, j)));
+        for (int t = 0; t <= 6; ++t)
+            for (int n = 0; n < 3; ++n)
+                for (int j = 0; j < 5; ++j)
+                    run = std::max(run, std::abs(m32.hiddenAt(n, t, j) - m64.hiddenAt(n, t, j)));
+        for (int n = 0; n < 3; ++n)
+            for (int k = 0; k < 2; ++k)
+                out = std::max(out, std::abs(m32.outputAt(n, 6, k) - m64.outputAt(n, 6, k)));
+        QCOMPARE(d.step, step);
+        QCOMPARE(d.run, run);
+        QCOMPARE(d.output, out);
+        QVERIFY(d.step > 0 && d.run < 1e-5); // float32's rounding: about 1e-7, not 0
+        const QString last = window.stepPanel()->lines().last();
+        QVERIFY2(last.startsWith(QStringLiteral("float32 − float64:  max|Δh_6| = %1 (sample 1)").arg(step, 0, 'e', 1)), qPrintable(last));
+        QVERIFY2(last.contains(QStringLiteral("max|Δy_6| = %1").arg(out, 0, 'e', 1)), qPrintable(last));
+        // A change drops the other dtype's copy: the numbers follow the new weights.
+        session.setWeightValue(WeightId::Wh, 0, 0, 0.9);
+        m32.setWeightValue(WeightId::Wh, 0, 0, 0.9);
+        m64.setWeightValue(WeightId::Wh, 0, 0, 0.9);
+        m32.computeAll();
+        m64.computeAll();
+        double after = 0;
+        for (int j = 0; j < 5; ++j)
+            after = std::max(after, std::abs(m32.hiddenAt(1, 6, j) - m64.hiddenAt(1, 6, j)));
+        QCOMPARE(session.dtypeDifference(6).step, after);
+    }
 }
 
 void TestLearning::trainingRunUpdatesTheWindowAndIsOneUndoCommand()

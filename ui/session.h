@@ -164,6 +164,17 @@ public:
     const std::vector<double> &jacobianNorms() const;
     // Every gate block's eigenvalues, ρ and singular values of the recurrent kernel.
     const std::vector<rnnscope::BlockSpectrum> &spectrum() const;
+    // The float32 − float64 difference (a teaching point: ~1e-7): the model computed again in the
+    // other dtype (made on first use after a change, computed through the steps asked for), and the
+    // largest |h_t(float32) − h_t(float64)| of the selected sample at t, of every sample over the
+    // steps 0 … t, and of the output y_t (NaN when the model outputs nothing at t). Not computed
+    // (computed false) when bringing the other dtype to t would take more than kBackgroundWork.
+    struct DtypeDifference {
+        bool computed = false;
+        double step = 0, run = 0, output = 0;
+    };
+    DtypeDifference dtypeDifference(int t) const;
+
     // Multiply–adds of gradients() and of jacobianNorms(): the views compute them live below
     // kLiveLearningWork and offer a button above it.
     double gradientWork() const;
@@ -312,6 +323,7 @@ private:
     mutable std::optional<rnnscope::Gradients> m_gradients;
     mutable std::optional<std::vector<double>> m_jacobian;
     mutable std::optional<std::vector<rnnscope::BlockSpectrum>> m_spectrum;
+    mutable std::unique_ptr<rnnscope::Model> m_twin; // the model in the other dtype
     std::optional<rnnscope::NdArray> m_targets;        // X's targets: a task's, or a file's
     QString m_targetsName;                             // "the adding task's targets", "Y.npy"
     rnnscope::Loss m_targetsLoss = rnnscope::Loss::MSE; // the loss they go with

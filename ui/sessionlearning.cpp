@@ -9,6 +9,9 @@
 #include "io/npy.h"
 
 #include <QFileInfo>
+
+#include <cmath>
+#include <limits>
 #include "grad/dynamics.h"
 
 #include <QUndoStack>
@@ -20,6 +23,7 @@ void Session::forgetLearning(bool all)
     m_jacobian.reset();
     if (!all)
         return;
+    m_twin.reset();
     m_gradients.reset();
     m_spectrum.reset();
 }
@@ -67,6 +71,41 @@ const std::vector<BlockSpectrum> &Session::spectrum() const
     if (!m_spectrum)
         m_spectrum = recurrentSpectrum(config().kind, weights().Wh);
     return *m_spectrum;
+}
+
+Session::DtypeDifference Session::dtypeDifference(int t) const
+{
+    DtypeDifference d;
+    const Dims &dims = m_model.dims();
+    if (t < 0 || t >= dims.T)
+        return d;
+    if (!m_twin) {
+        if (m_model.workThrough(t) + double(m_model.input().size()) > kBackgroundWork)
+            return d;
+        m_twin = std::make_unique<Model>(m_model.state());
+        m_twin->setDtype(m_model.config().dtype == DType::Float32 ? DType::Float64 : DType::Float32);
+    }
+    if (m_twin->workThrough(t) > kBackgroundWork)
+        return d;
+    m_twin->computeThrough(t);
+    const int N = dims.N, M = dims.M, K = dims.K, n = m_sample;
+    // (non-finite values are shown as such everywhere else; here only the rounding counts)
+    const auto differ = [](double a, double b) { return std::isfinite(a) && std::isfinite(b) ? std::abs(a - b) : 0.0; };
+    for (int j = 0; j < M; ++j)
+        d.step = std::max(d.step, differ(m_model.hiddenAt(n, t, j), m_twin->hiddenAt(n, t, j)));
+    for (int s = 0; s <= t; ++s)
+        for (int i = 0; i < N; ++i)
+            for (int j = 0; j < M; ++j)
+                d.run = std::max(d.run, differ(m_model.hiddenAt(i, s, j), m_twin->hiddenAt(i, s, j)));
+    if (K > 0 && (m_model.config().returnSequences || t == dims.T - 1)) {
+        for (int i = 0; i < N; ++i)
+            for (int k = 0; k < K; ++k)
+                d.output = std::max(d.output, differ(m_model.outputAt(i, t, k), m_twin->outputAt(i, t, k)));
+    } else {
+        d.output = std::numeric_limits<double>::quiet_NaN();
+    }
+    d.computed = true;
+    return d;
 }
 
 double Session::gradientWork() const

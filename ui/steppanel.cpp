@@ -246,8 +246,30 @@ void StepPanel::rebuild()
         w = std::max(w, line.first.size() + 1);
     for (const auto &[label, values] : std::as_const(lines))
         add(2, label.leftJustified(w) + values, int(w));
+    addDtypeLine(t);
     updateGeometry();
     update();
+}
+
+void StepPanel::addDtypeLine(int t)
+{
+    const Session::DtypeDifference d = m_session->dtypeDifference(t);
+    const auto e = [](double v) { return QString::number(v, 'e', 1); };
+    QString text;
+    if (!d.computed) {
+        text = tr("float32 − float64: not computed at this size (the model would be computed again in the other dtype)");
+    } else {
+        text = tr("float32 − float64:  max|Δh_%1| = %2 (sample %3),  over t ≤ %1 and every sample %4")
+                   .arg(t)
+                   .arg(e(d.step))
+                   .arg(m_session->sample())
+                   .arg(e(d.run));
+        if (!std::isnan(d.output))
+            text += tr(",  max|Δy_%1| = %2").arg(t).arg(e(d.output));
+    }
+    m_lineKinds << 3;
+    m_lines << text;
+    m_valuesAt << -1;
 }
 
 QString StepPanel::rowText(const Eigen::RowVectorXd &v)
@@ -293,6 +315,7 @@ void StepPanel::rebuildGated(int t)
         if (!l.formula.empty())
             add(4, QStringLiteral("    ") + QString::fromStdString(l.shapes));
     }
+    addDtypeLine(t);
     updateGeometry();
     update();
 }

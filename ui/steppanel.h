@@ -13,7 +13,9 @@
 //       (1×3)(3×5) + (1×5)(5×5) + (5)
 //   c_3 = f_3⊙c_2 + i_3⊙g_3 …  h_3 = o_3⊙tanh(c_3)
 //
-// (core's workedStep, which the trace prints too). Self-painted: plain text rendering is cheap on
+// (core's workedStep, which the trace prints too). The last line gives the float32 − float64
+// difference: the largest |h_t(float32) − h_t(float64)| of this step, of every step so far, and of
+// y_t (Session::dtypeDifference), as the tutorial checks its NumPy loop against predict. Self-painted: plain text rendering is cheap on
 // every step.
 
 #include "run/summary.h"
@@ -52,6 +54,8 @@ protected:
 private:
     void rebuild();
     void rebuildGated(int t);
+    // The last line: the float32 − float64 difference of h_t, of the run so far and of y_t.
+    void addDtypeLine(int t);
     static QString rowText(const Eigen::RowVectorXd &v);
 
     struct Visual {

@@ -61,7 +61,9 @@ TrainingPanel::TrainingPanel(Session *session, QWidget *parent)
     m_loss = new QComboBox(this);
     for (const LossSpec &l : lossSpecs())
         m_loss->addItem(QString::fromLatin1(l.name), int(l.id));
-    m_loss->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // "sparse_categorical_crossentropy" in full only in the list: the box keeps the panel narrow.
+    m_loss->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_loss->setMinimumContentsLength(12);
     form->addRow(tr("&Loss:"), m_loss);
     m_optimizer = new QComboBox(this);
     for (OptimizerKind k : {OptimizerKind::Adam, OptimizerKind::SGD, OptimizerKind::RMSprop})
