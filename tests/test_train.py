@@ -5,6 +5,10 @@
   written below in NumPy (SGD with and without momentum and Nesterov, Adam with ε outside the
   root, RMSprop, clipnorm, global_clipnorm, clipvalue), each step's gradient from `rnnscope grad`
   at the weights of that step (grad itself is checked against PyTorch in test_grad.py).
+- The same updates against torch.optim.SGD (plain, momentum, Nesterov) stepping an explicit
+  float64 PyTorch loop of the model in Keras's layout (test_grad.py's `torch_states`). Adam is
+  checked against Keras's formula only: torch.optim.Adam adds its ε elsewhere (see
+  test_sgd_equals_torch_optim_sgd).
 - Determinism: the same seed gives the same weights to the last bit.
 - The demo: the adding problem at T = 50 — LSTM and GRU go below 0.01 while SimpleRNN stays near
   the 0.167 of predicting the mean; sine next-step is learnt.
@@ -120,6 +124,64 @@ def test_updates_follow_keras_formulas():
             for k, (g, w) in enumerate(zip(got, want)):
                 err = np.abs(g - w).max()
                 assert err < 1e-9, f"{what}: arr_{k} differs from Keras's formula by {err:.3g}"
+
+
+def test_sgd_equals_torch_optim_sgd():
+    """Three full-batch steps of rnnscope's SGD equal torch.optim.SGD's on the same model, data and
+    gradients (PyTorch's autograd of an explicit float64 loop in Keras's layout), to 1e-10.
+
+    Keras's and PyTorch's momentum are the same update; they differ in what they store. Keras:
+    v ← m·v − lr·g, w ← w + v (Nesterov: w ← w + m·v − lr·g). PyTorch: b ← m·b + g (b = g at the
+    first step), w ← w − lr·b (Nesterov: w ← w − lr·(g + m·b)). So v = −lr·b: the same weights
+    while lr stays fixed (checked below on the velocity --save-state writes, `sgd_momentum_i`),
+    different ones once lr changes between steps, as under a schedule: Keras's velocity keeps the
+    old lr in it, PyTorch's buffer does not.
+
+    Adam is not compared with torch.optim.Adam, on purpose: Keras adds ε to √v before the bias
+    correction, w ← w − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε), PyTorch to the corrected √v̂,
+    w ← w − lr/(1−β₁ᵗ)·m/(√v/√(1−β₂ᵗ) + ε); Keras's ε is PyTorch's ε·√(1−β₂ᵗ), which changes with
+    t (DESIGN §1). rnnscope follows Keras, so its Adam is checked against Keras's formula above.
+    """
+    from test_grad import need_torch, torch_states
+    torch = need_torch()
+    W, X, Y = case()
+    np.savez(path("w0.npz"), *W)
+    np.save(path("x.npy"), X)
+    np.save(path("y.npy"), Y)
+    lr, steps = 0.1, 3
+    for momentum, nesterov in ((0.0, False), (0.9, False), (0.9, True)):
+        extra = (["--momentum", str(momentum)] if momentum else []) + (["--nesterov"] if nesterov else [])
+        # Full batch (no --batch-size), in order (no --shuffle).
+        run("train", "--cell", "lstm", "--weights", path("w0.npz"), "--input", path("x.npy"), "--target", path("y.npy"),
+            "--optimizer", "sgd", "--lr", str(lr), *extra, "--steps", str(steps), "--dtype", "float64",
+            "--out", path("w_sgd.npz"), "--save-state", path("s_sgd.npz"))
+        got = arrays(path("w_sgd.npz"))
+
+        params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in W]
+        Wx, Wh, b, Wo, bo = params
+        opt = torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=nesterov)
+        x, y = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
+        for _ in range(steps):
+            opt.zero_grad()
+            out = torch_states(torch, "lstm", x, Wx, Wh, b)[-1] @ Wo + bo
+            ((out - y) ** 2).mean().backward()
+            opt.step()
+
+        what = f"SGD {extra or 'plain'} after {steps} steps"
+        moved = max(np.abs(p.detach().numpy() - w0).max() for p, w0 in zip(params, W))
+        assert moved > 1e-3, f"{what}: torch.optim.SGD barely moves the weights ({moved})"
+        for k, (g, p) in enumerate(zip(got, params)):
+            err = np.abs(g - p.detach().numpy()).max()
+            assert err < 1e-10, f"{what}: arr_{k} differs from torch.optim.SGD's by {err:.3g}"
+        state = np.load(path("s_sgd.npz"))
+        if momentum:
+            for k, p in enumerate(params):
+                buf = opt.state[p]["momentum_buffer"].numpy()
+                v = state[f"sgd_momentum_{k}"]  # flat, in the weight's column-major order
+                err = np.abs(v - (-lr * buf).reshape(-1, order="F")).max()
+                assert err < 1e-10, f"{what}: Keras's velocity {k} is not −lr × PyTorch's momentum buffer ({err:.3g})"
+        else:
+            assert not [f for f in state.files if f.startswith("sgd_momentum")], state.files
 
 
 def train_task(task, cell, steps, T, M=32, seed=0, lr="0.01", extra=()):
