@@ -108,13 +108,15 @@ void addOptions(QCommandLineParser &p)
                                                  "optimizer's update; --optimizer, default adam; mse against zeros).")},
         {QStringLiteral("long-work"), QStringLiteral("bench --ui: time the long work of a large model (new input, End, an edit at the end) and how long the window waited.")},
         {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
-        {QStringLiteral("size"), QStringLiteral("screenshot: window size (default 1600x900)."), QStringLiteral("WxH")},
+        {QStringLiteral("size"), QStringLiteral("screenshot, animate: window size (default 1600x900)."), QStringLiteral("WxH")},
         {QStringLiteral("view"),
          QStringLiteral("screenshot: one view instead of the window: diagram, step-panel, Wx, Wh, bh, Wo, bo, input, "
                         "all-units, hidden-chart, gate-chart, output-chart, summary, gradients, spectrum, loss-curves (OUT.svg: vector); "
-                        "with --task, --steps S: after a training run in the window."),
+                        "with --task, --steps S: after a training run in the window. animate: the view to animate."),
          QStringLiteral("NAME")},
-        {QStringLiteral("scale"), QStringLiteral("screenshot: 1 (default), 2 or 3 times the pixels (PNG)."), QStringLiteral("n")},
+        {QStringLiteral("scale"), QStringLiteral("screenshot, animate: 1 (default), 2 or 3 times the pixels (PNG, GIF)."), QStringLiteral("n")},
+        {QStringLiteral("fps"), QStringLiteral("animate: frames (timesteps) per second, 0.5 to 50 (default 4, the window's playback speed)."),
+         QStringLiteral("f")},
         {QStringLiteral("show"), QStringLiteral("screenshot: the whole window with this view in front (a --view name: gradients, spectrum, loss-curves …)."),
          QStringLiteral("NAME")},
         {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},

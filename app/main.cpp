@@ -65,6 +65,18 @@ std::optional<int> takeFile(const QString &path, const QCommandLineParser &parse
     }
     return std::nullopt;
 }
+
+// --scale of screenshot and animate: 1, 2 or 3 times the pixels.
+std::optional<int> takeScale(const QCommandLineParser &parser, ui::LaunchOptions &launch)
+{
+    if (!parser.isSet(QStringLiteral("scale")))
+        return std::nullopt;
+    bool ok = false;
+    launch.scale = parser.value(QStringLiteral("scale")).toInt(&ok);
+    if (!ok || launch.scale < 1 || launch.scale > 3)
+        return cli::fail(QStringLiteral("--scale '%1' is not offered: expected 1, 2 or 3").arg(parser.value(QStringLiteral("scale"))));
+    return std::nullopt;
+}
 #endif
 
 } // namespace
@@ -104,9 +116,13 @@ int main(int argc, char **argv)
         "  rnnscope screenshot OUT.png|OUT.svg [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
         "                     [--view NAME] [--scale 1|2|3]\n"
         "                                         render the window (or one view, PNG or SVG)\n"
-        "                                         offscreen\n\n"
+        "                                         offscreen\n"
+        "  rnnscope animate OUT.gif [FILE] [MODEL OPTIONS] [--view NAME] [--size WxH] [--scale 1|2|3]\n"
+        "                   [--fps f]\n"
+        "                                         the stepping through t = 0 ... T-1 of the window (or\n"
+        "                                         one view) as an animated GIF, offscreen\n\n"
         "Exit status: 0 done, 2 bad usage or bad input, 1 internal failure."));
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, grad, train, export-code, bench, screenshot, or a FILE to open."),
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("summary, trace, forward, save, grad, train, export-code, bench, screenshot, animate, or a FILE to open."),
                                  QStringLiteral("[command|FILE]"));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
@@ -133,7 +149,8 @@ int main(int argc, char **argv)
         return cli::runHeadless(parser, positional);
 
     // Everything else needs the window: screenshot, bench --ui, or the app itself (with a FILE).
-    if (!first.isEmpty() && first != QLatin1String("screenshot") && !bench) {
+    const bool animate = first == QLatin1String("animate");
+    if (!first.isEmpty() && first != QLatin1String("screenshot") && !animate && !bench) {
         if (const auto refused = refuseUnreadable(first, QStringLiteral("a command (summary, trace, forward, save, bench, "
                                                                         "screenshot) or a weights, input or session file to open")))
             return *refused;
@@ -174,18 +191,34 @@ int main(int argc, char **argv)
                 if (!ok || !(launch.trainLr > 0))
                     return cli::fail(QStringLiteral("--lr '%1' is not a positive number").arg(parser.value(QStringLiteral("lr"))));
             }
-            if (parser.isSet(QStringLiteral("scale"))) {
-                bool ok = false;
-                launch.scale = parser.value(QStringLiteral("scale")).toInt(&ok);
-                if (!ok || launch.scale < 1 || launch.scale > 3)
-                    return cli::fail(QStringLiteral("--scale '%1' is not offered: expected 1, 2 or 3").arg(parser.value(QStringLiteral("scale"))));
-            }
+            if (const auto refused = takeScale(parser, launch))
+                return *refused;
             if (parser.isSet(QStringLiteral("step"))) {
                 bool ok = false;
                 launch.step = parser.value(QStringLiteral("step")).toInt(&ok);
                 if (!ok || *launch.step < -1)
                     return cli::fail(QStringLiteral("--step '%1' is not a timestep: expected -1 (before the first step) … T-1")
                                          .arg(parser.value(QStringLiteral("step"))));
+            }
+        } else if (animate) {
+            if (positional.size() != 2 && positional.size() != 3)
+                return cli::fail(QStringLiteral("animate needs one file to write: rnnscope animate OUT.gif [FILE] [MODEL OPTIONS]"));
+            if (!positional.at(1).endsWith(QLatin1String(".gif"), Qt::CaseInsensitive))
+                return cli::fail(QStringLiteral("'%1': an animation is written as an animated GIF: expected OUT.gif").arg(positional.at(1)));
+            launch.mode = ui::LaunchOptions::Mode::Animate;
+            launch.screenshotPath = positional.at(1);
+            if (positional.size() == 3)
+                if (const auto refused = takeFile(positional.at(2), parser, launch))
+                    return *refused;
+            launch.view = parser.value(QStringLiteral("view"));
+            if (const auto refused = takeScale(parser, launch))
+                return *refused;
+            if (parser.isSet(QStringLiteral("fps"))) {
+                bool ok = false;
+                launch.fps = parser.value(QStringLiteral("fps")).toDouble(&ok);
+                if (!ok || !(launch.fps >= 0.5 && launch.fps <= 50))
+                    return cli::fail(QStringLiteral("--fps '%1' is not offered: expected frames per second from 0.5 to 50")
+                                         .arg(parser.value(QStringLiteral("fps"))));
             }
         } else if (bench) {
             if (positional.size() != 1)

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   g++ make cmake pkg-config ccache libopenblas-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libeigen3-dev
-  libhdf5-dev libzip-dev nlohmann-json3-dev
+  libhdf5-dev libzip-dev nlohmann-json3-dev libgif-dev
   fontconfig fonts-dejavu-core xvfb xauth xdotool libx11-6
   python3-numpy python3-h5py python3-torch python3-threadpoolctl
   clang libclang-rt-14-dev

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "animationexport.h"
 #include "autosave.h"
 #include "backgroundjob.h"
 #include "diagramwidget.h"
@@ -339,6 +340,9 @@ void MainWindow::buildMenus()
         });
     }
     exportView->setToolTipsVisible(true);
+    file->addAction(tr("Export &animation…"), this, [this] {
+        AnimationExport::exportDialog(this, [this](const QString &m) { statusBar()->showMessage(m, 15000); });
+    })->setStatusTip(tr("The stepping through t = 0 … T−1 of a view or of the whole window as an animated GIF"));
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 

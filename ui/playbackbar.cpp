@@ -44,7 +44,7 @@ PlaybackBar::PlaybackBar(Session *session, QWidget *parent)
 
     addWidget(new QLabel(tr("  speed "), this));
     m_speed->setRange(1, 30);
-    m_speed->setValue(4);
+    m_speed->setValue(kDefaultSpeed);
     m_speed->setMaximumWidth(120);
     m_speed->setToolTip(tr("Steps per second while playing"));
     addWidget(m_speed);
@@ -88,6 +88,11 @@ bool PlaybackBar::isPlaying() const
 void PlaybackBar::setSpeed(int stepsPerSecond)
 {
     m_speed->setValue(stepsPerSecond);
+}
+
+int PlaybackBar::speed() const
+{
+    return m_speed->value();
 }
 
 void PlaybackBar::sync()

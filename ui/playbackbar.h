@@ -27,8 +27,11 @@ public:
     QString positionText() const;
     bool isPlaying() const;
 
-    // Steps per second while playing.
+    // Steps per second while playing (1 … 30; kDefaultSpeed at start); an exported animation
+    // shows its frames at this rate.
+    static constexpr int kDefaultSpeed = 4;
     void setSpeed(int stepsPerSecond);
+    int speed() const;
 
 private:
     void sync();

@@ -1,8 +1,10 @@
 #include "uientry.h"
 
+#include "animationexport.h"
 #include "common/error.h"
 #include "io/sessionfile.h"
 #include "mainwindow.h"
+#include "playbackbar.h"
 #include "trainingpanel.h"
 #include "terminationsignals.h"
 #include "session.h"
@@ -50,6 +52,23 @@ void settle()
         QCoreApplication::processEvents();
 }
 
+// The view of the window whose command-line name is `key` (any case).
+std::optional<MainWindow::ExportableView> exportableView(const MainWindow &window, const QString &key)
+{
+    for (const MainWindow::ExportableView &e : window.exportableViews())
+        if (e.key.compare(key, Qt::CaseInsensitive) == 0)
+            return e;
+    return std::nullopt;
+}
+
+QString unknownView(const MainWindow &window, const QString &key)
+{
+    QStringList keys;
+    for (const MainWindow::ExportableView &e : window.exportableViews())
+        keys << e.key;
+    return QStringLiteral("--view '%1' is unknown: expected one of %2").arg(key, keys.join(QStringLiteral(", ")));
+}
+
 int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &options, std::optional<int> sessionStep)
 {
     window.resize(options.size);
@@ -82,13 +101,9 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     if (!options.view.isEmpty()) {
         // One view, as File ▸ Export view writes it: SVG by the name, else PNG at the scale.
-        const QList<MainWindow::ExportableView> views = window.exportableViews();
-        QStringList keys;
-        for (const MainWindow::ExportableView &e : views)
-            keys << e.key;
-        const auto it = std::find_if(views.begin(), views.end(), [&](const auto &e) { return e.key.compare(options.view, Qt::CaseInsensitive) == 0; });
-        if (it == views.end())
-            return fail(QStringLiteral("--view '%1' is unknown: expected one of %2").arg(options.view, keys.join(QStringLiteral(", "))));
+        const auto it = exportableView(window, options.view);
+        if (!it)
+            return fail(unknownView(window, options.view));
         if (!window.bringToFront(it->view))
             return fail(QStringLiteral("--view %1 is not on show in this window").arg(it->key));
         settle();
@@ -101,9 +116,8 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     if (options.screenshotPath.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive))
         return fail(QStringLiteral("'%1': the whole window is written as PNG; an SVG needs --view").arg(options.screenshotPath));
     if (!options.show.isEmpty()) {
-        const QList<MainWindow::ExportableView> views = window.exportableViews();
-        const auto it = std::find_if(views.begin(), views.end(), [&](const auto &e) { return e.key.compare(options.show, Qt::CaseInsensitive) == 0; });
-        if (it == views.end() || !window.bringToFront(it->view))
+        const auto it = exportableView(window, options.show);
+        if (!it || !window.bringToFront(it->view))
             return fail(QStringLiteral("--show '%1' is not a view of this window").arg(options.show));
         settle();
     }
@@ -113,6 +127,26 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     if (image.isNull() || !image.save(options.screenshotPath, "PNG"))
         return fail(QStringLiteral("cannot write the screenshot to '%1'").arg(options.screenshotPath));
     return 0;
+}
+
+// animate: the stepping through t = 0 … T−1 of the window, or of one view, as an animated GIF.
+int animate(MainWindow &window, const ui::LaunchOptions &options)
+{
+    window.resize(options.size);
+    window.show();
+    settle();
+    QWidget *view = nullptr;
+    if (!options.view.isEmpty()) {
+        const auto it = exportableView(window, options.view);
+        if (!it)
+            return fail(unknownView(window, options.view));
+        view = it->view;
+    }
+    const double fps = options.fps > 0 ? options.fps : window.playbackBar()->speed();
+    QString message;
+    const auto outcome = AnimationExport::write(window, view, options.screenshotPath, options.scale, fps,
+                                                [](int, int) { return true; }, &message);
+    return outcome == AnimationExport::Outcome::Written ? 0 : fail(message);
 }
 
 double percentile(std::vector<double> v, double p)
@@ -289,6 +323,8 @@ int run(int argc, char **argv, const LaunchOptions &options)
     switch (options.mode) {
     case LaunchOptions::Mode::Screenshot:
         return screenshot(window, session, options, sessionFile ? std::optional<int>(sessionFile->timestep) : std::nullopt);
+    case LaunchOptions::Mode::Animate:
+        return animate(window, options);
     case LaunchOptions::Mode::BenchUi:
         return options.longWork ? benchLongWork(window, session, options) : benchUi(window, session, options, clock);
     case LaunchOptions::Mode::Window:

@@ -14,13 +14,14 @@
 namespace ui {
 
 struct LaunchOptions {
-    enum class Mode { Window, Screenshot, BenchUi };
+    enum class Mode { Window, Screenshot, BenchUi, Animate };
     Mode mode = Mode::Window;
     rnnscope::ModelRequest request;  // the model to open (weights and input files already named in it)
     QString file;                    // the FILE argument, any kind (the title, the recent files); a
                                      // session file is read by run() instead of `request`
-    QString screenshotPath;          // Screenshot: the PNG (or, with a view, SVG) to write
-    QString view;                    // Screenshot: one view (MainWindow's exportable key) instead of the window
+    QString screenshotPath;          // Screenshot: the PNG (or, with a view, SVG) to write; Animate: the GIF
+    QString view;                    // Screenshot, Animate: one view (MainWindow's exportable key) instead of the window
+    double fps = 0;                  // Animate: frames per second (0: the playback bar's default speed)
     QString show;                    // Screenshot: the whole window with this view brought to the front
     // Screenshot: a training run in the window before the picture (--task, --steps, --optimizer,
     // --lr, --batch-size; global clipnorm 1), as the Training panel runs it.
@@ -29,9 +30,9 @@ struct LaunchOptions {
     rnnscope::OptimizerKind trainOptimizer = rnnscope::OptimizerKind::Adam;
     double trainLr = 0.01;
     int trainBatch = 64;
-    int scale = 1;                   // Screenshot: 1, 2 or 3 times the pixels
+    int scale = 1;                   // Screenshot, Animate: 1, 2 or 3 times the pixels
     std::optional<int> step;         // Screenshot: the timestep on show (default: a session's, else the last)
-    QSize size{1600, 900};           // Screenshot and BenchUi: the window size
+    QSize size{1600, 900};           // Screenshot, Animate and BenchUi: the window size
     bool json = false;               // BenchUi: one JSON object
     bool longWork = false;           // BenchUi: time the long work instead of single steps
     bool presentation = false;       // start in presentation mode
