@@ -162,6 +162,14 @@ int main(int argc, char **argv)
     try {
         launch.request = cli::modelRequest(parser);
         launch.presentation = parser.isSet(QStringLiteral("presentation"));
+        launch.lesson = parser.value(QStringLiteral("lesson"));
+        if (parser.isSet(QStringLiteral("lesson-step"))) {
+            bool ok = false;
+            launch.lessonStep = parser.value(QStringLiteral("lesson-step")).toInt(&ok);
+            if (!ok || launch.lessonStep < 1 || launch.lesson.isEmpty())
+                return cli::fail(QStringLiteral("--lesson-step '%1' is not a step of a --lesson: expected 1, 2, …")
+                                     .arg(parser.value(QStringLiteral("lesson-step"))));
+        }
         if (first == QLatin1String("screenshot")) {
             if (positional.size() != 2 && positional.size() != 3)
                 return cli::fail(QStringLiteral("screenshot needs one file to write: rnnscope screenshot OUT.png [FILE] [MODEL OPTIONS]"));

@@ -6,6 +6,8 @@
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
 #include "gradientview.h"
+#include "lessonoverlay.h"
+#include "lessonpanel.h"
 #include "logchart.h"
 #include "matrixview.h"
 #include "palette.h"
@@ -263,6 +265,16 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
                               {m_spectrumView->plot(), tr("spectrum"), QStringLiteral("spectrum")},
                               {m_trainingPanel->chart(), tr("loss curves"), QStringLiteral("loss-curves")},
                               {m_summary, tr("model summary"), QStringLiteral("summary")}});
+    // A lesson, in a dock on the left (hidden until one opens).
+    m_lesson = new LessonPanel(session, this, [this](const QString &name) { return viewByName(name); });
+    m_lessonDock = new QDockWidget(tr("Lesson"), this);
+    m_lessonDock->setObjectName(QStringLiteral("lessonDock"));
+    m_lessonDock->setWidget(m_lesson);
+    addDockWidget(Qt::LeftDockWidgetArea, m_lessonDock);
+    resizeDocks({m_lessonDock}, {340}, Qt::Horizontal);
+    m_lessonDock->hide();
+    m_lesson->overlay()->setAlwaysBright(m_lessonDock);
+    connect(m_lesson, &LessonPanel::lessonClosed, m_lessonDock, &QDockWidget::hide);
     const auto report = [this](const QString &message) { statusBar()->showMessage(message, 8000); };
     for (const ExportableView &e : std::as_const(m_exportableViews))
         ViewExport::attach(e.view, e.name, report);
@@ -402,6 +414,15 @@ void MainWindow::buildMenus()
         play->addAction(a);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QMenu *lessons = help->addMenu(tr("&Lessons"));
+    for (const LessonPanel::BuiltIn &b : LessonPanel::builtInLessons())
+        lessons->addAction(b.title, this, [this, name = b.name] { openLesson(name); });
+    lessons->addSeparator();
+    lessons->addAction(tr("Open a lesson &file…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a lesson"), QString(), tr("Lessons (*.lesson)"));
+        if (!path.isEmpty())
+            openLesson(path);
+    });
     help->addAction(tr("&About rnnscope"), this, [this] {
         QMessageBox::about(this, tr("About rnnscope"),
                            tr("<h3>rnnscope %1</h3><p>The shapes and the recurrence of a recurrent neural network, "
@@ -661,7 +682,44 @@ void MainWindow::updateTitle()
 
 bool MainWindow::openFile(const QString &path)
 {
+    if (path.endsWith(QLatin1String(".lesson"), Qt::CaseInsensitive))
+        return openLesson(path);
     return opened(path, [&] { return m_session->openFile(path); });
+}
+
+bool MainWindow::openLesson(const QString &nameOrPath)
+{
+    QString error;
+    m_lessonDock->show(); // first: the lesson's views are placed with the dock in the window
+    if (!m_lesson->open(nameOrPath, &error)) {
+        if (!m_lesson->isOpen())
+            m_lessonDock->hide();
+        showError(error);
+        return false;
+    }
+    m_lessonDock->raise();
+    statusBar()->showMessage(tr("Lesson: %1 — Alt+→ or Page Down for the next step").arg(QString::fromStdString(m_lesson->lesson().title)),
+                             15000);
+    return true;
+}
+
+QWidget *MainWindow::viewByName(const QString &name) const
+{
+    for (const ExportableView &e : m_exportableViews)
+        if (e.key.compare(name, Qt::CaseInsensitive) == 0) {
+            const_cast<MainWindow *>(this)->bringToFront(e.view);
+            return e.view;
+        }
+    const QList<std::pair<QString, QWidget *>> more = {{QStringLiteral("dimensions"), m_dimensions},
+                                                       {QStringLiteral("playback"), m_playback},
+                                                       {QStringLiteral("weights"), m_weightsDock},
+                                                       {QStringLiteral("training"), m_trainingPanel}};
+    for (const auto &[key, view] : more)
+        if (key.compare(name, Qt::CaseInsensitive) == 0) {
+            const_cast<MainWindow *>(this)->bringToFront(view);
+            return view;
+        }
+    return nullptr;
 }
 
 bool MainWindow::opened(const QString &path, const std::function<bool()> &open)

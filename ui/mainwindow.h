@@ -31,6 +31,7 @@ class QLineEdit;
 class QComboBox;
 class QTabWidget;
 class GradientView;
+class LessonPanel;
 class Session;
 class SpectrumView;
 class StepPanel;
@@ -60,6 +61,14 @@ public:
     GradientView *gradientView() const { return m_gradientView; }
     SpectrumView *spectrumView() const { return m_spectrumView; }
     TrainingPanel *trainingPanel() const { return m_trainingPanel; }
+    // Lessons: Help ▸ Lessons, File ▸ Open of a .lesson file, `rnnscope --lesson`. Opens a built-in
+    // lesson by name or a lesson file in the Lesson dock; a refusal is in the status bar (and a
+    // message box when persistent).
+    bool openLesson(const QString &nameOrPath);
+    LessonPanel *lessonPanel() const { return m_lesson; }
+    // A view by the name lessons and `screenshot --view` use: the exportable views' keys, and
+    // dimensions, playback, weights, training. nullptr when there is none.
+    QWidget *viewByName(const QString &name) const;
     // View ▸ Weights as their gradient (Ctrl+G): the weight views show dL/dW.
     QAction *gradientAction() const { return m_gradientAction; }
     QList<MatrixView *> weightViews() const { return m_weightViews; }
@@ -182,6 +191,8 @@ private:
     GradientView *m_gradientView = nullptr;
     SpectrumView *m_spectrumView = nullptr;
     TrainingPanel *m_trainingPanel = nullptr;
+    LessonPanel *m_lesson = nullptr;
+    QDockWidget *m_lessonDock = nullptr;
     QTabWidget *m_chartTabs = nullptr;
     QLineEdit *m_units = nullptr;
     SummaryView *m_summary = nullptr;

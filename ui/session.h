@@ -15,6 +15,7 @@
 #include "export/codeexport.h"
 #include "grad/bptt.h"
 #include "grad/dynamics.h"
+#include "io/modelrequest.h"
 #include "io/sessionfile.h"
 #include "nn/weights.h"
 #include "run/model.h"
@@ -186,6 +187,14 @@ public:
     // activation the task fixes (new Wx and Wo drawn where D or K change), and X a batch of N of the
     // task's samples, whose targets become the gradient target.
     bool prepareForTask(rnnscope::TaskKind task);
+    // ---- Lessons (sessionlesson.cpp) ----
+    // The model a lesson's step sets, as one undoable change named `what` (and set up for `task`
+    // when one is named). False (errorOccurred) when refused.
+    bool showLessonModel(const rnnscope::ModelRequest &request, std::optional<rnnscope::TaskKind> task, const QString &what);
+    // `text` with the live values it names ({params.total}, {value.h[3][0]}, …) filled in from the
+    // model on show at the current timestep and sample; names without a value go to `unknown`.
+    QString lessonText(const QString &text, QStringList *unknown = nullptr) const;
+
     // Training (TrainingController): between beginTraining and endTraining the weights on show are
     // the trainer's (showTrainedWeights, no undo step); endTraining makes the whole run one undoable
     // command `what`. Any other change of the model first calls `stop` (which ends the run).

@@ -3,6 +3,8 @@
 #include "animationexport.h"
 #include "common/error.h"
 #include "io/sessionfile.h"
+#include "gradientview.h"
+#include "lessonpanel.h"
 #include "mainwindow.h"
 #include "playbackbar.h"
 #include "trainingpanel.h"
@@ -75,7 +77,8 @@ int screenshot(MainWindow &window, Session &session, const ui::LaunchOptions &op
     window.show();
     settle();
     const int T = session.dims().T;
-    const int step = options.step.value_or(sessionStep.value_or(T - 1));
+    // (a lesson's step has put the timestep where it wants it)
+    const int step = options.step.value_or(sessionStep.value_or(options.lesson.isEmpty() ? T - 1 : session.position()));
     if (step < -1 || step >= T)
         return fail(QStringLiteral("--step %1 is out of range: expected -1 … %2 (T=%3)").arg(step).arg(T - 1).arg(T));
     session.seek(step);
@@ -320,6 +323,17 @@ int run(int argc, char **argv, const LaunchOptions &options)
     }
     if (options.presentation)
         window.setPresentation(true);
+    if (!options.lesson.isEmpty()) {
+        if (options.mode != LaunchOptions::Mode::Window)
+            window.resize(options.size), window.show(); // the lesson's views are placed in a shown window
+        if (!window.openLesson(options.lesson) && options.mode != LaunchOptions::Mode::Window)
+            return fail(window.statusText());
+        if (options.lessonStep > 0) {
+            if (options.lessonStep > window.lessonPanel()->stepCount())
+                return fail(QStringLiteral("--lesson-step %1: the lesson has %2 steps").arg(options.lessonStep).arg(window.lessonPanel()->stepCount()));
+            window.lessonPanel()->showStep(options.lessonStep - 1);
+        }
+    }
     switch (options.mode) {
     case LaunchOptions::Mode::Screenshot:
         return screenshot(window, session, options, sessionFile ? std::optional<int>(sessionFile->timestep) : std::nullopt);

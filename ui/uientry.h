@@ -35,7 +35,10 @@ struct LaunchOptions {
     QSize size{1600, 900};           // Screenshot, Animate and BenchUi: the window size
     bool json = false;               // BenchUi: one JSON object
     bool longWork = false;           // BenchUi: time the long work instead of single steps
+    bool train = false;              // BenchUi: time a training run in the window instead
     bool presentation = false;       // start in presentation mode
+    QString lesson;                  // a lesson to start (a built-in name or a .lesson file)
+    int lessonStep = 0;              // Screenshot: the lesson's step on show (1-based; 0: the first)
 };
 
 // Builds the model, or reads the session file (a refusal prints one line on stderr and returns 2
