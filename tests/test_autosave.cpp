@@ -152,6 +152,7 @@ private slots:
     void init();
     void cleanup();
     void aChangeIsWrittenAfterTheDebounce();
+    void firstStartIsMaximizedLaterStartsRestore();
     void savedOrUndoneChangesLeaveNoCopy();
     void anOrphanRestoresExactly();
     void aRunningWindowIsNoOrphan();
@@ -185,6 +186,25 @@ void TestAutosave::cleanupTestCase()
     emptyDefaultDirectory(); // what the restore tests' windows left
     QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).removeRecursively();
     QFile::remove(QSettings().fileName());
+}
+
+// The first start (no settings yet) fills the screen; a later start restores the window as left.
+void TestAutosave::firstStartIsMaximizedLaterStartsRestore()
+{
+    QFile::remove(QSettings().fileName());
+    QSettings().clear();
+    Session session;
+    {
+        MainWindow first(&session, true);
+        QVERIFY(first.windowState() & Qt::WindowMaximized);
+        first.setWindowState(Qt::WindowNoState);
+        first.resize(1100, 700);
+        first.show();
+        QVERIFY(first.close());
+    }
+    MainWindow second(&session, true);
+    QVERIFY(!(second.windowState() & Qt::WindowMaximized));
+    QCOMPARE(second.size(), QSize(1100, 700));
 }
 
 void TestAutosave::init()

@@ -1140,6 +1140,9 @@ bool MainWindow::recover(const Autosave::Orphan &orphan)
 void MainWindow::restoreSettings()
 {
     QSettings s;
+    // The first start fills the screen it opens on; later starts restore the window as it was left.
+    if (!s.contains(QStringLiteral("window/geometry")))
+        setWindowState(windowState() | Qt::WindowMaximized);
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     m_zoom = s.value(QStringLiteral("view/zoom"), 0).toInt();
