@@ -105,7 +105,9 @@ void addOptions(QCommandLineParser &p)
         {QStringLiteral("json"), QStringLiteral("bench, grad: print one JSON object.")},
         {QStringLiteral("ui"), QStringLiteral("bench: step the window offscreen and time each step.")},
         {QStringLiteral("train"), QStringLiteral("bench: time one training step on the batch (forward, backward through time, the "
-                                                 "optimizer's update; --optimizer, default adam; mse against zeros).")},
+                                                 "optimizer's update; --optimizer, default adam; mse against zeros). bench --ui --train: "
+                                                 "a training run in the window (--task, default adding; --steps, default 1000), its "
+                                                 "steps and refreshes per second and the longest wait of the window.")},
         {QStringLiteral("long-work"), QStringLiteral("bench --ui: time the long work of a large model (new input, End, an edit at the end) and how long the window waited.")},
         {QStringLiteral("step"), QStringLiteral("screenshot: the timestep on show (default: the last)."), QStringLiteral("t")},
         {QStringLiteral("size"), QStringLiteral("screenshot, animate: window size (default 1600x900)."), QStringLiteral("WxH")},

@@ -66,6 +66,34 @@ std::optional<int> takeFile(const QString &path, const QCommandLineParser &parse
     return std::nullopt;
 }
 
+// The training run of screenshot --task and bench --ui --train: --task (default adding),
+// --steps (default `steps`), --batch-size (64), --optimizer (adam) and --lr (0.01).
+std::optional<int> takeTraining(const QCommandLineParser &parser, ui::LaunchOptions &launch, long long steps)
+{
+    launch.trainTask = rnnscope::TaskKind::Adding;
+    if (parser.isSet(QStringLiteral("task"))) {
+        const auto task = rnnscope::parseTask(parser.value(QStringLiteral("task")).toStdString());
+        if (!task)
+            return cli::fail(QStringLiteral("--task '%1' is unknown: expected %2")
+                                 .arg(parser.value(QStringLiteral("task")), QString::fromStdString(rnnscope::taskNames())));
+        launch.trainTask = task;
+    }
+    launch.trainSteps = cli::integerOption(parser, QStringLiteral("steps"), 1, 1000000, steps);
+    launch.trainBatch = int(cli::integerOption(parser, QStringLiteral("batch-size"), 1, 4096, 64));
+    if (parser.isSet(QStringLiteral("optimizer"))) {
+        const auto o = rnnscope::parseOptimizer(parser.value(QStringLiteral("optimizer")).toStdString());
+        if (!o)
+            return cli::fail(QStringLiteral("--optimizer '%1' is unknown: expected sgd, adam or rmsprop").arg(parser.value(QStringLiteral("optimizer"))));
+        launch.trainOptimizer = *o;
+    }
+    bool ok = true;
+    if (parser.isSet(QStringLiteral("lr")))
+        launch.trainLr = parser.value(QStringLiteral("lr")).toDouble(&ok);
+    if (!ok || !(launch.trainLr > 0))
+        return cli::fail(QStringLiteral("--lr '%1' is not a positive number").arg(parser.value(QStringLiteral("lr"))));
+    return std::nullopt;
+}
+
 // --scale of screenshot and animate: 1, 2 or 3 times the pixels.
 std::optional<int> takeScale(const QCommandLineParser &parser, ui::LaunchOptions &launch)
 {
@@ -110,9 +138,10 @@ int main(int argc, char **argv)
         "                                         a Python script that rebuilds and runs the model\n"
         "  rnnscope bench [MODEL OPTIONS] [--repeat R] [--train [--optimizer NAME]] [--json]\n"
         "                                         time the forward pass (--train: a training step)\n"
-        "  rnnscope bench --ui [MODEL OPTIONS] [--long-work] [--json]\n"
-        "                                         time each step of the window (offscreen), or the\n"
-        "                                         long work of a large model with the window live\n"
+        "  rnnscope bench --ui [MODEL OPTIONS] [--long-work | --train [--task NAME] [--steps S]] [--json]\n"
+        "                                         time each step of the window (offscreen), the long\n"
+        "                                         work of a large model with the window live, or how\n"
+        "                                         the window keeps up with a training run\n"
         "  rnnscope screenshot OUT.png|OUT.svg [FILE] [MODEL OPTIONS] [--step t] [--size WxH]\n"
         "                     [--view NAME] [--scale 1|2|3]\n"
         "                                         render the window (or one view, PNG or SVG)\n"
@@ -180,25 +209,9 @@ int main(int argc, char **argv)
                     return *refused;
             launch.view = parser.value(QStringLiteral("view"));
             launch.show = parser.value(QStringLiteral("show"));
-            if (parser.isSet(QStringLiteral("task"))) {
-                const auto task = rnnscope::parseTask(parser.value(QStringLiteral("task")).toStdString());
-                if (!task)
-                    return cli::fail(QStringLiteral("--task '%1' is unknown: expected sine, echo, parity or adding").arg(parser.value(QStringLiteral("task"))));
-                launch.trainTask = task;
-                launch.trainSteps = cli::integerOption(parser, QStringLiteral("steps"), 1, 1000000, 300);
-                launch.trainBatch = int(cli::integerOption(parser, QStringLiteral("batch-size"), 1, 4096, 64));
-                if (parser.isSet(QStringLiteral("optimizer"))) {
-                    const auto o = rnnscope::parseOptimizer(parser.value(QStringLiteral("optimizer")).toStdString());
-                    if (!o)
-                        return cli::fail(QStringLiteral("--optimizer '%1' is unknown: expected sgd, adam or rmsprop").arg(parser.value(QStringLiteral("optimizer"))));
-                    launch.trainOptimizer = *o;
-                }
-                bool ok = true;
-                if (parser.isSet(QStringLiteral("lr")))
-                    launch.trainLr = parser.value(QStringLiteral("lr")).toDouble(&ok);
-                if (!ok || !(launch.trainLr > 0))
-                    return cli::fail(QStringLiteral("--lr '%1' is not a positive number").arg(parser.value(QStringLiteral("lr"))));
-            }
+            if (parser.isSet(QStringLiteral("task")))
+                if (const auto refused = takeTraining(parser, launch, 300))
+                    return *refused;
             if (const auto refused = takeScale(parser, launch))
                 return *refused;
             if (parser.isSet(QStringLiteral("step"))) {
@@ -234,6 +247,12 @@ int main(int argc, char **argv)
             launch.mode = ui::LaunchOptions::Mode::BenchUi;
             launch.json = parser.isSet(QStringLiteral("json"));
             launch.longWork = parser.isSet(QStringLiteral("long-work"));
+            launch.train = parser.isSet(QStringLiteral("train"));
+            if (launch.longWork && launch.train)
+                return cli::fail(QStringLiteral("--long-work and --train are two benchmarks of the window: give one"));
+            if (launch.train)
+                if (const auto refused = takeTraining(parser, launch, 1000))
+                    return *refused;
         } else if (!first.isEmpty()) {
             if (const auto refused = takeFile(first, parser, launch))
                 return *refused;

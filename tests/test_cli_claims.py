@@ -319,6 +319,26 @@ def test_bench_ui_long_work_json():
     assert all(v >= 0 for v in json_numbers(j, keys)), j
 
 
+def test_bench_ui_train_json():
+    """`bench --ui --train --json`: a training run in the window (the adding task by default, which
+    sets D = 2 and K = 1), with the Training tab and then the Gradients tab in front: its steps per
+    second, how often the weights on show were refreshed, and the longest the window waited."""
+    out = run("bench", "--ui", "--train", "--json", "--steps", "50", "--cell", "gru").stdout
+    j = json.loads(out)
+    keys = ["seconds", "steps_per_second", "refreshes_per_second", "max_event_wait_ms", "seconds_gradients",
+            "steps_per_second_gradients", "refreshes_per_second_gradients", "max_event_wait_ms_gradients"]
+    assert set(j.keys()) == {"dims", "cell", "task", "optimizer", "batch", "steps", *keys}, j
+    assert j["dims"] == [1, 10, 2, 5, 1] and j["cell"] == "gru" and j["task"] == "adding", j
+    assert j["optimizer"] == "adam" and j["batch"] == 64 and j["steps"] == 50, j
+    seconds, steps_per_second, refreshes, wait = json_numbers(j, keys[:4])
+    assert seconds > 0 and 0 < steps_per_second and abs(steps_per_second * seconds - 50) < 1, j
+    # Every run ends with its last weights on show: at least one refresh.
+    assert refreshes * seconds >= 1 - 1e-6 and wait >= -1, j
+    assert all(v >= -1 for v in json_numbers(j, keys[4:])), j
+    refused("bench", "--ui", "--train", "--long-work", mentions=("--long-work", "--train"))
+    refused("bench", "--ui", "--train", "--task", "knitting", mentions=("'knitting'", "adding or copy"))
+
+
 # ---- trace --sample ------------------------------------------------------------------------------
 
 def trace_rows(out):

@@ -16,6 +16,7 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QEvent>
+#include <QEventLoop>
 #include <QImage>
 #include <QTimer>
 
@@ -281,6 +282,94 @@ int benchLongWork(MainWindow &window, Session &session, const ui::LaunchOptions 
     return 0;
 }
 
+// A training run in the window as the Training panel runs it, with `front` in front: its time,
+// its steps, how often the weights on show were refreshed (Session::weightsChanged), and the
+// longest the event loop waited — a 5 ms timer's largest interval between two firings, less its
+// 5 ms (from the click on Train, which sets the run up in the window's thread, to the run's end).
+struct TrainingRun {
+    double seconds = 0;
+    long long steps = 0;
+    int refreshes = 0;
+    double maxWaitMs = 0;
+    double stepsPerSecond() const { return steps / seconds; }
+    double refreshesPerSecond() const { return refreshes / seconds; }
+};
+
+std::optional<TrainingRun> timeTrainingRun(MainWindow &window, Session &session, QWidget *front, long long steps)
+{
+    TrainingPanel *panel = window.trainingPanel();
+    TrainingController *controller = panel->controller();
+    window.bringToFront(front);
+    settle();
+    TrainingRun r;
+    QEventLoop loop;
+    QElapsedTimer total, gap;
+    QTimer ticker;
+    ticker.setTimerType(Qt::PreciseTimer);
+    ticker.setInterval(5);
+    QObject::connect(&ticker, &QTimer::timeout, &loop, [&] {
+        r.maxWaitMs = std::max(r.maxWaitMs, gap.nsecsElapsed() / 1e6 - 5);
+        gap.restart();
+    });
+    QObject::connect(controller, &TrainingController::runningChanged, &loop, [&](bool on) {
+        if (!on)
+            loop.quit();
+    });
+    const long long before = controller->stepsDone();
+    total.start();
+    gap.start();
+    ticker.start();
+    if (!controller->train(panel->plan(), steps))
+        return std::nullopt;
+    // Counted from here: setting the model up for the task (its D and K) is no snapshot.
+    QObject::connect(&session, &Session::weightsChanged, &loop, [&] { ++r.refreshes; });
+    loop.exec();
+    ticker.stop();
+    r.maxWaitMs = std::max(r.maxWaitMs, gap.nsecsElapsed() / 1e6 - 5);
+    r.seconds = total.nsecsElapsed() / 1e9;
+    r.steps = controller->stepsDone() - before;
+    return r;
+}
+
+// bench --ui --train: a run of S steps with the Training tab in front (its loss curves grow, the
+// weight views follow every snapshot), then S more with the Gradients tab in front (it
+// recomputes ‖dL/dh_t‖ and the Jacobians at every snapshot).
+int benchTraining(MainWindow &window, Session &session, const ui::LaunchOptions &options)
+{
+    window.resize(options.size);
+    window.show();
+    settle();
+    TrainingPanel *panel = window.trainingPanel();
+    panel->setPlan(*options.trainTask, options.trainOptimizer, options.trainLr, options.trainBatch, options.trainSteps, 1.0);
+    const auto training = timeTrainingRun(window, session, panel, options.trainSteps);
+    const auto gradients = training ? timeTrainingRun(window, session, window.gradientView(), options.trainSteps) : std::nullopt;
+    if (!training || !gradients)
+        return fail(QStringLiteral("the training run was refused: %1").arg(window.statusText()));
+    const Dims &d = session.dims();
+    const char *task = taskName(*options.trainTask);
+    if (options.json) {
+        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"task\":\"%s\",\"optimizer\":\"%s\",\"batch\":%d,\"steps\":%lld,"
+                    "\"seconds\":%.3f,\"steps_per_second\":%.1f,\"refreshes_per_second\":%.2f,\"max_event_wait_ms\":%.1f,"
+                    "\"seconds_gradients\":%.3f,\"steps_per_second_gradients\":%.1f,\"refreshes_per_second_gradients\":%.2f,"
+                    "\"max_event_wait_ms_gradients\":%.1f}\n",
+                    d.N, d.T, d.D, d.M, d.K, cellName(session.config().kind), task, optimizerName(options.trainOptimizer),
+                    options.trainBatch, training->steps, training->seconds, training->stepsPerSecond(), training->refreshesPerSecond(),
+                    training->maxWaitMs, gradients->seconds, gradients->stepsPerSecond(), gradients->refreshesPerSecond(),
+                    gradients->maxWaitMs);
+    } else {
+        std::printf("Training in the window, %s, dims %s, task %s, %s lr %g, batch %d, window %dx%d:\n", cellClassName(session.config().kind),
+                    dimsString(d).c_str(), task, optimizerName(options.trainOptimizer), options.trainLr, options.trainBatch,
+                    options.size.width(), options.size.height());
+        const auto line = [](const char *front, const TrainingRun &r) {
+            std::printf("  %-15s %lld steps in %.2f s: %.1f steps/s, the weights on show refreshed %.1f times/s, longest wait %.1f ms\n",
+                        front, r.steps, r.seconds, r.stepsPerSecond(), r.refreshesPerSecond(), r.maxWaitMs);
+        };
+        line("Training tab", *training);
+        line("Gradients tab", *gradients);
+    }
+    return 0;
+}
+
 } // namespace
 
 namespace ui {
@@ -340,6 +429,8 @@ int run(int argc, char **argv, const LaunchOptions &options)
     case LaunchOptions::Mode::Animate:
         return animate(window, options);
     case LaunchOptions::Mode::BenchUi:
+        if (options.train)
+            return benchTraining(window, session, options);
         return options.longWork ? benchLongWork(window, session, options) : benchUi(window, session, options, clock);
     case LaunchOptions::Mode::Window:
         break;

@@ -1,6 +1,6 @@
 #pragma once
-// The ways main() starts the window: the app itself, an offscreen screenshot, or the UI stepping
-// benchmark.
+// The ways main() starts the window: the app itself, an offscreen screenshot, or the UI
+// benchmarks (stepping, long work, a training run).
 
 #include "train/optimizer.h"
 #include "train/task.h"
@@ -23,8 +23,9 @@ struct LaunchOptions {
     QString view;                    // Screenshot, Animate: one view (MainWindow's exportable key) instead of the window
     double fps = 0;                  // Animate: frames per second (0: the playback bar's default speed)
     QString show;                    // Screenshot: the whole window with this view brought to the front
-    // Screenshot: a training run in the window before the picture (--task, --steps, --optimizer,
-    // --lr, --batch-size; global clipnorm 1), as the Training panel runs it.
+    // Screenshot: a training run in the window before the picture; BenchUi with `train`: the run
+    // timed (--task, --steps, --optimizer, --lr, --batch-size; global clipnorm 1), as the Training
+    // panel runs it.
     std::optional<rnnscope::TaskKind> trainTask;
     long long trainSteps = 0;
     rnnscope::OptimizerKind trainOptimizer = rnnscope::OptimizerKind::Adam;
