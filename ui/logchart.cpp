@@ -120,6 +120,9 @@ void LogChart::rescale()
     m_axisY->setRange(a, b > a ? b : a * 10);
     const int decades = int(std::lround(std::log10(m_axisY->max() / m_axisY->min())));
     m_axisY->setBase(decades > 8 ? std::pow(10.0, std::ceil(decades / 8.0)) : 10.0);
+    // Minor ticks only between decades: Qt Charts draws base − 2 of them per major tick, and a base
+    // of 10⁴ would ask for tens of thousands (the window froze drawing them).
+    m_axisY->setMinorTickCount(decades > 8 ? 0 : -1);
     if (!m_fixedX) {
         m_axisX->setRange(xlo, xhi > xlo ? xhi : xlo + 1);
         tickX();

@@ -169,7 +169,8 @@ public:
     // other dtype (made on first use after a change, computed through the steps asked for), and the
     // largest |h_t(float32) − h_t(float64)| of the selected sample at t, of every sample over the
     // steps 0 … t, and of the output y_t (NaN when the model outputs nothing at t). Not computed
-    // (computed false) when bringing the other dtype to t would take more than kBackgroundWork.
+    // (computed false) when bringing the other dtype to t would take more than kBackgroundWork, and
+    // during a training run.
     struct DtypeDifference {
         bool computed = false;
         double step = 0, run = 0, output = 0;

@@ -77,7 +77,7 @@ Session::DtypeDifference Session::dtypeDifference(int t) const
 {
     DtypeDifference d;
     const Dims &dims = m_model.dims();
-    if (t < 0 || t >= dims.T)
+    if (t < 0 || t >= dims.T || m_training) // (during a run the weights change ten times a second)
         return d;
     if (!m_twin) {
         if (m_model.workThrough(t) + double(m_model.input().size()) > kBackgroundWork)

@@ -31,6 +31,7 @@ StepPanel::StepPanel(Session *session, QWidget *parent)
     connect(session, &Session::stepChanged, this, &StepPanel::rebuild);
     connect(session, &Session::sampleChanged, this, &StepPanel::rebuild);
     connect(session, &Session::structureChanged, this, &StepPanel::rebuild);
+    connect(session, &Session::trainingChanged, this, &StepPanel::rebuild); // its float32 − float64 line
     rebuild();
 }
 
@@ -256,7 +257,9 @@ void StepPanel::addDtypeLine(int t)
     const Session::DtypeDifference d = m_session->dtypeDifference(t);
     const auto e = [](double v) { return QString::number(v, 'e', 1); };
     QString text;
-    if (!d.computed) {
+    if (!d.computed && m_session->training()) {
+        text = tr("float32 − float64: shown when the training pauses");
+    } else if (!d.computed) {
         text = tr("float32 − float64: not computed at this size (the model would be computed again in the other dtype)");
     } else {
         text = tr("float32 − float64:  max|Δh_%1| = %2 (sample %3),  over t ≤ %1 and every sample %4")

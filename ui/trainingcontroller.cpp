@@ -5,6 +5,7 @@
 #include "common/error.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 using namespace rnnscope;
@@ -83,6 +84,7 @@ bool TrainingController::train(const Plan &plan, long long steps)
     Trainer *trainer = m_trainer.get();
     m_thread = std::thread([this, trainer, steps] {
         auto lastValidation = Clock::now() - std::chrono::seconds(1), lastSnapshot = lastValidation;
+        std::chrono::duration<double> validationCost(0);
         for (long long i = 0; i < steps && !m_stop; ++i) {
             StepResult r;
             try {
@@ -94,12 +96,13 @@ bool TrainingController::train(const Plan &plan, long long steps)
             const bool last = i + 1 == steps || exploded;
             const auto now = Clock::now();
             std::optional<double> validation;
-            // The held-out loss every 10 steps (a curve even for a run of a second), at most every
-            // 250 ms on a slow model, and at the end.
-            if (!exploded && (last || (r.step % 10 == 0 && now - lastValidation > std::chrono::milliseconds(25))
-                              || now - lastValidation > std::chrono::milliseconds(250))) {
+            // The held-out loss every 10 steps (a curve even for a run of a second) and at the end,
+            // but never more than a fifth of the time: its 256 samples cost four batches of 64.
+            const auto gap = std::max(std::chrono::duration<double>(0.025), 4 * validationCost);
+            if (!exploded && (last || (r.step % 10 == 0 && now - lastValidation > gap) || now - lastValidation > std::max(gap, std::chrono::duration<double>(0.25)))) {
                 validation = trainer->validationLoss();
-                lastValidation = now;
+                lastValidation = Clock::now();
+                validationCost = lastValidation - now;
             }
             std::lock_guard<std::mutex> lock(m_mutex);
             m_pending.push_back({r.step, r.loss, validation});
@@ -114,6 +117,7 @@ bool TrainingController::train(const Plan &plan, long long steps)
         }
         m_done = true;
     });
+    m_timer.setInterval(kRefreshMs);
     m_timer.start();
     emit runningChanged(true);
     return true;
@@ -137,8 +141,12 @@ void TrainingController::take()
         if (p.validation)
             m_validation.append(QPointF(double(m_offset + p.step), shown(*p.validation)));
     }
-    if (snapshot)
+    if (snapshot) {
+        const auto shown = Clock::now();
         m_session->showTrainedWeights(*snapshot);
+        m_showMs = std::chrono::duration<double, std::milli>(Clock::now() - shown).count();
+        m_timer.setInterval(std::clamp(int(4 * m_showMs), kRefreshMs, 2000));
+    }
     if (!points.empty())
         emit progressed();
 }

@@ -62,8 +62,10 @@ public:
     const QList<QPointF> &trainLosses() const { return m_train; }
     const QList<QPointF> &validationLosses() const { return m_validation; }
     long long stepsDone() const { return m_offset + (m_trainer ? m_trainer->steps() : 0); }
-    // Snapshots shown per second of the last run.
-    static constexpr int kRefreshMs = 100;
+    // The window takes the newest weights every kRefreshMs (12 times a second), or — when showing
+    // them takes long (a large model recomputed in the window) — every 4 × that time, so that the
+    // window spends at most a quarter of its time following the training and stays responsive.
+    static constexpr int kRefreshMs = 80;
 
 signals:
     void progressed();            // new losses (at most every kRefreshMs)
@@ -96,4 +98,5 @@ private:
     bool m_exploded = false;
     QList<QPointF> m_train, m_validation;
     std::chrono::steady_clock::time_point m_started;
+    double m_showMs = 0; // how long the last snapshot took to show
 };
