@@ -290,6 +290,8 @@ private:
     // ends a training run (unless `endsTraining` is false: moving through time does not).
     // False while a change is being built (the caller is a re-entrant command: it must not run).
     bool settle(bool endsTraining = true);
+    // Whether the targets fit the model's output (else the gradient views use a target of 0).
+    bool targetsFit() const;
     // Drops what the learning views computed (after a change of `kind`; the sample: the Jacobian).
     void forgetLearning(bool all);
     // Runs `build` here, or — `heavy` — on the worker while the event loop goes on. False (and
@@ -334,6 +336,7 @@ private:
     mutable std::optional<std::vector<double>> m_jacobian;
     mutable std::optional<std::vector<rnnscope::BlockSpectrum>> m_spectrum;
     mutable std::unique_ptr<rnnscope::Model> m_twin; // the model in the other dtype
+    mutable std::vector<double> m_twinRunMax;        // max |Δh| over every sample and the steps 0 … s
     std::optional<rnnscope::NdArray> m_targets;        // X's targets: a task's, or a file's
     QString m_targetsName;                             // "the adding task's targets", "Y.npy"
     rnnscope::Loss m_targetsLoss = rnnscope::Loss::MSE; // the loss they go with

@@ -6,17 +6,33 @@
 #include "sessioncommands.h"
 
 #include "common/error.h"
+#include "grad/dynamics.h"
 #include "io/npy.h"
 
 #include <QFileInfo>
+#include <QUndoStack>
 
 #include <cmath>
 #include <limits>
-#include "grad/dynamics.h"
-
-#include <QUndoStack>
 
 using namespace rnnscope;
+
+namespace {
+
+// The shape of what the model outputs, which its targets have: (N, T, K) or (N, K) (the recurrent
+// layer's M without a Dense layer).
+std::vector<std::int64_t> outputShape(const ModelConfig &c)
+{
+    const std::int64_t width = c.dims.K > 0 ? c.dims.K : c.dims.M;
+    return c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width} : std::vector<std::int64_t>{c.dims.N, width};
+}
+
+} // namespace
+
+bool Session::targetsFit() const
+{
+    return m_targets && targetShapeFits(m_targetsLoss, m_targets->shape, outputShape(config()));
+}
 
 void Session::forgetLearning(bool all)
 {
@@ -24,6 +40,7 @@ void Session::forgetLearning(bool all)
     if (!all)
         return;
     m_twin.reset();
+    m_twinRunMax.clear();
     m_gradients.reset();
     m_spectrum.reset();
 }
@@ -31,16 +48,12 @@ void Session::forgetLearning(bool all)
 const Gradients &Session::gradients() const
 {
     if (!m_gradients) {
-        const ModelConfig &c = config();
-        const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
-        const std::vector<std::int64_t> shape = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
-                                                                  : std::vector<std::int64_t>{c.dims.N, width};
-        if (m_targets && targetShapeFits(m_targetsLoss, m_targets->shape, shape)) {
+        if (targetsFit()) {
             m_gradients = backprop(m_model, *m_targets, m_targetsLoss);
         } else {
             NdArray zero;
-            zero.shape = shape;
-            zero.values.assign(static_cast<std::size_t>(c.dims.N) * (c.returnSequences ? c.dims.T : 1) * width, 0.0);
+            zero.shape = outputShape(config());
+            zero.values.assign(zero.size(), 0.0);
             m_gradients = backprop(m_model, zero, Loss::MSE);
         }
     }
@@ -49,14 +62,8 @@ const Gradients &Session::gradients() const
 
 QString Session::gradientLossText() const
 {
-    const ModelConfig &c = config();
-    const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
-    const std::int64_t N = c.dims.N;
-    const bool fits = m_targets
-        && targetShapeFits(m_targetsLoss, m_targets->shape,
-                           c.returnSequences ? std::vector<std::int64_t>{N, c.dims.T, width} : std::vector<std::int64_t>{N, width});
-    return fits ? tr("L = %1 against %2").arg(QLatin1String(lossName(m_targetsLoss)), m_targetsName)
-                      : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
+    return targetsFit() ? tr("L = %1 against %2").arg(QLatin1String(lossName(m_targetsLoss)), m_targetsName)
+                        : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
 }
 
 const std::vector<double> &Session::jacobianNorms() const
@@ -93,10 +100,15 @@ Session::DtypeDifference Session::dtypeDifference(int t) const
     const auto differ = [](double a, double b) { return std::isfinite(a) && std::isfinite(b) ? std::abs(a - b) : 0.0; };
     for (int j = 0; j < M; ++j)
         d.step = std::max(d.step, differ(m_model.hiddenAt(n, t, j), m_twin->hiddenAt(n, t, j)));
-    for (int s = 0; s <= t; ++s)
+    // The run's maximum, kept step by step: each step's values are compared once, not at every step.
+    for (int s = int(m_twinRunMax.size()); s <= t; ++s) {
+        double most = s > 0 ? m_twinRunMax.back() : 0.0;
         for (int i = 0; i < N; ++i)
             for (int j = 0; j < M; ++j)
-                d.run = std::max(d.run, differ(m_model.hiddenAt(i, s, j), m_twin->hiddenAt(i, s, j)));
+                most = std::max(most, differ(m_model.hiddenAt(i, s, j), m_twin->hiddenAt(i, s, j)));
+        m_twinRunMax.push_back(most);
+    }
+    d.run = m_twinRunMax[std::size_t(t)];
     if (K > 0 && (m_model.config().returnSequences || t == dims.T - 1)) {
         for (int i = 0; i < N; ++i)
             for (int k = 0; k < K; ++k)
@@ -166,10 +178,7 @@ bool Session::loadTargets(const QString &path)
     std::optional<NdArray> Y;
     if (!guarded(tr("Targets %1").arg(name), [&] { Y = readNpy(path.toStdString()); }))
         return false;
-    const ModelConfig &c = config();
-    const int width = c.dims.K > 0 ? c.dims.K : c.dims.M;
-    const std::vector<std::int64_t> out = c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width}
-                                                            : std::vector<std::int64_t>{c.dims.N, width};
+    const std::vector<std::int64_t> out = outputShape(config());
     if (!targetShapeFits(Loss::MSE, Y->shape, out) && !targetShapeFits(Loss::SparseCategoricalCrossentropy, Y->shape, out)) {
         emit errorOccurred(tr("%1 has shape %2, but the model's output is %3 (or class ids %4 for a sparse loss)")
                                .arg(name, QString::fromStdString(shapeString(Y->shape)), QString::fromStdString(shapeString(out)),
