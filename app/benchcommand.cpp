@@ -62,8 +62,7 @@ std::vector<double> timeTrainingStep(const Model &model, OptimizerKind optimizer
     const Dims &d = model.dims();
     NdArray Y;
     Y.dtype = DType::Float64;
-    Y.shape = model.config().returnSequences ? std::vector<std::int64_t>{d.N, d.T, d.K > 0 ? d.K : d.M}
-                                             : std::vector<std::int64_t>{d.N, d.K > 0 ? d.K : d.M};
+    Y.shape = outputShape(model.config());
     Y.values.assign(Y.size(), 0.0);
     TrainSpec spec;
     spec.optimizer.kind = optimizer;

@@ -17,18 +17,6 @@
 
 using namespace rnnscope;
 
-namespace {
-
-// The shape of what the model outputs, which its targets have: (N, T, K) or (N, K) (the recurrent
-// layer's M without a Dense layer).
-std::vector<std::int64_t> outputShape(const ModelConfig &c)
-{
-    const std::int64_t width = c.dims.K > 0 ? c.dims.K : c.dims.M;
-    return c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width} : std::vector<std::int64_t>{c.dims.N, width};
-}
-
-} // namespace
-
 bool Session::targetsFit() const
 {
     return m_targets && targetShapeFits(m_targetsLoss, m_targets->shape, outputShape(config()));

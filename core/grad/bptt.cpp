@@ -139,7 +139,7 @@ Gradients run(const ModelConfig &cfg, const Weights &w, const Eigen::MatrixXd &X
     const bool seq = cfg.returnSequences;
     const int outSteps = seed ? 0 : seq ? T : 1;
     const int width = K > 0 ? K : M;
-    const std::vector<std::int64_t> shape = seq ? std::vector<std::int64_t>{N, T, width} : std::vector<std::int64_t>{N, width};
+    const std::vector<std::int64_t> shape = outputShape(cfg);
     const LossSpec &spec = lossSpec(loss);
     const NdArray dense = seed ? NdArray() : lossTarget(loss, target, shape, std::string("the model outputs ") + (seq ? "(N, T, " : "(N, ")
                                                                                + (K > 0 ? "K" : "M") + ") = ");

@@ -1,5 +1,7 @@
 #include "nn/cell.h"
 
+#include "common/error.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -167,6 +169,19 @@ std::string describeCell(const CellSpec &c, int M)
     if (c.kind == CellKind::GRU)
         s += c.resetAfter ? ", reset_after=True" : ", reset_after=False";
     return s + ")";
+}
+
+void checkCell(const CellSpec &c)
+{
+    const auto check = [&](Activation a, const char *what) {
+        if (!isCellActivation(a))
+            throw Error(ErrorKind::BadUsage, std::string("the ") + cellClassName(c.kind) + " cell cannot use "
+                                                 + activationName(a) + " as its " + what
+                                                 + ": expected tanh, relu, sigmoid, linear, hard_sigmoid or "
+                                                   "hard_sigmoid_keras2");
+    };
+    check(c.activation, "activation");
+    check(c.recurrent, "recurrent activation");
 }
 
 } // namespace rnnscope

@@ -78,6 +78,10 @@ bool usesRecurrentActivation(Quantity q);
 const char *quantitySymbol(Quantity q); // "a", "i", "f", "g", "o", "c", "z", "r", "h̃", "h"
 const char *quantityName(Quantity q);   // "pre-activation", "input gate", …
 
+// Throws Error(BadUsage) when the cell's activation or recurrent activation is not one a
+// recurrent cell computes (softmax).
+void checkCell(const CellSpec &c);
+
 // "LSTM(5, activation=tanh, recurrent_activation=sigmoid)" — for messages and notes.
 std::string describeCell(const CellSpec &c, int M);
 

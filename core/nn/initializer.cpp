@@ -76,6 +76,18 @@ Eigen::MatrixXd orthogonal(int rows, int cols, Rng &rng)
     return q;
 }
 
+Eigen::MatrixXd initialKernel(int rows, int cols, const InitSpec &spec, Rng &rng)
+{
+    switch (spec.scheme) {
+    case InitScheme::KerasDefault:
+    case InitScheme::Identity: return glorotUniform(rows, cols, rng);
+    case InitScheme::Normal: return normalMatrix(rows, cols, spec.scale, rng);
+    case InitScheme::Uniform: return uniformMatrix(rows, cols, spec.scale, rng);
+    case InitScheme::Zeros: break;
+    }
+    return Eigen::MatrixXd::Zero(rows, cols);
+}
+
 double initialWeightsWork(int D, int M, int K, const InitSpec &spec, const CellSpec &cell)
 {
     const double gM = double(cell.gates()) * M;
@@ -92,28 +104,14 @@ Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t 
     Weights w;
     w.bh = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(cell.biasRows()) * gM);
     w.bo = Eigen::VectorXd::Zero(K);
+    w.Wx = initialKernel(D, gM, spec, rWx);
+    w.Wo = initialKernel(M, K, spec, rWo);
     switch (spec.scheme) {
-    case InitScheme::KerasDefault:
-    case InitScheme::Identity:
-        w.Wx = glorotUniform(D, gM, rWx);
-        w.Wh = spec.scheme == InitScheme::Identity ? Eigen::MatrixXd::Identity(M, gM) : orthogonal(M, gM, rWh);
-        w.Wo = glorotUniform(M, K, rWo);
-        break;
-    case InitScheme::Normal:
-        w.Wx = normalMatrix(D, gM, spec.scale, rWx);
-        w.Wh = normalMatrix(M, gM, spec.scale, rWh);
-        w.Wo = normalMatrix(M, K, spec.scale, rWo);
-        break;
-    case InitScheme::Uniform:
-        w.Wx = uniformMatrix(D, gM, spec.scale, rWx);
-        w.Wh = uniformMatrix(M, gM, spec.scale, rWh);
-        w.Wo = uniformMatrix(M, K, spec.scale, rWo);
-        break;
-    case InitScheme::Zeros:
-        w.Wx = Eigen::MatrixXd::Zero(D, gM);
-        w.Wh = Eigen::MatrixXd::Zero(M, gM);
-        w.Wo = Eigen::MatrixXd::Zero(M, K);
-        return w;
+    case InitScheme::KerasDefault: w.Wh = orthogonal(M, gM, rWh); break;
+    case InitScheme::Identity: w.Wh = Eigen::MatrixXd::Identity(M, gM); break;
+    case InitScheme::Normal: w.Wh = normalMatrix(M, gM, spec.scale, rWh); break;
+    case InitScheme::Uniform: w.Wh = uniformMatrix(M, gM, spec.scale, rWh); break;
+    case InitScheme::Zeros: w.Wh = Eigen::MatrixXd::Zero(M, gM); return w;
     }
     // Keras's unit_forget_bias: the LSTM's forget block starts at 1.
     if (cell.kind == CellKind::LSTM)

@@ -44,6 +44,10 @@ Eigen::MatrixXd orthogonal(int rows, int cols, Rng &rng);
 Eigen::MatrixXd normalMatrix(int rows, int cols, double sigma, Rng &rng);
 Eigen::MatrixXd uniformMatrix(int rows, int cols, double a, Rng &rng);
 
+// A kernel (rows, cols) that reads inputs (Wx, Wo): glorot_uniform for Keras's default and the
+// identity scheme, else the scheme's normal, uniform or zeros.
+Eigen::MatrixXd initialKernel(int rows, int cols, const InitSpec &spec, Rng &rng);
+
 // Wx (D,gM), Wh (M,gM), bh, Wo (M,K), bo (K) of `cell` drawn from `seed` by `spec`.
 Weights initialWeights(int D, int M, int K, const InitSpec &spec, std::uint64_t seed, const CellSpec &cell = {});
 // What initialWeights costs, in the engine's multiply–adds (the unit of Model::workThrough): a

@@ -56,7 +56,6 @@ std::optional<std::string> lessonValue(Model &model, int t, int n, const std::st
     const Dims &d = c.dims;
     const CellSpec cell = c.cellSpec();
     const long long N = d.N, T = d.T, D = d.D, M = d.M, K = d.K, g = cell.gates();
-    const int width = K > 0 ? int(K) : int(M);
     const Summary summary = modelSummary(c);
     const std::vector<ParamSpec> specs = paramSpecs(cell, d.D, d.M, d.K);
     const auto specOf = [&](const std::string &symbol) -> const ParamSpec * {
@@ -101,8 +100,10 @@ std::optional<std::string> lessonValue(Model &model, int t, int n, const std::st
         return tuple({N, M});
     if (name == "shape.H")
         return tuple({N, T, M});
-    if (name == "shape.y")
-        return c.returnSequences ? tuple({N, T, width}) : tuple({N, width});
+    if (name == "shape.y") {
+        const std::vector<std::int64_t> shape = outputShape(c);
+        return tuple(std::vector<long long>(shape.begin(), shape.end()));
+    }
     if (name.rfind("shape.", 0) == 0)
         if (const ParamSpec *p = specOf(name.substr(6)))
             return tuple(std::vector<long long>(p->kerasShape.begin(), p->kerasShape.end()));

@@ -21,24 +21,6 @@ auto Model::withEngine(F &&f) const
     return std::visit(std::forward<F>(f), m_engine);
 }
 
-namespace {
-
-// Throws Error(BadUsage) when the cell cannot use one of its activations.
-void checkCell(const CellSpec &c)
-{
-    const auto check = [&](Activation a, const char *what) {
-        if (!isCellActivation(a))
-            throw Error(ErrorKind::BadUsage, std::string("the ") + cellClassName(c.kind) + " cell cannot use "
-                                                 + activationName(a) + " as its " + what
-                                                 + ": expected tanh, relu, sigmoid, linear, hard_sigmoid or "
-                                                   "hard_sigmoid_keras2");
-    };
-    check(c.activation, "activation");
-    check(c.recurrent, "recurrent activation");
-}
-
-} // namespace
-
 Model::Model(const ModelConfig &config)
     : m_config(config)
 {
@@ -234,6 +216,26 @@ void Model::setInput(const Eigen::Ref<const Eigen::MatrixXd> &x, int N, int T)
     rebuildEngine();
 }
 
+std::vector<std::int64_t> outputShape(const ModelConfig &c)
+{
+    const std::int64_t width = c.dims.K > 0 ? c.dims.K : c.dims.M;
+    return c.returnSequences ? std::vector<std::int64_t>{c.dims.N, c.dims.T, width} : std::vector<std::int64_t>{c.dims.N, width};
+}
+
+Eigen::MatrixXd inputColumns(const NdArray &X, const std::vector<int> *samples)
+{
+    const std::int64_t T = X.shape[1], D = X.shape[2];
+    const std::int64_t n = samples ? static_cast<std::int64_t>(samples->size()) : X.shape[0];
+    Eigen::MatrixXd m(D, T * n);
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t sample = samples ? (*samples)[static_cast<std::size_t>(i)] : i;
+        for (std::int64_t t = 0; t < T; ++t)
+            for (std::int64_t d = 0; d < D; ++d)
+                m(d, t * n + i) = X.values[static_cast<std::size_t>((sample * T + t) * D + d)];
+    }
+    return m;
+}
+
 NdArray inputFromArray(const NdArray &a, int expectedD)
 {
     const std::string shape = shapeString(a.shape);
@@ -266,12 +268,7 @@ void Model::setInput(const NdArray &array)
     dims.N = static_cast<int>(N);
     dims.T = static_cast<int>(T);
     checkDims(dims, m_config.dtype, m_config.memoryBudget, m_config.cellSpec());
-    Eigen::MatrixXd x(D, N * T);
-    for (std::int64_t n = 0; n < N; ++n)
-        for (std::int64_t t = 0; t < T; ++t)
-            for (int d = 0; d < D; ++d)
-                x(d, t * N + n) = a.values[static_cast<std::size_t>((n * T + t) * D + d)];
-    setInput(x, dims.N, dims.T);
+    setInput(inputColumns(a), dims.N, dims.T);
 }
 
 void Model::setWeightValue(WeightId id, int row, int col, double value)

@@ -51,12 +51,20 @@ struct ModelState {
     Eigen::MatrixXd X; // D × (T·N)
 };
 
+// The shape of what the model outputs (Keras's predict, and the shape its targets have): (N, T, K)
+// with return_sequences, else (N, K) — the recurrent layer's M in place of K without a Dense layer.
+std::vector<std::int64_t> outputShape(const ModelConfig &config);
+
 // The input batch X from an array: (N, T, D) as is, (T, D) as one sample (1, T, D).
 // expectedD = -1 accepts any D. Errors (ShapeMismatch):
 //   "X has shape (2, 4, 4), but D=3 needs (N, T, 3)"
 //   "X has shape (1, 2, 4, 3), but D=3 needs (N, T, 3) or (T, 3)"
 //   "X has shape (0, 4, 3), but N, T and D must be at least 1"
 NdArray inputFromArray(const NdArray &a, int expectedD);
+
+// X (N, T, D) as the engine holds it, D × (T·n): column t·n + i is x_t of sample samples[i] (every
+// sample in order when `samples` is null, n = N).
+Eigen::MatrixXd inputColumns(const NdArray &X, const std::vector<int> *samples = nullptr);
 
 class Model {
 public:

@@ -140,24 +140,6 @@ int Trainer::stepsPerEpoch() const
     return int((m_train.size() + std::size_t(b) - 1) / std::size_t(b));
 }
 
-Eigen::MatrixXd Trainer::columns(const NdArray &X)
-{
-    std::vector<int> all(static_cast<std::size_t>(X.shape[0]));
-    std::iota(all.begin(), all.end(), 0);
-    return columns(X, all, int(X.shape[1]), int(X.shape[2]));
-}
-
-Eigen::MatrixXd Trainer::columns(const NdArray &X, const std::vector<int> &samples, int T, int D)
-{
-    const int n = int(samples.size());
-    Eigen::MatrixXd m(D, std::size_t(T) * n);
-    for (int i = 0; i < n; ++i)
-        for (int t = 0; t < T; ++t)
-            for (int d = 0; d < D; ++d)
-                m(d, Eigen::Index(t) * n + i) = X.values[(std::size_t(samples[std::size_t(i)]) * T + t) * D + d];
-    return m;
-}
-
 NdArray Trainer::targetsOf(const NdArray &Y, const std::vector<int> &samples)
 {
     NdArray out;
@@ -182,7 +164,7 @@ StepResult Trainer::step()
     if (m_task) {
         // Fresh samples every step, each step from its own seed.
         const Batch b = drawBatch(*m_task, c.dims.N, c.dims.T, m_spec.seed * 1000003ULL + std::uint64_t(next));
-        X = columns(b.X);
+        X = inputColumns(b.X);
         Y = b.Y;
     } else {
         if (m_next == 0 || m_next >= m_order.size()) {
@@ -194,7 +176,7 @@ StepResult Trainer::step()
                                        m_order.begin() + std::ptrdiff_t(std::min(m_order.size(), m_next + b)));
         m_next += samples.size();
         c.dims.N = int(samples.size());
-        X = columns(m_X, samples, c.dims.T, c.dims.D);
+        X = inputColumns(m_X, &samples);
         Y = targetsOf(m_Y, samples);
         if (m_next >= m_order.size()) {
             m_epochEnded = true;
@@ -224,12 +206,12 @@ std::optional<double> Trainer::validationLoss() const
     ModelConfig c = m_config;
     if (m_task) {
         c.dims.N = kValidationSamples;
-        return backprop(c, m_weights, columns(m_validationBatch.X), m_validationBatch.Y, m_spec.loss).loss;
+        return backprop(c, m_weights, inputColumns(m_validationBatch.X), m_validationBatch.Y, m_spec.loss).loss;
     }
     if (m_validation.empty())
         return std::nullopt;
     c.dims.N = int(m_validation.size());
-    return backprop(c, m_weights, columns(m_X, m_validation, c.dims.T, c.dims.D), targetsOf(m_Y, m_validation), m_spec.loss).loss;
+    return backprop(c, m_weights, inputColumns(m_X, &m_validation), targetsOf(m_Y, m_validation), m_spec.loss).loss;
 }
 
 } // namespace rnnscope

@@ -62,9 +62,6 @@ public:
 private:
     void shapeData(const NdArray &X, const NdArray &Y);
     void orderEpoch(); // m_order: the training samples in epoch m_epoch's order
-    // X (N, T, D) — the samples chosen, or all — as a model holds it: D × (T·n), column t·n + i.
-    static Eigen::MatrixXd columns(const NdArray &X, const std::vector<int> &samples, int T, int D);
-    static Eigen::MatrixXd columns(const NdArray &X);
     static NdArray targetsOf(const NdArray &Y, const std::vector<int> &samples);
 
     ModelConfig m_config;
