@@ -7,6 +7,7 @@
 
 #include "benchcommand.h"
 #include "learncommands.h"
+#include "networkcommands.h"
 
 #include "common/error.h"
 #include "common/gemm.h"
@@ -37,8 +38,14 @@ bool isHeadlessCommand(const QString &name)
 void addOptions(QCommandLineParser &p)
 {
     p.addOptions({
-        {QStringLiteral("dims"), QStringLiteral("Dimensions N,T,D,M,K (default 1,10,3,5,2; K=0: no Dense layer)."),
+        {QStringLiteral("dims"), QStringLiteral("Dimensions N,T,D,M,K (default 1,10,3,5,2; K=0: no Dense layer); a stack's "
+                                                "units bottom up: N,T,D,[M1,M2,…],K."),
          QStringLiteral("N,T,D,M,K")},
+        {QStringLiteral("stack"), QStringLiteral("The recurrent layers bottom up, separated by commas, each its cell, units and flags: "
+                                                 "seq (return_sequences), back (go_backwards), bi or bi=sum|mul|ave|concat "
+                                                 "(Bidirectional), act=NAME, rec=NAME, reset_after=false; "
+                                                 "e.g. \"lstm 64 seq, bi gru 32\"."),
+         QStringLiteral("LAYERS")},
         {QStringLiteral("cell"), QStringLiteral("Recurrent cell: simplernn (default), lstm or gru."), QStringLiteral("name")},
         {QStringLiteral("no-reset-after"),
          QStringLiteral("GRU with reset_after=False (bias (3M), Keras 1 and 2's default) instead of True.")},
@@ -180,7 +187,7 @@ std::optional<Activation> activationOption(const QCommandLineParser &p, const QS
 ModelRequest modelRequest(const QCommandLineParser &p)
 {
     ModelRequest r;
-    if (p.isSet(QStringLiteral("dims"))) {
+    if (p.isSet(QStringLiteral("dims")) && !p.value(QStringLiteral("dims")).contains(QLatin1Char('['))) {
         r.dims = parseDims(str(p.value(QStringLiteral("dims"))));
         validateDims(*r.dims);
     }
@@ -380,9 +387,13 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
             throw Error(ErrorKind::BadUsage, "'" + str(command) + "' takes no argument '" + str(positional.at(allowed)) + "'");
     };
     try {
+        if (wantsNetwork(p) && command != QLatin1String("summary") && command != QLatin1String("forward") &&
+            command != QLatin1String("save"))
+            throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: rnnscope computes a stack "
+                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward and save, for now");
         if (command == QLatin1String("summary")) {
             extra(1);
-            return summary(p);
+            return wantsNetwork(p) ? networkSummary(p) : summary(p);
         }
         if (command == QLatin1String("trace")) {
             extra(1);
@@ -390,10 +401,15 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         }
         if (command == QLatin1String("forward")) {
             extra(1);
-            return forward(p);
+            return wantsNetwork(p) ? networkForward(p) : forward(p);
         }
         if (command == QLatin1String("save")) {
             extra(2);
+            if (wantsNetwork(p)) {
+                if (positional.size() < 2)
+                    throw Error(ErrorKind::BadUsage, "save needs the file to write: rnnscope save OUT.npz [MODEL OPTIONS]");
+                return networkSave(p, positional);
+            }
             return save(p, positional);
         }
         if (command == QLatin1String("grad")) {

@@ -29,6 +29,8 @@
 
 #include <Eigen/Core>
 
+#include <utility>
+
 namespace rnnscope {
 
 struct NetworkSpec {
@@ -54,6 +56,8 @@ public:
     void setWeights(const Weights &w);
     // X as D × (T·N), time-major (see above), rounded to S.
     void setInput(const Eigen::Ref<const Eigen::MatrixXd> &x);
+    // The same, already in S (the sequence a layer below computed): taken as it is.
+    void takeInput(Mat x) { m_X = std::move(x); }
 
     // P = Wxᵀ·X + b for every timestep at once (a GRU with reset_after: its input bias).
     void project();
@@ -79,6 +83,8 @@ public:
     const S *hiddenData() const { return m_H.data(); }
     const S *cellData() const { return m_C.data(); }
     const S *outData() const { return m_Y.data(); }
+    // Every hidden state, M × (T·N).
+    const Mat &hiddenMatrix() const { return m_H; }
 
     const Mat &Wx() const { return m_WxT; } // stored transposed: gM × D
     const Mat &Wh() const { return m_WhT; } // gM × M

@@ -10,22 +10,27 @@ namespace rnnscope {
 
 Summary modelSummary(const ModelConfig &config)
 {
-    const Dims &d = config.dims;
-    const auto seq = [&](int c) {
-        return config.returnSequences ? "(None, " + std::to_string(d.T) + ", " + std::to_string(c) + ")"
-                                      : "(None, " + std::to_string(c) + ")";
+    return networkSummary(networkConfigOf(config));
+}
+
+Summary networkSummary(const NetworkConfig &c)
+{
+    const auto shape = [&](bool sequence, int width) {
+        return sequence ? "(None, " + std::to_string(c.T) + ", " + std::to_string(width) + ")" : "(None, " + std::to_string(width) + ")";
     };
     Summary s;
-    const long long D = d.D, M = d.M, K = d.K;
-    s.rows.push_back({"input", "InputLayer", "(None, " + std::to_string(d.T) + ", " + std::to_string(d.D) + ")", 0});
-    const CellSpec cell = config.cellSpec();
-    const std::string name = cell.kind == CellKind::SimpleRNN ? "simple_rnn" : cellName(cell.kind);
-    s.rows.push_back({name, cellClassName(cell.kind), seq(d.M), cell.params(D, M)});
-    if (d.K > 0)
-        s.rows.push_back({"dense", "Dense", seq(d.K), M * K + K});
+    s.rows.push_back({"input", "InputLayer", shape(true, c.D), 0});
+    const std::vector<std::string> names = layerNames(c.layers);
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        s.rows.push_back({names[static_cast<std::size_t>(l)], layer.bidirectional ? "Bidirectional" : cellClassName(layer.cell.kind),
+                          shape(layer.returnSequences, layer.outputWidth()), layer.params(c.inputWidth(l))});
+    }
+    if (c.K > 0)
+        s.rows.push_back({"dense", "Dense", shape(c.top().returnSequences, c.K), static_cast<long long>(c.topWidth()) * c.K + c.K});
     for (const auto &r : s.rows)
         s.totalParams += r.params;
-    s.totalBytes = static_cast<std::uint64_t>(s.totalParams) * (config.dtype == DType::Float32 ? 4 : 8);
+    s.totalBytes = static_cast<std::uint64_t>(s.totalParams) * (c.dtype == DType::Float32 ? 4 : 8);
     return s;
 }
 

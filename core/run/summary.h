@@ -3,6 +3,7 @@
 // trace of the recurrence, as data and as text.
 
 #include "run/model.h"
+#include "run/network.h"
 
 #include <cstdint>
 #include <string>
@@ -24,6 +25,9 @@ struct Summary {
 };
 
 Summary modelSummary(const ModelConfig &config);
+// Every layer of a network: the input, each recurrent layer ("bidirectional", "Bidirectional",
+// "(None, 10, 16)"), the Dense.
+Summary networkSummary(const NetworkConfig &config);
 
 // Keras 3's memory notation: "228.00 B", "1.50 KB", "2.00 MB" (powers of 1024).
 std::string kerasBytes(std::uint64_t bytes);

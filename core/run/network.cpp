@@ -1,0 +1,420 @@
+#include "run/network.h"
+
+#include "common/error.h"
+#include "common/gemm.h"
+#include "run/model.h"
+
+#include <algorithm>
+#include <variant>
+
+namespace rnnscope {
+
+NetworkConfig networkConfigOf(const ModelConfig &c)
+{
+    NetworkConfig n;
+    n.N = c.dims.N;
+    n.T = c.dims.T;
+    n.D = c.dims.D;
+    n.K = c.dims.K;
+    LayerSpec layer;
+    layer.cell = c.cellSpec();
+    layer.units = c.dims.M;
+    layer.returnSequences = c.returnSequences;
+    n.layers = {layer};
+    n.dense = c.dense;
+    n.dtype = c.dtype;
+    n.seed = c.seed;
+    n.init = c.init;
+    n.memoryBudget = c.memoryBudget;
+    return n;
+}
+
+std::vector<std::int64_t> outputShape(const NetworkConfig &c)
+{
+    const std::int64_t width = c.K > 0 ? c.K : c.topWidth();
+    return c.top().returnSequences ? std::vector<std::int64_t>{c.N, c.T, width} : std::vector<std::int64_t>{c.N, width};
+}
+
+long long parameterCount(const NetworkConfig &c)
+{
+    long long total = 0;
+    for (int l = 0; l < c.layerCount(); ++l)
+        total += c.layers[static_cast<std::size_t>(l)].params(c.inputWidth(l));
+    return total + static_cast<long long>(c.topWidth()) * c.K + c.K;
+}
+
+std::uint64_t estimateBytes(const NetworkConfig &c)
+{
+    const long double s = c.dtype == DType::Float32 ? 4 : 8;
+    const long double cols = static_cast<long double>(c.N) * c.T;
+    long double total = 0;
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        total += layer.directions() * static_cast<long double>(estimateBytes(Dims{c.N, c.T, c.inputWidth(l), layer.units, 0}, c.dtype, layer.cell));
+        total += cols * layer.outputWidth() * s;
+    }
+    total += cols * c.K * s + (static_cast<long double>(c.topWidth()) * c.K + c.K) * (8 + s);
+    return total >= 1.8e19L ? UINT64_MAX : static_cast<std::uint64_t>(total);
+}
+
+void checkNetwork(const NetworkConfig &c)
+{
+    validateDim('N', c.N);
+    validateDim('T', c.T);
+    validateDim('D', c.D);
+    validateDim('K', c.K);
+    checkStack(c.layers);
+    for (const LayerSpec &l : c.layers)
+        checkCell(l.cell);
+    if (const std::uint64_t need = estimateBytes(c); need > c.memoryBudget)
+        throw Error(ErrorKind::TooLarge, "N=" + std::to_string(c.N) + ", T=" + std::to_string(c.T) + ", " +
+                                             stackText(c.layers) + " would need " + formatBytes(need) + ", more than the " +
+                                             formatBytes(c.memoryBudget) + " budget");
+}
+
+namespace {
+
+std::string layerWhere(const NetworkConfig &c, int l, int dir)
+{
+    std::string s = "layer " + std::to_string(l + 1) + " (" + layerNames(c.layers)[static_cast<std::size_t>(l)] + ")";
+    if (c.layers[static_cast<std::size_t>(l)].bidirectional)
+        s += dir == 0 ? " forward" : " backward";
+    return s;
+}
+
+// Seeds of the directions after the first: splitmix64 of the seed and the direction's index.
+std::uint64_t directionSeed(std::uint64_t seed, int index)
+{
+    if (index == 0)
+        return seed;
+    std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(index + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+} // namespace
+
+void checkShapes(const NetworkWeights &w, const NetworkConfig &c)
+{
+    if (w.layers.size() != c.layers.size())
+        throw Error(ErrorKind::ShapeMismatch, "the weights hold " + std::to_string(w.layers.size()) +
+                                                  " recurrent layers, but the network has " + std::to_string(c.layers.size()));
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        const auto &dirs = w.layers[static_cast<std::size_t>(l)];
+        if (static_cast<int>(dirs.size()) != layer.directions())
+            throw Error(ErrorKind::ShapeMismatch, layerWhere(c, l, 0) + ": the weights hold " + std::to_string(dirs.size()) +
+                                                      " directions, but the layer has " + std::to_string(layer.directions()));
+        for (int d = 0; d < layer.directions(); ++d) {
+            const Weights &lw = dirs[static_cast<std::size_t>(d)];
+            const long long gM = static_cast<long long>(layer.cell.gates()) * layer.units, in = c.inputWidth(l);
+            const auto expect = [&](const char *what, long long rows, long long cols, long long haveRows, long long haveCols) {
+                if (rows != haveRows || cols != haveCols)
+                    throw Error(ErrorKind::ShapeMismatch, layerWhere(c, l, d) + ": " + what + " has shape (" +
+                                                              std::to_string(haveRows) + ", " + std::to_string(haveCols) +
+                                                              "), but " + describeCell(layer.cell, layer.units) + " on " +
+                                                              std::to_string(in) + " features needs (" + std::to_string(rows) +
+                                                              ", " + std::to_string(cols) + ")");
+            };
+            expect("Wx (kernel)", in, gM, lw.Wx.rows(), lw.Wx.cols());
+            expect("Wh (recurrent_kernel)", layer.units, gM, lw.Wh.rows(), lw.Wh.cols());
+            const long long biasValues = layer.cell.biasRows() * gM;
+            if (lw.bh.size() != biasValues)
+                throw Error(ErrorKind::ShapeMismatch, layerWhere(c, l, d) + ": bh (bias) holds " + std::to_string(lw.bh.size()) +
+                                                          " values, but " + describeCell(layer.cell, layer.units) + " needs " +
+                                                          (layer.cell.biasRows() == 2 ? "(2, " + std::to_string(gM) + ")"
+                                                                                      : "(" + std::to_string(gM) + ",)"));
+        }
+    }
+    const bool denseFits = w.Wo.cols() == c.K && w.bo.size() == c.K && (w.Wo.rows() == c.topWidth() || c.K == 0);
+    if (!denseFits)
+        throw Error(ErrorKind::ShapeMismatch, "the Dense kernel has shape (" + std::to_string(w.Wo.rows()) + ", " +
+                                                  std::to_string(w.Wo.cols()) + ") and its bias (" + std::to_string(w.bo.size()) +
+                                                  ",), but the top layer's width " + std::to_string(c.topWidth()) + " and K=" +
+                                                  std::to_string(c.K) + " need (" + std::to_string(c.topWidth()) + ", " +
+                                                  std::to_string(c.K) + ") and (" + std::to_string(c.K) + ",)");
+}
+
+NetworkWeights initialNetworkWeights(const NetworkConfig &c)
+{
+    NetworkWeights w;
+    int index = 0;
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        auto &dirs = w.layers.emplace_back();
+        for (int d = 0; d < layer.directions(); ++d)
+            dirs.push_back(initialWeights(c.inputWidth(l), layer.units, 0, c.init, directionSeed(c.seed, index++), layer.cell));
+    }
+    Rng rWo(c.seed, Stream::Wo);
+    w.Wo = initialKernel(c.topWidth(), c.K, c.init, rWo);
+    w.bo = Eigen::VectorXd::Zero(c.K);
+    return w;
+}
+
+NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &c)
+{
+    NamedArrays out;
+    const auto add = [&](NdArray a) { out.emplace_back("arr_" + std::to_string(out.size()), std::move(a)); };
+    for (int l = 0; l < c.layerCount(); ++l)
+        for (const Weights &direction : w.layers[static_cast<std::size_t>(l)])
+            for (auto &named : weightsToArrays(direction, Layout::Keras, c.dtype, c.layers[static_cast<std::size_t>(l)].cell))
+                add(std::move(named.second));
+    if (c.K > 0) {
+        add(arrayFromMatrix(w.Wo, c.dtype));
+        add(arrayFromVector(w.bo, c.dtype));
+    }
+    return out;
+}
+
+// ---- the computation ----
+
+namespace {
+
+template <typename S>
+using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+
+// The column blocks of N samples in reverse order of time.
+template <typename S>
+Mat<S> timeReversed(const Mat<S> &m, int N, int T)
+{
+    Mat<S> r(m.rows(), m.cols());
+    for (int t = 0; t < T; ++t)
+        r.middleCols(static_cast<Eigen::Index>(t) * N, N) = m.middleCols(static_cast<Eigen::Index>(T - 1 - t) * N, N);
+    return r;
+}
+
+template <typename S>
+Mat<S> merged(Merge mode, const Mat<S> &f, const Mat<S> &b)
+{
+    switch (mode) {
+    case Merge::Concat: {
+        Mat<S> m(f.rows() + b.rows(), f.cols());
+        m.topRows(f.rows()) = f;
+        m.bottomRows(b.rows()) = b;
+        return m;
+    }
+    case Merge::Sum: return f + b;
+    case Merge::Mul: return f.cwiseProduct(b);
+    case Merge::Ave: return (f + b) / S(2);
+    }
+    return f;
+}
+
+template <typename S>
+struct Run {
+    std::vector<std::vector<Engine<S>>> engines; // [layer][direction]
+    std::vector<Mat<S>> outputs;                  // what each finished layer returns: width × (T·N) or width × N
+    Mat<S> WoT, Y;
+    Eigen::Matrix<S, Eigen::Dynamic, 1> bo;
+};
+
+} // namespace
+
+struct Network::Impl {
+    std::variant<Run<float>, Run<double>> run;
+    int computed = 0;
+    bool dense = false;
+    std::vector<int> layerStart; // the schedule index of each layer's first step
+};
+
+Network::Network(const NetworkConfig &config)
+    : m_config(config)
+{
+    checkNetwork(config);
+    m_weights = initialNetworkWeights(config);
+    m_X = randomInput(config.N, config.T, config.D, config.seed);
+    build();
+}
+
+Network::Network(const NetworkConfig &config, NetworkWeights weights, Eigen::MatrixXd X)
+    : m_config(config), m_weights(std::move(weights)), m_X(std::move(X))
+{
+    checkNetwork(config);
+    checkShapes(m_weights, config);
+    if (m_X.rows() != config.D || m_X.cols() != static_cast<Eigen::Index>(config.T) * config.N)
+        throw Error(ErrorKind::ShapeMismatch, "X holds " + std::to_string(m_X.rows()) + " × " + std::to_string(m_X.cols()) +
+                                                  " values, but N=" + std::to_string(config.N) + ", T=" + std::to_string(config.T) +
+                                                  ", D=" + std::to_string(config.D) + " need " + std::to_string(config.D) + " × " +
+                                                  std::to_string(static_cast<long long>(config.T) * config.N));
+    build();
+}
+
+void Network::build()
+{
+    const NetworkConfig &config = m_config;
+    m_impl = std::make_unique<Impl>();
+    int start = 0;
+    for (const LayerSpec &l : config.layers) {
+        m_impl->layerStart.push_back(start);
+        start += l.directions() * config.T;
+    }
+    const auto build = [&](auto &run) {
+        using S = typename std::decay_t<decltype(run.WoT)>::Scalar;
+        for (int l = 0; l < config.layerCount(); ++l) {
+            const LayerSpec &layer = config.layers[static_cast<std::size_t>(l)];
+            auto &dirs = run.engines.emplace_back(static_cast<std::size_t>(layer.directions()));
+            for (int d = 0; d < layer.directions(); ++d) {
+                dirs[static_cast<std::size_t>(d)].setSpec(
+                    NetworkSpec{Dims{config.N, config.T, config.inputWidth(l), layer.units, 0}, true, layer.cell, Activation::Linear});
+                dirs[static_cast<std::size_t>(d)].setWeights(m_weights.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(d)]);
+            }
+        }
+        run.outputs.resize(config.layers.size());
+        run.WoT = m_weights.Wo.transpose().cast<S>();
+        run.bo = m_weights.bo.cast<S>();
+    };
+    if (config.dtype == DType::Float32)
+        build(m_impl->run.emplace<Run<float>>());
+    else
+        build(m_impl->run.emplace<Run<double>>());
+}
+
+Network::~Network() = default;
+Network::Network(Network &&) noexcept = default;
+Network &Network::operator=(Network &&) noexcept = default;
+
+int Network::stepCount() const
+{
+    int n = 0;
+    for (const LayerSpec &l : m_config.layers)
+        n += l.directions() * m_config.T;
+    return n;
+}
+
+bool Network::runsBackwards(int layer, int direction) const
+{
+    return m_config.layers[static_cast<std::size_t>(layer)].goBackwards != (direction == 1);
+}
+
+Network::Step Network::stepAt(int k) const
+{
+    int l = 0;
+    while (l + 1 < m_config.layerCount() && m_impl->layerStart[static_cast<std::size_t>(l) + 1] <= k)
+        ++l;
+    Step s;
+    s.layer = l;
+    const int within = k - m_impl->layerStart[static_cast<std::size_t>(l)];
+    s.direction = within / m_config.T;
+    s.step = within % m_config.T;
+    s.t = runsBackwards(l, s.direction) ? m_config.T - 1 - s.step : s.step;
+    return s;
+}
+
+int Network::computedSteps() const
+{
+    return m_impl->computed;
+}
+
+void Network::computeThrough(int k)
+{
+    k = std::min(k, stepCount() - 1);
+    const int N = m_config.N, T = m_config.T;
+    std::visit(
+        [&](auto &run) {
+            using S = typename std::decay_t<decltype(run.WoT)>::Scalar;
+            for (int i = m_impl->computed; i <= k; ++i) {
+                const Step s = stepAt(i);
+                const LayerSpec &layer = m_config.layers[static_cast<std::size_t>(s.layer)];
+                Engine<S> &e = run.engines[static_cast<std::size_t>(s.layer)][static_cast<std::size_t>(s.direction)];
+                if (s.step == 0) {
+                    Mat<S> in = s.layer == 0 ? Mat<S>(m_X.cast<S>()) : run.outputs[static_cast<std::size_t>(s.layer) - 1];
+                    e.takeInput(runsBackwards(s.layer, s.direction) ? timeReversed<S>(in, N, T) : std::move(in));
+                    e.project();
+                }
+                e.step(s.step);
+                if (s.step == T - 1 && s.direction == layer.directions() - 1) {
+                    // The layer is done: what it returns, for the layer above or the Dense.
+                    const auto &dirs = run.engines[static_cast<std::size_t>(s.layer)];
+                    const Mat<S> &f = dirs[0].hiddenMatrix();
+                    auto &out = run.outputs[static_cast<std::size_t>(s.layer)];
+                    const Eigen::Index last = static_cast<Eigen::Index>(T - 1) * N;
+                    if (layer.returnSequences)
+                        out = layer.bidirectional ? merged<S>(layer.merge, f, timeReversed<S>(dirs[1].hiddenMatrix(), N, T)) : f;
+                    else
+                        out = layer.bidirectional
+                                  ? merged<S>(layer.merge, Mat<S>(f.middleCols(last, N)), Mat<S>(dirs[1].hiddenMatrix().middleCols(last, N)))
+                                  : Mat<S>(f.middleCols(last, N));
+                }
+            }
+            m_impl->computed = std::max(m_impl->computed, k + 1);
+            if (m_impl->computed == stepCount() && !m_impl->dense && m_config.K > 0) {
+                const Mat<S> &top = run.outputs.back();
+                run.Y.resize(m_config.K, top.cols());
+                gemm(run.WoT, top, run.Y, false);
+                run.Y.colwise() += run.bo;
+                applyActivation(m_config.dense, run.Y);
+                m_impl->dense = true;
+            }
+        },
+        m_impl->run);
+}
+
+namespace {
+
+// A width × (T·N) (sequence) or width × N matrix as (N, T, width) or (N, width).
+template <typename S>
+NdArray arrayOf(const Mat<S> &m, int N, int T, bool sequence, DType dtype)
+{
+    NdArray a;
+    a.dtype = dtype;
+    const Eigen::Index w = m.rows();
+    a.shape = sequence ? std::vector<std::int64_t>{N, T, w} : std::vector<std::int64_t>{N, w};
+    a.values.resize(a.size());
+    const int steps = sequence ? T : 1;
+    for (int n = 0; n < N; ++n)
+        for (int t = 0; t < steps; ++t)
+            for (Eigen::Index j = 0; j < w; ++j)
+                a.values[(static_cast<std::size_t>(n) * steps + t) * w + j] = m(j, static_cast<Eigen::Index>(t) * N + n);
+    return a;
+}
+
+} // namespace
+
+NdArray Network::prediction()
+{
+    if (m_config.K == 0)
+        return layerOutput(m_config.layerCount() - 1);
+    computeAll();
+    return std::visit([&](auto &run) { return arrayOf(run.Y, m_config.N, m_config.T, m_config.top().returnSequences, m_config.dtype); },
+                      m_impl->run);
+}
+
+NdArray Network::layerOutput(int l)
+{
+    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + layer.directions() * m_config.T - 1);
+    return std::visit([&](auto &run) {
+        return arrayOf(run.outputs[static_cast<std::size_t>(l)], m_config.N, m_config.T, layer.returnSequences, m_config.dtype);
+    }, m_impl->run);
+}
+
+NdArray Network::layerSequence(int l)
+{
+    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    if (layer.returnSequences)
+        return layerOutput(l);
+    computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + layer.directions() * m_config.T - 1);
+    const int N = m_config.N, T = m_config.T;
+    return std::visit([&](auto &run) {
+        using S = typename std::decay_t<decltype(run.WoT)>::Scalar;
+        const auto &dirs = run.engines[static_cast<std::size_t>(l)];
+        const Mat<S> seq = layer.bidirectional ? merged<S>(layer.merge, dirs[0].hiddenMatrix(), timeReversed<S>(dirs[1].hiddenMatrix(), N, T))
+                                               : dirs[0].hiddenMatrix();
+        return arrayOf(seq, N, T, true, m_config.dtype);
+    }, m_impl->run);
+}
+
+NdArray Network::hiddenStates(int l, int direction)
+{
+    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    if (direction < 0 || direction >= layer.directions())
+        throw Error(ErrorKind::OutOfRange, layerWhere(m_config, l, 0) + " has no direction " + std::to_string(direction));
+    computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + (direction + 1) * m_config.T - 1);
+    return std::visit([&](auto &run) {
+        return arrayOf(run.engines[static_cast<std::size_t>(l)][static_cast<std::size_t>(direction)].hiddenMatrix(), m_config.N,
+                       m_config.T, true, m_config.dtype);
+    }, m_impl->run);
+}
+
+} // namespace rnnscope

@@ -1,0 +1,139 @@
+#pragma once
+// rnnscope::Network — Input((T, D)) → L recurrent layers (nn/network.h) → Dense(K), with its
+// weights, its input and its results, in float32 or float64.
+//
+// Every direction of every layer is an Engine (nn/engine.h) of its own with K = 0: layer l reads
+// X (l = 0) or the sequence the layer under it returns, its backward copies and go_backwards layers
+// read it reversed. What a layer returns (N, T, width) or (N, width) follows Keras (nn/network.h);
+// the Dense on a sequence applies at every timestep (Keras's Dense on rank 3, = TimeDistributed).
+//
+// The steps are computed lazily in a schedule true to the dependencies: layer by layer (a layer
+// reads the whole sequence under it, which a Bidirectional layer finishes only with its backward
+// pass), in each layer the forward direction's T steps, then the backward's. A network of one
+// unidirectional layer draws the weights Model draws and computes its states with the same engine
+// (bit for bit); its Dense on a sequence is one product over every timestep.
+
+#include "common/ndarray.h"
+#include "nn/dims.h"
+#include "nn/engine.h"
+#include "nn/initializer.h"
+#include "nn/layer.h"
+#include "nn/weights.h"
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace rnnscope {
+
+struct ModelConfig;
+
+struct NetworkConfig {
+    int N = 1, T = 10, D = 3, K = 2;
+    std::vector<LayerSpec> layers{LayerSpec{}};
+    Activation dense = Activation::Linear;
+    DType dtype = DType::Float32;
+    std::uint64_t seed = 0;
+    InitSpec init;
+    std::uint64_t memoryBudget = kDefaultMemoryBudget;
+
+    int layerCount() const { return static_cast<int>(layers.size()); }
+    const LayerSpec &top() const { return layers.back(); }
+    int inputWidth(int l) const { return layerInputWidth(layers, D, l); }
+    // What the Dense reads, and without a Dense what the network returns: the top layer's width.
+    int topWidth() const { return top().outputWidth(); }
+};
+
+// A one-layer model as a network (the same sizes, cell, flags, seed and draws).
+NetworkConfig networkConfigOf(const ModelConfig &config);
+
+// Keras's predict shape: (N, T, K) when the top layer returns sequences, else (N, K); the top
+// layer's width in place of K without a Dense layer.
+std::vector<std::int64_t> outputShape(const NetworkConfig &config);
+
+// The weights: each direction of each layer (its Wx, Wh and bh; Wo and bo empty) and the Dense.
+struct NetworkWeights {
+    std::vector<std::vector<Weights>> layers; // [layer][direction: 0 forward, 1 backward]
+    Eigen::MatrixXd Wo;                       // (top width, K)
+    Eigen::VectorXd bo;                       // (K)
+};
+
+// Keras's count: every layer (both directions) and the Dense.
+long long parameterCount(const NetworkConfig &config);
+
+// Bytes the network allocates: every direction's engine (estimateBytes of its layer with K = 0),
+// every layer's returned sequence, the Dense's outputs and weights. Saturates.
+std::uint64_t estimateBytes(const NetworkConfig &config);
+
+// N, T, D, K in range (validateDim), the stack (checkStack) and the memory budget (TooLarge).
+void checkNetwork(const NetworkConfig &config);
+
+// Throws Error(ShapeMismatch) naming the first weight that does not fit the config:
+// "layer 2 (lstm_1) backward: Wx has shape (3, 20), but it reads 10 features: expected (10, 20)".
+void checkShapes(const NetworkWeights &w, const NetworkConfig &config);
+
+// Drawn from config.seed and config.init: layer 0's forward direction from the seed itself (as
+// Model draws), every other direction from a seed of its own, the Dense from the seed's Wo stream.
+NetworkWeights initialNetworkWeights(const NetworkConfig &config);
+
+// The weights as Keras's get_weights() lists them, arr_0, arr_1 …: every layer bottom up (a
+// Bidirectional layer's forward kernel, recurrent kernel and bias, then its backward ones), the
+// Dense's kernel and bias last — as np.savez(*model.get_weights()) writes them.
+NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &config);
+
+class Network {
+public:
+    // Draws the weights and X from config.seed. Throws Error when the config is refused.
+    explicit Network(const NetworkConfig &config);
+    // Given weights and X (D × (T·N), column t·N + n is x_t of sample n). Throws Error when the
+    // config or a shape is refused.
+    Network(const NetworkConfig &config, NetworkWeights weights, Eigen::MatrixXd X);
+    ~Network();
+    Network(Network &&) noexcept;
+    Network &operator=(Network &&) noexcept;
+
+    const NetworkConfig &config() const { return m_config; }
+    const NetworkWeights &weights() const { return m_weights; }
+    const Eigen::MatrixXd &input() const { return m_X; }
+
+    // --- the schedule: step k computes timestep `step` of one direction of one layer ---
+    struct Step {
+        int layer = 0;
+        int direction = 0; // 0 forward, 1 the backward copy of a Bidirectional layer
+        int step = 0;      // in the direction's processing order
+        int t = 0;         // the timestep of the input it reads: step, or T−1−step when it runs backwards
+    };
+    int stepCount() const; // T · (directions of every layer)
+    Step stepAt(int k) const;
+    // Whether a direction reads its input reversed (a go_backwards layer, or a backward copy).
+    bool runsBackwards(int layer, int direction) const;
+
+    // Steps 0 … k of the schedule (and, after the last, the Dense).
+    void computeThrough(int k);
+    void computeAll() { computeThrough(stepCount() - 1); }
+    int computedSteps() const;
+
+    // --- results (each computes everything it needs) ---
+
+    // Keras's predict: Y (outputShape), without a Dense the top layer's output.
+    NdArray prediction();
+    // What layer l returns as if it returned sequences: (N, T, width) — a Bidirectional layer's
+    // merged outputs in time order, a go_backwards layer's states in processing order.
+    NdArray layerSequence(int layer);
+    // What layer l returns: layerSequence, or (N, width) without return_sequences.
+    NdArray layerOutput(int layer);
+    // The hidden states of one direction, (N, T, M) in its processing order.
+    NdArray hiddenStates(int layer, int direction);
+
+private:
+    void build(); // the engines of every direction, in the config's dtype
+    struct Impl;
+    NetworkConfig m_config;
+    NetworkWeights m_weights;
+    Eigen::MatrixXd m_X;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace rnnscope

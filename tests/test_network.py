@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Stacked and Bidirectional networks of the command line (--stack, --dims N,T,D,[M1,M2,…],K) checked
+from outside, against a float64 NumPy implementation written here.
+
+Usage: /usr/bin/python3 tests/test_network.py BUILD/app/rnnscope SHARED_DIR
+
+The reference follows Keras 3 (reference/RECURRENT-LAYERS.md §1.5, K3 `bidirectional.py`): a layer
+reads the sequence under it; go_backwards reads x_{T−1} … x_0 and returns its states in that
+order; Bidirectional runs a forward copy and a go_backwards copy, flips the backward outputs back
+when it returns sequences, and merges (concat forward first, sum, mul, ave); without
+return_sequences it merges the forward h_{T−1} with the backward state after x_0. A Dense on a
+sequence applies at every timestep. The weights are those `rnnscope save` writes in Keras's
+get_weights() order, so the test also checks that order.
+"""
+import itertools
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+import clitest
+from clitest import dense_output, refused, run
+from test_cells import GATES, cell_forward
+
+TMP = tempfile.mkdtemp(prefix="rnnscope-network-")
+
+
+def fresh(name):
+    path = os.path.join(TMP, name)
+    if os.path.exists(path):
+        os.remove(path)
+    return path
+
+
+# ---- The reference ------------------------------------------------------------------------------
+
+def parse_layer(text):
+    """The few words of --stack this test writes: cell, units, seq, back, bi[=merge], act=, rec=."""
+    layer = {"seq": False, "back": False, "bi": False, "merge": "concat", "act": "tanh", "rec": "sigmoid",
+             "reset_after": True}
+    for word in text.split():
+        if word in GATES:
+            layer["cell"] = word
+        elif word.isdigit():
+            layer["units"] = int(word)
+        elif word in ("seq", "back"):
+            layer[word] = True
+        elif word.startswith("bi"):
+            layer["bi"] = True
+            if "=" in word:
+                layer["merge"] = word.split("=")[1]
+        elif word.startswith("act="):
+            layer["act"] = word[4:]
+        elif word.startswith("rec="):
+            layer["rec"] = word[4:]
+        elif word == "reset_after=false":
+            layer["reset_after"] = False
+        else:
+            raise ValueError(word)
+    return layer
+
+
+def merge(mode, f, b):
+    return {"concat": lambda: np.concatenate([f, b], axis=-1), "sum": lambda: f + b, "mul": lambda: f * b,
+            "ave": lambda: (f + b) / 2}[mode]()
+
+
+def network_forward(stack, X, arrays, K, dense_activation="linear"):
+    """Y (as predict) and the top layer's sequence of Input → layers → Dense(K), from get_weights() arrays."""
+    layers = [parse_layer(t) for t in stack.split(",")]
+    arrays = list(arrays)
+    seq_in = X
+    out = top_seq = None
+    for layer in layers:
+        def run_direction(backwards):
+            W, U, b = arrays.pop(0), arrays.pop(0), arrays.pop(0)
+            Xin = seq_in[:, ::-1] if backwards else seq_in
+            H, _ = cell_forward(layer["cell"], Xin, W, U, b, activation=layer["act"],
+                                recurrent_activation=layer["rec"], reset_after=layer["reset_after"])
+            return H  # in processing order
+        Hf = run_direction(layer["back"])
+        if layer["bi"]:
+            Hb = run_direction(not layer["back"])
+            top_seq = merge(layer["merge"], Hf, Hb[:, ::-1])
+            out = top_seq if layer["seq"] else merge(layer["merge"], Hf[:, -1], Hb[:, -1])
+        else:
+            top_seq = Hf
+            out = Hf if layer["seq"] else Hf[:, -1]
+        seq_in = out
+    if K == 0:
+        assert not arrays
+        return out, top_seq
+    Wo, bo = arrays
+    return dense_output(out @ Wo + bo, dense_activation, stack), top_seq
+
+
+def compare(stack, N, T, D, units, K, dtype, seed=3, dense_activation="linear", extra=()):
+    """rnnscope's forward of the stack against the reference; returns the largest differences."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, T, D))
+    xpath = fresh("x.npy")
+    np.save(xpath, X.astype(np.float32) if dtype == "float32" else X)
+    dims = f"{N},{T},{D},[{','.join(map(str, units))}],{K}"
+    common = ["--stack", stack, "--dims", dims, "--dtype", dtype, "--seed", str(seed),
+              "--dense-activation", dense_activation, *extra]
+    wpath, ypath, hpath = fresh("w.npz"), fresh("y.npy"), fresh("h.npy")
+    run("save", wpath, *common)
+    run("forward", *common, "--input", xpath, "--out", ypath, "--hidden", hpath)
+    with np.load(wpath) as z:
+        arrays = [z[f"arr_{i}"].astype(np.float64) for i in range(len(z.files))]
+    Xr = X.astype(np.float32).astype(np.float64) if dtype == "float32" else X
+    Y_ref, H_ref = network_forward(stack, Xr, arrays, K, dense_activation)
+    Y, H = np.load(ypath), np.load(hpath)
+    assert Y.shape == Y_ref.shape, f"{stack}: Y {Y.shape}, expected {Y_ref.shape}"
+    assert H.shape == H_ref.shape, f"{stack}: H {H.shape}, expected {H_ref.shape}"
+    assert Y.dtype == (np.float32 if dtype == "float32" else np.float64), Y.dtype
+    return float(np.abs(Y - Y_ref).max()), float(np.abs(H - H_ref).max())
+
+
+TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
+
+
+# ---- 1. Stacks and Bidirectional layers against NumPy ----------------------------------------------
+
+def test_stacks_of_every_cell():
+    for cell, dtype in itertools.product(GATES, ("float64", "float32")):
+        for stack, units in [(f"{cell} 6 seq, {cell} 4", [6, 4]),
+                             (f"{cell} 5 seq, {cell} 4 seq, {cell} 3 seq", [5, 4, 3]),
+                             (f"{cell} 4 seq back, {cell} 3 back", [4, 3])]:
+            for K in (2, 0):
+                ey, eh = compare(stack, 3, 7, 3, units, K, dtype)
+                assert max(ey, eh) < TOLERANCE[dtype], f"{stack} K={K} {dtype}: Y off by {ey:.3g}, H by {eh:.3g}"
+
+
+def test_bidirectional_every_merge_mode():
+    for cell, merge_mode, seq, dtype in itertools.product(GATES, ("concat", "sum", "mul", "ave"), (True, False),
+                                                          ("float64", "float32")):
+        top = f"bi={merge_mode} {cell} 4" + (" seq" if seq else "")
+        ey, eh = compare(top, 2, 6, 3, [4], 3, dtype)
+        assert max(ey, eh) < TOLERANCE[dtype], f"{top} {dtype}: Y off by {ey:.3g}, H by {eh:.3g}"
+
+
+def test_bidirectional_in_a_stack_with_go_backwards_and_options():
+    cases = [("bi lstm 4 seq, gru 3", [4, 3]),
+             ("gru 4 seq, bi=sum simplernn 3 seq", [4, 3]),
+             ("bi lstm 3 seq back, bi=ave gru 2", [3, 2]),
+             ("bi simplernn 4 seq act=relu, lstm 3 rec=hard_sigmoid", [4, 3]),
+             ("bi gru 3 seq reset_after=false, bi=mul gru 2 seq", [3, 2])]
+    for (stack, units), dtype in itertools.product(cases, ("float64", "float32")):
+        ey, eh = compare(stack, 2, 5, 3, units, 2, dtype)
+        assert max(ey, eh) < TOLERANCE[dtype], f"{stack} {dtype}: Y off by {ey:.3g}, H by {eh:.3g}"
+
+
+def test_dense_on_a_sequence_applies_at_every_timestep():
+    ey, eh = compare("lstm 4 seq, gru 3 seq", 2, 6, 3, [4, 3], 3, "float64", dense_activation="softmax")
+    assert max(ey, eh) < 1e-12, (ey, eh)
+
+
+def test_a_one_layer_stack_is_the_model():
+    """--stack of one layer computes what the single-layer options compute: the same weights and
+    states bit for bit, the Dense on a sequence up to the order of its sums (one product over every
+    timestep here, one per timestep there)."""
+    for cell, seq in itertools.product(GATES, (False, True)):
+        y1, y2, h1, h2 = fresh("y1.npy"), fresh("y2.npy"), fresh("h1.npy"), fresh("h2.npy")
+        flags = ["--return-sequences"] if seq else []
+        run("forward", "--cell", cell, "--dims", "2,8,3,5,2", *flags, "--out", y1, "--hidden", h1)
+        run("forward", "--stack", f"{cell} 5" + (" seq" if seq else ""), "--dims", "2,8,3,5,2", "--out", y2, "--hidden", h2)
+        assert np.array_equal(np.load(h1), np.load(h2)), f"{cell} seq={seq}: H differs"
+        a, b = np.load(y1), np.load(y2)
+        assert a.shape == b.shape, (a.shape, b.shape)
+        assert (np.array_equal(a, b) if not seq else np.abs(a - b).max() < 1e-6), f"{cell} seq={seq}: {np.abs(a - b).max()}"
+        s1, s2 = run("summary", "--cell", cell).stdout, run("summary", "--stack", f"{cell} 5").stdout
+        assert s1.split("Dims:")[0] == s2.split("Stack:")[0], f"{cell}:\n{s1}\n{s2}"
+
+
+# ---- 2. Shapes, summaries and refusals ---------------------------------------------------------------
+
+def test_summary_counts_as_keras():
+    # Keras's Bidirectional docs example: Bidirectional(LSTM(10, return_sequences=True)) on (5, 10),
+    # Bidirectional(LSTM(10)), Dense(5): 1,680 + 2,480 + 105 = 4,265.
+    out = run("summary", "--stack", "bi lstm 10 seq, bi lstm 10", "--dims", "1,5,10,[10,10],5").stdout
+    for s in ["bidirectional (Bidirectional)", "(None, 5, 20)", "1,680", "bidirectional_1 (Bidirectional)",
+              "(None, 20)", "2,480", "dense (Dense)", "(None, 5)", "105", "Total params: 4,265"]:
+        assert s in out, f"{s!r} not in\n{out}"
+    # Three stacked LSTMs of 256 on 32 features (the window's speed case): 4·256·(32+256+1) and twice
+    # 4·256·(256+256+1); Dense 256·10 + 10.
+    out = run("summary", "--cell", "lstm", "--dims", "8,1000,32,[256,256,256],10").stdout
+    for s in ["lstm (LSTM)", "lstm_1 (LSTM)", "lstm_2 (LSTM)", "(None, 1000, 256)", "295,936", "525,312",
+              "2,570", "Total params: 1,349,130"]:
+        assert s in out, f"{s!r} not in\n{out}"
+    assert out.count("(None, 1000, 256)") == 2, out  # the top layer returns its last state
+
+
+def test_a_lower_layer_that_does_not_return_sequences_is_refused_as_keras_does():
+    refused("summary", "--stack", "lstm 8, lstm 4",
+            mentions=['Input 0 of layer "lstm_1" is incompatible with the layer: expected ndim=3, found ndim=2. '
+                      'Full shape received: (None, 8)'])
+    refused("forward", "--stack", "gru 6, bi simplernn 4", "--out", fresh("never.npy"),
+            mentions=['layer "bidirectional"', "found ndim=2", "(None, 6)"])
+    assert not os.path.exists(os.path.join(TMP, "never.npy"))
+
+
+def test_contradictions_name_both_values():
+    refused("summary", "--stack", "lstm 8 seq, lstm 4", "--cell", "gru",
+            mentions=["--cell gru", "layer 1 (lstm)", "lstm"])
+    refused("summary", "--stack", "lstm 8 seq, lstm 4", "--dims", "1,10,3,[8,5],2",
+            mentions=["M2=5", "4 units"])
+    refused("summary", "--stack", "lstm 8 seq, lstm 4", "--dims", "1,10,3,[8,4,2],2",
+            mentions=["3 layers", "2 layers"])
+    refused("summary", "--stack", "lstm 8 seq, lstm 4", "--return-sequences",
+            mentions=["--return-sequences", "lstm_1", "seq"])
+    refused("summary", "--stack", "lstm 8 seq, lstm 4", "--activation", "relu",
+            mentions=["--activation relu", "tanh"])
+    refused("summary", "--stack", "lstm seq, lstm 4", mentions=["layer 1", "no units"])
+
+
+def test_malformed_stacks_and_dims_are_refused_with_the_word():
+    refused("summary", "--stack", "lstm 8 sq", mentions=['"sq"'])
+    refused("summary", "--stack", "lstm gru 8", mentions=["two cells", "lstm", "gru"])
+    refused("summary", "--stack", "bi=max lstm 8", mentions=['"max"'])
+    refused("summary", "--stack", "lstm 8 seq,, lstm 4", mentions=["layer 2", "empty"])
+    refused("summary", "--stack", "lstm 0", mentions=["units=0"])
+    refused("summary", "--stack", "lstm 8 act=softmax", mentions=['"softmax"'])
+    refused("summary", "--dims", "1,10,3,[8,4,2", mentions=["1,10,3,[8,4,2"])
+    refused("summary", "--dims", "1,10,3,[8,0],2", mentions=["M=0"])
+    refused("trace", "--stack", "lstm 8 seq, lstm 4", mentions=["trace", "summary, forward and save"])
+
+
+def test_memory_budget_holds_for_a_stack():
+    refused("summary", "--stack", "bi lstm 4096 seq, bi lstm 4096", "--dims", "64,100000,8,[4096,4096],1",
+            mentions=["would need", "budget"])
+
+
+if __name__ == "__main__":
+    sys.exit(clitest.main(globals()))
