@@ -155,9 +155,11 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     , m_seed(new SeedSpinBox(this))
     , m_init(new QComboBox(this))
     , m_options(new QToolBar(tr("Model options"), parent))
+    , m_settings(new QToolBar(tr("Numbers and initializer"), parent))
 {
     setObjectName(QStringLiteral("dimensionsBar"));
     m_options->setObjectName(QStringLiteral("optionsBar"));
+    m_settings->setObjectName(QStringLiteral("settingsBar"));
     // As wide as their usual choices ("sigmoid", "glorot / orthogonal"), not their longest
     // ("hard_sigmoid_keras2", elided in the box, whole in the list): the bar fits a projector.
     for (auto [box, letters] : {std::pair{m_activation, 7}, std::pair{m_recurrent, 7}, std::pair{m_init, 10}}) {
@@ -223,18 +225,18 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     m_dtype->addItem(QStringLiteral("float32"), static_cast<int>(DType::Float32));
     m_dtype->addItem(QStringLiteral("float64"), static_cast<int>(DType::Float64));
     m_dtype->setToolTip(tr("float32 computes like Keras, float64 like NumPy: compare the numbers (they differ near 1e-7)."));
-    m_options->addWidget(m_dtype);
+    m_settings->addWidget(m_dtype);
     connect(m_dtype, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_syncing && !m_session->setDtype(static_cast<DType>(m_dtype->currentData().toInt())))
             syncFromModel();
     });
 
-    m_options->addWidget(new QLabel(tr(" seed "), this));
+    m_settings->addWidget(new QLabel(tr(" seed "), this));
     m_seed->setRange(0, 999999999);
     m_seed->setKeyboardTracking(false);
     m_seed->setToolTip(tr("The same seed always gives the same weights and input."));
     m_seed->installEventFilter(this);
-    m_options->addWidget(m_seed);
+    m_settings->addWidget(m_seed);
     connect(m_seed, &QSpinBox::valueChanged, this, [this](int v) {
         if (!m_syncing && !m_session->setSeed(static_cast<quint64>(v)))
             syncFromModel();
@@ -251,7 +253,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     for (const auto &i : inits)
         m_init->addItem(tr(i.label), static_cast<int>(i.scheme));
     m_init->setToolTip(tr("How Randomize weights draws them."));
-    m_options->addWidget(m_init);
+    m_settings->addWidget(m_init);
     connect(m_init, &QComboBox::currentIndexChanged, this, [this] {
         if (m_syncing)
             return;

@@ -1,10 +1,11 @@
 #pragma once
 // DimensionsBar — the toolbars where a teacher sets the model: the sizes in this one,
-//   cell▾ N T D M K | ⟳ weights  ⟳ input        (the window adds the two ⟳ actions)
-// the options beside it in optionsBar() (on a row of their own in presentation mode, so that both
-// fit a 1024-pixel projector),
-//   ☐return_sequences  activation▾ σ▾ ☐reset_after  float32▾  seed  init▾
-// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU.)
+//   cell▾ N T D M K
+// the cell's options in optionsBar() and the numbers' in settingsBar(),
+//   ☐return_sequences  activation▾ σ▾ ☐reset_after        float32▾  seed  init▾
+// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU). The window
+// places them side by side and wraps them onto further rows where they do not fit its width, so
+// that no control goes into a toolbar's » menu.
 // Each change goes to the Session at once; a refused one (a size out of range or over the memory
 // budget) puts the spin box back to what the model has, and the session reports why. The size boxes
 // take any whole number typed (no keystroke is dropped at a limit): −5 or 2000000 is refused
@@ -36,8 +37,9 @@ public:
     bool offersResetAfter() const { return m_resetAfterAction->isVisible(); }
     QComboBox *init() const { return m_init; }
     QSpinBox *seed() const { return m_seed; }
-    // The second toolbar, with the options (the window adds it beside this one).
+    // The second and third toolbars, with the options (the window adds them beside this one).
     QToolBar *optionsBar() const { return m_options; }
+    QToolBar *settingsBar() const { return m_settings; }
 
 signals:
     // Return (or Escape) in one of the bar's boxes: the box is done, the window's keys (Space, the
@@ -66,5 +68,6 @@ private:
     QSpinBox *m_seed;
     QComboBox *m_init;
     QToolBar *m_options;
+    QToolBar *m_settings;
     bool m_syncing = false;
 };

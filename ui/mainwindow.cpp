@@ -19,6 +19,7 @@
 #include "timeserieschart.h"
 #include "trainingpanel.h"
 #include "viewexport.h"
+#include "weightspanel.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -26,6 +27,7 @@
 #include <QProgressBar>
 #include <QProgressDialog>
 #include <QPushButton>
+#include <QToolBar>
 #include <QToolButton>
 #include <QStackedWidget>
 #include <QStyle>
@@ -86,8 +88,12 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     setAcceptDrops(true);
 
     m_dimensions = new DimensionsBar(session, this);
-    addToolBar(Qt::TopToolBarArea, m_dimensions);
-    addToolBar(Qt::TopToolBarArea, m_dimensions->optionsBar());
+    // The model's toolbars side by side, wrapped onto further rows where they do not fit (wrapToolBars).
+    m_randomizeBar = new QToolBar(tr("Randomize"), this);
+    m_randomizeBar->setObjectName(QStringLiteral("randomizeBar"));
+    m_topBars = {m_dimensions, m_randomizeBar, m_dimensions->optionsBar(), m_dimensions->settingsBar()};
+    for (QToolBar *bar : std::as_const(m_topBars))
+        addToolBar(Qt::TopToolBarArea, bar);
     m_playback = new PlaybackBar(session, this);
     addToolBar(Qt::BottomToolBarArea, m_playback);
 
@@ -190,30 +196,17 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_units->setText(TimeSeriesChart::unitsText(m_hiddenChart->units()));
 
     // Right: the weights, the input, the summary.
-    auto *weights = new QWidget;
-    auto *grid = new QGridLayout(weights);
-    grid->setContentsMargins(4, 4, 4, 4);
-    const Source sources[] = {Source::Wx, Source::Wh, Source::bh, Source::Wo, Source::bo};
-    for (Source s : sources) {
-        m_weightViews << new MatrixView(session, s, weights);
-        m_weightViews.last()->model()->setLongRowHeaders(false); // the full names are in the tooltips
-    }
-    m_weightGrid = grid; // (its column and row stretches: updateWeightStretch)
-    placeWeightViews();
-    connect(session, &Session::structureChanged, this, &MainWindow::placeWeightViews);
-    connect(session, &Session::layoutChanged, this, &MainWindow::placeWeightViews);
-    updateWeightStretch();
-    connect(session, &Session::structureChanged, this, &MainWindow::updateWeightStretch);
-    connect(session, &Session::layoutChanged, this, &MainWindow::updateWeightStretch);
+    m_weights = new WeightsPanel(session);
+    m_weightViews = m_weights->views();
     auto *weightsDock = m_weightsDock = new QDockWidget(tr("Weights"), this);
     weightsDock->setObjectName(QStringLiteral("weightsDock"));
-    // In a scroll area: an LSTM's four rows of matrices would otherwise hold the window taller
-    // than a 1024×768 projector in presentation mode.
+    // In a scroll area: where the dock is too small for the matrices (a projector), they scroll as
+    // a whole instead of holding the window larger than the screen or cutting each table.
     auto *weightsScroll = new QScrollArea;
     weightsScroll->setObjectName(QStringLiteral("weightsScroll"));
     weightsScroll->setWidgetResizable(true);
     weightsScroll->setFrameShape(QFrame::NoFrame);
-    weightsScroll->setWidget(weights);
+    weightsScroll->setWidget(m_weights);
     weightsDock->setWidget(weightsScroll);
     addDockWidget(Qt::RightDockWidgetArea, weightsDock);
 
@@ -233,9 +226,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     summaryDock->setWidget(m_summary);
     splitDockWidget(weightsDock, inputDock, Qt::Vertical);
     splitDockWidget(inputDock, summaryDock, Qt::Horizontal);
-    resizeDocks({weightsDock, inputDock}, {m_weightsGated ? 5 : 3, 2}, Qt::Vertical);
-    resizeDocks({weightsDock}, {600}, Qt::Horizontal);
-    resizeDocks({inputDock, summaryDock}, {220, 380}, Qt::Horizontal);
+    // (their sizes: fitDocks, once the window has its size)
 
     if (m_persistent) {
         m_autosave = new Autosave(session, [this] { return sessionView(); }, Autosave::defaultDirectory(), this);
@@ -295,6 +286,8 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
                                      .arg(m_session->dims().M).arg(m_session->dims().K), 4000);
     });
     buildProgress();
+    for (auto signal : {&Session::structureChanged, &Session::layoutChanged})
+        connect(session, signal, this, &MainWindow::scheduleFit);
     resize(1600, 900);
     if (m_persistent)
         restoreSettings();
@@ -368,9 +361,8 @@ void MainWindow::buildMenus()
     edit->addSeparator();
     edit->addAction(tr("Randomize &weights"), QKeySequence(tr("Ctrl+R")), m_session, &Session::randomizeWeights);
     edit->addAction(tr("Randomize &input"), QKeySequence(tr("Ctrl+Shift+R")), m_session, &Session::randomizeInput);
-    m_dimensions->addSeparator();
-    m_dimensions->addAction(tr("⟳ weights"), m_session, &Session::randomizeWeights)->setToolTip(tr("Draw new weights (Ctrl+R)"));
-    m_dimensions->addAction(tr("⟳ input"), m_session, &Session::randomizeInput)->setToolTip(tr("Draw a new input X (Ctrl+Shift+R)"));
+    m_randomizeBar->addAction(tr("⟳ weights"), m_session, &Session::randomizeWeights)->setToolTip(tr("Draw new weights (Ctrl+R)"));
+    m_randomizeBar->addAction(tr("⟳ input"), m_session, &Session::randomizeInput)->setToolTip(tr("Draw a new input X (Ctrl+Shift+R)"));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     m_presentationAction = view->addAction(tr("&Presentation mode"), this, &MainWindow::setPresentation);
@@ -404,8 +396,8 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
-    view->addAction(m_dimensions->toggleViewAction());
-    view->addAction(m_dimensions->optionsBar()->toggleViewAction());
+    for (QToolBar *bar : std::as_const(m_topBars))
+        view->addAction(bar->toggleViewAction());
     view->addAction(m_playback->toggleViewAction());
 
     QMenu *play = menuBar()->addMenu(tr("&Playback"));
@@ -495,127 +487,6 @@ void MainWindow::buildProgress()
     });
 }
 
-void MainWindow::placeWeightViews()
-{
-    // A SimpleRNN's weights on the left, the Dense layer's on the right. An LSTM's or a GRU's
-    // kernels are 3 or 4 times as wide (their gate blocks): they take the whole width, the Dense
-    // layer's weights go below them. In PyTorch's layout the same kernels are as many times as
-    // tall: side by side, the Dense layer's below.
-    const bool gated = m_session->config().kind != rnnscope::CellKind::SimpleRNN;
-    const WeightArrangement arrangement = !gated ? WeightArrangement::Simple
-        : m_session->layout() == rnnscope::Layout::PyTorch ? WeightArrangement::Tall
-                                                           : WeightArrangement::Wide;
-    if (m_weightGrid->count() > 0 && arrangement == m_weightArrangement)
-        return;
-    m_weightArrangement = arrangement;
-    m_weightsGated = gated;
-    for (MatrixView *v : std::as_const(m_weightViews))
-        m_weightGrid->removeWidget(v);
-    for (int r = 0; r < 4; ++r)
-        m_weightGrid->setRowStretch(r, 0);
-    switch (arrangement) {
-    case WeightArrangement::Wide:
-        m_weightGrid->addWidget(m_weightViews[0], 0, 0, 1, 2);
-        m_weightGrid->addWidget(m_weightViews[1], 1, 0, 1, 2);
-        m_weightGrid->addWidget(m_weightViews[2], 2, 0, 1, 2);
-        m_weightGrid->addWidget(m_weightViews[3], 3, 0);
-        m_weightGrid->addWidget(m_weightViews[4], 3, 1);
-        break;
-    case WeightArrangement::Tall:
-        m_weightGrid->addWidget(m_weightViews[0], 0, 0);
-        m_weightGrid->addWidget(m_weightViews[1], 0, 1);
-        m_weightGrid->addWidget(m_weightViews[2], 0, 2);
-        m_weightGrid->addWidget(m_weightViews[3], 1, 0, 1, 2);
-        m_weightGrid->addWidget(m_weightViews[4], 1, 2);
-        break;
-    case WeightArrangement::Simple:
-        m_weightGrid->addWidget(m_weightViews[0], 0, 0);
-        m_weightGrid->addWidget(m_weightViews[1], 1, 0);
-        m_weightGrid->addWidget(m_weightViews[2], 2, 0);
-        m_weightGrid->addWidget(m_weightViews[3], 0, 1, 2, 1);
-        m_weightGrid->addWidget(m_weightViews[4], 2, 1);
-        break;
-    }
-    updateWeightHeaders();
-    if (gated)
-        QTimer::singleShot(0, this, &MainWindow::fitWeightsDock);
-}
-
-void MainWindow::fitWeightsDock()
-{
-    // Once the window has its size (before, the docks share out what they will get anyway): the
-    // weights dock as tall as its matrices ask, the input and the summary below taking the rest
-    // (at least a fifth); and as wide as the gate blocks' columns need (the wide ones with the
-    // brief text, "−0.21"), leaving the diagram, the step panel and the charts at least 700 px: an
-    // LSTM of 5 units (20 columns) is read without a scroll bar on a 1600×900 window.
-    if (m_weightArrangement == WeightArrangement::Simple || !m_weightsDock || !m_inputDock || m_presentation)
-        return;
-    const int tall = m_weightGrid->parentWidget()->sizeHint().height() + m_weightsDock->height() - m_weightsDock->widget()->height();
-    const int both = m_weightsDock->height() + m_inputDock->height();
-    const int below = std::max(both / 5, both - tall);
-    resizeDocks({m_weightsDock, m_inputDock}, {both - below, below}, Qt::Vertical);
-    // Wide: the widest gate matrix as it asks (beyond the room left, its columns narrow to the brief
-    // text); tall (PyTorch's layout): the three side by side.
-    int wanted = 0;
-    for (int i = 0; i < 3; ++i)
-        wanted = m_weightArrangement == WeightArrangement::Wide
-            ? std::max(wanted, m_weightViews[i]->sizeHint().width())
-            : wanted + m_weightViews[i]->sizeHint().width() + m_weightGrid->horizontalSpacing() + 8;
-    const QMargins grid = m_weightGrid->contentsMargins();
-    wanted += grid.left() + grid.right() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 8;
-    const int most = width() - 700;
-    if (wanted > 600 && most > 600)
-        resizeDocks({m_weightsDock}, {std::min(wanted, most)}, Qt::Horizontal);
-}
-
-void MainWindow::updateWeightHeaders()
-{
-    // The wide gate matrices span the dock: their title, axes and legend on one line. Not in the
-    // narrow dock of presentation mode, where the title would be cut.
-    const bool compact = m_weightArrangement == WeightArrangement::Wide && !m_presentation;
-    for (int i = 0; i < 3; ++i)
-        m_weightViews[i]->setCompactHeader(compact);
-    updateWeightStretch();
-}
-
-void MainWindow::updateWeightStretch()
-{
-    // Each row of the grid grows with the rows its matrices show (a title and a legend each).
-    const auto rows = [this](int i) { return std::min(m_weightViews[i]->model()->rowCount(), 10) + 6; };
-    if (m_weightArrangement != WeightArrangement::Tall) { // the kernels' column wider than the Dense's
-        m_weightGrid->setColumnStretch(0, 5);
-        m_weightGrid->setColumnStretch(1, 3);
-        m_weightGrid->setColumnStretch(2, 0);
-    }
-    switch (m_weightArrangement) {
-    case WeightArrangement::Wide: {
-        // One-line headers: each row takes what its matrices ask for (the dock is sized to it).
-        const bool compact = m_weightViews[0]->compactHeader();
-        for (int r = 0; r < 3; ++r)
-            m_weightGrid->setRowStretch(r, compact ? 0 : rows(r));
-        m_weightGrid->setRowStretch(3, compact ? 0 : std::max(rows(3), rows(4)));
-        return;
-    }
-    case WeightArrangement::Tall: {
-        // The columns share the width as the three kernels ask for it.
-        for (int c = 0; c < 3; ++c)
-            m_weightGrid->setColumnStretch(c, m_weightViews[c]->sizeHint().width());
-        // Rows as the matrices' rows (uncapped: 20 rows of an LSTM's kernels against the Dense's 2).
-        const auto all = [this](int i) { return m_weightViews[i]->model()->rowCount() + 6; };
-        m_weightGrid->setRowStretch(0, std::max({all(0), all(1), all(2)}));
-        m_weightGrid->setRowStretch(1, std::max(all(3), all(4)));
-        m_weightGrid->setRowStretch(2, 0);
-        m_weightGrid->setRowStretch(3, 0);
-        return;
-    }
-    case WeightArrangement::Simple: break;
-    }
-    m_weightGrid->setRowStretch(0, rows(0));
-    m_weightGrid->setRowStretch(1, std::max(rows(1), rows(3) - rows(0)));
-    m_weightGrid->setRowStretch(2, std::max(rows(2), rows(4)));
-    m_weightGrid->setRowStretch(3, 0);
-}
-
 void MainWindow::setPresentation(bool on)
 {
     // On a projector's small screen the three docks share one place, as tabs; the arrangement of
@@ -625,15 +496,11 @@ void MainWindow::setPresentation(bool on)
         tabifyDockWidget(m_weightsDock, m_inputDock);
         tabifyDockWidget(m_inputDock, m_summaryDock);
         m_weightsDock->raise();
-        insertToolBarBreak(m_dimensions->optionsBar()); // the options on a row of their own
     } else if (!on && m_presentation) {
         if (!m_statePresentation.isEmpty())
             restoreState(m_statePresentation);
-        if (toolBarBreak(m_dimensions->optionsBar()))
-            removeToolBarBreak(m_dimensions->optionsBar());
     }
     m_presentation = on;
-    updateWeightHeaders();
     if (m_presentationAction && m_presentationAction->isChecked() != on)
         m_presentationAction->setChecked(on);
     ViewPalette::setPresentation(on);
@@ -660,6 +527,7 @@ void MainWindow::applyFont()
     m_trainingPanel->restyle();
     for (QWidget *w : findChildren<QWidget *>())
         w->update();
+    scheduleFit();
 }
 
 QString MainWindow::statusText() const

@@ -38,6 +38,9 @@ class StepPanel;
 class TrainingPanel;
 class SummaryView;
 class TimeSeriesChart;
+class QTimer;
+class QToolBar;
+class WeightsPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -125,6 +128,7 @@ public:
     void endAtSignal();
 
 protected:
+    void resizeEvent(QResizeEvent *event) override;
     // With unsaved changes (persistent windows) asks first: Save, Discard or Cancel.
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -152,10 +156,12 @@ private:
     void fillQuantities();   // the quantity chooser: what the cell records
     void updateQuantityTab();
     void updateMapTab(); // the heat map's tab names what it shows
-    void placeWeightViews();
-    void updateWeightStretch();
-    void updateWeightHeaders();
-    void fitWeightsDock();
+    // How the window shares its room (mainwindowfit.cpp): after a resize, a change of font
+    // (presentation, zoom) or of the model, once the events of the change are through.
+    void scheduleFit();
+    void fitWindow();
+    void wrapToolBars();
+    void fitDocks();
     void showWeightGradients(bool on);
     void restoreSettings();
     void saveSettings() const;
@@ -181,12 +187,7 @@ private:
     TimeSeriesChart *m_hiddenChart = nullptr;
     TimeSeriesChart *m_preChart = nullptr;
     QComboBox *m_quantity = nullptr;
-    bool m_weightsGated = false;
     QList<ExportableView> m_exportableViews;
-    // How the five weight views sit in their grid: a SimpleRNN's; a gated cell's wide kernels in
-    // rows (Keras's layout); its tall ones side by side (PyTorch's).
-    enum class WeightArrangement { Simple, Wide, Tall };
-    WeightArrangement m_weightArrangement = WeightArrangement::Simple;
     TimeSeriesChart *m_outputChart = nullptr;
     GradientView *m_gradientView = nullptr;
     SpectrumView *m_spectrumView = nullptr;
@@ -206,7 +207,14 @@ private:
     QStringList m_recent;
     QString m_lastError;  // the last refusal shown, for a message box
     QString m_lastNotice; // the last notice shown, kept with "Opened …"
-    QGridLayout *m_weightGrid = nullptr;
+    WeightsPanel *m_weights = nullptr;
+    QToolBar *m_randomizeBar = nullptr; // ⟳ weights, ⟳ input
+    QList<QToolBar *> m_topBars;        // the model's toolbars, wrapped to the window's width
+    QTimer *m_fitTimer = nullptr;
+    // Where the input dock went: under the weights (the summary beside it), beside them (the
+    // summary a tab of it), or the three docks as tabs of one.
+    enum class Arrangement { Below, Beside, Tabs };
+    Arrangement m_dockArrangement = Arrangement::Below;
     QDockWidget *m_weightsDock = nullptr;
     QDockWidget *m_inputDock = nullptr;
     QDockWidget *m_summaryDock = nullptr;

@@ -854,6 +854,8 @@ void MatrixView::setMode(Mode mode)
     m_empty->setVisible(mode == Mode::Empty);
     m_status->setVisible(mode == Mode::Image);
     m_legend->setVisible(mode != Mode::Empty);
+    // An image takes the width it is given (in the weights dock, a row of its own).
+    setSizePolicy(mode == Mode::Image ? QSizePolicy::Expanding : QSizePolicy::Preferred, QSizePolicy::Preferred);
     if (auto *box = qobject_cast<QVBoxLayout *>(layout()))
         box->setStretch(m_spacerIndex, mode == Mode::Image ? 0 : 1);
     if (changed)
@@ -910,6 +912,40 @@ void MatrixView::setCompactHeader(bool on)
         m_legendRow->addWidget(m_legend);
     }
     updateTexts();
+    updateGeometry();
+}
+
+int MatrixView::headerWidth(bool compact) const
+{
+    const QMargins m = layout()->contentsMargins();
+    const int title = QFontMetrics(m_title->font()).horizontalAdvance(m_model->title()) + 4;
+    const int axes = fontMetrics().horizontalAdvance(m_model->axesDescription()) + 4;
+    const int text = compact ? title + axes + m_legend->sizeHint().width() + 2 * m_headRow->spacing() : std::max(title, axes);
+    return text + m.left() + m.right();
+}
+
+int MatrixView::contentWidth() const
+{
+    const QMargins m = layout()->contentsMargins();
+    const QWidget *content = m_mode == Mode::Table ? static_cast<QWidget *>(m_table) : m_mode == Mode::Image ? static_cast<QWidget *>(m_image) : m_empty;
+    return content->sizeHint().width() + m.left() + m.right();
+}
+
+int MatrixView::readableWidth() const
+{
+    if (m_mode != Mode::Table)
+        return headerWidth(false);
+    const QMargins m = layout()->contentsMargins();
+    const int brief = std::min(HeatmapDelegate::cellSizeFor(font()).width(), HeatmapDelegate::briefCellWidthFor(font()));
+    const int table = 2 * m_table->frameWidth() + m_table->verticalHeader()->sizeHint().width() + brief * m_model->columnCount();
+    return std::max(headerWidth(false), table + m.left() + m.right());
+}
+
+QSize MatrixView::sizeHint() const
+{
+    // The layout's hint leaves the labels out (they elide when narrow); here they count.
+    const QSize s = QWidget::sizeHint();
+    return QSize(std::max(s.width(), headerWidth(m_compactHeader)), s.height());
 }
 
 void MatrixView::updateTexts()

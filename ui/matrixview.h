@@ -104,6 +104,15 @@ public:
     // table).
     void setCompactHeader(bool on);
     bool compactHeader() const { return m_compactHeader; }
+    // The width that writes the title and the axes whole: on two lines, or on one line with the
+    // legend when `compact`; and the width of the matrix itself (the table with its columns at
+    // their full text, or the image). The size hint is wide enough for both.
+    int headerWidth(bool compact) const;
+    int contentWidth() const;
+    // The narrowest width that still shows every cell with its text (the table's columns at the
+    // brief text, "−0.21") and the header whole on two lines.
+    int readableWidth() const;
+    QSize sizeHint() const override;
 
     // The text of the status line: the description of the cell under the mouse, or a hint.
     QString statusText() const;

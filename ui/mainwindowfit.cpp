@@ -1,0 +1,160 @@
+// How the main window shares its room (DESIGN §4: legible on a projector, nothing hidden):
+//
+// - The model's toolbars (sizes, ⟳, the cell's options, dtype · seed · initializer) sit side by
+//   side and wrap onto further rows where the window is too narrow, so that no control goes into a
+//   toolbar's » menu, at any zoom.
+// - The weights dock takes a share of the window that grows with it (3/8 of the width, more when
+//   its widest matrix asks), leaving the centre at least 700 px (2/5 of a wider window). The input
+//   goes under the weights when both fit the height whole; else beside them, with the model
+//   summary as a tab of it, when the weights stay readable there; else the three docks become tabs
+//   of one, each with the whole height (an LSTM at 1600×900: its weights, 663 px, and X, 284 px,
+//   are taller than the 783 px, and beside them the centre would lose its ten timesteps).
+// - In presentation mode the three docks are tabs of one dock, as wide as its widest matrix asks
+//   (within 45 % of the window).
+// - Without a Dense layer (K = 0) the output chart gives its room to the others.
+//
+// A dock the user floated or moved to another side is left where it is.
+
+#include "mainwindow.h"
+
+#include "dimensionsbar.h"
+#include "matrixview.h"
+#include "session.h"
+#include "summaryview.h"
+#include "timeserieschart.h"
+#include "weightspanel.h"
+
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QLayout>
+#include <QResizeEvent>
+#include <QScrollArea>
+#include <QStyle>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+
+#include <algorithm>
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    scheduleFit();
+}
+
+void MainWindow::scheduleFit()
+{
+    if (!m_fitTimer) {
+        m_fitTimer = new QTimer(this);
+        m_fitTimer->setSingleShot(true);
+        m_fitTimer->setInterval(0);
+        connect(m_fitTimer, &QTimer::timeout, this, &MainWindow::fitWindow);
+    }
+    m_fitTimer->start();
+}
+
+void MainWindow::fitWindow()
+{
+    m_outputChart->setVisible(m_session->dims().K > 0);
+    wrapToolBars();
+    fitDocks();
+}
+
+void MainWindow::wrapToolBars()
+{
+    // Greedy, as words on a line: a bar that does not fit beside the ones before starts a row.
+    const int room = width() - 8;
+    int x = 0;
+    for (QToolBar *bar : std::as_const(m_topBars)) {
+        if (bar->isHidden())
+            continue;
+        const int w = bar->sizeHint().width();
+        const bool wrap = x > 0 && x + w > room;
+        if (wrap != toolBarBreak(bar)) {
+            if (wrap)
+                insertToolBarBreak(bar);
+            else
+                removeToolBarBreak(bar);
+        }
+        x = (wrap ? 0 : x) + w;
+    }
+}
+
+void MainWindow::fitDocks()
+{
+    for (QDockWidget *d : {m_weightsDock, m_inputDock, m_summaryDock})
+        if (d->isFloating() || dockWidgetArea(d) != Qt::RightDockWidgetArea || !d->isVisible())
+            return; // the user's own arrangement
+    layout()->activate(); // the toolbars' rows settled: the docks' height is the centre's
+    const int W = width(), H = centralWidget()->height();
+    const int sep = style()->pixelMetric(QStyle::PM_DockWidgetSeparatorExtent, nullptr, this);
+    // A dock's width beyond its contents (its scroll bar shows only where they do not fit).
+    const int frame = 6;
+    const auto chrome = [](QDockWidget *d) { return std::max(0, d->sizeHint().height() - d->widget()->sizeHint().height()); };
+    const int widest = m_weights->widestView() + frame, readable = m_weights->readableWidth() + frame;
+    const auto weightsHeight = [&](int w) { return m_weights->heightAt(w - frame) + chrome(m_weightsDock); };
+
+    if (m_presentation) { // one dock of tabs (setPresentation, which restores the arrangement after)
+        const int most = W * 9 / 20;
+        resizeDocks({m_weightsDock}, {std::min(most, std::max({W * 3 / 8, widest}))}, Qt::Horizontal);
+        return;
+    }
+    const int most = W - std::max(700, W * 2 / 5) - sep; // the docks' room beside the centre
+    const int share = std::min(most, std::max(W * 3 / 8, widest));
+    // The input whole up to 12 timesteps (a longer X scrolls in any case).
+    const QSize input = m_inputView->sizeHint();
+    const int rowsOver = std::max(0, m_inputView->model()->rowCount() - 12);
+    const int inputW = input.width() + frame
+        + (rowsOver > 0 ? style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) : 0);
+    const int inputH = input.height() - rowsOver * m_inputView->tableView()->verticalHeader()->defaultSectionSize()
+        + chrome(m_inputDock);
+    // The narrowest width from `from` to `to` at which the weights are at most `height` tall, or 0.
+    const auto narrowest = [&](int from, int to, int height) {
+        for (int w = from; w <= to; w += 20)
+            if (weightsHeight(w) <= height)
+                return w;
+        return 0;
+    };
+
+    const auto arrange = [&](Arrangement a) {
+        if (a == m_dockArrangement)
+            return;
+        switch (a) {
+        case Arrangement::Below:
+            splitDockWidget(m_weightsDock, m_inputDock, Qt::Vertical);
+            splitDockWidget(m_inputDock, m_summaryDock, Qt::Horizontal);
+            break;
+        case Arrangement::Beside:
+            splitDockWidget(m_weightsDock, m_inputDock, Qt::Horizontal);
+            tabifyDockWidget(m_inputDock, m_summaryDock);
+            m_inputDock->raise();
+            break;
+        case Arrangement::Tabs:
+            tabifyDockWidget(m_weightsDock, m_inputDock);
+            tabifyDockWidget(m_inputDock, m_summaryDock);
+            m_weightsDock->raise();
+            break;
+        }
+        m_dockArrangement = a;
+    };
+    // Under the weights, whole: at their share, or wider (fewer rows) if that is what it takes.
+    if (const int w = narrowest(share, most, H - inputH - sep)) {
+        const int top = weightsHeight(w);
+        arrange(Arrangement::Below);
+        resizeDocks({m_weightsDock}, {w}, Qt::Horizontal);
+        resizeDocks({m_weightsDock, m_inputDock}, {top, H - top - sep}, Qt::Vertical);
+        const int in = std::min(inputW, w / 2);
+        resizeDocks({m_inputDock, m_summaryDock}, {in, w - in - sep}, Qt::Horizontal);
+        return;
+    }
+    // Beside them, the summary a tab behind the input.
+    if (const int w = inputH <= H ? narrowest(std::max(readable, share - inputW - sep), most - inputW - sep, H) : 0) {
+        arrange(Arrangement::Beside);
+        resizeDocks({m_weightsDock, m_inputDock}, {w, inputW}, Qt::Horizontal);
+        return;
+    }
+    // Tabs of one dock, each with the whole height.
+    arrange(Arrangement::Tabs);
+    const int w = narrowest(share, most, H);
+    resizeDocks({m_weightsDock}, {w > 0 ? w : most}, Qt::Horizontal);
+}
