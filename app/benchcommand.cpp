@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/gemm.h"
 #include "io/modelrequest.h"
+#include "networkcommands.h"
 #include "nn/engine.h"
 #include "train/trainer.h"
 
@@ -59,7 +60,6 @@ std::vector<double> timeForward(const Model &model, int warmup, int repeat)
 // times after `warmup`; the target is zeros of the output's shape (the speed does not depend on it).
 std::vector<double> timeTrainingStep(const Model &model, OptimizerKind optimizer, int warmup, int repeat)
 {
-    const Dims &d = model.dims();
     NdArray Y;
     Y.dtype = DType::Float64;
     Y.shape = outputShape(model.config());
@@ -71,10 +71,63 @@ std::vector<double> timeTrainingStep(const Model &model, OptimizerKind optimizer
     return timeRuns([&] { trainer.step(); }, warmup, repeat);
 }
 
+// 2·N·T·g·(D_l·M_l + M_l·M_l) for every direction of every layer, + the Dense's 2·N·W·K (·T on a
+// sequence), W the top layer's width.
+double flopCount(const NetworkConfig &c)
+{
+    const double N = c.N, T = c.T, K = c.K;
+    double flops = 2 * N * c.topWidth() * K * (c.top().returnSequences ? T : 1);
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        const double D = c.inputWidth(l), M = layer.units;
+        flops += layer.directions() * 2 * N * T * layer.cell.gates() * (D * M + M * M);
+    }
+    return flops;
+}
+
+double median(std::vector<double> s)
+{
+    std::sort(s.begin(), s.end());
+    return s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
+}
+
+// bench of a stack: the network's forward pass (every layer, the Dense).
+int benchNetwork(const QCommandLineParser &p)
+{
+    if (p.isSet(QStringLiteral("train")) || p.isSet(QStringLiteral("ui")))
+        throw Error(ErrorKind::Unsupported, "bench --train and --ui work on one recurrent layer: a stack is timed forward only");
+    Network net = buildNetwork(networkRequest(p));
+    const int repeat = static_cast<int>(integerOption(p, QStringLiteral("repeat"), 1, 1000000, 20));
+    const std::vector<double> s = timeRuns([&] { net.recompute(); net.computeAll(); }, 2, repeat);
+    const double med = median(s);
+    const NetworkConfig &c = net.config();
+    const double gflops = flopCount(c) / med / 1e9;
+    std::vector<int> units;
+    for (const LayerSpec &l : c.layers)
+        units.push_back(l.units);
+    const std::string dims = stackDimsText(StackDims{c.N, c.T, c.D, c.K, units});
+    char buf[1024];
+    if (p.isSet(QStringLiteral("json")))
+        std::snprintf(buf, sizeof buf,
+                      "{\"dims\":\"%s\",\"stack\":\"%s\",\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
+                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"}\n",
+                      dims.c_str(), stackText(c.layers).c_str(), dtypeName(c.dtype), repeat, med, gflops, gemmThreads(), gemmBackend());
+    else
+        std::snprintf(buf, sizeof buf,
+                      "forward pass, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
+                      "products: %s\n",
+                      stackText(c.layers).c_str(), dims.c_str(), dtypeName(c.dtype), gemmThreads(), med * 1e3, repeat,
+                      *std::min_element(s.begin(), s.end()) * 1e3, gflops, gemmBackend());
+    print(buf);
+    return Ok;
+}
+
 } // namespace
 
 int bench(const QCommandLineParser &p)
 {
+    if (wantsNetwork(p))
+        return benchNetwork(p);
     const Model model = buildModel(modelRequest(p));
     const int repeat = static_cast<int>(integerOption(p, QStringLiteral("repeat"), 1, 1000000, 20));
     const bool f32 = model.config().dtype == DType::Float32;
@@ -91,7 +144,7 @@ int bench(const QCommandLineParser &p)
                             : f32 ? timeForward<float>(model, 2, repeat)
                                   : timeForward<double>(model, 2, repeat);
     std::sort(s.begin(), s.end());
-    const double median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
+    const double median = cli::median(s);
     const Dims &d = model.dims();
     const double gflops = flopCount(d, model.config().returnSequences, model.config().cellSpec().gates()) / median / 1e9;
     char buf[1024];

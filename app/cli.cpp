@@ -388,9 +388,9 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
     };
     try {
         if (wantsNetwork(p) && command != QLatin1String("summary") && command != QLatin1String("forward") &&
-            command != QLatin1String("save"))
+            command != QLatin1String("save") && command != QLatin1String("bench"))
             throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: rnnscope computes a stack "
-                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward and save, for now");
+                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward, save and bench, for now");
         if (command == QLatin1String("summary")) {
             extra(1);
             return wantsNetwork(p) ? networkSummary(p) : summary(p);

@@ -55,6 +55,12 @@ Usage:
   /usr/bin/python3 tools/bench_compare.py --check    # numpy loops == torch modules (float64)?
   /usr/bin/python3 tools/bench_compare.py --train    # one training step instead: see below
 
+--network: the forward pass of two networks, float32, one thread: a 2-layer LSTM stack
+(LSTM(M, return_sequences) -> LSTM(M) -> Dense(K)) and a Bidirectional GRU (concat) -> Dense(K),
+`rnnscope bench --stack` beside nn.LSTM(num_layers=2) and nn.GRU(bidirectional=True) + Linear and
+a NumPy loop (tools/bench_network.py says how each side is written); 64,128,64,256,10 unless
+--dims (one shape).
+
 --train: one training step (forward, backward through time, Adam) on the batch, float32, one
 thread, side by side for every cell: `rnnscope bench --train`, PyTorch's nn.RNN/LSTM/GRU +
 Linear + MSELoss + torch.optim.Adam, and a plain NumPy BPTT checked first against
@@ -765,6 +771,8 @@ def main(argv=None) -> int:
                          "if it exists, else this one)")
     ap.add_argument("--train", action="store_true",
                     help="time one training step (forward, backward, Adam) instead, on one thread")
+    ap.add_argument("--network", action="store_true",
+                    help="time the forward pass of a 2-layer LSTM stack and a Bidirectional GRU instead, on one thread")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -785,6 +793,8 @@ def main(argv=None) -> int:
                               env=child_env(1)).returncode
     if args.train:
         return train_main(args, py)
+    if args.network:
+        return network_main(args, py)
 
     shapes = unique(args.dims or DEFAULT_DIMS)
     cells = unique(args.cell or CELLS)
@@ -1137,6 +1147,40 @@ def train_main(args, py) -> int:
         L.append(f"| {dims_str(r['dims'])} | {r['cell']} | {fmt_ms(ours)} | "
                  f"{fmt_ms(t) if t else '—'} | {fmt_ms(n)} | "
                  f"{fmt_ratio(t / ours, TRAIN_BAR) if t else '—'} | {fmt_ratio(n / ours, NUMPY_BAR)} |")
+    print("\n".join(L))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": m, "check": head, "rows": rows}, f, indent=1)
+    return 0
+
+
+NETWORK_DIMS = (64, 128, 64, 256, 10)
+
+
+def network_main(args, py) -> int:
+    """--network: tools/bench_network.py in a one-thread child; a Markdown table of its results."""
+    dims = (args.dims or [NETWORK_DIMS])[0]
+    cmd = [py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_network.py"),
+           "--rnnscope", args.rnnscope, "--repeat", str(args.repeat or 10), "--dims", dims_str(dims).replace(" ", "")]
+    if args.no_torch:
+        cmd.append("--no-torch")
+    log("networks: " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(1))
+    if p.returncode != 0:
+        log(p.stderr.strip())
+        return 1
+    rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    head, rows = rows[0], rows[1:]
+    m = machine_info()
+    check = f"; NumPy loops == torch to {head['max_abs_diff']:.1g}" if head.get("max_abs_diff") is not None else ""
+    L = [f"Forward pass of a network, float32, 1 thread — {m['date'][:10]}, {m.get('cpu_model', '?')}, "
+         f"{m.get('logical_cpus')} CPUs; torch {head['torch']}, numpy {head['numpy']}{check}", "",
+         "| network | N,T,D,[M…],K | rnnscope (ms) | torch (ms) | numpy (ms) | torch / rnnscope | numpy / rnnscope |",
+         "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        t, n, ours = r.get("torch"), r["numpy"], r["rnnscope"]
+        L.append(f"| {r['network']} | {r['dims']} | {fmt_ms(ours)} | {fmt_ms(t) if t else '—'} | {fmt_ms(n)} | "
+                 f"{fmt_ratio(t / ours, TORCH_BAR) if t else '—'} | {fmt_ratio(n / ours, NUMPY_BAR)} |")
     print("\n".join(L))
     if args.json:
         with open(args.json, "w") as f:

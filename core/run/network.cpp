@@ -306,6 +306,12 @@ int Network::computedSteps() const
     return m_impl->computed;
 }
 
+void Network::recompute()
+{
+    m_impl->computed = 0;
+    m_impl->dense = false;
+}
+
 void Network::computeThrough(int k)
 {
     k = std::min(k, stepCount() - 1);

@@ -114,6 +114,8 @@ public:
     void computeThrough(int k);
     void computeAll() { computeThrough(stepCount() - 1); }
     int computedSteps() const;
+    // Drops the results: the next computeThrough starts again from step 0 (the buffers stay).
+    void recompute();
 
     // --- results (each computes everything it needs) ---
 
