@@ -367,12 +367,21 @@ int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional
     const QString out = positional.at(1);
     if (!out.endsWith(QLatin1String(".py")))
         throw Error(ErrorKind::BadUsage, "export-code: '" + str(out) + "' is not a Python file: expected a name ending in .py");
-    const Model model = buildModel(modelRequest(p));
-    const ExportedCode code = exportCode(model, *target, str(out));
+    DType dtype = DType::Float32;
+    ExportedCode code;
+    if (wantsNetwork(p)) {
+        const Network network = buildNetwork(networkRequest(p));
+        dtype = network.config().dtype;
+        code = exportCode(network, *target, str(out));
+    } else {
+        const Model model = buildModel(modelRequest(p));
+        dtype = model.config().dtype;
+        code = exportCode(model, *target, str(out));
+    }
     // The numbers of a large model go beside the script first: a script never points to a file
     // that is not there.
     if (!code.dataFile.empty())
-        writeNpz(str(QFileInfo(out).dir().filePath(QString::fromStdString(code.dataFile))), code.data, model.config().dtype);
+        writeNpz(str(QFileInfo(out).dir().filePath(QString::fromStdString(code.dataFile))), code.data, dtype);
     writeFileAtomically(str(out), code.script);
     return Ok;
 }
@@ -388,9 +397,10 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
     };
     try {
         if (wantsNetwork(p) && command != QLatin1String("summary") && command != QLatin1String("forward") &&
-            command != QLatin1String("save") && command != QLatin1String("bench"))
+            command != QLatin1String("save") && command != QLatin1String("bench") &&
+            command != QLatin1String("export-code"))
             throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: rnnscope computes a stack "
-                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward, save and bench, for now");
+                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward, save, bench and export-code, for now");
         if (command == QLatin1String("summary")) {
             extra(1);
             return wantsNetwork(p) ? networkSummary(p) : summary(p);

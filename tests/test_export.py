@@ -157,6 +157,10 @@ class layers:
     GRU = staticmethod(lambda units, **kw: _Layer("GRU", units, **kw))
     Dense = staticmethod(lambda units, **kw: _Layer("Dense", units, **kw))
 
+    @staticmethod
+    def Bidirectional(layer, merge_mode="concat"):
+        _log["layers"][-1]["bidirectional"] = merge_mode
+
 
 class Sequential:
     def __init__(self, items):
@@ -212,6 +216,78 @@ def test_keras_scripts_compile_and_set_keras_shapes():
             if "hard_sigmoid_keras2" in opts:
                 assert layer["recurrent_activation"] == "hard_sigmoid_keras2", layer
             assert (len(log["layers"]) == 2) == (K > 0)
+
+
+# Networks (--stack): (name, options, has an exact PyTorch form (nn.LSTM/GRU num_layers, bidirectional)).
+STACKS = [
+    ("2-layer lstm", ["--stack", "lstm 4 seq, lstm 4", "--dims", "2,6,3,[4,4],2"], True),
+    ("bidirectional gru", ["--stack", "bi gru 4", "--dims", "2,6,3,4,2"], True),
+    ("2 bidirectional simplernn, sequences", ["--stack", "bi simplernn 3 seq, bi simplernn 3 seq", "--dims", "2,5,3,[3,3],2"], True),
+    ("go_backwards, sum, K = 0", ["--stack", "gru 4 seq back, bi=sum lstm 3", "--dims", "2,5,3,[4,3],0"], False),
+    ("mixed cells, ave, sequences", ["--stack", "bi=ave lstm 3 seq, gru 2 seq", "--dims", "2,5,3,[3,2],2"], False),
+    ("large 2-layer lstm", ["--stack", "lstm 16 seq, lstm 16", "--dims", "4,50,8,[16,16],3"], True),
+]
+
+
+def test_network_scripts_reproduce_forward():
+    """NumPy (every stack) and PyTorch (those with an exact form) scripts of a network give rnnscope's Y."""
+    for name, opts, exact in STACKS:
+        for dtype in ("float32", "float64"):
+            want = forward(opts, dtype)
+            script = export("numpy", opts, dtype, "net_numpy")
+            assert os.path.exists(path("net_numpy.npz")) == name.startswith("large"), name
+            compare(run_script(script), want, dtype, f"numpy {name} {dtype}")
+            if exact:
+                script = export("pytorch", opts, dtype, "net_torch")
+                compare(run_script(script, {"OMP_NUM_THREADS": "1"}), want, dtype, f"pytorch {name} {dtype}")
+    refused("export-code", "--to", "pytorch", path("x.py"), "--stack", "bi=sum lstm 3 seq, lstm 3",
+            mentions=("export-code --to pytorch", "sum", "concatenates"))
+    refused("export-code", "--to", "pytorch", path("x.py"), "--stack", "lstm 4 seq, lstm 3",
+            mentions=("one cell and one size",))
+
+
+def test_keras_scripts_of_networks_build_every_layer():
+    import json
+    stub_dir = path("stub")
+    os.makedirs(stub_dir, exist_ok=True)
+    with open(os.path.join(stub_dir, "keras.py"), "w") as f:
+        f.write(STUB)
+    gates = {"simplernn": 1, "lstm": 4, "gru": 3}
+    cls = {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+    for name, opts, _ in STACKS:
+        script = export("keras", opts, "float32", "net_keras")
+        py_compile.compile(script, doraise=True)
+        record = path("keras_record.json")
+        run_script(script, {"PYTHONPATH": stub_dir, "KERAS_RECORD": record})
+        with open(record) as f:
+            log = json.load(f)
+        dims = opts[opts.index("--dims") + 1]
+        N, T, D = map(int, dims.split(",")[:3])
+        K = int(dims.split(",")[-1])
+        layers = [w.split() for w in opts[opts.index("--stack") + 1].split(",")]
+        want, width = [], D
+        for words in layers:
+            cell = next(w for w in words if w in gates)
+            M = int(next(w for w in words if w.isdigit()))
+            bi = any(w.startswith("bi") for w in words)
+            g = gates[cell]
+            bias = [2, g * M] if cell == "gru" else [g * M]
+            want += [[width, g * M], [M, g * M], bias] * (2 if bi else 1)
+            merge = next((w.split("=")[1] for w in words if w.startswith("bi=")), "concat")
+            width = 2 * M if bi and merge == "concat" else M
+        if K:
+            want += [[width, K], [K]]
+        got = [shape for shape, _ in log["weights"]]
+        assert got == want, f"keras {name}: set_weights shapes {got}, Keras's get_weights() order needs {want}"
+        recurrent = [l for l in log["layers"] if l["class"] != "Dense"]
+        assert len(recurrent) == len(layers), log["layers"]
+        for words, layer in zip(layers, recurrent):
+            cell = next(w for w in words if w in gates)
+            assert layer["class"] == cls[cell], layer
+            assert layer["return_sequences"] == ("seq" in words), layer
+            assert layer.get("go_backwards", False) == ("back" in words), layer
+            bi = next((w for w in words if w.startswith("bi")), None)
+            assert layer.get("bidirectional") == (None if bi is None else bi.split("=")[1] if "=" in bi else "concat"), layer
 
 
 def test_scripts_say_their_shapes():

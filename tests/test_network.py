@@ -224,7 +224,7 @@ def test_malformed_stacks_and_dims_are_refused_with_the_word():
     refused("summary", "--stack", "lstm 8 act=softmax", mentions=['"softmax"'])
     refused("summary", "--dims", "1,10,3,[8,4,2", mentions=["1,10,3,[8,4,2"])
     refused("summary", "--dims", "1,10,3,[8,0],2", mentions=["M=0"])
-    refused("trace", "--stack", "lstm 8 seq, lstm 4", mentions=["trace", "summary, forward, save and bench"])
+    refused("trace", "--stack", "lstm 8 seq, lstm 4", mentions=["trace", "summary, forward, save, bench and export-code"])
 
 
 def test_memory_budget_holds_for_a_stack():

@@ -154,14 +154,26 @@ std::string torchActivation(Activation a, const std::string &y)
 
 // ---- what every script shares ---------------------------------------------------------------
 
+// The network on show: one recurrent layer (the tutorial's script, names W, U, b) or several, or a
+// Bidirectional one (names W1, U1, b1, …; W2f, W2b for the directions of a Bidirectional layer 2).
 struct Context {
-    const Model &model;
-    const ModelConfig &c;
-    const Dims &d;
-    CellSpec cell;
+    const NetworkConfig &c;
+    const NetworkWeights &w;
+    const NdArray &X;
     std::string stem;     // the script's file name without its extension
     bool inline_;
-    std::string modelText; // "LSTM(5, …) → Dense(2, activation=linear), float32"
+    std::string modelText; // "LSTM(5, …) -> Dense(2, activation=linear), float32"
+
+    bool single() const { return c.layerCount() == 1 && !c.layers[0].bidirectional; }
+    const LayerSpec &layer(int l) const { return c.layers[static_cast<std::size_t>(l)]; }
+    std::string suffix(int l, int d) const
+    {
+        if (single())
+            return "";
+        return std::to_string(l + 1) + (layer(l).bidirectional ? (d == 0 ? "f" : "b") : "");
+    }
+    int K() const { return c.K; }
+    DType dtype() const { return c.dtype; }
 };
 
 std::string stemOf(const std::string &scriptName)
@@ -171,10 +183,22 @@ std::string stemOf(const std::string &scriptName)
     return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
 }
 
+// "LSTM(8, activation=tanh, …, return_sequences=True)", or "Bidirectional(GRU(4, …), merge_mode=sum)".
+std::string describeLayer(const LayerSpec &l)
+{
+    std::string text = describeCell(l.cell, l.units);
+    text.pop_back();
+    text += std::string(", return_sequences=") + (l.returnSequences ? "True" : "False");
+    if (l.goBackwards)
+        text += ", go_backwards=True";
+    text += ")";
+    return l.bidirectional ? "Bidirectional(" + text + ", merge_mode=" + mergeName(l.merge) + ")" : text;
+}
+
 void writeHeader(std::ostringstream &out, const Context &x, const char *how)
 {
     out << "#!/usr/bin/env python3\n"
-        << "\"\"\"" << x.modelText << ", return_sequences=" << (x.c.returnSequences ? "True" : "False") << ".\n\n"
+        << "\"\"\"" << x.modelText << ".\n\n"
         << "Exported by rnnscope: " << how << "\n"
         << "Run:  python3 " << x.stem << ".py           prints Y\n"
         << "      python3 " << x.stem << ".py Y.npy     also saves Y with np.save\n";
@@ -193,32 +217,48 @@ void writeLoad(std::ostringstream &out, const Context &x)
 
 void writeInput(const ArrayWriter &array, const Context &x)
 {
-    const Dims &d = x.d;
-    array("X", x.model.inputArray(),
-          "X: the input batch, (N, T, D) = " + tuple({d.N, d.T, d.D}) + ": N samples of T timesteps of D features");
+    const NetworkConfig &c = x.c;
+    array("X", x.X, "X: the input batch, (N, T, D) = " + tuple({c.N, c.T, c.D}) + ": N samples of T timesteps of D features");
 }
 
-// Keras's weights in get_weights() order: W, U, b (and Wo, bo).
-void writeKerasWeights(const ArrayWriter &array, const Context &x)
+// Keras's weights in get_weights() order: W, U, b of every layer (a Bidirectional layer's forward
+// ones first), then Wo, bo. Returns the names, in that order.
+std::vector<std::string> writeKerasWeights(const ArrayWriter &array, const Context &x)
 {
-    const Weights &w = x.model.weights();
-    const NamedArrays arrays = weightsToArrays(w, Layout::Keras, x.c.dtype, x.cell);
-    const std::vector<ParamSpec> specs = paramSpecs(x.cell, x.d.D, x.d.M, x.d.K);
-    const int g = x.cell.gates();
-    std::string blocks;
-    for (const std::string &b : gateBlockNames(x.cell.kind))
-        blocks += (blocks.empty() ? "" : " | ") + b;
-    const std::string gated = g > 1 ? ", gate blocks " + blocks + " of M = " + std::to_string(x.d.M) + " columns each" : "";
-    const char *names[] = {"W", "U", "b", "Wo", "bo"};
-    for (std::size_t i = 0; i < arrays.size(); ++i) {
-        const ParamSpec &p = specs[i];
-        std::string what = p.role + " " + tuple(p.kerasShape);
-        if (i < 3)
-            what += gated;
-        if (p.id == WeightId::bh && p.rows == 2)
-            what += "; row 0 the input bias, row 1 the recurrent bias (reset_after)";
-        array(names[i], arrays[i].second, std::string(names[i]) + ": " + what);
+    std::vector<std::string> names;
+    const std::vector<std::string> layerName = layerNames(x.c.layers);
+    for (int l = 0; l < x.c.layerCount(); ++l) {
+        const LayerSpec &layer = x.layer(l);
+        const int g = layer.cell.gates(), in = x.c.inputWidth(l);
+        const std::vector<ParamSpec> specs = paramSpecs(layer.cell, in, layer.units, 0);
+        std::string blocks;
+        for (const std::string &b : gateBlockNames(layer.cell.kind))
+            blocks += (blocks.empty() ? "" : " | ") + b;
+        const std::string gated = g > 1 ? ", gate blocks " + blocks + " of M = " + std::to_string(layer.units) + " columns each" : "";
+        for (int d = 0; d < layer.directions(); ++d) {
+            const NamedArrays arrays =
+                weightsToArrays(x.w.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(d)], Layout::Keras, x.dtype(), layer.cell);
+            const std::string owner = x.single() ? "" : "layer " + std::to_string(l + 1) + " (" + layerName[static_cast<std::size_t>(l)] +
+                                                            (layer.bidirectional ? (d == 0 ? ", forward" : ", backward") : "") + ") ";
+            const char *symbols[] = {"W", "U", "b"};
+            for (std::size_t i = 0; i < 3; ++i) {
+                const ParamSpec &p = specs[i];
+                std::string what = owner + p.role + " " + tuple(p.kerasShape) + gated;
+                if (p.id == WeightId::bh && p.rows == 2)
+                    what += "; row 0 the input bias, row 1 the recurrent bias (reset_after)";
+                const std::string name = symbols[i] + x.suffix(l, d);
+                array(name, arrays[i].second, name + ": " + what);
+                names.push_back(name);
+            }
+        }
     }
+    if (x.K() > 0) {
+        array("Wo", arrayFromMatrix(x.w.Wo, x.dtype()), "Wo: Dense kernel " + tuple({x.c.topWidth(), x.K()}));
+        array("bo", arrayFromVector(x.w.bo, x.dtype()), "bo: Dense bias " + tuple({x.K()}));
+        names.push_back("Wo");
+        names.push_back("bo");
+    }
+    return names;
 }
 
 // The script's opening: its docstring, the imports, where the numbers come from, and X; the
@@ -228,12 +268,12 @@ ArrayWriter openScript(std::ostringstream &out, const Context &x, const char *ho
     writeHeader(out, x, how);
     out << "import sys\n\nimport numpy as np\n" << imports;
     writeLoad(out, x);
-    const ArrayWriter array{x.c.dtype, x.inline_, &data, &out};
+    const ArrayWriter array{x.dtype(), x.inline_, &data, &out};
     writeInput(array, x);
     return array;
 }
 
-// The activations the model computes with, each once: the cell's, its gates', the Dense's.
+// The activations the network computes with, each once: every cell's, its gates', the Dense's.
 std::vector<Activation> usedActivations(const Context &x)
 {
     std::vector<Activation> used;
@@ -241,10 +281,12 @@ std::vector<Activation> usedActivations(const Context &x)
         if (std::find(used.begin(), used.end(), a) == used.end())
             used.push_back(a);
     };
-    use(x.cell.activation);
-    if (x.cell.kind != CellKind::SimpleRNN)
-        use(x.cell.recurrent);
-    if (x.d.K > 0)
+    for (const LayerSpec &l : x.c.layers) {
+        use(l.cell.activation);
+        if (l.cell.kind != CellKind::SimpleRNN)
+            use(l.cell.recurrent);
+    }
+    if (x.K() > 0)
         use(x.c.dense);
     return used;
 }
@@ -257,42 +299,82 @@ void writeOutput(std::ostringstream &out)
         << "    np.save(sys.argv[1], Y)\n";
 }
 
+// What the network returns, as a comment: "(N, T, K)", "(N, M)" …
+std::string outputComment(const Context &x)
+{
+    const std::string width = x.K() > 0 ? "K" : x.single() ? "M" : std::to_string(x.c.topWidth());
+    return (x.c.top().returnSequences ? "(N, T, " : "(N, ") + width + ")";
+}
+
 // ---- NumPy ----------------------------------------------------------------------------------
 
-std::string cellLoop(const Context &x)
+// One step of a cell, lines indented by `indent`, reading x_t, h (and c), W, U, b, M.
+std::string cellLoop(const CellSpec &cell, const std::string &indent)
 {
-    const std::string act = activationName(x.cell.activation), rec = activationName(x.cell.recurrent);
-    std::ostringstream out;
-    switch (x.cell.kind) {
+    const std::string act = activationName(cell.activation), rec = activationName(cell.recurrent);
+    std::vector<std::string> lines;
+    switch (cell.kind) {
     case CellKind::SimpleRNN:
-        out << "    a = x_t @ W + h @ U + b                 # pre-activation a_t (N, M)\n"
-            << "    h = " << act << "(a)                          # h_t (N, M)\n";
+        lines = {"a = x_t @ W + h @ U + b                 # pre-activation a_t (N, M)",
+                 "h = " + act + "(a)                          # h_t (N, M)"};
         break;
     case CellKind::LSTM:
-        out << "    z = x_t @ W + h @ U + b                 # the four gates' pre-activations (N, 4M)\n"
-            << "    i = " << rec << "(z[:, 0 * M:1 * M])        # input gate i_t (N, M)\n"
-            << "    f = " << rec << "(z[:, 1 * M:2 * M])        # forget gate f_t (N, M)\n"
-            << "    g = " << act << "(z[:, 2 * M:3 * M])           # candidate g_t (N, M) (Keras's block c)\n"
-            << "    o = " << rec << "(z[:, 3 * M:4 * M])        # output gate o_t (N, M)\n"
-            << "    c = f * c + i * g                       # cell state c_t (N, M)\n"
-            << "    h = o * " << act << "(c)                      # hidden state h_t (N, M)\n";
+        lines = {"z = x_t @ W + h @ U + b                 # the four gates' pre-activations (N, 4M)",
+                 "i = " + rec + "(z[:, 0 * M:1 * M])        # input gate i_t (N, M)",
+                 "f = " + rec + "(z[:, 1 * M:2 * M])        # forget gate f_t (N, M)",
+                 "g = " + act + "(z[:, 2 * M:3 * M])           # candidate g_t (N, M) (Keras's block c)",
+                 "o = " + rec + "(z[:, 3 * M:4 * M])        # output gate o_t (N, M)",
+                 "c = f * c + i * g                       # cell state c_t (N, M)",
+                 "h = o * " + act + "(c)                      # hidden state h_t (N, M)"};
         break;
     case CellKind::GRU:
-        if (x.cell.resetAfter)
-            out << "    xw = x_t @ W + b[0]                     # input part with the input bias (N, 3M)\n"
-                << "    hu = h @ U + b[1]                       # recurrent part with the recurrent bias (N, 3M)\n"
-                << "    z = " << rec << "(xw[:, 0:M] + hu[:, 0:M])          # update gate z_t (N, M)\n"
-                << "    r = " << rec << "(xw[:, M:2 * M] + hu[:, M:2 * M])  # reset gate r_t (N, M)\n"
-                << "    hh = " << act << "(xw[:, 2 * M:] + r * hu[:, 2 * M:])  # candidate h~_t: r after U (reset_after)\n";
+        if (cell.resetAfter)
+            lines = {"xw = x_t @ W + b[0]                     # input part with the input bias (N, 3M)",
+                     "hu = h @ U + b[1]                       # recurrent part with the recurrent bias (N, 3M)",
+                     "z = " + rec + "(xw[:, 0:M] + hu[:, 0:M])          # update gate z_t (N, M)",
+                     "r = " + rec + "(xw[:, M:2 * M] + hu[:, M:2 * M])  # reset gate r_t (N, M)",
+                     "hh = " + act + "(xw[:, 2 * M:] + r * hu[:, 2 * M:])  # candidate h~_t: r after U (reset_after)"};
         else
-            out << "    xw = x_t @ W + b                        # input part with the bias (N, 3M)\n"
-                << "    z = " << rec << "(xw[:, 0:M] + h @ U[:, 0:M])          # update gate z_t (N, M)\n"
-                << "    r = " << rec << "(xw[:, M:2 * M] + h @ U[:, M:2 * M])  # reset gate r_t (N, M)\n"
-                << "    hh = " << act << "(xw[:, 2 * M:] + (r * h) @ U[:, 2 * M:])  # candidate h~_t: r before U\n";
-        out << "    h = z * h + (1 - z) * hh                # h_t (N, M)\n";
+            lines = {"xw = x_t @ W + b                        # input part with the bias (N, 3M)",
+                     "z = " + rec + "(xw[:, 0:M] + h @ U[:, 0:M])          # update gate z_t (N, M)",
+                     "r = " + rec + "(xw[:, M:2 * M] + h @ U[:, M:2 * M])  # reset gate r_t (N, M)",
+                     "hh = " + act + "(xw[:, 2 * M:] + (r * h) @ U[:, 2 * M:])  # candidate h~_t: r before U"};
+        lines.push_back("h = z * h + (1 - z) * hh                # h_t (N, M)");
         break;
     }
+    std::string out;
+    for (const std::string &line : lines)
+        out += indent + line + "\n";
+    return out;
+}
+
+// The loop over the timesteps of X into H (every h_t), lines indented by `indent`.
+std::string timeLoop(const CellSpec &cell, DType dtype, const std::string &indent)
+{
+    std::ostringstream out;
+    out << indent << "N, T, D = X.shape\n"
+        << indent << "M = U.shape[0]\n"
+        << indent << "h = np.zeros((N, M), dtype=" << npDtype(dtype) << ")  # h_-1 = 0 (N, M)\n";
+    if (cell.kind == CellKind::LSTM)
+        out << indent << "c = np.zeros((N, M), dtype=" << npDtype(dtype) << ")  # c_-1 = 0 (N, M)\n";
+    out << indent << "hs = []\n"
+        << indent << "for t in range(T):\n"
+        << indent << "    x_t = X[:, t, :]                        # (N, D)\n"
+        << cellLoop(cell, indent + "    ")
+        << indent << "    hs.append(h)\n";
     return out.str();
+}
+
+// How a Bidirectional layer merges F and B in NumPy.
+std::string numpyMerge(Merge m, const std::string &f, const std::string &b)
+{
+    switch (m) {
+    case Merge::Concat: return "np.concatenate([" + f + ", " + b + "], axis=-1)";
+    case Merge::Sum: return f + " + " + b;
+    case Merge::Mul: return f + " * " + b;
+    case Merge::Ave: return "(" + f + " + " + b + ") / 2";
+    }
+    return f;
 }
 
 std::string numpyScript(const Context &x, NamedArrays &data)
@@ -301,54 +383,107 @@ std::string numpyScript(const Context &x, NamedArrays &data)
     writeKerasWeights(openScript(out, x, "the recurrence as a plain NumPy loop, every gate written out.", "", data), x);
     for (Activation a : usedActivations(x))
         out << "\n\n" << numpyDefinition(a);
-
-    out << "\n\nN, T, D = X.shape\n"
-        << "M = U.shape[0]\n"
-        << "h = np.zeros((N, M), dtype=" << npDtype(x.c.dtype) << ")  # h_-1 = 0 (N, M)\n";
-    if (x.cell.kind == CellKind::LSTM)
-        out << "c = np.zeros((N, M), dtype=" << npDtype(x.c.dtype) << ")  # c_-1 = 0 (N, M)\n";
-    out << "hs = []\n"
-        << "for t in range(T):\n"
-        << "    x_t = X[:, t, :]                        # (N, D)\n"
-        << cellLoop(x)
-        << "    hs.append(h)\n"
-        << "H = np.stack(hs, axis=1)                    # every h_t: (N, T, M)\n";
-    const std::string out_ = x.c.returnSequences ? "H" : "h";
-    const std::string outShape = x.c.returnSequences ? "(N, T, " : "(N, ";
-    if (x.d.K > 0)
-        out << "Y = " << activationName(x.c.dense) << "(" << out_ << " @ Wo + bo)  # Dense: " << outShape << "K)\n";
+    const std::string dense = x.K() > 0 ? std::string(activationName(x.c.dense)) : "";
+    if (x.single()) {
+        const LayerSpec &layer = x.layer(0);
+        out << "\n\n" << timeLoop(layer.cell, x.dtype(), "")
+            << "H = np.stack(hs, axis=1)                    # every h_t: (N, T, M)\n";
+        const std::string result = layer.returnSequences ? "H" : "h";
+        const std::string shape = layer.returnSequences ? "(N, T, " : "(N, ";
+        if (x.K() > 0)
+            out << "Y = " << dense << "(" << result << " @ Wo + bo)  # Dense: " << shape << "K)\n";
+        else
+            out << "Y = " << result << "  # no Dense layer (K = 0): the recurrent layer's output " << shape << "M)\n";
+        writeOutput(out);
+        return out.str();
+    }
+    // A network: one function per layer (both directions of a Bidirectional layer share it).
+    const std::vector<std::string> names = layerNames(x.c.layers);
+    for (int l = 0; l < x.c.layerCount(); ++l) {
+        out << "\n\ndef layer_" << l + 1 << "(X, W, U, b):\n"
+            << "    \"\"\"" << names[static_cast<std::size_t>(l)] << ": " << describeCell(x.layer(l).cell, x.layer(l).units)
+            << " over X (N, T, " << x.c.inputWidth(l) << "): every h_t, in the order it reads X.\"\"\"\n"
+            << timeLoop(x.layer(l).cell, x.dtype(), "    ")
+            << "    return np.stack(hs, axis=1)             # (N, T, M)\n";
+    }
+    out << "\n\n";
+    std::string below = "X";
+    for (int l = 0; l < x.c.layerCount(); ++l) {
+        const LayerSpec &layer = x.layer(l);
+        const std::string n = std::to_string(l + 1), M = std::to_string(layer.units), S = "S" + n;
+        const auto read = [&](bool backwards) { return backwards ? below + "[:, ::-1]" : below; };
+        out << "# layer " << n << ": " << describeLayer(layer) << "\n";
+        if (!layer.bidirectional) {
+            const std::string H = "H" + n, s = x.suffix(l, 0);
+            out << H << " = layer_" << n << "(" << read(layer.goBackwards) << ", W" << s << ", U" << s << ", b" << s << ")  # (N, T, " << M << ")"
+                << (layer.goBackwards ? ": it reads x_{T-1} … x_0 and keeps that order" : "") << "\n"
+                << S << " = " << (layer.returnSequences ? H + "  # every h_t: (N, T, " + M + ")" : H + "[:, -1]  # its last state: (N, " + M + ")")
+                << "\n";
+        } else {
+            const std::string F = "H" + n + "f", B = "H" + n + "b", w = std::to_string(layer.outputWidth());
+            out << F << " = layer_" << n << "(" << read(layer.goBackwards) << ", W" << n << "f, U" << n << "f, b" << n
+                << "f)  # the forward copy (N, T, " << M << ")\n"
+                << B << " = layer_" << n << "(" << read(!layer.goBackwards) << ", W" << n << "b, U" << n << "b, b" << n
+                << "b)  # the backward copy: reads x_{T-1} … x_0 (N, T, " << M << ")\n";
+            if (layer.returnSequences)
+                out << S << " = " << numpyMerge(layer.merge, F, B + "[:, ::-1]") << "  # backward flipped back to time order: (N, T, "
+                    << w << ")\n";
+            else
+                out << S << " = " << numpyMerge(layer.merge, F + "[:, -1]", B + "[:, -1]")
+                    << "  # forward h_{T-1} and the backward state after x_0: (N, " << w << ")\n";
+        }
+        below = S;
+    }
+    if (x.K() > 0)
+        out << "Y = " << dense << "(" << below << " @ Wo + bo)  # Dense: " << outputComment(x) << "\n";
     else
-        out << "Y = " << out_ << "  # no Dense layer (K = 0): the recurrent layer's output " << outShape << "M)\n";
+        out << "Y = " << below << "  # no Dense layer (K = 0): the top layer's output " << outputComment(x) << "\n";
     writeOutput(out);
     return out.str();
 }
 
 // ---- Keras ----------------------------------------------------------------------------------
 
+std::string kerasLayer(const LayerSpec &l)
+{
+    std::ostringstream out;
+    out << "keras.layers." << cellClassName(l.cell.kind) << "(" << l.units << ", activation=" << kerasActivation(l.cell.activation);
+    if (l.cell.kind != CellKind::SimpleRNN)
+        out << ", recurrent_activation=" << kerasActivation(l.cell.recurrent);
+    if (l.cell.kind == CellKind::GRU)
+        out << ", reset_after=" << (l.cell.resetAfter ? "True" : "False");
+    out << ", return_sequences=" << (l.returnSequences ? "True" : "False");
+    if (l.goBackwards)
+        out << ", go_backwards=True";
+    out << ")";
+    if (l.bidirectional)
+        return "keras.layers.Bidirectional(" + out.str() + ", merge_mode=\"" + mergeName(l.merge) + "\")";
+    return out.str();
+}
+
 std::string kerasScript(const Context &x, NamedArrays &data)
 {
     std::ostringstream out;
-    writeKerasWeights(openScript(out, x, "the same model built with Keras, its weights set, predict.", "import keras\n", data), x);
+    const std::vector<std::string> names =
+        writeKerasWeights(openScript(out, x, "the same model built with Keras, its weights set, predict.", "import keras\n", data), x);
     const std::vector<Activation> used = usedActivations(x);
     if (std::find(used.begin(), used.end(), Activation::HardSigmoidKeras2) != used.end())
         out << "\n\ndef hard_sigmoid_keras2(x):  # Keras 1 and 2's hard_sigmoid (Keras 3's is x/6 + 0.5)\n"
             << "    return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)\n";
-    const Dims &d = x.d;
-    out << "\n\nkeras.config.set_floatx(\"" << dtypeName(x.c.dtype) << "\")\n"
+    out << "\n\nkeras.config.set_floatx(\"" << dtypeName(x.dtype()) << "\")\n"
         << "model = keras.Sequential([\n"
-        << "    keras.Input(shape=(" << d.T << ", " << d.D << ")),  # (T, D); the batch N is left open\n"
-        << "    keras.layers." << cellClassName(x.cell.kind) << "(" << d.M << ", activation=" << kerasActivation(x.cell.activation);
-    if (x.cell.kind != CellKind::SimpleRNN)
-        out << ", recurrent_activation=" << kerasActivation(x.cell.recurrent);
-    if (x.cell.kind == CellKind::GRU)
-        out << ", reset_after=" << (x.cell.resetAfter ? "True" : "False");
-    out << ", return_sequences=" << (x.c.returnSequences ? "True" : "False") << "),\n";
-    if (d.K > 0)
-        out << "    keras.layers.Dense(" << d.K << ", activation=" << kerasActivation(x.c.dense) << "),\n";
+        << "    keras.Input(shape=(" << x.c.T << ", " << x.c.D << ")),  # (T, D); the batch N is left open\n";
+    for (const LayerSpec &l : x.c.layers)
+        out << "    " << kerasLayer(l) << ",\n";
+    if (x.K() > 0)
+        out << "    keras.layers.Dense(" << x.K() << ", activation=" << kerasActivation(x.c.dense) << "),\n";
+    std::string list;
+    for (const std::string &n : names)
+        list += (list.empty() ? "" : ", ") + n;
     out << "])\n"
-        << "model.set_weights([W, U, b" << (d.K > 0 ? ", Wo, bo" : "") << "])  # get_weights() order\n"
+        << "model.set_weights([" << list << "])  # get_weights() order\n"
         << "model.summary()\n"
-        << "Y = model.predict(X, verbose=0)  # " << (x.c.returnSequences ? "(N, T, " : "(N, ") << (d.K > 0 ? "K)" : "M)") << "\n";
+        << "Y = model.predict(X, verbose=0)  # " << outputComment(x) << "\n";
     writeOutput(out);
     return out.str();
 }
@@ -357,18 +492,19 @@ std::string kerasScript(const Context &x, NamedArrays &data)
 
 std::string pytorchScript(const Context &x, NamedArrays &data)
 {
-    if (const std::string why = pytorchRefusal(x.cell); !why.empty())
+    if (const std::string why = pytorchRefusal(x.c); !why.empty())
         throw Error(ErrorKind::Unsupported, "export-code --to pytorch: " + why);
     std::ostringstream out;
     const ArrayWriter array = openScript(out, x, "the same model as PyTorch modules, its weights converted to a state_dict.",
                                          "import torch\nfrom torch import nn\n", data);
-    const Dims &d = x.d;
-    const std::vector<std::string> torchGates = pytorchGateNames(x.cell.kind);
+    const LayerSpec &layer = x.layer(0);
+    const int M = layer.units, L = x.c.layerCount();
+    const std::vector<std::string> torchGates = pytorchGateNames(layer.cell.kind);
     std::string blocks;
     for (const std::string &b : torchGates)
         blocks += (blocks.empty() ? "" : " | ") + b;
-    const std::string rows = x.cell.gates() > 1 ? ", gate rows " + blocks + " of M = " + std::to_string(d.M) : "";
-    const NamedArrays state = weightsToArrays(x.model.weights(), Layout::PyTorch, x.c.dtype, x.cell);
+    const std::string rows = layer.cell.gates() > 1 ? ", gate rows " + blocks + " of M = " + std::to_string(M) : "";
+    const NamedArrays state = networkWeightsToArrays(x.w, x.c, Layout::PyTorch);
     std::vector<std::string> names;
     for (const auto &[key, a] : state) {
         // rnn.weight_ih_l0 → weight_ih_l0, fc.weight → fc_weight
@@ -377,30 +513,41 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
         std::string what = key + " " + tuple(a.shape);
         if (key.find("_ih_") != std::string::npos || key.find("_hh_") != std::string::npos)
             what += rows;
-        if (key == "rnn.weight_ih_l0")
+        if (key.rfind("rnn.weight_ih_", 0) == 0)
             what += " (Keras's kernel transposed)";
-        else if (key == "rnn.weight_hh_l0")
+        else if (key.rfind("rnn.weight_hh_", 0) == 0)
             what += " (Keras's recurrent_kernel transposed)";
         else if (key == "fc.weight")
             what += " (Keras's Dense kernel transposed)";
         array(var, a, what);
         names.push_back(var);
     }
-    const char *module = x.cell.kind == CellKind::LSTM ? "LSTM" : x.cell.kind == CellKind::GRU ? "GRU" : "RNN";
-    out << "\n\ntorch.set_default_dtype(torch." << dtypeName(x.c.dtype) << ")\n\n\n"
+    const char *module = layer.cell.kind == CellKind::LSTM ? "LSTM" : layer.cell.kind == CellKind::GRU ? "GRU" : "RNN";
+    out << "\n\ntorch.set_default_dtype(torch." << dtypeName(x.dtype()) << ")\n\n\n"
         << "class Model(nn.Module):\n"
         << "    def __init__(self):\n"
         << "        super().__init__()\n"
-        << "        self.rnn = nn." << module << "(input_size=" << d.D << ", hidden_size=" << d.M;
-    if (x.cell.kind == CellKind::SimpleRNN)
-        out << ", nonlinearity=\"" << activationName(x.cell.activation) << "\"";
+        << "        self.rnn = nn." << module << "(input_size=" << x.c.D << ", hidden_size=" << M;
+    if (L > 1)
+        out << ", num_layers=" << L;
+    if (layer.bidirectional)
+        out << ", bidirectional=True";
+    if (layer.cell.kind == CellKind::SimpleRNN)
+        out << ", nonlinearity=\"" << activationName(layer.cell.activation) << "\"";
     out << ", batch_first=True)\n";
-    if (d.K > 0)
-        out << "        self.fc = nn.Linear(" << d.M << ", " << d.K << ")\n";
+    if (x.K() > 0)
+        out << "        self.fc = nn.Linear(" << x.c.topWidth() << ", " << x.K() << ")\n";
+    const std::string width = layer.bidirectional ? "2M" : "M";
     out << "\n    def forward(self, x):  # x (N, T, D)\n"
-        << "        H, _ = self.rnn(x)  # every h_t: (N, T, M)\n"
-        << "        out = " << (x.c.returnSequences ? "H  # (N, T, M)" : "H[:, -1, :]  # h_{T-1}: (N, M)") << "\n";
-    if (d.K > 0)
+        << "        H, " << (layer.cell.kind == CellKind::LSTM ? "(h_n, _)" : "h_n") << " = self.rnn(x)  # the top layer's every h_t: (N, T, "
+        << width << ")\n";
+    if (x.c.top().returnSequences)
+        out << "        out = H  # (N, T, " << width << ")\n";
+    else if (layer.bidirectional)
+        out << "        out = torch.cat([h_n[-2], h_n[-1]], dim=-1)  # the top layer's forward h_{T-1} and backward state after x_0: (N, 2M)\n";
+    else
+        out << "        out = H[:, -1, :]  # h_{T-1}: (N, M)\n";
+    if (x.K() > 0)
         out << "        return " << torchActivation(x.c.dense, "self.fc(out)") << "\n";
     else
         out << "        return out  # no Dense layer (K = 0)\n";
@@ -410,24 +557,26 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
         out << "    \"" << state[i].first << "\": torch.from_numpy(" << names[i] << "),\n";
     out << "})\n"
         << "with torch.no_grad():\n"
-        << "    Y = model(torch.from_numpy(X)).numpy()  # " << (x.c.returnSequences ? "(N, T, " : "(N, ")
-        << (d.K > 0 ? "K)" : "M)") << "\n";
+        << "    Y = model(torch.from_numpy(X)).numpy()  # " << outputComment(x) << "\n";
     writeOutput(out);
     return out.str();
 }
 
 } // namespace
 
-ExportedCode exportCode(const Model &model, CodeTarget target, const std::string &scriptName)
+namespace {
+
+ExportedCode exportNetwork(const NetworkConfig &c, const NetworkWeights &w, const NdArray &X, CodeTarget target,
+                           const std::string &scriptName)
 {
-    const ModelConfig &c = model.config();
-    const Dims &d = model.dims();
-    const long long values = static_cast<long long>(d.N) * d.T * d.D + model.weights().rnnParams() + model.weights().denseParams();
-    std::string text = describeCell(c.cellSpec(), d.M);
-    if (d.K > 0)
-        text += std::string(" -> Dense(") + std::to_string(d.K) + ", activation=" + activationName(c.dense) + ")";
+    const long long values = static_cast<long long>(c.N) * c.T * c.D + parameterCount(c);
+    std::string text;
+    for (const LayerSpec &l : c.layers)
+        text += (text.empty() ? "" : " -> ") + describeLayer(l);
+    if (c.K > 0)
+        text += std::string(" -> Dense(") + std::to_string(c.K) + ", activation=" + activationName(c.dense) + ")";
     text += std::string(", ") + dtypeName(c.dtype);
-    const Context x{model, c, d, c.cellSpec(), stemOf(scriptName), values <= kInlineValues, text};
+    const Context x{c, w, X, stemOf(scriptName), values <= kInlineValues, text};
     ExportedCode e;
     switch (target) {
     case CodeTarget::NumPy: e.script = numpyScript(x, e.data); break;
@@ -437,6 +586,18 @@ ExportedCode exportCode(const Model &model, CodeTarget target, const std::string
     if (!e.data.empty())
         e.dataFile = x.stem + ".npz";
     return e;
+}
+
+} // namespace
+
+ExportedCode exportCode(const Model &model, CodeTarget target, const std::string &scriptName)
+{
+    return exportNetwork(networkConfigOf(model.config()), networkWeightsOf(model.weights()), model.inputArray(), target, scriptName);
+}
+
+ExportedCode exportCode(const Network &network, CodeTarget target, const std::string &scriptName)
+{
+    return exportNetwork(network.config(), network.weights(), network.inputArray(), target, scriptName);
 }
 
 } // namespace rnnscope

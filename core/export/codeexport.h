@@ -1,6 +1,6 @@
 #pragma once
 // rnnscope::exportCode — the model on screen as a short, readable Python script that a student
-// takes home: it rebuilds the model (cell, activations, return_sequences, Dense) with its weights
+// takes home: it rebuilds the model (cells, layers, activations, return_sequences, Dense) with its weights
 // and the input X, runs it and prints Y; run with one argument it also saves Y there (np.save).
 //
 //   numpy    the loop of the recurrence written out, every gate on its own line, in the model's
@@ -17,6 +17,7 @@
 
 #include "common/ndarray.h"
 #include "run/model.h"
+#include "run/network.h"
 
 #include <optional>
 #include <string>
@@ -38,5 +39,11 @@ inline constexpr long long kInlineValues = 2000;
 
 // `scriptName` is the script's file name (its stem names the .npz: model.py → model.npz).
 ExportedCode exportCode(const Model &model, CodeTarget target, const std::string &scriptName);
+// The same for a network of several recurrent layers or a Bidirectional one: NumPy with one
+// function per layer (both directions of a Bidirectional layer through it, the backward one on the
+// reversed sequence, flipped back before the merge); keras.layers.Bidirectional(…, merge_mode=…);
+// PyTorch's nn.LSTM(num_layers=L, bidirectional=…) where the network has that exact form
+// (pytorchRefusal of run/network.h says why not).
+ExportedCode exportCode(const Network &network, CodeTarget target, const std::string &scriptName);
 
 } // namespace rnnscope

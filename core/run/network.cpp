@@ -35,6 +35,18 @@ std::vector<std::int64_t> outputShape(const NetworkConfig &c)
     return c.top().returnSequences ? std::vector<std::int64_t>{c.N, c.T, width} : std::vector<std::int64_t>{c.N, width};
 }
 
+NetworkWeights networkWeightsOf(const Weights &w)
+{
+    NetworkWeights n;
+    Weights cell = w;
+    cell.Wo = Eigen::MatrixXd(w.M(), 0);
+    cell.bo = Eigen::VectorXd();
+    n.layers = {{cell}};
+    n.Wo = w.Wo;
+    n.bo = w.bo;
+    return n;
+}
+
 long long parameterCount(const NetworkConfig &c)
 {
     long long total = 0;
@@ -152,17 +164,53 @@ NetworkWeights initialNetworkWeights(const NetworkConfig &c)
     return w;
 }
 
-NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &c)
+std::string pytorchRefusal(const NetworkConfig &c)
 {
+    const LayerSpec &first = c.layers.front();
+    if (const std::string why = pytorchRefusal(first.cell); !why.empty())
+        return why;
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        const std::string where = "layer " + std::to_string(l + 1) + " (" + layerNames(c.layers)[static_cast<std::size_t>(l)] + ")";
+        if (layer.cell != first.cell || layer.units != first.units)
+            return where + " is " + describeCell(layer.cell, layer.units) + " under " + describeCell(first.cell, first.units) +
+                   ": PyTorch stacks layers of one cell and one size (num_layers)";
+        if (layer.bidirectional != first.bidirectional)
+            return where + (layer.bidirectional ? " is" : " is not") +
+                   " Bidirectional unlike layer 1: PyTorch's bidirectional=True applies to every layer";
+        if (layer.bidirectional && layer.merge != Merge::Concat)
+            return where + " merges with " + mergeName(layer.merge) + ": PyTorch concatenates the two directions";
+        if (layer.goBackwards)
+            return where + " goes backwards: PyTorch's layers read the sequence forwards";
+        if (l + 1 < c.layerCount() && !layer.returnSequences)
+            return where + " does not return sequences";
+    }
+    return {};
+}
+
+NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &c, Layout layout)
+{
+    if (layout == Layout::PyTorch)
+        if (const std::string why = pytorchRefusal(c); !why.empty())
+            throw Error(ErrorKind::Unsupported, why);
     NamedArrays out;
-    const auto add = [&](NdArray a) { out.emplace_back("arr_" + std::to_string(out.size()), std::move(a)); };
-    for (int l = 0; l < c.layerCount(); ++l)
-        for (const Weights &direction : w.layers[static_cast<std::size_t>(l)])
-            for (auto &named : weightsToArrays(direction, Layout::Keras, c.dtype, c.layers[static_cast<std::size_t>(l)].cell))
-                add(std::move(named.second));
+    const auto add = [&](std::string name, NdArray a) {
+        out.emplace_back(layout == Layout::Keras ? "arr_" + std::to_string(out.size()) : std::move(name), std::move(a));
+    };
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const auto &dirs = w.layers[static_cast<std::size_t>(l)];
+        for (std::size_t d = 0; d < dirs.size(); ++d)
+            for (auto &[name, a] : weightsToArrays(dirs[d], layout, c.dtype, c.layers[static_cast<std::size_t>(l)].cell)) {
+                // PyTorch: rnn.weight_ih_l0 → rnn.weight_ih_l{l}[_reverse]
+                std::string key = name;
+                if (const auto at = key.rfind("_l0"); at != std::string::npos)
+                    key = key.substr(0, at) + "_l" + std::to_string(l) + (d == 1 ? "_reverse" : "");
+                add(key, std::move(a));
+            }
+    }
     if (c.K > 0) {
-        add(arrayFromMatrix(w.Wo, c.dtype));
-        add(arrayFromVector(w.bo, c.dtype));
+        add("fc.weight", arrayFromMatrix(layout == Layout::Keras ? w.Wo : Eigen::MatrixXd(w.Wo.transpose()), c.dtype));
+        add("fc.bias", arrayFromVector(w.bo, c.dtype));
     }
     return out;
 }
@@ -376,6 +424,11 @@ NdArray arrayOf(const Mat<S> &m, int N, int T, bool sequence, DType dtype)
 }
 
 } // namespace
+
+NdArray Network::inputArray() const
+{
+    return arrayOf<double>(m_X, m_config.N, m_config.T, true, m_config.dtype);
+}
 
 NdArray Network::prediction()
 {

@@ -60,6 +60,9 @@ struct NetworkWeights {
     Eigen::VectorXd bo;                       // (K)
 };
 
+// A one-layer model's weights as a network's (its Wx, Wh, bh; its Dense).
+NetworkWeights networkWeightsOf(const Weights &w);
+
 // Keras's count: every layer (both directions) and the Dense.
 long long parameterCount(const NetworkConfig &config);
 
@@ -78,10 +81,20 @@ void checkShapes(const NetworkWeights &w, const NetworkConfig &config);
 // Model draws), every other direction from a seed of its own, the Dense from the seed's Wo stream.
 NetworkWeights initialNetworkWeights(const NetworkConfig &config);
 
-// The weights as Keras's get_weights() lists them, arr_0, arr_1 …: every layer bottom up (a
-// Bidirectional layer's forward kernel, recurrent kernel and bias, then its backward ones), the
-// Dense's kernel and bias last — as np.savez(*model.get_weights()) writes them.
-NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &config);
+// The weights as named arrays:
+//   Keras:   arr_0, arr_1 … as Keras's get_weights() lists them (np.savez(*model.get_weights())):
+//            every layer bottom up (a Bidirectional layer's forward kernel, recurrent kernel and bias,
+//            then its backward ones), the Dense's kernel and bias last
+//   PyTorch: the state_dict of a module with `rnn` (nn.RNN, nn.LSTM or nn.GRU with num_layers = L,
+//            bidirectional when the layers are) and `fc` (nn.Linear): rnn.weight_ih_l{k}[_reverse],
+//            weight_hh_…, bias_ih_…, bias_hh_…, fc.weight, fc.bias. Throws Error(Unsupported) with
+//            pytorchRefusal's reason for a network with no exact PyTorch form.
+NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig &config, Layout layout = Layout::Keras);
+
+// Why the network has no exact PyTorch form ("" when it has one): PyTorch's nn.RNN/LSTM/GRU stacks
+// layers of one cell and one size, all bidirectional (concatenated) or none, every lower layer
+// returning sequences, none going backwards; and the cell itself must have a form (pytorchRefusal).
+std::string pytorchRefusal(const NetworkConfig &config);
 
 class Network {
 public:
@@ -97,6 +110,8 @@ public:
     const NetworkConfig &config() const { return m_config; }
     const NetworkWeights &weights() const { return m_weights; }
     const Eigen::MatrixXd &input() const { return m_X; }
+    // X as (N, T, D).
+    NdArray inputArray() const;
 
     // --- the schedule: step k computes timestep `step` of one direction of one layer ---
     struct Step {
