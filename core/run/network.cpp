@@ -425,6 +425,35 @@ NdArray arrayOf(const Mat<S> &m, int N, int T, bool sequence, DType dtype)
 
 } // namespace
 
+ModelState Network::layerState(int l, int direction)
+{
+    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    if (direction < 0 || direction >= layer.directions())
+        throw Error(ErrorKind::OutOfRange, layerWhere(m_config, l, 0) + " has no direction " + std::to_string(direction));
+    const bool top = l + 1 == m_config.layerCount(), dense = top && !layer.bidirectional && m_config.K > 0;
+    ModelState s;
+    ModelConfig &c = s.config;
+    c.dims = Dims{m_config.N, m_config.T, m_config.inputWidth(l), layer.units, dense ? m_config.K : 0};
+    c.returnSequences = top ? layer.returnSequences : true;
+    c.cell = layer.cell.activation;
+    c.recurrent = layer.cell.recurrent;
+    c.kind = layer.cell.kind;
+    c.resetAfter = layer.cell.resetAfter;
+    c.dense = m_config.dense;
+    c.dtype = m_config.dtype;
+    c.seed = m_config.seed;
+    c.init = m_config.init;
+    c.memoryBudget = m_config.memoryBudget;
+    s.weights = m_weights.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(direction)];
+    if (dense) {
+        s.weights.Wo = m_weights.Wo;
+        s.weights.bo = m_weights.bo;
+    }
+    const Eigen::MatrixXd in = l == 0 ? m_X : inputColumns(layerOutput(l - 1));
+    s.X = runsBackwards(l, direction) ? timeReversed<double>(in, m_config.N, m_config.T) : in;
+    return s;
+}
+
 NdArray Network::inputArray() const
 {
     return arrayOf<double>(m_X, m_config.N, m_config.T, true, m_config.dtype);

@@ -29,6 +29,7 @@
 namespace rnnscope {
 
 struct ModelConfig;
+struct ModelState;
 
 struct NetworkConfig {
     int N = 1, T = 10, D = 3, K = 2;
@@ -143,6 +144,14 @@ public:
     NdArray layerOutput(int layer);
     // The hidden states of one direction, (N, T, M) in its processing order.
     NdArray hiddenStates(int layer, int direction);
+
+    // One direction of one layer as a one-layer model, for the views and the trace that show one
+    // layer: its cell and weights; X the sequence it reads in the order it reads it (the network's X
+    // for layer 0, else what the layer under it returns; reversed when the direction runs
+    // backwards); the Dense when it is the top layer and not Bidirectional (K = 0 otherwise: a
+    // Bidirectional layer's Dense reads the merge); return_sequences as the layer's, true under
+    // another layer. Its hidden states are hiddenStates(layer, direction), bit for bit.
+    ModelState layerState(int layer, int direction);
 
 private:
     void build(); // the engines of every direction, in the config's dtype
