@@ -401,9 +401,12 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
             command != QLatin1String("export-code"))
             throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: rnnscope computes a stack "
                                                 "of layers (--stack, --dims with [M1,M2,…]) in summary, forward, save, bench and export-code, for now");
+        // A --weights file that holds a network opens whole (without --layer).
+        const NetworkFile file = wantsNetwork(p) ? nullptr : networkInFile(p, command);
+        const bool network = wantsNetwork(p) || file;
         if (command == QLatin1String("summary")) {
             extra(1);
-            return wantsNetwork(p) ? networkSummary(p) : summary(p);
+            return network ? networkSummary(p, file) : summary(p);
         }
         if (command == QLatin1String("trace")) {
             extra(1);
@@ -411,14 +414,14 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         }
         if (command == QLatin1String("forward")) {
             extra(1);
-            return wantsNetwork(p) ? networkForward(p) : forward(p);
+            return network ? networkForward(p, file) : forward(p);
         }
         if (command == QLatin1String("save")) {
             extra(2);
-            if (wantsNetwork(p)) {
+            if (network) {
                 if (positional.size() < 2)
                     throw Error(ErrorKind::BadUsage, "save needs the file to write: rnnscope save OUT.npz [MODEL OPTIONS]");
-                return networkSave(p, positional);
+                return networkSave(p, positional, file);
             }
             return save(p, positional);
         }

@@ -15,27 +15,58 @@ bool wantsNetwork(const QCommandLineParser &p)
     return p.isSet(QStringLiteral("stack")) || p.value(QStringLiteral("dims")).contains(QLatin1Char('['));
 }
 
-NetworkRequest networkRequest(const QCommandLineParser &p)
+std::shared_ptr<const LoadedNetwork> networkInFile(const QCommandLineParser &p, const QString &command)
+{
+    const std::string weights = str(p.value(QStringLiteral("weights")));
+    if (weights.empty() || p.isSet(QStringLiteral("layer")) || command == QLatin1String("bench") || !isHeadlessCommand(command))
+        return nullptr;
+    auto network = loadNetworkFile(weights);
+    if (!network)
+        return nullptr;
+    if (command != QLatin1String("summary") && command != QLatin1String("forward") && command != QLatin1String("save"))
+        throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: " + weights + " holds a network of " +
+                                                std::to_string(network->layers.size()) + " recurrent layers (" +
+                                                stackText(network->layers) +
+                                                "; summary, forward and save open it whole): --layer NAME opens one of them alone");
+    return std::make_shared<const LoadedNetwork>(std::move(*network));
+}
+
+NetworkRequest networkRequest(const QCommandLineParser &p, std::shared_ptr<const LoadedNetwork> file)
 {
     NetworkRequest r;
+    r.file = std::move(file);
     r.model = modelRequest(p);
     r.model.dims.reset();
     if (p.isSet(QStringLiteral("dims")))
         r.dims = parseStackDims(str(p.value(QStringLiteral("dims"))));
     if (p.isSet(QStringLiteral("stack")))
         r.stack = parseStack(str(p.value(QStringLiteral("stack"))));
-    if (!r.model.layer.empty())
+    if (!r.model.layer.empty() && r.stack)
         throw Error(ErrorKind::BadUsage, "--layer " + r.model.layer + " opens one recurrent layer alone: it does not go with --stack");
     return r;
 }
 
-int networkSummary(const QCommandLineParser &p)
+namespace {
+
+std::string joinNames(const std::vector<std::string> &names, const std::vector<LayerSpec> &layers)
 {
-    const NetworkRequest r = networkRequest(p);
-    const Network net = buildNetwork(r);
+    std::string s;
+    for (std::size_t l = 0; l < layers.size(); ++l)
+        s += (l ? " -> " : "") + std::string("'") + names[l] + "' (" + layerClassName(layers[l]) + ")";
+    return s;
+}
+
+} // namespace
+
+int networkSummary(const QCommandLineParser &p, const NetworkFile &file)
+{
+    const NetworkRequest r = networkRequest(p, file);
+    LoadedNetwork loaded;
+    const Network net = buildNetwork(r, &loaded);
     const NetworkConfig &c = net.config();
     print(summaryText(networkSummary(c)));
     print("Stack: " + stackText(c.layers) + "\n");
+    const bool fromFile = !r.model.weightsPath.empty();
     print("Dims: " + stackDimsText(StackDims{c.N, c.T, c.D, c.K, [&] {
               std::vector<int> units;
               for (const LayerSpec &l : c.layers)
@@ -43,18 +74,26 @@ int networkSummary(const QCommandLineParser &p)
               return units;
           }()}) + ", " + dtypeName(c.dtype) +
           (c.K > 0 ? std::string(", dense activation=") + activationName(c.dense) : std::string()) +
-          ", weights drawn from seed " + std::to_string(c.seed) + "\n");
+          (fromFile ? ", weights from " + r.model.weightsPath : ", weights drawn from seed " + std::to_string(c.seed)) + "\n");
+    if (!fromFile)
+        return Ok;
+    print("Format: " + loaded.layoutDescription + "\n");
+    if (!loaded.layerNames.empty())
+        print("Layers: " + joinNames(loaded.layerNames, c.layers) +
+              (loaded.denseLayerName.empty() ? std::string() : " -> '" + loaded.denseLayerName + "' (Dense)") + "\n");
+    for (const std::string &note : loaded.notes)
+        print("Note: " + note + "\n");
     return Ok;
 }
 
-int networkForward(const QCommandLineParser &p)
+int networkForward(const QCommandLineParser &p, const NetworkFile &file)
 {
     if (!p.isSet(QStringLiteral("out")))
         throw Error(ErrorKind::BadUsage, "forward needs --out Y.npy: where to write the output");
     if (p.isSet(QStringLiteral("cell-state")))
         throw Error(ErrorKind::Unsupported, "--cell-state writes the cell states of one LSTM layer: rnnscope does not write "
                                             "them for a stack yet (use --hidden for the top layer's outputs)");
-    Network net = buildNetwork(networkRequest(p));
+    Network net = buildNetwork(networkRequest(p, file));
     const DType dtype = net.config().dtype;
     writeNpy(str(p.value(QStringLiteral("out"))), net.prediction(), dtype);
     if (p.isSet(QStringLiteral("hidden")))
@@ -62,17 +101,21 @@ int networkForward(const QCommandLineParser &p)
     return Ok;
 }
 
-int networkSave(const QCommandLineParser &p, const QStringList &positional)
+int networkSave(const QCommandLineParser &p, const QStringList &positional, const NetworkFile &file)
 {
     const QString out = positional.at(1);
     if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
         throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "': a stack of layers is saved as weights (.npz); rnnscope "
                                          "does not save it as a session yet");
-    if (p.isSet(QStringLiteral("layout")) && p.value(QStringLiteral("layout")) != QLatin1String("keras"))
-        throw Error(ErrorKind::Unsupported, "--layout " + str(p.value(QStringLiteral("layout"))) +
-                                                ": rnnscope saves a stack of layers in Keras's get_weights() order only, for now");
-    const Network net = buildNetwork(networkRequest(p));
-    writeNpz(str(out), networkWeightsToArrays(net.weights(), net.config()), net.config().dtype);
+    const QString layout = p.isSet(QStringLiteral("layout")) ? p.value(QStringLiteral("layout")) : QStringLiteral("keras");
+    if (layout != QLatin1String("keras") && layout != QLatin1String("pytorch"))
+        throw Error(ErrorKind::BadUsage, "--layout '" + str(layout) + "' is unknown: expected keras or pytorch");
+    const Network net = buildNetwork(networkRequest(p, file));
+    const DType dtype = net.config().dtype;
+    writeNpz(str(out),
+             layout == QLatin1String("pytorch") ? networkWeightsToPyTorch(net.weights(), net.config(), dtype)
+                                                 : networkWeightsToArrays(net.weights(), net.config()),
+             dtype);
     return Ok;
 }
 

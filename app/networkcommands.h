@@ -1,22 +1,34 @@
 #pragma once
 // The headless commands for a network of several recurrent layers or a Bidirectional one
-// (--stack, or --dims N,T,D,[M1,M2,…],K): summary, forward and save.
+// (--stack, or --dims N,T,D,[M1,M2,…],K, or a --weights file that holds one): summary, forward and
+// save.
 
 #include "io/networkrequest.h"
 
 #include <QCommandLineParser>
 #include <QStringList>
 
+#include <memory>
+
 namespace cli {
 
 // Whether the options describe a network rather than one recurrent layer.
 bool wantsNetwork(const QCommandLineParser &parser);
 
-// The network the options ask for. Throws rnnscope::Error on bad usage.
-rnnscope::NetworkRequest networkRequest(const QCommandLineParser &parser);
+// The network a --weights file holds (several recurrent layers, a Bidirectional one, one running
+// backwards), read once for `command`; null without --weights, with --layer, for a file of one
+// plain layer (the single-layer commands open it) and for the commands that do not read weights
+// files (bench). Throws rnnscope::Error for a command that computes one layer only (trace, grad …).
+std::shared_ptr<const rnnscope::LoadedNetwork> networkInFile(const QCommandLineParser &parser, const QString &command);
 
-int networkSummary(const QCommandLineParser &parser);
-int networkForward(const QCommandLineParser &parser);
-int networkSave(const QCommandLineParser &parser, const QStringList &positional);
+// The network the options ask for, with the network `file` read from --weights already (may be
+// null). Throws rnnscope::Error on bad usage.
+rnnscope::NetworkRequest networkRequest(const QCommandLineParser &parser,
+                                        std::shared_ptr<const rnnscope::LoadedNetwork> file = nullptr);
+
+using NetworkFile = std::shared_ptr<const rnnscope::LoadedNetwork>;
+int networkSummary(const QCommandLineParser &parser, const NetworkFile &file = nullptr);
+int networkForward(const QCommandLineParser &parser, const NetworkFile &file = nullptr);
+int networkSave(const QCommandLineParser &parser, const QStringList &positional, const NetworkFile &file = nullptr);
 
 } // namespace cli

@@ -261,9 +261,10 @@ def test_bench_json():
 
 
 KERAS_FIXTURES = os.path.join(SHARED, "fixtures", "keras")
-# load_network (a Bidirectional wrapper, or a whole stack) is refused until rnnscope computes whole
-# networks (a later issue): then those files open.
-KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model", "load_network")
+KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model")
+# A Bidirectional wrapper or several recurrent layers open whole as a network (tests/test_network_files.py
+# checks them in depth); --layer NAME opens one layer alone.
+KERAS_NETWORKS = ("load_network", "refuse_or_pick_stacked")
 
 
 def keras_activation(name, fixture):
@@ -276,20 +277,21 @@ def keras_activation(name, fixture):
 
 def test_summary_keras_fixtures():
     """Each Keras fixture opens (exit 0, the first recurrent layer and what the config says) or is
-    refused (exit 2, one line naming the file, and the Bidirectional for load_network) as
-    expected.json says."""
+    refused (exit 2, one line naming the file) as expected.json says; a network opens whole, every
+    recurrent layer named."""
     expected = json.load(open(os.path.join(KERAS_FIXTURES, "expected.json")))
     for f in expected["fixtures"]:
         path = os.path.join(KERAS_FIXTURES, f["file"])
         entries = f.get("simple_rnn", []) + f.get("rnn", [])
         if f["suggested_app_behavior"] in KERAS_REFUSED:
-            mentions = [f["file"]]
-            if f["suggested_app_behavior"] == "load_network":
-                mentions += [e["class"] for e in entries if e.get("class", "").startswith("Bidirectional")]
-                mentions += ["does not compute Bidirectional layers"]
-            refused("summary", "--weights", path, mentions=mentions)
+            refused("summary", "--weights", path, mentions=[f["file"]])
             continue
         out = run("summary", "--weights", path).stdout
+        if f["suggested_app_behavior"] in KERAS_NETWORKS:
+            assert "Stack: " in out and "Layers: '" in out, out
+            for e in entries:
+                assert f"'{e['layer']}'" in out, (e, out)
+            continue
         first = entries[0]
         assert f"Layers: {first.get('class', 'SimpleRNN')} '{first['layer']}'" in out, out
         if "D" in first:
@@ -317,8 +319,11 @@ def test_keras_layer_option():
     out = run("summary", "--weights", stacked, "--layer", "simple_rnn_1").stdout
     assert "SimpleRNN 'simple_rnn_1'" in out and "D=64 M=32 K=1," in out, out
     refused("summary", "--weights", stacked, "--layer", "lstm", mentions=["'lstm'", "'simple_rnn'", "'simple_rnn_1'"])
-    out = run("summary", "--weights", stacked, "--activation", "tanh").stdout
+    out = run("summary", "--weights", stacked, "--layer", "simple_rnn", "--activation", "tanh").stdout
     assert "activation=tanh" in out and "--activation tanh overrides the file's relu" in out, out
+    # Without --layer the file opens whole, and --activation overrides every layer's.
+    out = run("summary", "--weights", stacked, "--activation", "tanh").stdout
+    assert "Stack: simplernn 64 seq, simplernn 32\n" in out and "--activation tanh overrides" in out, out
     # --layer does not apply to an .npz (one SimpleRNN): a note says so.
     out = run("summary", "--weights", os.path.join(NUMPY_FIXTURES, "weights_named.npz"), "--layer", "x").stdout
     assert "--layer 'x' does not apply" in out, out

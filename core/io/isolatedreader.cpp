@@ -46,7 +46,8 @@ namespace {
 // the values; gM columns for g gate blocks), bh (its values: gM, or 2gM for a GRU with
 // reset_after), Wo, bo, X if any, the layout, the notes, the dtype, the activations of the cell,
 // its recurrent activation and the Dense (0 for none, else 1 + the enum), return_sequences, T,
-// the layer names. encodeModel and decodeReply must agree on it.
+// the layer names. encodeModel and decodeModel must agree on it, as encodeNetwork and
+// decodeNetwork on a network's.
 constexpr std::uint64_t kTrailer = 0x4b65726173456e64; // "KerasEnd"
 
 class ReplyWriter {
@@ -139,7 +140,84 @@ private:
     std::size_t m_at = 0;
 };
 
-enum Reply : std::uint64_t { ReplyModel = 1, ReplyError = 2, ReplyInternal = 3 };
+enum Reply : std::uint64_t { ReplyModel = 1, ReplyError = 2, ReplyInternal = 3, ReplyNetwork = 4, ReplyNoNetwork = 5 };
+
+[[noreturn]] void damagedReply()
+{
+    throw std::runtime_error("the Keras file reader's reply is damaged");
+}
+
+DType dtypeFromNumber(std::uint64_t v)
+{
+    if (v > static_cast<std::uint64_t>(DType::Float64))
+        damagedReply();
+    return static_cast<DType>(v);
+}
+
+void writeInput(ReplyWriter &w, const std::optional<NdArray> &input)
+{
+    w.number(input ? 1 : 0);
+    if (input) {
+        w.number(input->shape.size());
+        for (const std::int64_t n : input->shape)
+            w.number(static_cast<std::uint64_t>(n));
+        w.number(static_cast<std::uint64_t>(input->dtype));
+        w.values(input->values.data(), input->values.size());
+    }
+}
+
+std::optional<NdArray> readInput(ReplyReader &r)
+{
+    if (!r.number())
+        return std::nullopt;
+    NdArray x;
+    const std::uint64_t rank = r.number();
+    if (rank > 8)
+        damagedReply();
+    for (std::uint64_t i = 0; i < rank; ++i)
+        x.shape.push_back(static_cast<std::int64_t>(r.number()));
+    x.dtype = dtypeFromNumber(r.number());
+    x.values = r.values();
+    return x;
+}
+
+void writeTexts(ReplyWriter &w, const std::vector<std::string> &texts)
+{
+    w.number(texts.size());
+    for (const std::string &t : texts)
+        w.text(t);
+}
+
+std::vector<std::string> readTexts(ReplyReader &r)
+{
+    std::vector<std::string> texts;
+    for (std::uint64_t n = r.number(), i = 0; i < n; ++i)
+        texts.push_back(r.text());
+    return texts;
+}
+
+// What a model and a network both carry, in this order: Wo, bo, X, the layout, the notes, the dtype.
+void writeCommon(ReplyWriter &w, const Eigen::MatrixXd &Wo, const Eigen::VectorXd &bo, const std::optional<NdArray> &input,
+                 const std::string &layout, const std::vector<std::string> &notes, DType dtype)
+{
+    w.matrix(Wo);
+    w.vector(bo);
+    writeInput(w, input);
+    w.text(layout);
+    writeTexts(w, notes);
+    w.number(static_cast<std::uint64_t>(dtype));
+}
+
+void readCommon(ReplyReader &r, Eigen::MatrixXd &Wo, Eigen::VectorXd &bo, std::optional<NdArray> &input, std::string &layout,
+                std::vector<std::string> &notes, DType &dtype)
+{
+    Wo = r.matrix();
+    bo = r.vector();
+    input = readInput(r);
+    layout = r.text();
+    notes = readTexts(r);
+    dtype = dtypeFromNumber(r.number());
+}
 
 std::string encodeModel(const LoadedModel &m)
 {
@@ -148,21 +226,7 @@ std::string encodeModel(const LoadedModel &m)
     w.matrix(m.weights.Wx);
     w.matrix(m.weights.Wh);
     w.vector(m.weights.bh);
-    w.matrix(m.weights.Wo);
-    w.vector(m.weights.bo);
-    w.number(m.input ? 1 : 0);
-    if (m.input) {
-        w.number(m.input->shape.size());
-        for (const std::int64_t n : m.input->shape)
-            w.number(static_cast<std::uint64_t>(n));
-        w.number(static_cast<std::uint64_t>(m.input->dtype));
-        w.values(m.input->values.data(), m.input->values.size());
-    }
-    w.text(m.layoutDescription);
-    w.number(m.notes.size());
-    for (const std::string &note : m.notes)
-        w.text(note);
-    w.number(static_cast<std::uint64_t>(m.dtype));
+    writeCommon(w, m.weights.Wo, m.weights.bo, m.input, m.layoutDescription, m.notes, m.dtype);
     w.activation(m.cell);
     w.activation(m.recurrent);
     w.activation(m.dense);
@@ -170,9 +234,44 @@ std::string encodeModel(const LoadedModel &m)
     w.number(m.T ? 1 + static_cast<std::uint64_t>(*m.T) : 0);
     w.text(m.layerName);
     w.text(m.denseLayerName);
-    w.number(m.recurrentLayers.size());
-    for (const std::string &name : m.recurrentLayers)
-        w.text(name);
+    writeTexts(w, m.recurrentLayers);
+    w.number(kTrailer);
+    return w.take();
+}
+
+// A network: the layers (cell kind, activations, reset_after, units, the flags, the merge), each
+// direction's Wx, Wh, bh, then Wo, bo and what LoadedNetwork records besides, in its order.
+std::string encodeNetwork(const std::optional<LoadedNetwork> &n)
+{
+    ReplyWriter w;
+    if (!n) {
+        w.number(ReplyNoNetwork);
+        w.number(kTrailer);
+        return w.take();
+    }
+    w.number(ReplyNetwork);
+    w.number(n->layers.size());
+    for (std::size_t l = 0; l < n->layers.size(); ++l) {
+        const LayerSpec &s = n->layers[l];
+        for (const std::uint64_t v : {static_cast<std::uint64_t>(s.cell.kind), static_cast<std::uint64_t>(s.cell.activation),
+                                      static_cast<std::uint64_t>(s.cell.recurrent), std::uint64_t(s.cell.resetAfter),
+                                      static_cast<std::uint64_t>(s.units), std::uint64_t(s.returnSequences),
+                                      std::uint64_t(s.goBackwards), std::uint64_t(s.bidirectional),
+                                      static_cast<std::uint64_t>(s.merge)})
+            w.number(v);
+        w.number(n->weights.layers[l].size());
+        for (const Weights &d : n->weights.layers[l]) {
+            w.matrix(d.Wx);
+            w.matrix(d.Wh);
+            w.vector(d.bh);
+        }
+    }
+    writeCommon(w, n->weights.Wo, n->weights.bo, n->input, n->layoutDescription, n->notes, n->dtype);
+    w.number(n->configured ? 1 : 0);
+    w.activation(n->dense);
+    w.number(n->T ? 1 + static_cast<std::uint64_t>(*n->T) : 0);
+    writeTexts(w, n->layerNames);
+    w.text(n->denseLayerName);
     w.number(kTrailer);
     return w.take();
 }
@@ -187,23 +286,19 @@ std::string encodeFailure(Reply kind, std::uint64_t errorKind, const std::string
     return w.take();
 }
 
-DType dtypeFromNumber(std::uint64_t v)
-{
-    if (v > static_cast<std::uint64_t>(DType::Float64))
-        throw std::runtime_error("the Keras file reader's reply is damaged");
-    return static_cast<DType>(v);
-}
-
-// The model (or the Error) of a complete reply; nullopt for one cut short.
-std::optional<LoadedModel> decodeReply(const std::string &bytes)
+// Whether a reply is complete (ends with the trailer): one cut short comes from a reader that died.
+bool complete(const std::string &bytes)
 {
     if (bytes.size() < 16)
-        return std::nullopt;
+        return false;
     std::uint64_t trailer = 0;
     std::memcpy(&trailer, bytes.data() + bytes.size() - sizeof trailer, sizeof trailer);
-    if (trailer != kTrailer)
-        return std::nullopt;
-    ReplyReader r(bytes);
+    return trailer == kTrailer;
+}
+
+// The kind of a complete reply; throws the Error it carries.
+std::uint64_t replyKind(ReplyReader &r)
+{
     const std::uint64_t kind = r.number();
     if (kind == ReplyError || kind == ReplyInternal) {
         const std::uint64_t errorKind = r.number();
@@ -211,32 +306,28 @@ std::optional<LoadedModel> decodeReply(const std::string &bytes)
         if (kind == ReplyInternal)
             throw std::runtime_error(message);
         if (errorKind > static_cast<std::uint64_t>(ErrorKind::Unsupported))
-            throw std::runtime_error("the Keras file reader's reply is damaged");
+            damagedReply();
         throw Error(static_cast<ErrorKind>(errorKind), message);
     }
-    if (kind != ReplyModel)
-        throw std::runtime_error("the Keras file reader's reply is damaged");
+    return kind;
+}
+
+void expectEnd(ReplyReader &r)
+{
+    if (r.number() != kTrailer || !r.atEnd())
+        damagedReply();
+}
+
+LoadedModel decodeModel(const std::string &bytes)
+{
+    ReplyReader r(bytes);
+    if (replyKind(r) != ReplyModel)
+        damagedReply();
     LoadedModel m;
     m.weights.Wx = r.matrix();
     m.weights.Wh = r.matrix();
     m.weights.bh = r.vector();
-    m.weights.Wo = r.matrix();
-    m.weights.bo = r.vector();
-    if (r.number()) {
-        NdArray x;
-        const std::uint64_t rank = r.number();
-        if (rank > 8)
-            throw std::runtime_error("the Keras file reader's reply is damaged");
-        for (std::uint64_t i = 0; i < rank; ++i)
-            x.shape.push_back(static_cast<std::int64_t>(r.number()));
-        x.dtype = dtypeFromNumber(r.number());
-        x.values = r.values();
-        m.input = std::move(x);
-    }
-    m.layoutDescription = r.text();
-    for (std::uint64_t n = r.number(), i = 0; i < n; ++i)
-        m.notes.push_back(r.text());
-    m.dtype = dtypeFromNumber(r.number());
+    readCommon(r, m.weights.Wo, m.weights.bo, m.input, m.layoutDescription, m.notes, m.dtype);
     m.cell = r.activation();
     m.recurrent = r.activation();
     m.dense = r.activation();
@@ -246,11 +337,60 @@ std::optional<LoadedModel> decodeReply(const std::string &bytes)
         m.T = static_cast<int>(v - 1);
     m.layerName = r.text();
     m.denseLayerName = r.text();
-    for (std::uint64_t n = r.number(), i = 0; i < n; ++i)
-        m.recurrentLayers.push_back(r.text());
-    if (r.number() != kTrailer || !r.atEnd())
-        throw std::runtime_error("the Keras file reader's reply is damaged");
+    m.recurrentLayers = readTexts(r);
+    expectEnd(r);
     return m;
+}
+
+std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
+{
+    ReplyReader r(bytes);
+    const std::uint64_t kind = replyKind(r);
+    if (kind == ReplyNoNetwork) {
+        expectEnd(r);
+        return std::nullopt;
+    }
+    if (kind != ReplyNetwork)
+        damagedReply();
+    LoadedNetwork n;
+    const std::uint64_t count = r.number();
+    if (count > 4096)
+        damagedReply();
+    const auto bounded = [&](std::uint64_t limit) {
+        const std::uint64_t v = r.number();
+        if (v > limit)
+            damagedReply();
+        return v;
+    };
+    for (std::uint64_t l = 0; l < count; ++l) {
+        LayerSpec s;
+        s.cell.kind = static_cast<CellKind>(bounded(static_cast<std::uint64_t>(CellKind::GRU)));
+        s.cell.activation = static_cast<Activation>(bounded(static_cast<std::uint64_t>(Activation::HardSigmoidKeras2)));
+        s.cell.recurrent = static_cast<Activation>(bounded(static_cast<std::uint64_t>(Activation::HardSigmoidKeras2)));
+        s.cell.resetAfter = bounded(1) == 1;
+        s.units = static_cast<int>(bounded(1 << 30));
+        s.returnSequences = bounded(1) == 1;
+        s.goBackwards = bounded(1) == 1;
+        s.bidirectional = bounded(1) == 1;
+        s.merge = static_cast<Merge>(bounded(static_cast<std::uint64_t>(Merge::Ave)));
+        n.layers.push_back(s);
+        std::vector<Weights> directions(bounded(2));
+        for (Weights &d : directions) {
+            d.Wx = r.matrix();
+            d.Wh = r.matrix();
+            d.bh = r.vector();
+        }
+        n.weights.layers.push_back(std::move(directions));
+    }
+    readCommon(r, n.weights.Wo, n.weights.bo, n.input, n.layoutDescription, n.notes, n.dtype);
+    n.configured = bounded(1) == 1;
+    n.dense = r.activation();
+    if (const std::uint64_t v = r.number())
+        n.T = static_cast<int>(v - 1);
+    n.layerNames = readTexts(r);
+    n.denseLayerName = r.text();
+    expectEnd(r);
+    return n;
 }
 
 } // namespace
@@ -274,7 +414,7 @@ void writeAll(int fd, const std::string &bytes)
 
 // The child: default signal handling (a crash ends it, no core file), limits on CPU time and
 // memory, then the reader; its result or its Error goes to `fd`.
-[[noreturn]] void childMain(int fd, const std::function<LoadedModel()> &read, const std::string &path, int seconds,
+[[noreturn]] void childMain(int fd, const std::function<std::string()> &readEncoded, const std::string &path, int seconds,
                             std::uint64_t extraMemory)
 {
     for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGXCPU, SIGTERM, SIGINT})
@@ -300,7 +440,7 @@ void writeAll(int fd, const std::string &bytes)
     }
     std::string reply;
     try {
-        reply = encodeModel(read());
+        reply = readEncoded();
     } catch (const Error &e) {
         reply = encodeFailure(ReplyError, static_cast<std::uint64_t>(e.kind()), e.what());
     } catch (const std::bad_alloc &) {
@@ -317,23 +457,27 @@ void writeAll(int fd, const std::string &bytes)
 
 } // namespace
 
-LoadedModel runIsolated(const std::function<LoadedModel()> &read, const std::string &path, int seconds,
-                        std::uint64_t extraMemory)
+namespace {
+
+// The complete reply of a child that ran readEncoded(); nullopt when there is no process to spare.
+// Throws when the child died, stalled or answered nothing.
+std::optional<std::string> childReply(const std::function<std::string()> &readEncoded, const std::string &path, int seconds,
+                                      std::uint64_t extraMemory)
 {
     int fds[2];
     if (::pipe(fds) != 0)
-        return read();
+        return std::nullopt;
     ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
     ::fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     const pid_t pid = ::fork();
     if (pid < 0) {
         ::close(fds[0]);
         ::close(fds[1]);
-        return read();
+        return std::nullopt;
     }
     if (pid == 0) {
         ::close(fds[0]);
-        childMain(fds[1], read, path, seconds, extraMemory);
+        childMain(fds[1], readEncoded, path, seconds, extraMemory);
     }
     ::close(fds[1]);
     std::string reply;
@@ -366,8 +510,8 @@ LoadedModel runIsolated(const std::function<LoadedModel()> &read, const std::str
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (auto model = decodeReply(reply))
-        return std::move(*model);
+    if (complete(reply))
+        return reply;
     if (timedOut)
         throw Error(ErrorKind::MalformedHeader, path + ": reading it took longer than " + std::to_string(seconds) +
                                                     " s: refused as damaged (a damaged HDF5 file can make the library loop)");
@@ -385,6 +529,22 @@ LoadedModel runIsolated(const std::function<LoadedModel()> &read, const std::str
         throw Error(ErrorKind::MalformedHeader, path + ": the HDF5 reader crashed on this file (exit status " +
                                                     std::to_string(WEXITSTATUS(status)) + "): refused as damaged");
     throw std::runtime_error("the Keras file reader ended without an answer for " + path);
+}
+
+} // namespace
+
+LoadedModel runIsolated(const std::function<LoadedModel()> &read, const std::string &path, int seconds,
+                        std::uint64_t extraMemory)
+{
+    const auto reply = childReply([&] { return encodeModel(read()); }, path, seconds, extraMemory);
+    return reply ? decodeModel(*reply) : read();
+}
+
+std::optional<LoadedNetwork> runIsolatedNetwork(const std::function<std::optional<LoadedNetwork>()> &read,
+                                                const std::string &path, int seconds, std::uint64_t extraMemory)
+{
+    const auto reply = childReply([&] { return encodeNetwork(read()); }, path, seconds, extraMemory);
+    return reply ? decodeNetwork(*reply) : read();
 }
 
 #endif

@@ -4,10 +4,12 @@
 // and the model comes back through a pipe as a flat byte string, so that a file that kills or
 // stalls the reader is refused and the caller's process is never at risk. Private to io.
 
+#include "io/networkfile.h"
 #include "io/weightfile.h"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 // 1 where the platform has fork() and the reader runs in a child, 0 elsewhere (it runs in-process).
@@ -26,6 +28,9 @@ namespace rnnscope::kerasio {
 // here.
 LoadedModel runIsolated(const std::function<LoadedModel()> &read, const std::string &path, int seconds,
                         std::uint64_t extraMemory);
+// The same for a reader of a whole network (nullopt: the file holds one plain recurrent layer).
+std::optional<LoadedNetwork> runIsolatedNetwork(const std::function<std::optional<LoadedNetwork>()> &read,
+                                                const std::string &path, int seconds, std::uint64_t extraMemory);
 
 #endif
 

@@ -868,18 +868,220 @@ std::size_t skipIdentities(const KerasModel &km, std::size_t from, std::vector<c
     return from;
 }
 
+// The weights of one recurrent cell, read and checked: its config, D and M, and the three arrays
+// kernel, recurrent kernel and bias (written out as zeros with use_bias=False) as an
+// np.savez(*get_weights()) holds them. Notes what a user should know about the layer.
+struct CellRead {
+    CellConfig cell;
+    std::int64_t D = 0, M = 0;
+    const Dataset *kernel = nullptr;
+    NamedArrays arrays; // arr_0, arr_1, arr_2
+};
+
+CellRead readCell(const KerasModel &km, Hdf5File &h5, const Layer &rnn, std::vector<std::string> &notes)
+{
+    const std::string &src = km.source;
+    CellRead out;
+    out.cell = cellConfigOf(km, rnn);
+    const CellConfig &cell = out.cell;
+    const std::string className = cellClassName(cell.kind);
+    // The cell: kernel (D, gM), recurrent_kernel (M, gM), bias (gM,) or a GRU's (2, gM).
+    const CellParts parts = cellParts(rnn, cell.kind, src);
+    std::tie(out.D, out.M) = checkCellShapes(parts, rnn, cell, src);
+    out.kernel = parts.kernel.front();
+    if (boolMember(rnn.config, "stateful").value_or(false))
+        notes.push_back(quote(rnn.name) + " is stateful in Keras: rnnscope starts every sequence from h = 0" +
+                        (cell.kind == CellKind::LSTM ? std::string(" and c = 0") : std::string()));
+    if (parts.perGate()) {
+        const std::string first = rnn.name + "_W_" + gateBlockNames(cell.kind).front();
+        notes.push_back("Keras 1 stores the " + className + " as " + std::to_string(3 * gateCount(cell.kind)) +
+                        " arrays, one kernel, recurrent kernel and bias per gate (" + printableText(first, 40) +
+                        ", …), in the gate order " + fileGateOrder(rnn) +
+                        ": joined into one kernel, recurrent_kernel and bias in Keras 2's gate order " +
+                        joined(gateBlockNames(cell.kind)));
+    }
+    for (const auto &[what, a] : {std::pair{"activation", cell.activation}, std::pair{"recurrent activation", cell.recurrent}})
+        if (a == Activation::HardSigmoidKeras2 || a == Activation::HardSigmoid)
+            notes.push_back(quote(rnn.name) + ": its " + what + " hard_sigmoid is " +
+                            (a == Activation::HardSigmoid
+                                 ? "Keras 3's, clip(x/6 + 0.5, 0, 1) (Keras 1 and 2 computed clip(0.2x + 0.5, 0, 1))"
+                                 : "clip(0.2x + 0.5, 0, 1) as Keras " + km.version.text() +
+                                       " computed it (rnnscope's hard_sigmoid_keras2; Keras 3 changed it to clip(x/6 + 0.5, 0, 1))"));
+    // The values, in get_weights() order, checked and assembled as an np.savez(*get_weights()) is.
+    const auto add = [&](NdArray a) { out.arrays.emplace_back("arr_" + std::to_string(out.arrays.size()), std::move(a)); };
+    add(readJoined(h5, parts.kernel));
+    add(readJoined(h5, parts.recurrent));
+    const std::int64_t gm = gateCount(cell.kind) * out.M;
+    if (!parts.bias.empty()) {
+        add(readJoined(h5, parts.bias));
+    } else {
+        // Written out (rather than left to weightsFromArrays) so that the positions stay unambiguous
+        // and a GRU's reset_after shows in the bias's shape, as nn/weights.h's Weights carries it.
+        const bool twoRows = cell.kind == CellKind::GRU && cell.resetAfter.value_or(defaultResetAfter(km.version));
+        const std::vector<std::int64_t> shape = twoRows ? std::vector<std::int64_t>{2, gm} : std::vector<std::int64_t>{gm};
+        add(NdArray{shape, std::vector<double>(static_cast<std::size_t>(twoRows ? 2 * gm : gm), 0.0), out.kernel->dtype});
+        notes.push_back("the " + className + " has no bias (use_bias=False): bh = 0");
+    }
+    return out;
+}
+
+// The model's input shape as the config gives it for the recurrent layer at `index`: refuses a D
+// the kernel contradicts, and returns T when it is a number in range.
+std::optional<int> checkInputShape(const KerasModel &km, std::size_t index, const Dataset &kernel, std::int64_t D)
+{
+    const auto shape = inputShapeOf(km, index);
+    if (!shape || shape->first.size() != 3)
+        return std::nullopt;
+    const ConfigShape &s = shape->first;
+    if (s[2] && *s[2] != D)
+        fail(ErrorKind::ShapeMismatch, km.source,
+             kernel.label + " has shape " + shapeString(kernel.shape) + ", but the input shape " + configShapeString(s) +
+                 " of the config (" + shape->second + ") needs D=" + std::to_string(*s[2]));
+    if (s[1] && *s[1] >= 1 && *s[1] <= DimLimits::maxT)
+        return static_cast<int>(*s[1]);
+    return std::nullopt;
+}
+
+// A TimeDistributed(Dense) as the Dense it wraps (Keras's Dense on rank 3 is the same).
+bool isDenseLayer(const Layer &l)
+{
+    return l.className == "Dense" || (l.className == "TimeDistributed" && l.wrapped == "Dense");
+}
+
+// The Dense directly after the recurrent layer at `index` (whose output has `width` features),
+// with only identities at inference in between, and a Softmax / Activation after it folded into its
+// activation. Notes what was left out between them and what was folded.
+struct DenseAfter {
+    const Layer *dense = nullptr;
+    std::vector<const Dataset *> parts; // kernel, bias (may be null)
+    std::optional<Activation> activation;
+    std::size_t next = 0; // the first layer after what was taken
+};
+
+DenseAfter denseAfter(const KerasModel &km, std::size_t index, std::int64_t width, const std::string &className,
+                      std::vector<std::string> &notes)
+{
+    const std::string &src = km.source;
+    const Layer &rnn = km.layers[index];
+    DenseAfter out;
+    std::vector<const Layer *> between;
+    out.next = skipIdentities(km, index + 1, between);
+    if (out.next < km.layers.size() && isDenseLayer(km.layers[out.next])) {
+        const Layer &candidate = km.layers[out.next];
+        const std::vector<const Dataset *> parts = weightsByRole(candidate, {"kernel", "bias"}, 1, src);
+        const Dataset &k = *parts[0];
+        if (k.shape.size() == 2 && k.shape[0] != width && km.orderGuessed) {
+            notes.push_back(quote(candidate.name) + " (Dense) does not take " + quote(rnn.name) + "'s output (its kernel is " +
+                            shapeString(k.shape) + "): the " + className + " is opened without a Dense layer");
+        } else {
+            if (k.shape.size() != 2)
+                fail(ErrorKind::ShapeMismatch, src,
+                     k.label + " has shape " + shapeString(k.shape) + ", but a Dense layer needs (M, K)");
+            const Json *config = candidate.className == "Dense" ? candidate.config : member(member(candidate.config, "layer"), "config");
+            std::int64_t K = k.shape[1];
+            std::string kText = "M=" + std::to_string(width);
+            for (const char *key : {"units", "output_dim"})
+                if (const auto units = integerMember(config, key)) {
+                    K = *units;
+                    kText += " and " + std::string(key) + "=" + std::to_string(K) + " in the config";
+                }
+            requireShape(k, {width, K}, kText, src);
+            if (parts[1])
+                requireShape(*parts[1], {K}, "K=" + std::to_string(K), src);
+            out.dense = &candidate;
+            out.parts = parts;
+            ++out.next;
+            if (candidate.className != "Dense")
+                notes.push_back(quote(candidate.name) + " (TimeDistributed(Dense)) is the Dense it wraps: a Dense on a sequence "
+                                "applies at every timestep");
+        }
+    }
+    if (!between.empty())
+        notes.push_back("left out " + describeList(between) + " between " + quote(rnn.name) + " and " +
+                        (out.dense ? quote(out.dense->name) : std::string("the output")) +
+                        (km.config.is_null()
+                             ? ": taken as having no effect at inference (the file has no config to say what it is)"
+                             : ": no effect at inference"));
+    if (!out.dense)
+        return out;
+    // A linear Dense followed by Softmax / Activation folds it in.
+    Layer inner = *out.dense;
+    if (out.dense->className != "Dense")
+        inner.config = member(member(out.dense->config, "layer"), "config");
+    out.activation = activationOf(km, inner, "activation", nullptr, Activation::Linear, false);
+    std::vector<const Layer *> skipped;
+    const std::size_t following = skipIdentities(km, out.next, skipped);
+    if (following < km.layers.size() && (!out.activation || *out.activation == Activation::Linear)) {
+        const Layer &f = km.layers[following];
+        const auto axis = integerMember(f.config, "axis");
+        std::optional<Activation> folded;
+        if (f.className == "Softmax" && (!member(f.config, "axis") || axis == -1))
+            folded = Activation::Softmax;
+        else if (f.className == "Activation")
+            folded = kerasActivation(stringMember(f.config, "activation").value_or(""), km.version);
+        if (folded) {
+            out.activation = folded;
+            notes.push_back("the " + f.className + " layer " + quote(f.name) + " after " + quote(out.dense->name) +
+                            " is applied as the Dense activation (" + activationName(*folded) + ")");
+            out.next = following + 1;
+        }
+    }
+    return out;
+}
+
+// Notes on the layers around what was opened: those before the first recurrent layer (X stands for
+// their output), those after `last` (Y is its output), and a file without config.
+void noteAround(const KerasModel &km, std::size_t first, std::size_t next, const std::string &firstName,
+                const std::string &lastName, std::int64_t D, bool anyGated, const std::string &className,
+                std::vector<std::string> &notes)
+{
+    std::vector<const Layer *> before, after;
+    for (std::size_t i = 0; i < first; ++i)
+        if (km.layers[i].className != "InputLayer")
+            before.push_back(&km.layers[i]);
+    if (!before.empty())
+        notes.push_back("not shown: " + describeList(before) + " before " + quote(firstName) + ": X stands for " +
+                        (before.size() == 1 ? "its" : "their") + " output (N, T, " + std::to_string(D) + ")");
+    for (std::size_t i = next; i < km.layers.size(); ++i)
+        after.push_back(&km.layers[i]);
+    if (!after.empty())
+        notes.push_back("not shown: " + describeList(after) + " after " + quote(lastName) + ": Y is the output of " +
+                        quote(lastName));
+    if (km.config.is_null()) {
+        notes.push_back("the file has no model config (save_weights): the activations, return_sequences and T are not recorded");
+        if (anyGated)
+            notes.push_back("nor is the " + className +
+                            "'s recurrent activation: Keras's default has been sigmoid since Keras 2.3, hard_sigmoid before "
+                            "(--recurrent-activation hard_sigmoid_keras2)");
+    }
+}
+
+// The recurrent layers of the model, in model order.
+std::vector<std::size_t> recurrentIndices(const KerasModel &km)
+{
+    std::vector<std::size_t> rnns;
+    for (std::size_t i = 0; i < km.layers.size(); ++i)
+        if (isRecurrentClass(km.layers[i].className))
+            rnns.push_back(i);
+    if (rnns.empty())
+        refuseWithoutRecurrentLayer(km);
+    return rnns;
+}
+
+void noteUnrecordedVersion(KerasModel &km, bool gated)
+{
+    if (!km.version.recorded && gated)
+        km.notes.push_back("the file does not record its Keras version: its config is read as Keras " +
+                           std::to_string(km.version.major) + "'s (hard_sigmoid, and the defaults of keys it leaves out)");
+}
+
 LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
 {
     const std::string &src = km.source;
-    std::vector<std::size_t> rnns;
+    const std::vector<std::size_t> rnns = recurrentIndices(km);
     std::vector<std::string> rnnNames;
-    for (std::size_t i = 0; i < km.layers.size(); ++i)
-        if (isRecurrentClass(km.layers[i].className)) {
-            rnns.push_back(i);
-            rnnNames.push_back(km.layers[i].name);
-        }
-    if (rnns.empty())
-        refuseWithoutRecurrentLayer(km);
+    for (const std::size_t i : rnns)
+        rnnNames.push_back(km.layers[i].name);
     std::size_t chosen = rnns.front();
     if (!wanted.empty()) {
         const auto it = std::find_if(km.layers.begin(), km.layers.end(), [&](const Layer &l) { return l.name == wanted; });
@@ -900,11 +1102,9 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
         if (i != chosen && cellOfClass(km.layers[i].className) && !boolMember(km.layers[i].config, "go_backwards").value_or(false))
             others.push_back(km.layers[i].name);
     refuseUncomputed(km, rnn, others);
-    const CellConfig cell = cellConfigOf(km, rnn);
-    const std::string className = cellClassName(cell.kind);
-    if (!km.version.recorded && cell.recurrent)
-        km.notes.push_back("the file does not record its Keras version: its config is read as Keras " +
-                           std::to_string(km.version.major) + "'s (hard_sigmoid, and the defaults of keys it leaves out)");
+    const CellKind kind = cellOfClass(rnn.className).value_or(CellKind::SimpleRNN);
+    const std::string className = cellClassName(kind);
+    noteUnrecordedVersion(km, kind != CellKind::SimpleRNN && rnn.config);
 
     LoadedModel out;
     out.layoutDescription = km.format;
@@ -918,143 +1118,28 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
         notes.push_back("the file holds " + std::to_string(rnns.size()) + " recurrent layers, " + describeList(all, 100) +
                         ": opened " + quote(rnn.name) + (wanted.empty() ? " (the first); choose another with --layer NAME" : ""));
     }
-
-    // The cell: kernel (D, gM), recurrent_kernel (M, gM), bias (gM,) or a GRU's (2, gM).
-    const CellParts parts = cellParts(rnn, cell.kind, src);
-    const auto [D, M] = checkCellShapes(parts, rnn, cell, src);
-    const Dataset &kernel = *parts.kernel.front();
-    if (const auto shape = inputShapeOf(km, chosen); shape && shape->first.size() == 3) {
-        const ConfigShape &s = shape->first;
-        if (s[2] && *s[2] != D)
-            fail(ErrorKind::ShapeMismatch, src,
-                 kernel.label + " has shape " + shapeString(kernel.shape) + ", but the input shape " + configShapeString(s) +
-                     " of the config (" + shape->second + ") needs D=" + std::to_string(*s[2]));
-        if (s[1] && *s[1] >= 1 && *s[1] <= DimLimits::maxT)
-            out.T = static_cast<int>(*s[1]);
-    }
-
-    // The Dense directly after it, with only identities at inference in between.
-    std::vector<const Layer *> between, before, after;
-    for (std::size_t i = 0; i < chosen; ++i)
-        if (km.layers[i].className != "InputLayer")
-            before.push_back(&km.layers[i]);
-    std::size_t next = skipIdentities(km, chosen + 1, between);
-    const Layer *dense = nullptr;
-    std::vector<const Dataset *> denseParts;
-    if (next < km.layers.size() && km.layers[next].className == "Dense") {
-        const Layer &candidate = km.layers[next];
-        denseParts = weightsByRole(candidate, {"kernel", "bias"}, 1, src);
-        const Dataset &k = *denseParts[0];
-        if (k.shape.size() == 2 && k.shape[0] != M && km.orderGuessed) {
-            notes.push_back(quote(candidate.name) + " (Dense) does not take " + quote(rnn.name) + "'s output (its kernel is " +
-                            shapeString(k.shape) + "): the " + className + " is opened without a Dense layer");
-        } else {
-            if (k.shape.size() != 2)
-                fail(ErrorKind::ShapeMismatch, src,
-                     k.label + " has shape " + shapeString(k.shape) + ", but a Dense layer needs (M, K)");
-            std::int64_t K = k.shape[1];
-            std::string kText = "M=" + std::to_string(M);
-            for (const char *key : {"units", "output_dim"})
-                if (const auto units = integerMember(candidate.config, key)) {
-                    K = *units;
-                    kText += " and " + std::string(key) + "=" + std::to_string(K) + " in the config";
-                }
-            requireShape(k, {M, K}, kText, src);
-            if (denseParts[1])
-                requireShape(*denseParts[1], {K}, "K=" + std::to_string(K), src);
-            dense = &candidate;
-            ++next;
-        }
-    }
-    if (!between.empty())
-        notes.push_back("left out " + describeList(between) + " between " + quote(rnn.name) + " and " +
-                        (dense ? quote(dense->name) : std::string("the output")) +
-                        (km.config.is_null()
-                             ? ": taken as having no effect at inference (the file has no config to say what it is)"
-                             : ": no effect at inference"));
-
-    // Activations and return_sequences; a linear Dense followed by Softmax / Activation folds it in.
-    out.cell = cell.activation;
-    out.recurrent = cell.recurrent;
+    CellRead cell = readCell(km, h5, rnn, notes);
+    out.T = checkInputShape(km, chosen, *cell.kernel, cell.D);
+    const DenseAfter dense = denseAfter(km, chosen, cell.M, className, notes);
+    out.cell = cell.cell.activation;
+    out.recurrent = cell.cell.recurrent;
     if (!km.config.is_null())
         out.returnSequences = boolMember(rnn.config, "return_sequences").value_or(false);
-    if (dense) {
-        out.denseLayerName = dense->name;
-        out.dense = activationOf(km, *dense, "activation", nullptr, Activation::Linear, false);
-        std::vector<const Layer *> skipped;
-        const std::size_t following = skipIdentities(km, next, skipped);
-        if (following < km.layers.size() && (!out.dense || *out.dense == Activation::Linear)) {
-            const Layer &f = km.layers[following];
-            const auto axis = integerMember(f.config, "axis");
-            std::optional<Activation> folded;
-            if (f.className == "Softmax" && (!member(f.config, "axis") || axis == -1))
-                folded = Activation::Softmax;
-            else if (f.className == "Activation")
-                folded = kerasActivation(stringMember(f.config, "activation").value_or(""), km.version);
-            if (folded) {
-                out.dense = folded;
-                notes.push_back("the " + f.className + " layer " + quote(f.name) + " after " + quote(dense->name) +
-                                " is applied as the Dense activation (" + activationName(*folded) + ")");
-                next = following + 1;
-            }
-        }
+    if (dense.dense) {
+        out.denseLayerName = dense.dense->name;
+        out.dense = dense.activation;
     }
-    if (boolMember(rnn.config, "stateful").value_or(false))
-        notes.push_back(quote(rnn.name) + " is stateful in Keras: rnnscope starts every sequence from h = 0" +
-                        (cell.kind == CellKind::LSTM ? std::string(" and c = 0") : std::string()));
-    if (!before.empty())
-        notes.push_back("not shown: " + describeList(before) + " before " + quote(rnn.name) + ": X stands for " +
-                        (before.size() == 1 ? "its" : "their") + " output (N, T, " + std::to_string(D) + ")");
-    for (std::size_t i = next; i < km.layers.size(); ++i)
-        after.push_back(&km.layers[i]);
-    if (!after.empty())
-        notes.push_back("not shown: " + describeList(after) + " after " + quote(dense ? dense->name : rnn.name) +
-                        ": Y is the output of " + quote(dense ? dense->name : rnn.name));
-    if (km.config.is_null()) {
-        notes.push_back("the file has no model config (save_weights): the activations, return_sequences and T are not recorded");
-        if (cell.kind != CellKind::SimpleRNN)
-            notes.push_back("nor is the " + className +
-                            "'s recurrent activation: Keras's default has been sigmoid since Keras 2.3, hard_sigmoid before "
-                            "(--recurrent-activation hard_sigmoid_keras2)");
-    }
-    if (parts.perGate()) {
-        const std::string first = rnn.name + "_W_" + gateBlockNames(cell.kind).front();
-        notes.push_back("Keras 1 stores the " + className + " as " + std::to_string(3 * gateCount(cell.kind)) +
-                        " arrays, one kernel, recurrent kernel and bias per gate (" + printableText(first, 40) +
-                        ", …), in the gate order " + fileGateOrder(rnn) +
-                        ": joined into one kernel, recurrent_kernel and bias in Keras 2's gate order " +
-                        joined(gateBlockNames(cell.kind)));
-    }
-    for (const auto &[what, a] : {std::pair{"activation", cell.activation}, std::pair{"recurrent activation", cell.recurrent}})
-        if (a == Activation::HardSigmoidKeras2 || a == Activation::HardSigmoid)
-            notes.push_back(quote(rnn.name) + ": its " + what + " hard_sigmoid is " +
-                            (a == Activation::HardSigmoid
-                                 ? "Keras 3's, clip(x/6 + 0.5, 0, 1) (Keras 1 and 2 computed clip(0.2x + 0.5, 0, 1))"
-                                 : "clip(0.2x + 0.5, 0, 1) as Keras " + km.version.text() +
-                                       " computed it (rnnscope's hard_sigmoid_keras2; Keras 3 changed it to clip(x/6 + 0.5, 0, 1))"));
+    noteAround(km, chosen, dense.next, rnn.name, dense.dense ? dense.dense->name : rnn.name, cell.D, kind != CellKind::SimpleRNN,
+               className, notes);
     if (out.T)
         notes.push_back("T=" + std::to_string(*out.T) + " is the input length the model was built for");
 
-    // The values, in get_weights() order, checked and assembled as an np.savez(*get_weights()) is.
-    NamedArrays arrays;
+    NamedArrays arrays = std::move(cell.arrays);
     const auto add = [&](NdArray a) { arrays.emplace_back("arr_" + std::to_string(arrays.size()), std::move(a)); };
-    add(readJoined(h5, parts.kernel));
-    add(readJoined(h5, parts.recurrent));
-    const std::int64_t gm = gateCount(cell.kind) * M;
-    if (!parts.bias.empty()) {
-        add(readJoined(h5, parts.bias));
-    } else {
-        // Written out (rather than left to weightsFromArrays) so that the positions stay unambiguous
-        // and a GRU's reset_after shows in the bias's shape, as nn/weights.h's Weights carries it.
-        const bool twoRows = cell.kind == CellKind::GRU && cell.resetAfter.value_or(defaultResetAfter(km.version));
-        const std::vector<std::int64_t> shape = twoRows ? std::vector<std::int64_t>{2, gm} : std::vector<std::int64_t>{gm};
-        add(NdArray{shape, std::vector<double>(static_cast<std::size_t>(twoRows ? 2 * gm : gm), 0.0), kernel.dtype});
-        notes.push_back("the " + className + " has no bias (use_bias=False): bh = 0");
-    }
-    if (dense) {
-        add(h5.read(*denseParts[0]));
-        if (denseParts[1])
-            add(h5.read(*denseParts[1]));
+    if (dense.dense) {
+        add(h5.read(*dense.parts[0]));
+        if (dense.parts[1])
+            add(h5.read(*dense.parts[1]));
     }
     LoadedModel assembled = weightsFromArrays(arrays, src);
     out.weights = std::move(assembled.weights);
@@ -1064,14 +1149,182 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
     return out;
 }
 
+// ---- from the layers to a network -------------------------------------------------------------
+
+// One direction of a Bidirectional layer as a layer of its own: the wrapped layer's class and
+// config, the first (forward) or second (backward) half of the weights.
+Layer bidirectionalHalf(const KerasModel &km, const Layer &bi, bool backward)
+{
+    Layer l;
+    l.className = bi.wrapped;
+    l.guessed = bi.guessed;
+    l.entry = member(bi.config, "layer");
+    l.config = member(l.entry, "config");
+    const std::string inner = stringMember(l.config, "name").value_or(toSnakeCase(bi.wrapped));
+    l.name = bi.name + "/" + (backward ? "backward_" : "forward_") + inner;
+    if (bi.weights.size() % 2 != 0)
+        fail(ErrorKind::MalformedHeader, km.source,
+             "Bidirectional " + quote(bi.name) + " has " + std::to_string(bi.weights.size()) +
+                 " weights: expected as many for its backward layer as for its forward layer");
+    const std::size_t half = bi.weights.size() / 2, from = backward ? half : 0;
+    l.weights.assign(bi.weights.begin() + static_cast<std::ptrdiff_t>(from), bi.weights.begin() + static_cast<std::ptrdiff_t>(from + half));
+    l.roles.assign(bi.roles.begin() + static_cast<std::ptrdiff_t>(from), bi.roles.begin() + static_cast<std::ptrdiff_t>(from + half));
+    return l;
+}
+
+// Whether the file is a network (several recurrent layers, a Bidirectional one, or one running
+// backwards) rather than one plain recurrent layer.
+bool holdsNetwork(const KerasModel &km, const std::vector<std::size_t> &rnns)
+{
+    if (rnns.size() > 1)
+        return true;
+    const Layer &l = km.layers[rnns.front()];
+    return l.className == "Bidirectional" || boolMember(l.config, "go_backwards").value_or(false);
+}
+
+std::optional<LoadedNetwork> assembleNetwork(KerasModel &km, Hdf5File &h5)
+{
+    const std::string &src = km.source;
+    const std::vector<std::size_t> rnns = recurrentIndices(km);
+    if (!holdsNetwork(km, rnns))
+        return std::nullopt;
+    bool gated = false;
+    for (const std::size_t i : rnns) {
+        const Layer &l = km.layers[i];
+        const std::string cls = l.className == "Bidirectional" ? l.wrapped : l.className;
+        gated = gated || (cellOfClass(cls).value_or(CellKind::SimpleRNN) != CellKind::SimpleRNN && l.config);
+    }
+    noteUnrecordedVersion(km, gated);
+    LoadedNetwork out;
+    out.layoutDescription = km.format;
+    out.configured = !km.config.is_null();
+    std::vector<std::string> notes = km.notes;
+    bool allFloat64 = true;
+    std::int64_t width = 0, D = 0;
+    for (std::size_t k = 0; k < rnns.size(); ++k) {
+        const Layer &rnn = km.layers[rnns[k]];
+        if (k > 0) {
+            std::vector<const Layer *> between;
+            const std::size_t at = skipIdentities(km, rnns[k - 1] + 1, between);
+            if (at != rnns[k])
+                fail(ErrorKind::Unsupported, src,
+                     "holds " + describe(km.layers[at]) + " between the recurrent layers " + quote(km.layers[rnns[k - 1]].name) +
+                         " and " + quote(rnn.name) + ": rnnscope computes networks of recurrent layers with only layers without "
+                         "effect at inference (Dropout …) between them");
+            if (!between.empty())
+                notes.push_back("left out " + describeList(between) + " between " + quote(km.layers[rnns[k - 1]].name) + " and " +
+                                quote(rnn.name) + ": no effect at inference");
+        }
+        LayerSpec spec;
+        std::vector<Layer> directions;
+        const Layer *config = &rnn;
+        if (rnn.className == "Bidirectional") {
+            spec.bidirectional = true;
+            if (const Json *mode = member(rnn.config, "merge_mode")) {
+                const auto merge = mode->is_string() ? parseMerge(mode->get<std::string>()) : std::nullopt;
+                if (!merge)
+                    fail(ErrorKind::Unsupported, src,
+                         "Bidirectional " + quote(rnn.name) + " has merge_mode " +
+                             (mode->is_string() ? quote(mode->get<std::string>()) : std::string("None")) +
+                             ": rnnscope merges with concat, sum, mul or ave (None returns the two directions apart)");
+                spec.merge = *merge;
+            }
+            directions.push_back(bidirectionalHalf(km, rnn, false));
+            directions.push_back(bidirectionalHalf(km, rnn, true));
+            config = &directions.front();
+        } else {
+            directions.push_back(rnn);
+        }
+        for (const Layer &d : directions)
+            if (!cellOfClass(d.className) || (d.className == "RNN" && d.guessed))
+                fail(ErrorKind::Unsupported, src,
+                     "holds " + withArticle(classText(rnn)) + " layer " + quote(rnn.name) +
+                         ": rnnscope computes SimpleRNN, LSTM and GRU layers");
+        std::vector<Weights> weights;
+        for (const Layer &d : directions) {
+            CellRead cell = readCell(km, h5, d, notes);
+            if (k == 0 && weights.empty()) {
+                D = cell.D;
+                out.T = checkInputShape(km, rnns[k], *cell.kernel, cell.D);
+            } else if (cell.D != width) {
+                fail(ErrorKind::ShapeMismatch, src,
+                     cell.kernel->label + " has shape " + shapeString(cell.kernel->shape) + ", but " +
+                         quote(km.layers[rnns[k - (weights.empty() ? 1 : 0)]].name) + " gives it " + std::to_string(width) +
+                         " features per step");
+            }
+            if (weights.empty()) {
+                spec.cell.kind = cell.cell.kind;
+                spec.cell.activation = cell.cell.activation.value_or(Activation::Tanh);
+                spec.cell.recurrent = cell.cell.recurrent.value_or(km.version.atLeast(2, 3) ? Activation::Sigmoid
+                                                                                             : Activation::HardSigmoidKeras2);
+                spec.units = static_cast<int>(cell.M);
+            }
+            for (const auto &[key, a] : cell.arrays)
+                allFloat64 = allFloat64 && a.dtype == DType::Float64;
+            LoadedModel one = weightsFromArrays(cell.arrays, src);
+            spec.cell.resetAfter = one.weights.resetAfter() || spec.cell.kind != CellKind::GRU;
+            weights.push_back(std::move(one.weights));
+            if (weights.size() == 1)
+                width = cell.D; // the backward half reads the same input
+        }
+        spec.returnSequences = km.config.is_null() ? k + 1 < rnns.size()
+                                                   : boolMember(config->config, "return_sequences").value_or(false);
+        spec.goBackwards = boolMember(config->config, "go_backwards").value_or(false);
+        width = spec.outputWidth();
+        out.layers.push_back(spec);
+        out.layerNames.push_back(rnn.name);
+        out.weights.layers.push_back(std::move(weights));
+    }
+    if (km.config.is_null() && rnns.size() > 1)
+        notes.push_back("return_sequences is not recorded: the lower layers taken as returning sequences (as a recurrent layer "
+                        "above them needs), the top one as returning its last state");
+    try {
+        checkStack(out.layers);
+    } catch (const Error &e) {
+        fail(e.kind(), src, e.what());
+    }
+    const std::size_t top = rnns.back();
+    const Layer &topLayer = km.layers[top];
+    const DenseAfter dense = denseAfter(km, top, width, layerClassName(out.layers.back()), notes);
+    if (dense.dense) {
+        out.denseLayerName = dense.dense->name;
+        out.dense = dense.activation;
+        const NdArray kernel = h5.read(*dense.parts[0]);
+        allFloat64 = allFloat64 && kernel.dtype == DType::Float64;
+        out.weights.Wo = matrixFromArray(kernel);
+        if (dense.parts[1]) {
+            const NdArray bias = h5.read(*dense.parts[1]);
+            allFloat64 = allFloat64 && bias.dtype == DType::Float64;
+            out.weights.bo = vectorFromArray(bias);
+        } else {
+            out.weights.bo = Eigen::VectorXd::Zero(out.weights.Wo.cols());
+            notes.push_back("the Dense layer has no bias (use_bias=False): bo = 0");
+        }
+    } else {
+        out.weights.Wo = Eigen::MatrixXd(width, 0);
+        out.weights.bo = Eigen::VectorXd(0);
+    }
+    const auto firstGated = std::find_if(out.layers.begin(), out.layers.end(),
+                                         [](const LayerSpec &l) { return l.cell.kind != CellKind::SimpleRNN; });
+    noteAround(km, rnns.front(), dense.next, km.layers[rnns.front()].name, dense.dense ? dense.dense->name : topLayer.name, D,
+               firstGated != out.layers.end(),
+               firstGated != out.layers.end() ? cellClassName(firstGated->cell.kind) : std::string(), notes);
+    if (out.T)
+        notes.push_back("T=" + std::to_string(*out.T) + " is the input length the model was built for");
+    out.dtype = allFloat64 ? DType::Float64 : DType::Float32;
+    out.notes = std::move(notes);
+    return out;
+}
+
 std::string versionText(const std::optional<std::string> &version)
 {
     return version && !version->empty() ? "Keras " + printableText(*version, 24) : std::string("Keras");
 }
 
-// An HDF5 file (a whole file, or the weights member of a .keras archive with its config).
-LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km, const std::string &what,
-                     const std::string &layer)
+// An HDF5 file (a whole file, or the weights member of a .keras archive with its config), its
+// layers handed to `assembleLayers` (assemble for one layer, assembleNetwork for all).
+template <typename Assemble>
+auto readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km, const std::string &what, Assemble assembleLayers)
 {
     Hdf5File h5(data, size, km.source, what);
     if (const auto names = h5.nameList("model_weights", "layer_names")) {
@@ -1111,14 +1364,15 @@ LoadedModel readHdf5(const std::uint8_t *data, std::size_t size, KerasModel &km,
     if (km.orderGuessed)
         km.notes.push_back(
             "the file records no layer order: recurrent layers taken in the order of their default names, the Dense after them");
-    return assemble(km, h5, layer);
+    return assembleLayers(km, h5);
 }
 
 // ---- .keras archives -----------------------------------------------------------------------
 
 // A .keras archive: the model in config.json and model.weights.h5, its Keras version in
 // metadata.json.
-LoadedModel readArchive(const std::uint8_t *data, std::size_t size, const std::string &source, const std::string &layer)
+template <typename Assemble>
+auto readArchive(const std::uint8_t *data, std::size_t size, const std::string &source, Assemble assembleLayers)
 {
     const KerasArchive archive = readKerasArchive(data, size, source, kMaxStringBytes);
     std::optional<std::string> version;
@@ -1134,14 +1388,18 @@ LoadedModel readArchive(const std::uint8_t *data, std::size_t size, const std::s
     readConfigLayers(km, "config.json");
     if (!hasHdf5Signature(archive.weights.data(), archive.weights.size()))
         fail(ErrorKind::BadMagic, source, "its member model.weights.h5 is not an HDF5 file");
-    return readHdf5(archive.weights.data(), archive.weights.size(), km, "its member model.weights.h5", layer);
+    return readHdf5(archive.weights.data(), archive.weights.size(), km, "its member model.weights.h5", assembleLayers);
 }
 
 } // namespace
 
 // ---- public ----------------------------------------------------------------------------------
 
-LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std::string &name, const std::string &layer)
+namespace {
+
+// The file's content decides: a .keras zip or an HDF5 file, handed to `assembleLayers`.
+template <typename Assemble>
+auto parseKeras(const std::uint8_t *data, std::size_t size, const std::string &name, Assemble assembleLayers)
 {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); // errors become messages, never prints
     if (!data || size == 0)
@@ -1150,16 +1408,41 @@ LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std
         if (size < signature.size() && std::memcmp(data, signature.data(), size) == 0)
             fail(ErrorKind::Truncated, name, "the file ends after " + std::to_string(size) + " bytes, inside its signature");
     if (size >= 2 && data[0] == 'P' && data[1] == 'K')
-        return readArchive(data, size, name, layer);
+        return readArchive(data, size, name, assembleLayers);
     if (hasHdf5Signature(data, size)) {
         KerasModel km;
         km.source = name;
-        return readHdf5(data, size, km, "the file", layer);
+        return readHdf5(data, size, km, "the file", assembleLayers);
     }
     fail(ErrorKind::BadMagic, name,
          "is neither an HDF5 file (a Keras .h5 starts with \"\\x89HDF\\r\\n\\x1a\\n\") nor a zip archive (a .keras starts with "
          "\"PK\\x03\\x04\"): it starts with " +
              quote(std::string_view(reinterpret_cast<const char *>(data), std::min<std::size_t>(size, 8))));
+}
+
+// Keras files of classroom size take milliseconds; allow 10 s, and 1 s more for every 8 MiB.
+int readerSeconds(std::uint64_t bytes)
+{
+    return 10 + static_cast<int>(bytes >> 23);
+}
+
+std::uint64_t fileBytes(const std::string &path)
+{
+    std::error_code ec;
+    const std::uint64_t size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : std::min<std::uint64_t>(size, kMaxArrayFileBytes);
+}
+
+} // namespace
+
+LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std::string &name, const std::string &layer)
+{
+    return parseKeras(data, size, name, [&](KerasModel &km, Hdf5File &h5) { return assemble(km, h5, layer); });
+}
+
+std::optional<LoadedNetwork> parseKerasNetwork(const std::uint8_t *data, std::size_t size, const std::string &name)
+{
+    return parseKeras(data, size, name, [](KerasModel &km, Hdf5File &h5) { return assembleNetwork(km, h5); });
 }
 
 LoadedModel loadKerasFile(const std::string &path, const std::string &layer)
@@ -1169,12 +1452,22 @@ LoadedModel loadKerasFile(const std::string &path, const std::string &layer)
         return parseKerasFile(bytes.data(), bytes.size(), path, layer);
     };
 #if RNNSCOPE_KERAS_ISOLATED
-    std::error_code ec;
-    const std::uint64_t size = std::filesystem::file_size(path, ec);
-    const std::uint64_t bytes = ec ? 0 : std::min<std::uint64_t>(size, kMaxArrayFileBytes);
-    // Keras files of classroom size take milliseconds; allow 10 s, and 1 s more for every 8 MiB.
-    const int seconds = 10 + static_cast<int>(bytes >> 23);
-    return runIsolated(read, path, seconds, (std::uint64_t(8) << 30) + 4 * bytes);
+    const std::uint64_t bytes = fileBytes(path);
+    return runIsolated(read, path, readerSeconds(bytes), (std::uint64_t(8) << 30) + 4 * bytes);
+#else
+    return read();
+#endif
+}
+
+std::optional<LoadedNetwork> loadKerasNetwork(const std::string &path)
+{
+    const auto read = [&] {
+        const std::vector<std::uint8_t> bytes = readFileBytes(path, kMaxArrayFileBytes);
+        return parseKerasNetwork(bytes.data(), bytes.size(), path);
+    };
+#if RNNSCOPE_KERAS_ISOLATED
+    const std::uint64_t bytes = fileBytes(path);
+    return runIsolatedNetwork(read, path, readerSeconds(bytes), (std::uint64_t(8) << 30) + 4 * bytes);
 #else
     return read();
 #endif

@@ -70,10 +70,12 @@
 // the model back through a pipe: a file that kills or stalls the reader is refused as
 // MalformedHeader, and the caller's process is never at risk.
 
+#include "io/networkfile.h"
 #include "io/weightfile.h"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace rnnscope {
@@ -84,5 +86,13 @@ LoadedModel loadKerasFile(const std::string &path, const std::string &layer = ""
 // Reads a Keras file from memory, in this process; `name` starts every message. For trusted data
 // and for fuzzers (a damaged file may crash the HDF5 library: prefer loadKerasFile).
 LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std::string &name, const std::string &layer = "");
+
+// The whole network of a Keras file (networkfile.h): every recurrent layer in model order with its
+// config and weights, the Dense after the top one; nullopt when the file holds one plain recurrent
+// layer (loadKerasFile opens it). Bidirectional layers and layers running backwards are computed
+// here; refusals otherwise as above (a layer other than Dropout and its kin between two recurrent
+// layers is Unsupported, naming it). In a child process as loadKerasFile reads.
+std::optional<LoadedNetwork> loadKerasNetwork(const std::string &path);
+std::optional<LoadedNetwork> parseKerasNetwork(const std::uint8_t *data, std::size_t size, const std::string &name);
 
 } // namespace rnnscope

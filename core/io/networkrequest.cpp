@@ -117,25 +117,161 @@ NetworkConfig networkConfig(const NetworkRequest &r)
     return c;
 }
 
-Network buildNetwork(const NetworkRequest &r)
+LoadedNetwork loadNetworkOrLayer(const std::string &path, const std::string &layer)
 {
-    if (!r.model.weightsPath.empty())
-        throw Error(ErrorKind::Unsupported, "--weights " + r.model.weightsPath +
-                                                " with a stack of layers: rnnscope opens a network's weights from Keras files "
-                                                "(without --stack) only");
-    NetworkConfig c = networkConfig(r);
-    if (r.model.inputPath.empty())
+    if (layer.empty())
+        if (auto network = loadNetworkFile(path))
+            return std::move(*network);
+    return networkOf(loadWeightsFile(path, layer));
+}
+
+namespace {
+
+std::string unitsText(int units)
+{
+    return std::to_string(units) + " units";
+}
+
+// The configuration of a network read from a file, with what the request says reconciled.
+NetworkConfig configFromFile(const NetworkRequest &r, LoadedNetwork &f)
+{
+    const ModelRequest &m = r.model;
+    const std::string &path = m.weightsPath;
+    NetworkConfig c;
+    c.layers = f.layers;
+    c.D = f.D();
+    c.K = f.K();
+    c.N = m.config.dims.N;
+    c.T = f.T.value_or(m.config.dims.T);
+    const std::vector<std::string> names = f.layerNames.size() == f.layers.size() ? f.layerNames : layerNames(f.layers);
+    const auto fileLayer = [&](std::size_t l) {
+        return path + "'s layer " + std::to_string(l + 1) + " '" + names[l] + "' (" + layerClassName(f.layers[l]) + ")";
+    };
+    const std::string count = std::to_string(f.layers.size()) + (f.layers.size() == 1 ? " recurrent layer" : " recurrent layers");
+    const auto refuse = [](const std::string &what) { throw Error(ErrorKind::ShapeMismatch, what); };
+    if (r.dims) {
+        const StackDims &d = *r.dims;
+        c.N = d.N;
+        c.T = d.T;
+        if (d.D != c.D)
+            refuse("--dims gives D=" + std::to_string(d.D) + ", but " + fileLayer(0) + " reads D=" + std::to_string(c.D));
+        if (d.K != c.K)
+            refuse("--dims gives K=" + std::to_string(d.K) + ", but " + path + " holds " +
+                   (c.K ? "a Dense layer of K=" + std::to_string(c.K) : std::string("no Dense layer (K=0)")));
+        if (d.units.size() != f.layers.size())
+            refuse("--dims gives " + std::to_string(d.units.size()) + " layers' units (" + stackDimsText(d) + "), but " + path +
+                   " holds " + count);
+        for (std::size_t l = 0; l < f.layers.size(); ++l)
+            if (d.units[l] != f.layers[l].units)
+                refuse("--dims gives M" + std::to_string(l + 1) + "=" + std::to_string(d.units[l]) + ", but " + fileLayer(l) +
+                       " has " + unitsText(f.layers[l].units));
+    }
+    if (r.stack) {
+        const std::vector<LayerSpec> &s = *r.stack;
+        if (s.size() != f.layers.size())
+            refuse("--stack has " + std::to_string(s.size()) + " layers (" + stackText(s) + "), but " + path + " holds " + count);
+        const std::vector<std::string> stackNames = layerNames(s);
+        for (std::size_t l = 0; l < s.size(); ++l) {
+            const LayerSpec &a = s[l], &b = f.layers[l];
+            const std::string asked = "--stack's layer " + std::to_string(l + 1) + " (" + stackNames[l] + ")";
+            if (a.cell.kind != b.cell.kind)
+                refuse(asked + " is " + cellClassName(a.cell.kind) + ", but " + fileLayer(l) + " is " + cellClassName(b.cell.kind));
+            if (a.units != 0 && a.units != b.units)
+                refuse(asked + " has " + unitsText(a.units) + ", but " + fileLayer(l) + " has " + unitsText(b.units));
+            if (a.bidirectional != b.bidirectional || (a.bidirectional && a.merge != b.merge))
+                refuse(asked + " is " + (a.bidirectional ? "Bidirectional (merge " + std::string(mergeName(a.merge)) + ")" : "not Bidirectional") +
+                       ", but " + fileLayer(l) + " is " +
+                       (b.bidirectional ? "Bidirectional (merge " + std::string(mergeName(b.merge)) + ")" : "not"));
+            if (a.goBackwards != b.goBackwards)
+                refuse(asked + (a.goBackwards ? " runs backwards (back)" : " runs forwards") + ", but " + fileLayer(l) +
+                       (b.goBackwards ? " has go_backwards=True" : " has go_backwards=False"));
+            const bool top = l + 1 == s.size();
+            if (!top && a.returnSequences != b.returnSequences)
+                refuse(asked + (a.returnSequences ? " returns sequences" : " does not return sequences") + ", but " + fileLayer(l) +
+                       (b.returnSequences ? " does" : " does not"));
+            if (top && a.returnSequences && !b.returnSequences) {
+                c.layers[l].returnSequences = true;
+                f.notes.push_back("--stack's seq on the top layer overrides " + fileLayer(l) + "'s return_sequences=False");
+            }
+        }
+    }
+    for (std::size_t l = 0; l < c.layers.size(); ++l) {
+        LayerSpec &layer = c.layers[l];
+        if (m.kind && *m.kind != layer.cell.kind)
+            refuse(std::string("--cell ") + cellName(*m.kind) + " contradicts " + fileLayer(l) + ", which holds " +
+                   cellClassName(layer.cell.kind) + " weights");
+        if (m.resetAfter && layer.cell.kind == CellKind::GRU && *m.resetAfter != layer.cell.resetAfter)
+            refuse("--no-reset-after contradicts " + fileLayer(l) + ", whose bias is reset_after=True's (2, 3M)");
+        const auto override = [&](const std::optional<Activation> &given, Activation &value, const char *option) {
+            if (!given)
+                return;
+            if (*given != value)
+                f.notes.push_back(std::string(option) + " " + activationName(*given) + " overrides " + fileLayer(l) + "'s " +
+                                  activationName(value));
+            value = *given;
+        };
+        override(m.cell, layer.cell.activation, "--activation");
+        if (layer.cell.kind != CellKind::SimpleRNN)
+            override(m.recurrent, layer.cell.recurrent, "--recurrent-activation");
+    }
+    if (m.returnSequences && *m.returnSequences && !c.layers.back().returnSequences) {
+        c.layers.back().returnSequences = true;
+        f.notes.push_back("--return-sequences: the top layer returns every step");
+    }
+    c.dense = m.config.dense;
+    if (m.dense) {
+        if (f.dense && *f.dense != *m.dense)
+            f.notes.push_back(std::string("--dense-activation ") + activationName(*m.dense) + " overrides the file's " +
+                              activationName(*f.dense));
+        c.dense = *m.dense;
+    } else if (f.dense) {
+        c.dense = *f.dense;
+    }
+    return c;
+}
+
+} // namespace
+
+Network buildNetwork(const NetworkRequest &r, LoadedNetwork *weightsFile)
+{
+    std::optional<LoadedNetwork> file;
+    NetworkConfig c;
+    if (!r.model.weightsPath.empty()) {
+        file = r.file ? *r.file : loadNetworkOrLayer(r.model.weightsPath, r.model.layer);
+        c = configFromFile(r, *file);
+    } else {
+        c = networkConfig(r);
+    }
+    c.dtype = r.model.config.dtype;
+    c.seed = r.model.config.seed;
+    c.init = r.model.config.init;
+    c.memoryBudget = r.model.config.memoryBudget;
+    std::optional<NdArray> x;
+    std::string xSource;
+    if (!r.model.inputPath.empty()) {
+        x = loadInputFile(r.model.inputPath, r.dims || file ? c.D : -1);
+        xSource = r.model.inputPath;
+    } else if (file && file->input) {
+        x = file->input;
+        xSource = r.model.weightsPath;
+    }
+    if (x) {
+        const std::string what = xSource + " holds X of shape " + shapeString(x->shape);
+        if (r.dims && (r.dims->N != x->shape[0] || r.dims->T != x->shape[1]))
+            throw Error(ErrorKind::ShapeMismatch, "--dims gives N=" + std::to_string(r.dims->N) + ", T=" + std::to_string(r.dims->T) +
+                                                      ", but " + what);
+        c.N = static_cast<int>(x->shape[0]);
+        c.T = static_cast<int>(x->shape[1]);
+        c.D = static_cast<int>(x->shape[2]);
+    }
+    if (!file && !x)
         return Network(c);
-    const NdArray x = loadInputFile(r.model.inputPath, r.dims ? c.D : -1);
-    const std::string what = r.model.inputPath + " holds X of shape " + shapeString(x.shape);
-    if (r.dims && (r.dims->N != x.shape[0] || r.dims->T != x.shape[1]))
-        throw Error(ErrorKind::ShapeMismatch, "--dims gives N=" + std::to_string(r.dims->N) + ", T=" + std::to_string(r.dims->T) +
-                                                  ", but " + what);
-    c.N = static_cast<int>(x.shape[0]);
-    c.T = static_cast<int>(x.shape[1]);
-    c.D = static_cast<int>(x.shape[2]);
     checkNetwork(c);
-    return Network(c, initialNetworkWeights(c), inputColumns(x));
+    NetworkWeights weights = file ? file->weights : initialNetworkWeights(c);
+    Eigen::MatrixXd X = x ? inputColumns(*x) : randomInput(c.N, c.T, c.D, c.seed);
+    if (weightsFile && file)
+        *weightsFile = std::move(*file);
+    return Network(c, std::move(weights), std::move(X));
 }
 
 } // namespace rnnscope

@@ -10,9 +10,11 @@
 // --dims with the layers' units: a contradiction is refused naming both values.
 
 #include "io/modelrequest.h"
+#include "io/networkfile.h"
 #include "nn/layer.h"
 #include "run/network.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,9 @@ struct NetworkRequest {
     ModelRequest model;                          // the single-layer options, files, dtype, seed, init …
     std::optional<StackDims> dims;               // --dims (either form)
     std::optional<std::vector<LayerSpec>> stack; // --stack
+    // The network model.weightsPath holds, when the caller has read it already (else buildNetwork
+    // reads it: the whole network, or with model.layer one layer alone).
+    std::shared_ptr<const LoadedNetwork> file;
 };
 
 // Whether the request needs a network: a --stack, or --dims with brackets or more than one layer.
@@ -32,6 +37,17 @@ bool needsNetwork(const NetworkRequest &request);
 NetworkConfig networkConfig(const NetworkRequest &request);
 
 // Builds the network, with X from --input when given. Throws Error on anything refused.
-Network buildNetwork(const NetworkRequest &request);
+//
+// With a weights file (networkfile.h; a file of one layer is a network of one layer) the file fixes
+// the layers, D and K, and gives T, the activations, return_sequences and X where it records them.
+// --stack, --dims, --cell and --no-reset-after must say what the file holds (a contradiction is
+// refused naming both values); --activation, --recurrent-activation and --dense-activation override
+// the file's (noted), --return-sequences makes the top layer return every step. `weightsFile`
+// receives what the file held, with a note for each override.
+Network buildNetwork(const NetworkRequest &request, LoadedNetwork *weightsFile = nullptr);
+
+// The network of a weights file: the whole network it holds, or the one layer `layer` names (a
+// file of one layer as a network of one layer).
+LoadedNetwork loadNetworkOrLayer(const std::string &path, const std::string &layer);
 
 } // namespace rnnscope

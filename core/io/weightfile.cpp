@@ -266,14 +266,7 @@ void expectShape(const Part &p, const std::vector<std::int64_t> &needed, const s
 
 Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std::vector<std::string> &notes)
 {
-    // The RNN module's prefix p: keys p + "weight_ih_l0" with p empty or ending in '.'.
-    std::vector<std::string> prefixes;
-    for (const auto &[key, a] : arrays)
-        if (endsWith(key, "weight_ih_l0")) {
-            const std::string p = key.substr(0, key.size() - 12);
-            if (p.empty() || p.back() == '.')
-                prefixes.push_back(p);
-        }
+    const std::vector<std::string> prefixes = pytorchPrefixes(arrays);
     if (prefixes.size() > 1)
         fail(ErrorKind::Unsupported, source,
              "holds " + std::to_string(prefixes.size()) + " RNN modules (" + printableText(prefixes[0] + "weight_ih_l0", 40) +
@@ -501,6 +494,18 @@ std::string lowerExtension(const std::string &path)
 }
 
 // ---- public ----------------------------------------------------------------------------------
+
+std::vector<std::string> pytorchPrefixes(const NamedArrays &arrays)
+{
+    std::vector<std::string> prefixes;
+    for (const auto &[key, a] : arrays)
+        if (endsWith(key, "weight_ih_l0")) {
+            const std::string p = key.substr(0, key.size() - 12);
+            if (p.empty() || p.back() == '.')
+                prefixes.push_back(p);
+        }
+    return prefixes;
+}
 
 LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &source)
 {

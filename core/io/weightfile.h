@@ -61,6 +61,10 @@ struct LoadedModel {
 // `source` (a file name) starts every error message.
 LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &source);
 
+// The module prefixes of a PyTorch state_dict: each p for which p + "weight_ih_l0" is a key, p
+// empty or ending in '.' ("rnn." for rnn.weight_ih_l0).
+std::vector<std::string> pytorchPrefixes(const NamedArrays &arrays);
+
 // Loads a weight file, dispatching on its extension (case-insensitive):
 //   .npz          → readNpz + weightsFromArrays
 //   .npy          → BadUsage: a single .npy is not a weight set (save all weights with np.savez)
