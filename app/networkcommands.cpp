@@ -113,8 +113,7 @@ int networkSave(const QCommandLineParser &p, const QStringList &positional, cons
     const Network net = buildNetwork(networkRequest(p, file));
     const DType dtype = net.config().dtype;
     writeNpz(str(out),
-             layout == QLatin1String("pytorch") ? networkWeightsToPyTorch(net.weights(), net.config(), dtype)
-                                                 : networkWeightsToArrays(net.weights(), net.config()),
+             networkWeightsToArrays(net.weights(), net.config(), layout == QLatin1String("pytorch") ? Layout::PyTorch : Layout::Keras),
              dtype);
     return Ok;
 }

@@ -155,6 +155,12 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
                              "'s, but " + printableText(p + "weight_hh_l0", 40) + " " + cellClassName(first.kind()) +
                              " M=" + std::to_string(first.M()) + "'s: a PyTorch RNN has one cell and one hidden size");
             }
+            if (k > 0 && w.D() != directions * n.weights.layers.front().front().M())
+                fail(ErrorKind::ShapeMismatch, source,
+                     printableText(p + "weight_ih" + sfx, 40) + " has shape " + shapeString(find(arrays, p + "weight_ih" + sfx)->shape) +
+                         ", but layer " + std::to_string(k - 1) + " returns " +
+                         std::to_string(directions * n.weights.layers.front().front().M()) + " features: expected (" +
+                         std::to_string(w.Wx.cols()) + ", " + std::to_string(directions * n.weights.layers.front().front().M()) + ")");
             dirs.push_back(std::move(w));
         }
         spec.cell.kind = dirs.front().kind();
@@ -308,49 +314,6 @@ std::optional<LoadedNetwork> networkFromArrays(const NamedArrays &arrays, const 
     if (auto n = fromPyTorch(arrays, source))
         return n;
     return fromPositional(arrays, source);
-}
-
-std::string pytorchNetworkRefusal(const NetworkConfig &c)
-{
-    const std::vector<std::string> names = layerNames(c.layers);
-    const LayerSpec &first = c.layers.front();
-    for (std::size_t l = 0; l < c.layers.size(); ++l) {
-        const LayerSpec &layer = c.layers[l];
-        const std::string which = "layer " + std::to_string(l + 1) + " (" + names[l] + ")";
-        if (const std::string why = pytorchRefusal(layer.cell); !why.empty())
-            return which + ": " + why;
-        if (layer.cell != first.cell || layer.units != first.units)
-            return which + " is " + cellClassName(layer.cell.kind) + "(" + std::to_string(layer.units) + "), layer 1 " +
-                   cellClassName(first.cell.kind) + "(" + std::to_string(first.units) +
-                   "): one PyTorch RNN module has one cell, one set of activations and one hidden size in every layer";
-        if (layer.bidirectional != first.bidirectional)
-            return which + (layer.bidirectional ? " is" : " is not") +
-                   " Bidirectional, layer 1 is" + (first.bidirectional ? "" : " not") +
-                   ": a PyTorch RNN module is bidirectional in every layer or in none";
-        if (layer.bidirectional && layer.merge != Merge::Concat)
-            return which + " merges with " + mergeName(layer.merge) + ": PyTorch's bidirectional RNN concatenates the directions";
-        if (layer.goBackwards)
-            return which + " has go_backwards=True: a PyTorch RNN module reads its input forwards (flip it yourself)";
-    }
-    return {};
-}
-
-NamedArrays networkWeightsToPyTorch(const NetworkWeights &w, const NetworkConfig &c, DType dtype)
-{
-    if (const std::string why = pytorchNetworkRefusal(c); !why.empty())
-        throw Error(ErrorKind::Unsupported, "--layout pytorch: " + why);
-    NamedArrays out;
-    for (std::size_t l = 0; l < w.layers.size(); ++l)
-        for (std::size_t d = 0; d < w.layers[l].size(); ++d) {
-            const std::string sfx = "_l" + std::to_string(l) + (d ? "_reverse" : "");
-            for (auto &[key, a] : weightsToArrays(w.layers[l][d], Layout::PyTorch, dtype, c.layers[l].cell))
-                out.emplace_back(key.substr(0, key.size() - 3) + sfx, std::move(a)); // rnn.weight_ih_l0 → rnn.weight_ih_l1_reverse
-        }
-    if (w.Wo.cols() > 0) {
-        out.emplace_back("fc.weight", arrayFromMatrix(w.Wo.transpose(), dtype));
-        out.emplace_back("fc.bias", arrayFromVector(w.bo, dtype));
-    }
-    return out;
 }
 
 std::optional<LoadedNetwork> loadNetworkFile(const std::string &path)

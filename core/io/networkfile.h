@@ -67,16 +67,4 @@ std::optional<LoadedNetwork> networkFromArrays(const NamedArrays &arrays, const 
 // recurrent layer; other extensions as loadWeightsFile refuses them.
 std::optional<LoadedNetwork> loadNetworkFile(const std::string &path);
 
-// Why a network has no exact PyTorch form, "" when it has one: one nn.RNN / nn.LSTM / nn.GRU
-// module (num_layers = L, bidirectional) needs the same cell and units in every layer, every layer
-// Bidirectional(merge_mode='concat') or none, no go_backwards, and a cell PyTorch computes
-// (pytorchRefusal of nn/weights.h); the lower layers return sequences as every valid stack does.
-std::string pytorchNetworkRefusal(const NetworkConfig &config);
-
-// The weights as that module's state_dict (with an nn.Linear `fc` when K > 0): rnn.weight_ih_l{k},
-// rnn.weight_hh_l{k}, rnn.bias_ih_l{k}, rnn.bias_hh_l{k}, each with _reverse for a backward layer,
-// then fc.weight, fc.bias — what load_state_dict(strict=True) of that module takes. Throws
-// Error(Unsupported) with pytorchNetworkRefusal's reason.
-NamedArrays networkWeightsToPyTorch(const NetworkWeights &w, const NetworkConfig &config, DType dtype);
-
 } // namespace rnnscope
