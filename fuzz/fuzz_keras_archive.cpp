@@ -54,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         return -1;
     }
 
+    if (const auto n = readOrRefusal("fuzz.keras", [&] { return parseKerasNetwork(data, size, "fuzz.keras"); }); n && *n)
+        checkNetworkOpened(**n);
     const auto m = readOrRefusal("fuzz.keras", [&] { return parseKerasFile(data, size, "fuzz.keras"); });
     if (!m)
         return 0;

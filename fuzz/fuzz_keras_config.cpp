@@ -85,6 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             return -1; // an attribute libhdf5 cannot store (too large for the object header)
     }
 
+    // The whole network, as the command line opens a file of several recurrent layers.
+    if (const auto n = readOrRefusal(name, [&] { return parseKerasNetwork(bytes(file), file.size(), name); }); n && *n)
+        checkNetworkOpened(**n);
     const auto m = readOrRefusal(name, [&] { return parseKerasFile(bytes(file), file.size(), name); });
     if (!m)
         return 0;

@@ -7,6 +7,7 @@
 // (checkShapes) and an input X of rank 3 with the weights' D.
 
 #include "fuzzsupport.h"
+#include "io/networkfile.h"
 #include "io/npy.h"
 #include "io/weightfile.h"
 #include "nn/weights.h"
@@ -40,6 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                   "an .npz read, written and read again holds different arrays");
     }
 
+    // A stack (positional, or a PyTorch state_dict with _l1 … and _reverse) as the command line opens it.
+    if (const auto n = readOrRefusal("fuzz.npz", [&] { return networkFromArrays(arrays, "fuzz.npz"); }); n && *n)
+        checkNetworkOpened(**n);
     const auto m = readOrRefusal("fuzz.npz", [&] { return weightsFromArrays(arrays, "fuzz.npz"); });
     if (!m)
         return 0;

@@ -16,6 +16,7 @@
 // is added to the corpus, stays a regression test of the ordinary test suite.
 
 #include "common/error.h"
+#include "io/networkfile.h"
 #include "common/ndarray.h"
 
 #include <cstddef>
@@ -77,6 +78,22 @@ inline void checkArray(const rnnscope::NdArray &a)
     check(a.values.size() == a.size(), "an array's values do not match its shape");
     for (const std::int64_t extent : a.shape)
         check(extent >= 0, "an array with a negative extent");
+}
+
+// A network a loader opened: its weights fit its layers, as Network takes them.
+inline void checkNetworkOpened(const rnnscope::LoadedNetwork &n)
+{
+    rnnscope::NetworkConfig c;
+    c.layers = n.layers;
+    check(!n.layers.empty() && n.weights.layers.size() == n.layers.size(), "a network was opened without its layers' weights");
+    c.D = n.D();
+    c.K = n.K();
+    try {
+        rnnscope::checkStack(c.layers);
+        rnnscope::checkShapes(n.weights, c);
+    } catch (const rnnscope::Error &) {
+        check(false, "a network was opened whose weights do not fit its layers");
+    }
 }
 
 inline const std::uint8_t *bytes(const std::string &s)

@@ -77,6 +77,14 @@ out('npz', 'pytorch_state_dict.npz', npz({
 out('npz', 'keras_rnn_without_bias.npz', npz({
     'arr_0': W['kernel'], 'arr_1': W['recurrent_kernel'], 'arr_2': W['dense_kernel'], 'arr_3': W['dense_bias']}))
 out('npz', 'keras_no_dense_with_X.npz', npz({'arr_0': W['kernel'], 'arr_1': W['recurrent_kernel'], 'arr_2': W['bias'], 'X': X}))
+# Networks: a positional stack of two layers → Dense, and a bidirectional two-layer PyTorch GRU.
+_rng = np.random.default_rng(0)
+_f = lambda *s: _rng.standard_normal(s).astype(np.float32)
+out('npz', 'keras_stack_positional.npz', npz({f'arr_{i}': a for i, a in enumerate(
+    [_f(3, 16), _f(4, 16), _f(16), _f(4, 6), _f(6, 6), _f(6), _f(6, 2), _f(2)])}))
+out('npz', 'pytorch_bidirectional_gru_2_layers.npz', npz({
+    f'gru.{w}_l{k}{sfx}': _f(*shape) for k in range(2) for sfx in ('', '_reverse')
+    for w, shape in (('weight_ih', (15, 3 if k == 0 else 10)), ('weight_hh', (15, 5)), ('bias_ih', (15,)), ('bias_hh', (15,)))}))
 out('npy', 'scalar_f8.npy', (lambda b: (np.save(b, np.float64(np.nan)), b.getvalue())[1])(io.BytesIO()))
 out('npy', 'empty_0x3.npy', (lambda b: (np.save(b, np.zeros((0, 3), np.float32)), b.getvalue())[1])(io.BytesIO()))
 
