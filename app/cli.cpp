@@ -354,7 +354,7 @@ int save(const QCommandLineParser &p, const QStringList &positional)
     return Ok;
 }
 
-int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional)
+int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional, const NetworkFile &file)
 {
     const char *usage = "rnnscope export-code --to numpy|keras|pytorch OUT.py [MODEL OPTIONS]";
     if (positional.size() < 2)
@@ -369,8 +369,8 @@ int exportCodeCommand(const QCommandLineParser &p, const QStringList &positional
         throw Error(ErrorKind::BadUsage, "export-code: '" + str(out) + "' is not a Python file: expected a name ending in .py");
     DType dtype = DType::Float32;
     ExportedCode code;
-    if (wantsNetwork(p)) {
-        const Network network = buildNetwork(networkRequest(p));
+    if (wantsNetwork(p) || file) {
+        const Network network = buildNetwork(networkRequest(p, file));
         dtype = network.config().dtype;
         code = exportCode(network, *target, str(out));
     } else {
@@ -396,11 +396,10 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
             throw Error(ErrorKind::BadUsage, "'" + str(command) + "' takes no argument '" + str(positional.at(allowed)) + "'");
     };
     try {
-        if (wantsNetwork(p) && command != QLatin1String("summary") && command != QLatin1String("forward") &&
-            command != QLatin1String("save") && command != QLatin1String("bench") &&
-            command != QLatin1String("export-code"))
+        if (wantsNetwork(p) && !computesNetworks(command))
             throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: rnnscope computes a stack "
-                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, forward, save, bench and export-code, for now");
+                                                "of layers (--stack, --dims with [M1,M2,…]) in summary, trace, forward, save, bench and "
+                                                "export-code, for now");
         // A --weights file that holds a network opens whole (without --layer).
         const NetworkFile file = wantsNetwork(p) ? nullptr : networkInFile(p, command);
         const bool network = wantsNetwork(p) || file;
@@ -410,7 +409,7 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         }
         if (command == QLatin1String("trace")) {
             extra(1);
-            return trace(p);
+            return network ? networkTrace(p, file) : trace(p);
         }
         if (command == QLatin1String("forward")) {
             extra(1);
@@ -435,7 +434,7 @@ int runHeadless(const QCommandLineParser &p, const QStringList &positional)
         }
         if (command == QLatin1String("export-code")) {
             extra(2);
-            return exportCodeCommand(p, positional);
+            return exportCodeCommand(p, positional, file);
         }
         if (command == QLatin1String("bench")) {
             extra(1);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "io/npy.h"
+#include "run/model.h"
 #include "run/summary.h"
 
 using namespace rnnscope;
@@ -15,6 +16,14 @@ bool wantsNetwork(const QCommandLineParser &p)
     return p.isSet(QStringLiteral("stack")) || p.value(QStringLiteral("dims")).contains(QLatin1Char('['));
 }
 
+bool computesNetworks(const QString &command)
+{
+    for (const char *name : {"summary", "trace", "forward", "save", "export-code", "bench"})
+        if (command == QLatin1String(name))
+            return true;
+    return false;
+}
+
 std::shared_ptr<const LoadedNetwork> networkInFile(const QCommandLineParser &p, const QString &command)
 {
     const std::string weights = str(p.value(QStringLiteral("weights")));
@@ -23,11 +32,12 @@ std::shared_ptr<const LoadedNetwork> networkInFile(const QCommandLineParser &p, 
     auto network = loadNetworkFile(weights);
     if (!network)
         return nullptr;
-    if (command != QLatin1String("summary") && command != QLatin1String("forward") && command != QLatin1String("save"))
+    if (!computesNetworks(command))
         throw Error(ErrorKind::Unsupported, "'" + str(command) + "' works on one recurrent layer: " + weights + " holds a network of " +
                                                 std::to_string(network->layers.size()) + " recurrent layers (" +
                                                 stackText(network->layers) +
-                                                "; summary, forward and save open it whole): --layer NAME opens one of them alone");
+                                                "; summary, trace, forward, save and export-code open it whole): --layer NAME opens "
+                                                "one of them alone");
     return std::make_shared<const LoadedNetwork>(std::move(*network));
 }
 
@@ -115,6 +125,36 @@ int networkSave(const QCommandLineParser &p, const QStringList &positional, cons
     writeNpz(str(out),
              networkWeightsToArrays(net.weights(), net.config(), layout == QLatin1String("pytorch") ? Layout::PyTorch : Layout::Keras),
              dtype);
+    return Ok;
+}
+
+int networkTrace(const QCommandLineParser &p, const NetworkFile &file)
+{
+    Network net = buildNetwork(networkRequest(p, file));
+    const NetworkConfig &c = net.config();
+    const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, DimLimits::maxN, 0));
+    const std::vector<std::string> names = layerNames(c.layers);
+    print("Network: " + stackText(c.layers) + ", computed layer by layer (a layer reads the whole sequence under it)\n");
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        for (int d = 0; d < layer.directions(); ++d) {
+            const std::string reads = l == 0 ? "X" : "what layer " + std::to_string(l) + " returns";
+            std::string head = "\n=== layer " + std::to_string(l + 1) + " (" + names[static_cast<std::size_t>(l)] + ")" +
+                               (layer.bidirectional ? (d == 0 ? ", forward copy" : ", backward copy") : "") + ": " +
+                               describeCell(layer.cell, layer.units) + " reads " + reads;
+            if (net.runsBackwards(l, d))
+                head += " reversed: its x_t is x_{T-1-t} of that sequence, its h_t the state after it";
+            print(head + " ===\n");
+            Model model(net.layerState(l, d));
+            print(traceText(model, n));
+        }
+        if (layer.bidirectional)
+            print(std::string("\nlayer ") + std::to_string(l + 1) + " returns " + mergeName(layer.merge) + "(forward, backward" +
+                  (layer.returnSequences ? " flipped back to time order" : "") + "): " +
+                  (layer.returnSequences ? "(N, T, " : "(N, ") + std::to_string(layer.outputWidth()) + ")\n");
+    }
+    if (c.K > 0 && c.top().bidirectional)
+        print("\nDense on the merge: Y " + shapeString(outputShape(c)) + "\n");
     return Ok;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The headless commands for a network of several recurrent layers or a Bidirectional one
-// (--stack, or --dims N,T,D,[M1,M2,…],K, or a --weights file that holds one): summary, forward and
-// save.
+// (--stack, or --dims N,T,D,[M1,M2,…],K, or a --weights file that holds one): summary, trace,
+// forward and save (export-code and bench take a network in their own files).
 
 #include "io/networkrequest.h"
 
@@ -14,6 +14,10 @@ namespace cli {
 
 // Whether the options describe a network rather than one recurrent layer.
 bool wantsNetwork(const QCommandLineParser &parser);
+
+// Whether `command` computes a whole network: summary, trace, forward, save, export-code, bench;
+// grad and train work on one recurrent layer.
+bool computesNetworks(const QString &command);
 
 // The network a --weights file holds (several recurrent layers, a Bidirectional one, one running
 // backwards), read once for `command`; null without --weights, with --layer, for a file of one
@@ -30,5 +34,8 @@ using NetworkFile = std::shared_ptr<const rnnscope::LoadedNetwork>;
 int networkSummary(const QCommandLineParser &parser, const NetworkFile &file = nullptr);
 int networkForward(const QCommandLineParser &parser, const NetworkFile &file = nullptr);
 int networkSave(const QCommandLineParser &parser, const QStringList &positional, const NetworkFile &file = nullptr);
+// Every direction of every layer step by step (the single layer's trace of each, on the sequence
+// it reads), in the order the network computes them.
+int networkTrace(const QCommandLineParser &parser, const NetworkFile &file = nullptr);
 
 } // namespace cli

@@ -14,6 +14,7 @@ get_weights() order, so the test also checks that order.
 """
 import itertools
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -224,7 +225,36 @@ def test_malformed_stacks_and_dims_are_refused_with_the_word():
     refused("summary", "--stack", "lstm 8 act=softmax", mentions=['"softmax"'])
     refused("summary", "--dims", "1,10,3,[8,4,2", mentions=["1,10,3,[8,4,2"])
     refused("summary", "--dims", "1,10,3,[8,0],2", mentions=["M=0"])
-    refused("trace", "--stack", "lstm 8 seq, lstm 4", mentions=["trace", "summary, forward, save, bench and export-code"])
+    refused("grad", "--stack", "lstm 8 seq, lstm 4", mentions=["grad", "summary, trace, forward, save, bench and export-code"])
+
+
+def test_trace_shows_every_layer_and_direction_in_order():
+    out = run("trace", "--stack", "gru 3 seq, bi lstm 2", "--dims", "1,4,2,[3,2],2", "--dtype", "float64").stdout
+    heads = [line for line in out.splitlines() if line.startswith("=== layer")]
+    assert len(heads) == 3, heads
+    assert "layer 1 (gru)" in heads[0] and "reads X" in heads[0], heads
+    assert "forward copy" in heads[1] and "reads what layer 1 returns" in heads[1], heads
+    assert "backward copy" in heads[2] and "reversed" in heads[2], heads
+    assert "concat(forward, backward): (N, 4)" in out, out[-400:]
+    assert "Dense on the merge: Y (1, 2)" in out
+    # The last h of the first layer in its trace is what the network computes there.
+    H = fresh("h_trace.npy")
+    run("forward", "--stack", "gru 3 seq", "--dims", "1,4,2,3,0", "--dtype", "float64", "--out", fresh("y_trace.npy"),
+        "--hidden", H)
+    last = np.load(H)[0, -1]
+    block = out.split("=== layer 2")[0]
+    assert all(f"{v:.6f}" in block for v in last), (last, block[-600:])
+
+
+def test_a_stacked_keras_file_traces_and_exports_whole():
+    keras_file = os.path.join(clitest.SHARED, "fixtures", "keras", "keras3_temperature_stacked_simple_rnn.keras")
+    heads = [l for l in run("trace", "--weights", keras_file).stdout.splitlines() if l.startswith("=== layer")]
+    assert len(heads) == 2 and "SimpleRNN(64, activation=relu)" in heads[0] and "SimpleRNN(32" in heads[1], heads
+    script, y_script, y_forward = fresh("stacked_file.py"), fresh("y_script.npy"), fresh("y_forward.npy")
+    run("export-code", "--to", "numpy", script, "--weights", keras_file)
+    subprocess.run(["/usr/bin/python3", script, y_script], check=True, capture_output=True)
+    run("forward", "--weights", keras_file, "--out", y_forward)
+    assert np.abs(np.load(y_script) - np.load(y_forward)).max() < 1e-5
 
 
 def test_memory_budget_holds_for_a_stack():
