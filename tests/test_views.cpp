@@ -268,6 +268,8 @@ private slots:
     void everyArrowCarriesItsShape_data();
     void everyArrowCarriesItsShape();
     void longSequencesFoldTheirMiddle();
+    void diagramLabelsDoNotOverlap_data();
+    void diagramLabelsDoNotOverlap();
     void gatedWeightsReadWholeAt1600x900_data();
     void gatedWeightsReadWholeAt1600x900();
     void presentationFits1024x768_data();
@@ -512,6 +514,63 @@ QStringList unseenInToolBar(QToolBar *bar, const QWidget *window, const QRect &s
 }
 
 } // namespace
+
+void TestViews::diagramLabelsDoNotOverlap_data()
+{
+    QTest::addColumn<int>("cell");
+    QTest::addColumn<QList<int>>("dims");
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<qreal>("fontScale"); // 1.5: presentation mode; 2: and three zoom-ins
+    const QList<int> classic = {1, 10, 3, 5, 2};
+    QTest::newRow("classic") << int(CellKind::SimpleRNN) << classic << QSize(900, 230) << 1.0;
+    QTest::newRow("LSTM") << int(CellKind::LSTM) << classic << QSize(700, 230) << 1.0;
+    QTest::newRow("M = 2000") << int(CellKind::SimpleRNN) << QList<int>{1, 10, 3, 2000, 2} << QSize(900, 230) << 1.0;
+    QTest::newRow("N = 123456") << int(CellKind::SimpleRNN) << QList<int>{123456, 10, 3, 5, 2} << QSize(900, 230) << 1.0;
+    QTest::newRow("LSTM, N = 123456") << int(CellKind::LSTM) << QList<int>{123456, 10, 3, 5, 2} << QSize(900, 230) << 1.0;
+    QTest::newRow("presentation at 1024") << int(CellKind::SimpleRNN) << classic << QSize(620, 200) << 1.5;
+    QTest::newRow("LSTM, presentation at 1280") << int(CellKind::LSTM) << classic << QSize(700, 200) << 1.5;
+    QTest::newRow("LSTM, zoomed in at 1280") << int(CellKind::LSTM) << classic << QSize(680, 196) << 2.0;
+    QTest::newRow("zoomed in, at its least height") << int(CellKind::SimpleRNN) << classic << QSize(560, 0) << 2.0;
+}
+
+// No two texts the diagram writes overlap (a shape under "h₋₁ = 0", an x_t's shape beside the next
+// column's, "(123456, 2000)" beside its arrow), nor does a text cross a box it is not written in.
+void TestViews::diagramLabelsDoNotOverlap()
+{
+    QFETCH(int, cell);
+    QFETCH(QList<int>, dims);
+    QFETCH(QSize, size);
+    QFETCH(qreal, fontScale);
+    ModelConfig c;
+    c.kind = CellKind(cell);
+    c.dims = Dims{dims[0], dims[1], dims[2], dims[3], dims[4]};
+    c.returnSequences = false;
+    Session session{Model(c)};
+    session.seek(c.dims.T - 1);
+    DiagramWidget diagram(&session);
+    QFont f = diagram.font();
+    f.setPointSizeF(f.pointSizeF() * fontScale);
+    diagram.setFont(f);
+    diagram.resize(size.width(), size.height() > 0 ? size.height() : diagram.minimumSizeHint().height());
+    const Painted p = paintedBy(&diagram);
+    QStringList problems;
+    const auto box = [](const Painted::Text &t) { return t.box.adjusted(0.5, 0.5, -0.5, -0.5); };
+    for (qsizetype i = 0; i < p.texts.size(); ++i)
+        for (qsizetype j = i + 1; j < p.texts.size(); ++j)
+            if (box(p.texts[i]).intersects(box(p.texts[j])))
+                problems << QStringLiteral("\"%1\" and \"%2\"").arg(p.texts[i].text, p.texts[j].text);
+    // The boxes: stroked rounded rectangles (cells, x_t, Dense).
+    for (const Painted::Shape &s : p.shapes) {
+        const QRectF r = s.path.boundingRect();
+        if (!s.stroked || r.width() < 10 || r.height() < 10)
+            continue;
+        for (const Painted::Text &t : p.texts)
+            if (!r.contains(t.box.center()) && box(t).intersects(r.adjusted(1, 1, -1, -1)))
+                problems << QStringLiteral("\"%1\" crosses a box at %2,%3").arg(t.text).arg(r.x()).arg(r.y());
+    }
+    QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+    QVERIFY(!p.texts.isEmpty());
+}
 
 void TestViews::gatedWeightsReadWholeAt1600x900_data()
 {

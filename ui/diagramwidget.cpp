@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPainterPath>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace rnnscope;
@@ -70,7 +71,7 @@ QSize DiagramWidget::sizeHint() const
 QSize DiagramWidget::minimumSizeHint() const
 {
     const int u = fontMetrics().height();
-    return {30 * u, 9 * u};
+    return {14 * u, 8 * u}; // narrower, it folds; lower, its rows close up
 }
 
 QList<int> DiagramWidget::visibleTimesteps() const
@@ -152,7 +153,8 @@ DiagramWidget::Geometry DiagramWidget::layoutColumns() const
     g.cellW = std::min(std::max(std::min(g.pitch * 0.62, 7.0 * u), text), g.pitch * 0.9);
     g.cellH = 2.0 * u;
     // Rows at fixed multiples of the font height, squeezed when the widget is shorter than that.
-    const qreal squeeze = std::min<qreal>(1.0, height() / (13.0 * u));
+    // (and so that the input row stays under the cells: 8.4u·squeeze + 2.6u ≤ height − 0.8u)
+    const qreal squeeze = std::clamp<qreal>(std::min(height() / (13.0 * u), (height() - 3.4 * u) / (8.4 * u)), 0.3, 1.0);
     g.rowY = 1.1 * u + 0.5 * u * squeeze;
     g.rowDense = 4.6 * u * squeeze;
     g.rowCell = 8.4 * u * squeeze;
@@ -176,7 +178,16 @@ void DiagramWidget::paintEvent(QPaintEvent *)
     small.setPointSizeF(font().pointSizeF() * 0.85);
     const QFontMetricsF smallFm(small);
 
+    // The texts and boxes drawn so far: a shape label that would cross one is left out (the same
+    // shape is written at the next column), so that no two texts overlap, whatever N or M.
+    QList<QRectF> taken;
+    struct Label {
+        QRectF rect;
+        QString text;
+    };
+    QList<Label> labels; // written last, over the boxes and arrows, where they are free
     const auto box = [&](QRectF r, const QString &text, bool highlight, const QColor &fill) {
+        taken << r;
         p.setPen(QPen(highlight ? pal.highlight : ink, highlight ? 2.5 * lw : lw));
         p.setBrush(highlight ? pal.highlightFill : fill);
         p.drawRoundedRect(r, 0.4 * u, 0.4 * u);
@@ -185,24 +196,24 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         p.drawText(r, Qt::AlignCenter, text);
     };
     const auto label = [&](QPointF at, const QString &text, Qt::Alignment align = Qt::AlignHCenter) {
-        p.setFont(small);
-        p.setPen(pal.shapeText);
         const qreal w = smallFm.horizontalAdvance(text) + 4;
         QRectF r(at.x() - (align & Qt::AlignLeft ? 0 : w / 2), at.y() - smallFm.height() / 2, w, smallFm.height());
         if (align & Qt::AlignRight)
             r.moveRight(at.x());
-        p.drawText(r, Qt::AlignCenter, text);
-        p.setFont(font());
+        labels.append({r, text});
     };
     const auto mathText = [&](QPointF at, const QString &text) {
         p.setPen(ink);
         p.setFont(font());
         const qreal w = p.fontMetrics().horizontalAdvance(text) + 4;
-        p.drawText(QRectF(at.x() - w / 2, at.y() - u / 2, w, u), Qt::AlignCenter, text);
+        const QRectF r(at.x() - w / 2, at.y() - u / 2, w, u);
+        taken << r.adjusted(2, 0, -2, 0);
+        p.drawText(r, Qt::AlignCenter, text);
     };
 
-    // h_{-1} = 0 on the left.
-    const qreal x0 = g.left - g.pitch;
+    // h_{-1} = 0 on the left, clear of the first cell where the columns are narrow.
+    const qreal initialW = QFontMetricsF(font()).horizontalAdvance(QStringLiteral("h₋₁ = 0")) + 4;
+    const qreal x0 = std::max(initialW / 2, std::min(g.left - g.pitch, g.left - g.cellW / 2 - 0.8 * u - initialW / 2));
     // An LSTM carries its cell state c beside h: both (N, M).
     const rnnscope::CellKind kind = m_session->config().kind;
     const bool lstm = kind == rnnscope::CellKind::LSTM;
@@ -297,7 +308,12 @@ void DiagramWidget::paintEvent(QPaintEvent *)
             p.setPen(QPen(ink, lw));
             arrow(p, {cx, out.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
             mathText({cx - 0.6 * u, g.rowY}, QStringLiteral("y"));
-            label({cx + 1.2 * u, g.rowY}, shape({d.N, d.K}));
+            // Beside y, however wide: on its right, or on its left where the right edge is too near.
+            const QString yShape = shape({d.N, d.K});
+            if (cx + 0.3 * u + smallFm.horizontalAdvance(yShape) + 4 <= width())
+                label({cx + 0.3 * u, g.rowY}, yShape, Qt::AlignLeft);
+            else
+                label({cx - 1.0 * u, g.rowY}, yShape, Qt::AlignRight);
         } else {
             mathText({cx, g.rowCell}, QStringLiteral("output"));
         }
@@ -310,6 +326,18 @@ void DiagramWidget::paintEvent(QPaintEvent *)
     }
     // X's shape under the input row.
     label({g.left - g.pitch, g.rowX}, QStringLiteral("X ") + shape({d.N, d.T, d.D}));
+
+    // The shapes, in the order written (the initial state's first), each where it is free.
+    p.setFont(small);
+    p.setPen(pal.shapeText);
+    for (const Label &l : std::as_const(labels)) {
+        const QRectF ink = l.rect.adjusted(2, 1, -2, -1); // the text, without its padding
+        if (!rect().contains(ink.toAlignedRect())
+            || std::any_of(taken.begin(), taken.end(), [&](const QRectF &r) { return r.intersects(ink); }))
+            continue;
+        taken << ink;
+        p.drawText(l.rect, Qt::AlignCenter, l.text);
+    }
 }
 
 void DiagramWidget::mousePressEvent(QMouseEvent *event)

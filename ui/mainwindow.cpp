@@ -91,7 +91,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     // The model's toolbars side by side, wrapped onto further rows where they do not fit (wrapToolBars).
     m_randomizeBar = new QToolBar(tr("Randomize"), this);
     m_randomizeBar->setObjectName(QStringLiteral("randomizeBar"));
-    m_topBars = {m_dimensions, m_randomizeBar, m_dimensions->optionsBar(), m_dimensions->settingsBar()};
+    m_topBars = {m_dimensions, m_dimensions->optionsBar(), m_dimensions->settingsBar(), m_randomizeBar};
     for (QToolBar *bar : std::as_const(m_topBars))
         addToolBar(Qt::TopToolBarArea, bar);
     m_playback = new PlaybackBar(session, this);
@@ -173,6 +173,14 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     });
     m_outputChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Output, chartSplit);
     chartsLayout->addWidget(chartSplit, 1);
+    // The charts give way before the window grows past the screen (zoomed in on a projector):
+    // their pages' controls and legends otherwise ask for more than a 1024×768 screen has.
+    // (Each page as well: a page held larger than its tab would be cut.)
+    QList<QWidget *> giving = {m_chartTabs, m_outputChart, chartSplit};
+    for (int i = 0; i < m_chartTabs->count(); ++i)
+        giving << m_chartTabs->widget(i);
+    for (QWidget *w : std::as_const(giving))
+        w->setMinimumSize(120, 100);
     centre->setSizes({230, 215, 400});
     chartSplit->setSizes({600, 400});
     setCentralWidget(centre);
@@ -223,7 +231,12 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_summary = new SummaryView(session);
     auto *summaryDock = m_summaryDock = new QDockWidget(tr("Model summary"), this);
     summaryDock->setObjectName(QStringLiteral("summaryDock"));
-    summaryDock->setWidget(m_summary);
+    // In a scroll area: its table's columns would otherwise hold the window wider than a projector.
+    auto *summaryScroll = new QScrollArea;
+    summaryScroll->setWidgetResizable(true);
+    summaryScroll->setFrameShape(QFrame::NoFrame);
+    summaryScroll->setWidget(m_summary);
+    summaryDock->setWidget(summaryScroll);
     splitDockWidget(weightsDock, inputDock, Qt::Vertical);
     splitDockWidget(inputDock, summaryDock, Qt::Horizontal);
     // (their sizes: fitDocks, once the window has its size)

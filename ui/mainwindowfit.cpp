@@ -12,11 +12,14 @@
 // - In presentation mode the three docks are tabs of one dock, as wide as its widest matrix asks
 //   (within 45 % of the window).
 // - Without a Dense layer (K = 0) the output chart gives its room to the others.
+// - A centre lower than 36 lines of text gives the charts what the diagram and the step panel
+//   need least.
 //
 // A dock the user floated or moved to another side is left where it is.
 
 #include "mainwindow.h"
 
+#include "diagramwidget.h"
 #include "dimensionsbar.h"
 #include "matrixview.h"
 #include "session.h"
@@ -29,6 +32,7 @@
 #include <QLayout>
 #include <QResizeEvent>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QStyle>
 #include <QTableView>
 #include <QTimer>
@@ -58,6 +62,16 @@ void MainWindow::fitWindow()
     m_outputChart->setVisible(m_session->dims().K > 0);
     wrapToolBars();
     fitDocks();
+    // A centre too low for the diagram, the step panel and the charts at their usual heights (a
+    // large font on a small screen): the diagram its least height, the step panel four lines (it
+    // scrolls), the charts the rest, so that their axes keep their labels.
+    if (auto *centre = qobject_cast<QSplitter *>(centralWidget())) {
+        const int H = centre->height(), u = fontMetrics().height();
+        if (H < 36 * u) {
+            const int diagram = m_diagram->minimumSizeHint().height(), step = 4 * u;
+            centre->setSizes({diagram, step, std::max(0, H - diagram - step)});
+        }
+    }
 }
 
 void MainWindow::wrapToolBars()

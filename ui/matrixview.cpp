@@ -918,10 +918,15 @@ void MatrixView::setCompactHeader(bool on)
 int MatrixView::headerWidth(bool compact) const
 {
     const QMargins m = layout()->contentsMargins();
-    const int title = QFontMetrics(m_title->font()).horizontalAdvance(m_model->title()) + 4;
+    const int title = titleWidth();
     const int axes = fontMetrics().horizontalAdvance(m_model->axesDescription()) + 4;
     const int text = compact ? title + axes + m_legend->sizeHint().width() + 2 * m_headRow->spacing() : std::max(title, axes);
     return text + m.left() + m.right();
+}
+
+int MatrixView::titleWidth() const
+{
+    return QFontMetrics(m_title->font()).horizontalAdvance(m_model->title()) + 4;
 }
 
 int MatrixView::contentWidth() const
@@ -933,12 +938,13 @@ int MatrixView::contentWidth() const
 
 int MatrixView::readableWidth() const
 {
-    if (m_mode != Mode::Table)
-        return headerWidth(false);
+    // (The axes' description wraps.)
     const QMargins m = layout()->contentsMargins();
     const int brief = std::min(HeatmapDelegate::cellSizeFor(font()).width(), HeatmapDelegate::briefCellWidthFor(font()));
-    const int table = 2 * m_table->frameWidth() + m_table->verticalHeader()->sizeHint().width() + brief * m_model->columnCount();
-    return std::max(headerWidth(false), table + m.left() + m.right());
+    const int table = m_mode != Mode::Table
+        ? 0
+        : 2 * m_table->frameWidth() + m_table->verticalHeader()->sizeHint().width() + brief * m_model->columnCount();
+    return std::max(titleWidth(), table) + m.left() + m.right();
 }
 
 QSize MatrixView::sizeHint() const
@@ -958,7 +964,14 @@ void MatrixView::updateTexts()
         m_headRow->setStretchFactor(m_legend, m_legend->sizeHint().width() * 3 / 4);
     }
     setElided(m_title, m_model->title());
-    setElided(m_axes, m_model->axesDescription());
+    // On a line of its own the axes' description wraps rather than elides; beside the title, it elides.
+    m_axes->setWordWrap(!m_compactHeader);
+    if (m_compactHeader) {
+        setElided(m_axes, m_model->axesDescription());
+    } else {
+        m_axes->setText(m_model->axesDescription());
+        m_axes->setToolTip(QString());
+    }
     setElided(m_status, m_statusText);
     if (m_mode == Mode::Empty) {
         const auto src = m_model->source();

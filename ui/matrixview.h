@@ -144,6 +144,7 @@ private:
     void fitColumns();
     int tableRoom() const;
     void updateTexts();
+    int titleWidth() const; // the bold title written whole
     void setHovered(int row, int col);
     // A refused entry: why, in a tooltip at the cell.
     void showRefusal(int row, int col, const QString &why);

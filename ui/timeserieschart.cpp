@@ -63,7 +63,22 @@ void TimeSeriesChart::updateTicks()
 void TimeSeriesChart::resizeEvent(QResizeEvent *event)
 {
     QChartView::resizeEvent(event);
+    // Squeezed (zoomed in on a small screen), the texts shrink rather than Qt Charts eliding them.
+    if (const QFont text = textFont(); text.pointSizeF() != m_textSize
+        || chart()->legend()->isVisible() != (height() >= 12 * QFontMetricsF(text).height()))
+        applyStyle();
     updateTicks();
+}
+
+QFont TimeSeriesChart::textFont() const
+{
+    // About thirteen lines of text from top to bottom, seven columns of "−0.55" across.
+    QFont f = font();
+    const QFontMetricsF fm(f);
+    const qreal fit = std::min({1.0, height() / (13.0 * fm.height()), width() / (7.0 * fm.horizontalAdvance(QStringLiteral("\u22120.55")))});
+    if (fit < 1.0)
+        f.setPointSizeF(std::max(6.0, std::floor(f.pointSizeF() * fit)));
+    return f;
 }
 
 int TimeSeriesChart::unitCount() const
@@ -205,10 +220,19 @@ void TimeSeriesChart::applyStyle()
     m_markers->setColor(QColor(0x55, 0x55, 0x55));
     m_markers->setBorderColor(Qt::black);
     m_markers->setMarkerSize(6 + 4 * pal.lineWidth);
-    chart()->setTitleFont(font());
-    chart()->legend()->setFont(font());
-    m_axisX->setLabelsFont(font());
-    m_axisY->setLabelsFont(font());
+    const QFont text = textFont();
+    m_textSize = text.pointSizeF();
+    chart()->setTitleFont(text);
+    chart()->legend()->setFont(text);
+    // Too low for its legend beside the plot (the units are named by the units box) and its
+    // margins: the plot keeps the room, and its axes their labels.
+    const bool roomy = height() >= 12 * QFontMetricsF(text).height();
+    chart()->legend()->setVisible(roomy);
+    if (m_margins.isNull())
+        m_margins = chart()->margins();
+    chart()->setMargins(roomy ? m_margins : QMargins(2, 2, 2, 2));
+    m_axisX->setLabelsFont(text);
+    m_axisY->setLabelsFont(text);
 }
 
 void TimeSeriesChart::refreshWithNewRange()

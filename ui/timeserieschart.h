@@ -74,6 +74,7 @@ private:
     void refresh();         // values or position changed
     void refreshWithNewRange(); // values changed: the y range may shrink again
     void applyStyle();
+    QFont textFont() const; // the widget's font, smaller where the chart is too small for it
     void updateTicks();
 
 public:
@@ -113,4 +114,6 @@ private:
     QScatterSeries *m_markers = nullptr;
     QValueAxis *m_axisX = nullptr;
     QValueAxis *m_axisY = nullptr;
+    qreal m_textSize = 0; // the point size the texts have (textFont)
+    QMargins m_margins;   // the chart's own, kept while it is too low for them
 };
