@@ -462,6 +462,20 @@ bool sameWeights(const Weights &a, const Weights &b)
            maxDifference(a.Wo, b.Wo) == 0 && maxDifference(a.bo, b.bo) == 0;
 }
 
+bool sameNetworkWeights(const NetworkWeights &a, const NetworkWeights &b)
+{
+    if (a.layers.size() != b.layers.size() || maxDifference(a.Wo, b.Wo) != 0 || maxDifference(a.bo, b.bo) != 0)
+        return false;
+    for (std::size_t l = 0; l < a.layers.size(); ++l) {
+        if (a.layers[l].size() != b.layers[l].size())
+            return false;
+        for (std::size_t d = 0; d < a.layers[l].size(); ++d)
+            if (!sameWeights(a.layers[l][d], b.layers[l][d]))
+                return false;
+    }
+    return true;
+}
+
 // A refusal of `kind`, in one line that names each of `mentions`.
 void verifyRefusal(const std::optional<Error> &error, const QString &kind, const std::vector<std::string> &mentions)
 {
@@ -521,6 +535,7 @@ private slots:
     void badLayerChoice_data();
     void badLayerChoice();
     void sameWeightsInEveryFormat();
+    void networksOpenWhole();
     void keras1Gates();
     void keras3GroupsByClass();
     void kerasReference_data();
@@ -774,6 +789,82 @@ void TestKerasFile::badLayerChoice()
 
 // The same weights saved in different ways read the same; what the reader's child process sends
 // back (loadWeightsFile) equals what parseKerasFile reads in this process.
+// The files that hold several recurrent layers or a Bidirectional one open whole
+// (loadKerasNetwork): every layer in model order with its config, its weights as --layer opens
+// each alone, the Dense after the top one; the child's reply carries all of it; a file of one plain
+// layer is not a network (nullopt: the one-layer path opens it).
+void TestKerasFile::networksOpenWhole()
+{
+    const std::vector<std::string> names = {"simple_rnn", "simple_rnn_1"};
+    const auto legacy = loadKerasNetwork(kKeras + "keras3_legacy_temperature_stacked_simple_rnn.h5");
+    const auto zip = loadKerasNetwork(kKeras + "keras3_temperature_stacked_simple_rnn.keras");
+    const auto weightsOnly = loadKerasNetwork(kKeras + "keras3_stacked_simple_rnn.weights.h5");
+    QVERIFY(legacy && zip && weightsOnly);
+    QVERIFY(sameNetworkWeights(legacy->weights, zip->weights));
+    QCOMPARE(legacy->layers, zip->layers);
+    QCOMPARE(legacy->layerNames, names);
+    QCOMPARE(legacy->denseLayerName, std::string("dense"));
+    QCOMPARE(legacy->T, std::optional<int>(14));
+    QVERIFY(legacy->configured && !weightsOnly->configured);
+    QCOMPARE(stackText(legacy->layers), std::string("simplernn 64 seq act=relu, simplernn 32 act=relu"));
+    QCOMPARE(stackText(weightsOnly->layers), std::string("simplernn 50 seq, simplernn 50"));
+    for (std::size_t l = 0; l < names.size(); ++l) {
+        const LoadedModel one = loadWeightsFile(kKeras + "keras3_legacy_temperature_stacked_simple_rnn.h5", names[l]);
+        Weights layer = one.weights;
+        layer.Wo = Eigen::MatrixXd(layer.M(), 0);
+        layer.bo = Eigen::VectorXd(0);
+        const Weights &got = legacy->weights.layers[l][0];
+        QVERIFY(sameWeights(layer, got));
+    }
+    QVERIFY(maxDifference(legacy->weights.Wo,
+                          loadWeightsFile(kKeras + "keras3_legacy_temperature_stacked_simple_rnn.h5", "simple_rnn_1").weights.Wo) == 0);
+    QVERIFY2(mentions(legacy->notes, "'dropout' (Dropout)"), "the Dropout is named");
+
+    // Bidirectional: Keras 2's forward_lstm_1 / backward_lstm_1 and Keras 3's forward_layer /
+    // backward_layer, each half the weights of its direction; without config (save_weights) the same.
+    const auto k2 = loadKerasNetwork(kKeras + "dl4j_keras2_bidirectional_lstm.h5");
+    QVERIFY(k2);
+    QCOMPARE(k2->layers.size(), std::size_t(1));
+    QVERIFY(k2->layers[0].bidirectional && k2->layers[0].returnSequences && k2->layers[0].merge == Merge::Concat);
+    QCOMPARE(k2->layers[0].cell.recurrent, Activation::HardSigmoidKeras2);
+    QCOMPARE(k2->K(), 0);
+    QVERIFY(maxDifference(k2->weights.layers[0][0].Wx, k2->weights.layers[0][1].Wx) > 0);
+    const auto k2weights = loadKerasNetwork(temp("bidirectional_weights.h5"));
+    QVERIFY(k2weights && sameNetworkWeights(k2->weights, k2weights->weights));
+    const auto k3 = loadKerasNetwork(kKeras + "keras3_bidirectional_lstm.keras");
+    QVERIFY(k3);
+    QCOMPARE(stackText(k3->layers), std::string("bi lstm 64 act=relu"));
+    QCOMPARE(k3->denseLayerName, std::string("dense_1")); // its weights in layers/dense: paired by class and counter
+    QCOMPARE(k3->K(), 5);
+    const auto k3weights = loadKerasNetwork(temp("bidirectional.weights.h5"));
+    QVERIFY(k3weights && sameNetworkWeights(k3->weights, k3weights->weights));
+
+    // The child's reply is what parseKerasNetwork reads in this process.
+    for (const char *file : {"keras3_legacy_temperature_stacked_simple_rnn.h5", "dl4j_keras2_bidirectional_lstm.h5",
+                             "keras3_bidirectional_lstm.keras", "keras3_stacked_simple_rnn.weights.h5"}) {
+        const auto child = loadKerasNetwork(kKeras + file);
+        const std::vector<std::uint8_t> bytes = fileBytes(kKeras + file);
+        const auto inMemory = parseKerasNetwork(bytes.data(), bytes.size(), kKeras + file);
+        QVERIFY(child && inMemory);
+        QVERIFY(sameNetworkWeights(child->weights, inMemory->weights));
+        QCOMPARE(child->layers, inMemory->layers);
+        QCOMPARE(child->notes, inMemory->notes);
+        QCOMPARE(child->layoutDescription, inMemory->layoutDescription);
+        QCOMPARE(child->layerNames, inMemory->layerNames);
+        QCOMPARE(child->denseLayerName, inMemory->denseLayerName);
+        QCOMPARE(child->dense, inMemory->dense);
+        QCOMPARE(child->T, inMemory->T);
+        QCOMPARE(child->configured, inMemory->configured);
+        QCOMPARE(child->dtype, inMemory->dtype);
+    }
+    // One plain layer is not a network; a file that is not a Keras model is refused as before.
+    for (const char *file : {"keras3_tesla_simple_rnn.keras", "keras2_dl4j_lstm_model.h5", "keras1_dl4j_lstm_model.h5",
+                             "keras2_embedding_simple_rnn_dense.h5"})
+        QVERIFY2(!loadKerasNetwork(kKeras + file), file);
+    QCOMPARE(kindOf(errorOf([&] { loadKerasNetwork(kKeras + "keras2_dl4j_simple_rnn_inputs_and_outputs.h5"); })),
+             QStringLiteral("unsupported"));
+}
+
 void TestKerasFile::sameWeightsInEveryFormat()
 {
     const LoadedModel model = loadWeightsFile(kKeras + "keras2_dl4j_simple_rnn_model.h5");

@@ -379,6 +379,8 @@ std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
             d.Wx = r.matrix();
             d.Wh = r.matrix();
             d.bh = r.vector();
+            d.Wo = Eigen::MatrixXd(d.Wh.rows(), 0); // a layer's own Dense is empty: the network's is Wo, bo
+            d.bo = Eigen::VectorXd(0);
         }
         n.weights.layers.push_back(std::move(directions));
     }
