@@ -184,8 +184,8 @@ def test_layer_option_still_opens_one_layer():
     refused("summary", "--weights", os.path.join(KERAS, "keras3_bidirectional_lstm.keras"), "--layer", "bidirectional",
             mentions=["Bidirectional"])
     # Commands that compute one layer say so, and how to open one.
-    refused("trace", "--weights", stacked, mentions=[stacked, "2 recurrent layers", "--layer NAME"])
-    run("trace", "--weights", stacked, "--layer", "simple_rnn")
+    refused("grad", "--weights", stacked, mentions=[stacked, "2 recurrent layers", "--layer NAME"])
+    run("summary", "--weights", stacked, "--layer", "simple_rnn")
 
 
 def test_a_fixture_contradicted_by_options_is_refused_naming_both():
