@@ -105,6 +105,7 @@ private slots:
     void presentationFits();
     void panelsGrowAt3840x2160();
     void denseGivesItsRoomAway();
+    void aWideMatrixKeepsEveryRow();
 
 private:
     void open(const ModelConfig &config, QSize size, bool presentation = false);
@@ -281,6 +282,22 @@ void TestLayout::denseGivesItsRoomAway()
     QVERIFY(w[3]->isVisible() && w[4]->isVisible() && m_window->outputChart()->isVisible());
     QVERIFY(m_window->outputChart()->width() > 200);
     QVERIFY(unreadable(w[3]).isEmpty());
+}
+
+// A matrix wider than its dock (Wx of D = 8, M = 32: 32 columns) scrolls sideways, and the table
+// is that scroll bar taller: every row stays in the viewport.
+void TestLayout::aWideMatrixKeepsEveryRow()
+{
+    ModelConfig c;
+    c.dims = Dims{4, 50, 8, 32, 3};
+    open(c, QSize(1600, 900));
+    MatrixView *wx = m_window->weightViews()[0];
+    QVERIFY(m_window->bringToFront(wx));
+    QTableView *table = wx->tableView();
+    QVERIFY(table->horizontalScrollBar()->maximum() > 0); // (it does scroll sideways)
+    QCOMPARE(table->verticalScrollBar()->maximum(), 0);
+    const QModelIndex last = wx->model()->index(wx->model()->rowCount() - 1, 0);
+    QVERIFY(table->viewport()->rect().contains(table->visualRect(last)));
 }
 
 QTEST_MAIN(TestLayout)

@@ -123,7 +123,12 @@ int FlowLayout::placeGroups(const QRect &rect, const QList<int> &groups, bool ap
         return wholeRow(item) ? area.width() : std::min(item->sizeHint().width(), area.width());
     };
     const auto heightOf = [](QLayoutItem *item, int w) {
-        return item->hasHeightForWidth() ? item->heightForWidth(w) : item->sizeHint().height();
+        // The widget's own heightForWidth (QWidgetItem asks the widget's layout instead).
+        const QWidget *widget = item->widget();
+        const int h = widget && widget->hasHeightForWidth() ? widget->heightForWidth(w)
+            : item->hasHeightForWidth()                     ? item->heightForWidth(w)
+                                                            : -1;
+        return h >= 0 ? h : item->sizeHint().height();
     };
     int x = area.x(), y = area.y(), rowHeight = 0, bottom = area.y();
     int first = 0;

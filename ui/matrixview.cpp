@@ -45,7 +45,11 @@ public:
         const int f = 2 * frameWidth();
         const int columns = std::max(horizontalHeader()->length(), naturalSection * horizontalHeader()->count());
         const int w = f + verticalHeader()->sizeHint().width() + columns;
-        const int h = f + horizontalHeader()->sizeHint().height() + verticalHeader()->length();
+        int h = f + horizontalHeader()->sizeHint().height() + verticalHeader()->length();
+        // Scrolling sideways (narrower than its columns at the brief text): room for the scroll
+        // bar, so that no row goes under it.
+        if (horizontalScrollBar()->maximum() > 0)
+            h += horizontalScrollBar()->sizeHint().height();
         return QSize(w, h);
     }
     // At least the header, one row and a horizontal scroll bar, so that a bias vector is never
@@ -710,6 +714,14 @@ void MatrixView::build()
     m_table->verticalHeader()->setMinimumSectionSize(4);
     // A widened column widens the table's size hint.
     connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, m_table, [this] { m_table->updateGeometry(); });
+    // A scroll bar that comes or goes changes the height the table asks for.
+    connect(m_table->horizontalScrollBar(), &QScrollBar::rangeChanged, this, [this](int, int max) {
+        if ((max > 0) != m_scrollsSideways) {
+            m_scrollsSideways = max > 0;
+            m_table->updateGeometry();
+            updateGeometry();
+        }
+    });
     connect(m_table, &QAbstractItemView::entered, this,
             [this](const QModelIndex &index) { setHovered(index.row(), index.column()); });
     layout->addWidget(m_table, 0, Qt::AlignLeft | Qt::AlignTop);

@@ -169,4 +169,5 @@ private:
     QString m_statusText;
     // Image rows that changed while the view was hidden (a tab behind another): filled when shown.
     int m_staleFirst = -1, m_staleLast = -1;
+    bool m_scrollsSideways = false; // the table's horizontal scroll bar is on
 };
