@@ -367,9 +367,13 @@ def test_ambiguous_positional_stacks_are_refused_with_the_reason():
     # A Bidirectional LSTM(4) on 3 features: two triples that read the same 3 features.
     np.savez(P["bi.npz"], f(3, 16), f(4, 16), f(16), f(3, 16), f(4, 16), f(16), f(8, 2), f(2))
     refused("summary", "--weights", P["bi.npz"], mentions=["arr_3 (3, 16)", "Bidirectional", "Keras file"])
-    # Two LSTM(4) on 4 features: a stack or a Bidirectional layer, the shapes do not tell.
-    np.savez(P["same.npz"], f(4, 16), f(4, 16), f(16), f(4, 16), f(4, 16), f(16), f(4, 1), f(1))
+    # Two LSTM(4) on 4 features without a Dense: a stack or a Bidirectional layer, the shapes do not tell.
+    np.savez(P["same.npz"], f(4, 16), f(4, 16), f(16), f(4, 16), f(4, 16), f(16))
     refused("summary", "--weights", P["same.npz"], mentions=["arr_3…arr_5", "do not tell"])
+    # With a Dense that reads 4 features they are a stack (a concatenating Bidirectional returns 8).
+    np.savez(P["same_dense.npz"], f(4, 16), f(4, 16), f(16), f(4, 16), f(4, 16), f(16), f(4, 1), f(1))
+    out = run("summary", "--weights", P["same_dense.npz"]).stdout
+    assert "Stack: lstm 4 seq, lstm 4\n" in out and "merges with sum, mul or ave" in out, out
     # Not a chain at all.
     np.savez(P["chain.npz"], f(3, 16), f(4, 16), f(16), f(5, 8), f(2, 8), f(8))
     refused("summary", "--weights", P["chain.npz"], mentions=["arr_3 (5, 8)", "returns 4"])

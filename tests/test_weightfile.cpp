@@ -4,6 +4,7 @@
 // .npz and .csv.
 
 #include "common/error.h"
+#include "io/networkfile.h"
 #include "io/npy.h"
 #include "io/weightfile.h"
 #include "nn/weights.h"
@@ -167,6 +168,7 @@ private slots:
     void csv_data();
     void csv();
     void inputFiles();
+    void networks();
 };
 
 // ---- the manifest ------------------------------------------------------------------------------
@@ -661,4 +663,51 @@ void TestWeightFile::inputFiles()
 }
 
 QTEST_APPLESS_MAIN(TestWeightFile)
+// networkFromArrays (io/networkfile.h): a stack's get_weights() arrays and PyTorch's _l1 / _reverse
+// names open as networks, a single layer's layouts do not (weightsFromArrays opens them), and a
+// network written in either layout reads back as itself.
+void TestWeightFile::networks()
+{
+    auto t = [](std::vector<std::int64_t> s) { return arrayOf(std::move(s)); };
+    QVERIFY(!networkFromArrays({{"arr_0", t({3, 20})}, {"arr_1", t({5, 20})}, {"arr_2", t({20})}, {"arr_3", t({5, 2})}, {"arr_4", t({2})}}, "one"));
+    QVERIFY(!networkFromArrays({{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", t({5, 5})}}, "one"));
+    QVERIFY(!networkFromArrays({{"kernel", t({3, 5})}, {"recurrent_kernel", t({5, 5})}, {"bias", t({5})}}, "one"));
+
+    const auto stacked = networkFromArrays({{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", t({5, 5})},
+                                            {"rnn.weight_ih_l1", t({5, 5})}, {"rnn.weight_hh_l1", t({5, 5})}}, "src");
+    QVERIFY(stacked);
+    QCOMPARE(stackText(stacked->layers), std::string("simplernn 5 seq, simplernn 5"));
+    QCOMPARE(stacked->K(), 0);
+    const auto bi = networkFromArrays({{"gru.weight_ih_l0", t({15, 3})}, {"gru.weight_hh_l0", t({15, 5})},
+                                       {"gru.weight_ih_l0_reverse", t({15, 3})}, {"gru.weight_hh_l0_reverse", t({15, 5})},
+                                       {"head.weight", t({2, 10})}, {"head.bias", t({2})}}, "src");
+    QVERIFY(bi);
+    QCOMPARE(stackText(bi->layers), std::string("bi gru 5"));
+    QCOMPARE(bi->K(), 2);
+    QCOMPARE(kindOf(errorOf([&] {
+                 networkFromArrays({{"rnn.weight_ih_l0", t({5, 3})}, {"rnn.weight_hh_l0", t({5, 5})},
+                                    {"rnn.weight_ih_l0_reverse", t({5, 3})}}, "src");
+             })),
+             QStringLiteral("missing_array"));
+
+    // Written in Keras's order and in PyTorch's names, a stack reads back as itself.
+    NetworkConfig c;
+    c.D = 3;
+    c.K = 2;
+    c.dtype = DType::Float64;
+    c.layers = parseStack("lstm 6 seq, lstm 6 seq, lstm 6");
+    const NetworkWeights w = initialNetworkWeights(c);
+    for (const Layout layout : {Layout::Keras, Layout::PyTorch}) {
+        const auto back = networkFromArrays(networkWeightsToArrays(w, c, layout), "memory");
+        QVERIFY(back);
+        QCOMPARE(back->layers, c.layers);
+        QCOMPARE(back->dtype, DType::Float64);
+        for (std::size_t l = 0; l < c.layers.size(); ++l) {
+            QCOMPARE(maxDifference(back->weights.layers[l][0].Wx, w.layers[l][0].Wx), 0.0);
+            QVERIFY(maxDifference(back->weights.layers[l][0].bh, w.layers[l][0].bh) < 1e-15);
+        }
+        QCOMPARE(maxDifference(back->weights.Wo, w.Wo), 0.0);
+    }
+}
+
 #include "test_weightfile.moc"

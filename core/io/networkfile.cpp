@@ -164,7 +164,7 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
             dirs.push_back(std::move(w));
         }
         spec.cell.kind = dirs.front().kind();
-        spec.cell.resetAfter = spec.cell.kind == CellKind::GRU;
+        spec.cell.resetAfter = true; // nn.GRU is reset_after=True's GRU; the flag means nothing to the other cells
         spec.units = dirs.front().M();
         n.layers.push_back(spec);
         n.weights.layers.push_back(std::move(dirs));
@@ -234,12 +234,6 @@ std::optional<LoadedNetwork> fromPositional(const NamedArrays &arrays, const std
                                   "or name the arrays (a PyTorch state_dict with _reverse)"
                                 : ": not a stack of layers each reading the one under it"));
         }
-        if (i > 0 && kernel.shape == a[i - 3]->shape && recurrent.shape == a[i - 2]->shape && bias.shape == a[i - 1]->shape)
-            fail(ErrorKind::Unsupported, source,
-                 arr(i) + "…" + arr(i + 2) + " have the shapes of " + arr(i - 3) + "…" + arr(i - 1) + " and read as many features (" +
-                     std::to_string(kernel.shape[0]) + ") as the layer under them returns and as it reads: a second layer or "
-                     "the backward half of a Bidirectional layer, the positions do not tell: open a Keras file, or name the "
-                     "arrays (a PyTorch state_dict with _reverse)");
         NamedArrays one{{"arr_0", kernel}, {"arr_1", recurrent}, {"arr_2", bias}};
         Weights w = weightsFromArrays(one, source + " (" + arr(i) + "…" + arr(i + 2) + ")").weights;
         LayerSpec spec;
@@ -268,6 +262,27 @@ std::optional<LoadedNetwork> fromPositional(const NamedArrays &arrays, const std
         net.weights.Wo = Eigen::MatrixXd(width, 0);
         net.weights.bo = Eigen::VectorXd(0);
     }
+    // Two layers of the same shapes that read as many features as they return: the upper one could
+    // be the lower one's backward half. A concatenating Bidirectional layer returns twice the
+    // units, which what reads it tells apart — except at the top without a Dense.
+    const std::size_t triples = net.layers.size();
+    const auto sameAsBelow = [&](std::size_t l) {
+        const std::size_t j = 3 * l;
+        return a[j]->shape == a[j - 3]->shape && a[j + 1]->shape == a[j - 2]->shape && a[j + 2]->shape == a[j - 1]->shape;
+    };
+    if (i == n && triples >= 2 && sameAsBelow(triples - 1))
+        fail(ErrorKind::Unsupported, source,
+             arr(3 * triples - 3) + "…" + arr(3 * triples - 1) + " have the shapes of " + arr(3 * triples - 6) + "…" +
+                 arr(3 * triples - 4) + " and read as many features as those return and read, with no Dense after them: a "
+                 "second layer or the backward half of a Bidirectional layer, the shapes do not tell: open a Keras file, or "
+                 "name the arrays (a PyTorch state_dict with _reverse)");
+    for (std::size_t l = 1; l < triples; ++l)
+        if (sameAsBelow(l)) {
+            net.notes.push_back("layers " + std::to_string(l) + " and " + std::to_string(l + 1) +
+                                " have the same shapes: read as two layers (a Bidirectional layer that merges with sum, mul "
+                                "or ave would have them too: open its Keras file to compute that)");
+            break;
+        }
     net.layoutDescription = "Keras get_weights() order of a stack (arr_0…" + arr(n - 1) + ")";
     net.notes.push_back("a positional stack of " + std::to_string(net.layers.size()) +
                         " layers, told from the shapes: the activations (tanh, sigmoid) and return_sequences are not recorded: "
