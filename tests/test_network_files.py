@@ -176,6 +176,42 @@ def test_the_bidirectional_fixture_against_numpy():
     assert Y.shape == (2, 4, 20) and diff < 1e-12, (Y.shape, diff)
 
 
+def edited_copy(name, edit):
+    """A copy of a legacy .h5 fixture whose model_config `edit` changed (the weights as they are)."""
+    import shutil
+    import h5py
+    path = P[name]
+    shutil.copy(os.path.join(KERAS, "keras3_legacy_temperature_stacked_simple_rnn.h5"), path)
+    with h5py.File(path, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        edit(config["config"]["layers"])
+        f.attrs["model_config"] = json.dumps(config)
+    return path
+
+
+def test_go_backwards_and_layers_between_in_edited_files():
+    """The stacked fixture edited: go_backwards on its lower layer (computed as test_network's
+    reference does: the states in processing order), and a Dense between the two recurrent layers
+    (refused, naming it)."""
+    def backwards(layers):
+        layers[1]["config"]["go_backwards"] = True
+    path = edited_copy("backwards.h5", backwards)
+    out = run("summary", "--weights", path).stdout
+    assert "Stack: simplernn 64 seq back act=relu, simplernn 32 act=relu\n" in out, out
+    X = np.random.default_rng(4).standard_normal((2, 14, 6))
+    xpath, ypath = tmp("xg.npy"), tmp("yg.npy")
+    np.save(xpath, X)
+    run("forward", "--weights", path, "--input", xpath, "--dtype", "float64", "--out", ypath)
+    Y_ref, _ = network_forward("simplernn 64 seq back act=relu, simplernn 32 act=relu", X,
+                               fixture_arrays("keras3_legacy_temperature_stacked_simple_rnn.h5"), 1)
+    assert float(np.abs(np.load(ypath) - Y_ref).max()) < 1e-12
+
+    def dense_between(layers):
+        layers.insert(2, {"class_name": "Dense", "config": {"name": "squeeze", "units": 64}})
+    refused("summary", "--weights", edited_copy("between.h5", dense_between),
+            mentions=["'squeeze' (Dense)", "'simple_rnn'", "'simple_rnn_1'"])
+
+
 def test_layer_option_still_opens_one_layer():
     stacked = os.path.join(KERAS, "keras3_legacy_temperature_stacked_simple_rnn.h5")
     out = run("summary", "--weights", stacked, "--layer", "simple_rnn_1").stdout
