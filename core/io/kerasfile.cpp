@@ -1242,7 +1242,8 @@ std::optional<LoadedNetwork> assembleNetwork(KerasModel &km, Hdf5File &h5)
                          ": rnnscope computes SimpleRNN, LSTM and GRU layers");
         std::vector<Weights> weights;
         for (const Layer &d : directions) {
-            CellRead cell = readCell(km, h5, d, notes);
+            std::vector<std::string> backwardNotes; // the backward half's say what the forward half's say
+            CellRead cell = readCell(km, h5, d, weights.empty() ? notes : backwardNotes);
             if (k == 0 && weights.empty()) {
                 D = cell.D;
                 out.T = checkInputShape(km, rnns[k], *cell.kernel, cell.D);
