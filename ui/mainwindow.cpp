@@ -175,12 +175,14 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     chartsLayout->addWidget(chartSplit, 1);
     // The charts give way before the window grows past the screen (zoomed in on a projector):
     // their pages' controls and legends otherwise ask for more than a 1024×768 screen has.
-    // (Each page as well: a page held larger than its tab would be cut.)
-    QList<QWidget *> giving = {m_chartTabs, m_outputChart, chartSplit};
+    // (Each page's height as well: a page held taller than its tab would be cut. Their widths
+    // stay: the training controls keep theirs.)
+    m_outputChart->setMinimumSize(120, 100);
+    QList<QWidget *> giving = {m_chartTabs, chartSplit};
     for (int i = 0; i < m_chartTabs->count(); ++i)
         giving << m_chartTabs->widget(i);
     for (QWidget *w : std::as_const(giving))
-        w->setMinimumSize(120, 100);
+        w->setMinimumHeight(100);
     centre->setSizes({230, 215, 400});
     chartSplit->setSizes({600, 400});
     setCentralWidget(centre);

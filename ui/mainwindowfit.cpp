@@ -109,8 +109,9 @@ void MainWindow::fitDocks()
     const auto weightsHeight = [&](int w) { return m_weights->heightAt(w - frame) + chrome(m_weightsDock); };
 
     if (m_presentation) { // one dock of tabs (setPresentation, which restores the arrangement after)
-        const int most = W * 9 / 20;
-        resizeDocks({m_weightsDock}, {std::min(most, std::max({W * 3 / 8, widest}))}, Qt::Horizontal);
+        // (the matrices scroll down in their tab: the scroll bar's width as well)
+        const int most = W * 9 / 20, bar = style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this);
+        resizeDocks({m_weightsDock}, {std::min(most, std::max({W * 3 / 8, widest + bar}))}, Qt::Horizontal);
         return;
     }
     const int most = W - std::max(700, W * 2 / 5) - sep; // the docks' room beside the centre
