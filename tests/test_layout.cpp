@@ -21,6 +21,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTest>
 #include <QToolBar>
@@ -106,6 +107,7 @@ private slots:
     void panelsGrowAt3840x2160();
     void denseGivesItsRoomAway();
     void aWideMatrixKeepsEveryRow();
+    void learningTabsTakeTheOutputChartsRoomOnAProjector();
 
 private:
     void open(const ModelConfig &config, QSize size, bool presentation = false);
@@ -298,6 +300,35 @@ void TestLayout::aWideMatrixKeepsEveryRow()
     QCOMPARE(table->verticalScrollBar()->maximum(), 0);
     const QModelIndex last = wx->model()->index(wx->model()->rowCount() - 1, 0);
     QVERIFY(table->viewport()->rect().contains(table->visualRect(last)));
+}
+
+// On a 1024×768 projector the learning tabs (gradients, spectrum, training) get the output chart's
+// width: it is hidden while one of them is in front, and back with the charts.
+void TestLayout::learningTabsTakeTheOutputChartsRoomOnAProjector()
+{
+    open(ModelConfig{}, QSize(1024, 768), true);
+    auto *row = qobject_cast<QSplitter *>(m_window->outputChart()->parentWidget());
+    QVERIFY(row);
+    auto *tabs = qobject_cast<QTabWidget *>(row->widget(0));
+    QVERIFY(tabs);
+    QVERIFY(m_window->outputChart()->isVisible());
+    const int before = tabs->width();
+    tabs->setCurrentIndex(tabs->count() - 1); // Training
+    settle();
+    shot(QStringLiteral("training1024"));
+    QVERIFY(!m_window->outputChart()->isVisible());
+    QCOMPARE(tabs->width(), row->width());
+    QVERIFY(tabs->width() > before + 80);
+    tabs->setCurrentIndex(0); // h_t
+    settle();
+    QVERIFY(m_window->outputChart()->isVisible());
+    // A wide window keeps y_t beside the training panel.
+    cleanup();
+    open(ModelConfig{}, QSize(1600, 900));
+    auto *wide = qobject_cast<QTabWidget *>(qobject_cast<QSplitter *>(m_window->outputChart()->parentWidget())->widget(0));
+    wide->setCurrentIndex(wide->count() - 1);
+    settle();
+    QVERIFY(m_window->outputChart()->isVisible());
 }
 
 QTEST_MAIN(TestLayout)

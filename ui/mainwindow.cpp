@@ -172,6 +172,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
             statusBar()->showMessage(text, 15000);
     });
     m_outputChart = new TimeSeriesChart(session, TimeSeriesChart::Quantity::Output, chartSplit);
+    connect(m_chartTabs, &QTabWidget::currentChanged, this, &MainWindow::scheduleFit);
     chartsLayout->addWidget(chartSplit, 1);
     // The charts give way before the window grows past the screen (zoomed in on a projector):
     // their pages' controls and legends otherwise ask for more than a 1024×768 screen has.

@@ -11,7 +11,8 @@
 //   are taller than the 783 px, and beside them the centre would lose its ten timesteps).
 // - In presentation mode the three docks are tabs of one dock, as wide as its widest matrix asks
 //   (within 45 % of the window).
-// - Without a Dense layer (K = 0) the output chart gives its room to the others.
+// - Without a Dense layer (K = 0) the output chart gives its room to the others, and so it does to a
+//   learning tab in front in a narrow centre.
 // - A centre lower than 36 lines of text gives the charts what the diagram and the step panel
 //   need least.
 //
@@ -21,6 +22,7 @@
 
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
+#include "gradientview.h"
 #include "matrixview.h"
 #include "session.h"
 #include "summaryview.h"
@@ -59,7 +61,11 @@ void MainWindow::scheduleFit()
 
 void MainWindow::fitWindow()
 {
-    m_outputChart->setVisible(m_session->dims().K > 0);
+    // The learning tabs (gradients, spectrum, training) do not need y_t beside them: in a narrow
+    // centre (a projector) the output chart gives them its width.
+    const bool learningTab = m_chartTabs->currentIndex() >= m_chartTabs->indexOf(m_gradientView);
+    const bool narrow = centralWidget() && centralWidget()->width() < 80 * fontMetrics().averageCharWidth();
+    m_outputChart->setVisible(m_session->dims().K > 0 && !(learningTab && narrow));
     wrapToolBars();
     fitDocks();
     // A centre too low for the diagram, the step panel and the charts at their usual heights (a
