@@ -24,13 +24,6 @@ namespace cli {
 
 namespace {
 
-// 2·N·T·g·(D·M + M·M) + 2·N·M·K (·T with return_sequences), g the cell's gate blocks.
-double flopCount(const Dims &d, bool sequences, int gates)
-{
-    const double N = d.N, T = d.T, D = d.D, M = d.M, K = d.K;
-    return 2 * N * T * gates * (D * M + M * M) + 2 * N * M * K * (sequences ? T : 1);
-}
-
 // `step` run `warmup` times, then timed `repeat` times: the seconds of each timed run.
 template <typename F>
 std::vector<double> timeRuns(F &&step, int warmup, int repeat)
@@ -106,19 +99,19 @@ int benchNetwork(const QCommandLineParser &p)
     for (const LayerSpec &l : c.layers)
         units.push_back(l.units);
     const std::string dims = stackDimsText(StackDims{c.N, c.T, c.D, c.K, units});
-    char buf[1024];
-    if (p.isSet(QStringLiteral("json")))
-        std::snprintf(buf, sizeof buf,
-                      "{\"dims\":\"%s\",\"stack\":\"%s\",\"dtype\":\"%s\",\"repeat\":%d,\"seconds_median\":%.9g,"
-                      "\"gflops\":%.6g,\"threads\":%d,\"backend\":\"%s\"}\n",
-                      dims.c_str(), stackText(c.layers).c_str(), dtypeName(c.dtype), repeat, med, gflops, gemmThreads(), gemmBackend());
-    else
-        std::snprintf(buf, sizeof buf,
-                      "forward pass, %s, dims %s, %s, %d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s\n"
-                      "products: %s\n",
-                      stackText(c.layers).c_str(), dims.c_str(), dtypeName(c.dtype), gemmThreads(), med * 1e3, repeat,
-                      *std::min_element(s.begin(), s.end()) * 1e3, gflops, gemmBackend());
-    print(buf);
+    // Printed with a format per number, the stack's text as it is (any length).
+    char numbers[512];
+    if (p.isSet(QStringLiteral("json"))) {
+        std::snprintf(numbers, sizeof numbers, "\"repeat\":%d,\"seconds_median\":%.9g,\"gflops\":%.6g,\"threads\":%d,", repeat, med,
+                      gflops, gemmThreads());
+        print("{\"dims\":\"" + dims + "\",\"stack\":\"" + stackText(c.layers) + "\",\"dtype\":\"" + dtypeName(c.dtype) + "\"," +
+              numbers + "\"backend\":\"" + gemmBackend() + "\"}\n");
+        return Ok;
+    }
+    std::snprintf(numbers, sizeof numbers, "%d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s", gemmThreads(),
+                  med * 1e3, repeat, *std::min_element(s.begin(), s.end()) * 1e3, gflops);
+    print("forward pass, " + stackText(c.layers) + ", dims " + dims + ", " + dtypeName(c.dtype) + ", " + numbers + "\nproducts: " +
+          gemmBackend() + "\n");
     return Ok;
 }
 
@@ -146,7 +139,7 @@ int bench(const QCommandLineParser &p)
     std::sort(s.begin(), s.end());
     const double median = cli::median(s);
     const Dims &d = model.dims();
-    const double gflops = flopCount(d, model.config().returnSequences, model.config().cellSpec().gates()) / median / 1e9;
+    const double gflops = flopCount(networkConfigOf(model.config())) / median / 1e9;
     char buf[1024];
     if (p.isSet(QStringLiteral("json"))) {
         std::snprintf(buf, sizeof buf,

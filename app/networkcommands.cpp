@@ -132,7 +132,7 @@ int networkTrace(const QCommandLineParser &p, const NetworkFile &file)
 {
     Network net = buildNetwork(networkRequest(p, file));
     const NetworkConfig &c = net.config();
-    const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, DimLimits::maxN, 0));
+    const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, c.N - 1, 0));
     const std::vector<std::string> names = layerNames(c.layers);
     print("Network: " + stackText(c.layers) + ", computed layer by layer (a layer reads the whole sequence under it)\n");
     for (int l = 0; l < c.layerCount(); ++l) {

@@ -225,6 +225,7 @@ STACKS = [
     ("2 bidirectional simplernn, sequences", ["--stack", "bi simplernn 3 seq, bi simplernn 3 seq", "--dims", "2,5,3,[3,3],2"], True),
     ("go_backwards, sum, K = 0", ["--stack", "gru 4 seq back, bi=sum lstm 3", "--dims", "2,5,3,[4,3],0"], False),
     ("mixed cells, ave, sequences", ["--stack", "bi=ave lstm 3 seq, gru 2 seq", "--dims", "2,5,3,[3,2],2"], False),
+    ("one layer going backwards", ["--stack", "lstm 4 back seq", "--dims", "2,5,3,[4],2"], False),
     ("large 2-layer lstm", ["--stack", "lstm 16 seq, lstm 16", "--dims", "4,50,8,[16,16],3"], True),
 ]
 

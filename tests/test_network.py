@@ -225,6 +225,10 @@ def test_malformed_stacks_and_dims_are_refused_with_the_word():
     refused("summary", "--stack", "lstm 8 act=softmax", mentions=['"softmax"'])
     refused("summary", "--dims", "1,10,3,[8,4,2", mentions=["1,10,3,[8,4,2"])
     refused("summary", "--dims", "1,10,3,[8,0],2", mentions=["M=0"])
+    refused("summary", "--dims", "1,99999999999,3,[4],2", mentions=["T=99999999999 is out of range"])
+    refused("summary", "--dims", "1,10,3,[4,-2],2", mentions=["M=-2 is out of range"])
+    refused("summary", "--dims", "1,10,3,[" + ",".join(["4"] * 65) + "],2", mentions=["65 layers", "at most 64"])
+    refused("trace", "--stack", "lstm 2", "--dims", "2,3,2,2,1", "--sample", "2", mentions=["--sample 2", "0 … 1"])
     refused("grad", "--stack", "lstm 8 seq, lstm 4", mentions=["grad", "summary, trace, forward, save, bench and export-code"])
 
 
@@ -255,6 +259,14 @@ def test_a_stacked_keras_file_traces_and_exports_whole():
     subprocess.run(["/usr/bin/python3", script, y_script], check=True, capture_output=True)
     run("forward", "--weights", keras_file, "--out", y_forward)
     assert np.abs(np.load(y_script) - np.load(y_forward)).max() < 1e-5
+
+
+def test_bench_of_a_long_stack_prints_one_json_object():
+    import json
+    stack = ", ".join(["lstm 2 seq"] * 15 + ["lstm 2"])
+    out = run("bench", "--stack", stack, "--dims", "1,3,2,[" + ",".join(["2"] * 16) + "],1", "--repeat", "1", "--json").stdout
+    record = json.loads(out)
+    assert record["stack"] == stack and record["seconds_median"] > 0, record
 
 
 def test_memory_budget_holds_for_a_stack():

@@ -68,6 +68,13 @@ void TestStack::scheduleFollowsTheDependencies()
     QVERIFY(net.runsBackwards(0, 0));  // go_backwards
     QVERIFY(!net.runsBackwards(1, 0)); // Bidirectional: the forward copy …
     QVERIFY(net.runsBackwards(1, 1));  // … and the backward one
+    // Outside the schedule and the layers: refused, naming what there is.
+    QVERIFY_THROWS_EXCEPTION(Error, net.stepAt(net.stepCount()));
+    QVERIFY_THROWS_EXCEPTION(Error, net.stepAt(-1));
+    QVERIFY_THROWS_EXCEPTION(Error, net.layerOutput(-1));
+    QVERIFY_THROWS_EXCEPTION(Error, net.hiddenStates(3, 0));
+    QVERIFY_THROWS_EXCEPTION(Error, net.hiddenStates(0, 1)); // a layer of one direction
+    QVERIFY_THROWS_EXCEPTION(Error, net.layerState(7, 0));
     // Computed lazily: after the first layer only, nothing above it.
     net.computeThrough(T - 1);
     QCOMPARE(net.computedSteps(), T);

@@ -164,7 +164,9 @@ struct Context {
     bool inline_;
     std::string modelText; // "LSTM(5, …) -> Dense(2, activation=linear), float32"
 
-    bool single() const { return c.layerCount() == 1 && !c.layers[0].bidirectional; }
+    // One layer read forwards: the tutorial's loop in the open (a go_backwards layer reads X
+    // reversed, which the network's form says).
+    bool single() const { return c.layerCount() == 1 && !c.layers[0].bidirectional && !c.layers[0].goBackwards; }
     const LayerSpec &layer(int l) const { return c.layers[static_cast<std::size_t>(l)]; }
     std::string suffix(int l, int d) const
     {

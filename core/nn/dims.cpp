@@ -15,6 +15,21 @@ std::string dimsString(const Dims &d)
         + std::to_string(d.M) + "," + std::to_string(d.K);
 }
 
+std::optional<long long> parseDimsField(const std::string &field)
+{
+    long long v = 0;
+    const char *begin = field.data();
+    const char *end = field.data() + field.size();
+    while (begin < end && *begin == ' ')
+        ++begin;
+    while (end > begin && end[-1] == ' ')
+        --end;
+    const auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (begin == end || ec != std::errc() || ptr != end)
+        return std::nullopt;
+    return v;
+}
+
 Dims parseDims(const std::string &text)
 {
     const auto malformed = [&text](const std::string &why) {
@@ -26,17 +41,10 @@ Dims parseDims(const std::string &text)
     while (true) {
         const std::size_t comma = text.find(',', pos);
         const std::string field = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        long long v = 0;
-        const char *begin = field.data();
-        const char *end = field.data() + field.size();
-        while (begin < end && *begin == ' ')
-            ++begin;
-        while (end > begin && end[-1] == ' ')
-            --end;
-        const auto [ptr, ec] = std::from_chars(begin, end, v);
-        if (begin == end || ec != std::errc() || ptr != end)
+        const std::optional<long long> v = parseDimsField(field);
+        if (!v)
             throw malformed(field.empty() ? "an empty field" : "'" + field + "' is not an integer");
-        values.push_back(v);
+        values.push_back(*v);
         if (comma == std::string::npos)
             break;
         pos = comma + 1;

@@ -11,6 +11,7 @@
 #include "nn/cell.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace rnnscope {
@@ -44,6 +45,10 @@ constexpr int kMaxImageSide = 4096;
 
 // "1,10,3,5,2".
 std::string dimsString(const Dims &d);
+
+// One integer field of --dims as typed (spaces around it allowed); nullopt when it is not an
+// integer (or does not fit a long long).
+std::optional<long long> parseDimsField(const std::string &field);
 
 // Parses "N,T,D,M,K" (five integers). Throws Error(BadUsage) naming the text on anything else.
 Dims parseDims(const std::string &text);

@@ -69,6 +69,9 @@ void checkStack(const std::vector<LayerSpec> &layers)
 {
     if (layers.empty())
         throw Error(ErrorKind::BadUsage, "the network has no recurrent layer: expected at least one");
+    if (layers.size() > static_cast<std::size_t>(kMaxLayers))
+        throw Error(ErrorKind::OutOfRange, "the network has " + std::to_string(layers.size()) +
+                                               " recurrent layers: rnnscope computes at most " + std::to_string(kMaxLayers));
     for (std::size_t l = 0; l < layers.size(); ++l)
         if (layers[l].units < 1 || layers[l].units > DimLimits::maxM)
             throw Error(ErrorKind::OutOfRange, "layer " + std::to_string(l + 1) + " (" + layerClassName(layers[l]) +
@@ -203,10 +206,10 @@ std::optional<std::vector<int>> numbers(const std::string &text)
     std::size_t start = 0;
     while (true) {
         const auto comma = text.find(',', start);
-        const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (part.empty() || part.size() > 12 || part.find_first_not_of("0123456789") != std::string::npos)
+        const auto v = parseDimsField(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (!v)
             return std::nullopt;
-        out.push_back(static_cast<int>(std::min(std::stoll(part), 1LL << 30)));
+        out.push_back(*v);
         if (comma == std::string::npos)
             return out;
         start = comma + 1;
@@ -217,39 +220,46 @@ std::optional<std::vector<int>> numbers(const std::string &text)
 
 StackDims parseStackDims(const std::string &text)
 {
-    std::string s;
-    for (char c : text)
-        if (c != ' ')
-            s += c;
-    const auto refuse = [&] {
-        throw Error(ErrorKind::BadUsage, "--dims '" + text + "' is not N,T,D,M,K or N,T,D,[M1,M2,…],K (integers)");
-    };
-    std::optional<std::vector<int>> head, units, tail;
-    const auto open = s.find('['), close = s.find(']');
+    const auto open = text.find('['), close = text.find(']');
     if (open == std::string::npos && close == std::string::npos) {
-        const auto all = numbers(s);
-        if (!all || all->size() != 5)
-            refuse();
-        head = std::vector<int>(all->begin(), all->begin() + 3);
-        units = std::vector<int>{(*all)[3]};
-        tail = std::vector<int>{(*all)[4]};
-    } else {
-        if (open == std::string::npos || close == std::string::npos || close < open || open == 0 || s[open - 1] != ',' ||
-            close + 1 >= s.size() || s[close + 1] != ',')
-            refuse();
-        head = numbers(s.substr(0, open - 1));
-        units = numbers(s.substr(open + 1, close - open - 1));
-        tail = numbers(s.substr(close + 2));
+        const Dims d = parseDims(text); // its own messages for the five-number form
+        validateDims(d);
+        return StackDims{d.N, d.T, d.D, d.K, {d.M}};
     }
-    if (!head || !units || !tail || head->size() != 3 || units->empty() || units->size() > 64 || tail->size() != 1)
-        refuse();
-    StackDims d{(*head)[0], (*head)[1], (*head)[2], (*tail)[0], *units};
-    validateDim('N', d.N);
-    validateDim('T', d.T);
-    validateDim('D', d.D);
-    validateDim('K', d.K);
-    for (int m : d.units)
+    const auto refuse = [&](const std::string &why) {
+        throw Error(ErrorKind::BadUsage, "--dims '" + text + "' is malformed (" + why + "): expected N,T,D,[M1,M2,…],K such as 8,1000,32,[256,256],10");
+    };
+    if (open == std::string::npos || close == std::string::npos || close < open)
+        refuse("unmatched brackets");
+    const auto units = numbers(text.substr(open + 1, close - open - 1));
+    // The fields around the brackets: "N,T,D," before and ",K" after.
+    const std::string before = text.substr(0, open), after = text.substr(close + 1);
+    const auto trimmed = [](std::string s) {
+        s.erase(0, s.find_first_not_of(' '));
+        s.erase(s.find_last_not_of(' ') + 1);
+        return s;
+    };
+    const std::string b = trimmed(before), a = trimmed(after);
+    if (b.empty() || b.back() != ',' || a.empty() || a.front() != ',')
+        refuse("the units in brackets stand between D and K");
+    const auto N_T_D = numbers(b.substr(0, b.size() - 1)), K = numbers(a.substr(1));
+    if (!N_T_D || N_T_D->size() != 3)
+        refuse("expected N,T,D before the brackets");
+    if (!K || K->size() != 1)
+        refuse("expected K after the brackets");
+    if (!units || units->empty())
+        refuse("expected the units of each layer in the brackets, as integers");
+    if (units->size() > static_cast<std::size_t>(kMaxLayers))
+        refuse(std::to_string(units->size()) + " layers: rnnscope computes at most " + std::to_string(kMaxLayers));
+    validateDim('N', (*N_T_D)[0]);
+    validateDim('T', (*N_T_D)[1]);
+    validateDim('D', (*N_T_D)[2]);
+    validateDim('K', (*K)[0]);
+    StackDims d{int((*N_T_D)[0]), int((*N_T_D)[1]), int((*N_T_D)[2]), int((*K)[0]), {}};
+    for (long long m : *units) {
         validateDim('M', m);
+        d.units.push_back(int(m));
+    }
     return d;
 }
 

@@ -39,6 +39,9 @@
 
 namespace rnnscope {
 
+// The most recurrent layers a network has (a stack of 64 is far past what any course shows).
+inline constexpr int kMaxLayers = 64;
+
 enum class Merge { Concat, Sum, Mul, Ave };
 const char *mergeName(Merge m); // "concat", "sum", "mul", "ave" (Keras's merge_mode)
 std::optional<Merge> parseMerge(const std::string &name);
@@ -68,7 +71,8 @@ std::vector<std::string> layerNames(const std::vector<LayerSpec> &layers);
 // "LSTM", or "Bidirectional(LSTM)" — the class a summary or a message names.
 std::string layerClassName(const LayerSpec &layer);
 
-// Throws Error(BadUsage) for an empty stack and Error(OutOfRange) for units out of 1 … 16384, and
+// Throws Error(BadUsage) for an empty stack, Error(OutOfRange) for more than kMaxLayers layers or
+// units out of 1 … 16384, and
 // Error(ShapeMismatch) with Keras's message where a layer under another recurrent layer does not
 // return sequences: 'Input 0 of layer "lstm_1" is incompatible with the layer: expected ndim=3,
 // found ndim=2. Full shape received: (None, 32)'.

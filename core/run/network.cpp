@@ -332,11 +332,22 @@ int Network::stepCount() const
 
 bool Network::runsBackwards(int layer, int direction) const
 {
+    checkLayer(layer);
     return m_config.layers[static_cast<std::size_t>(layer)].goBackwards != (direction == 1);
+}
+
+void Network::checkLayer(int l) const
+{
+    if (l < 0 || l >= m_config.layerCount())
+        throw Error(ErrorKind::OutOfRange, "layer " + std::to_string(l + 1) + " does not exist: the network has layers 1 … " +
+                                               std::to_string(m_config.layerCount()));
 }
 
 Network::Step Network::stepAt(int k) const
 {
+    if (k < 0 || k >= stepCount())
+        throw Error(ErrorKind::OutOfRange, "step " + std::to_string(k) + " does not exist: the network computes steps 0 … " +
+                                               std::to_string(stepCount() - 1));
     int l = 0;
     while (l + 1 < m_config.layerCount() && m_impl->layerStart[static_cast<std::size_t>(l) + 1] <= k)
         ++l;
@@ -427,7 +438,8 @@ NdArray arrayOf(const Mat<S> &m, int N, int T, bool sequence, DType dtype)
 
 ModelState Network::layerState(int l, int direction)
 {
-    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    checkLayer(l);
+    const LayerSpec &layer = m_config.layers[static_cast<std::size_t>(l)];
     if (direction < 0 || direction >= layer.directions())
         throw Error(ErrorKind::OutOfRange, layerWhere(m_config, l, 0) + " has no direction " + std::to_string(direction));
     const bool top = l + 1 == m_config.layerCount(), dense = top && !layer.bidirectional && m_config.K > 0;
@@ -470,7 +482,8 @@ NdArray Network::prediction()
 
 NdArray Network::layerOutput(int l)
 {
-    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    checkLayer(l);
+    const LayerSpec &layer = m_config.layers[static_cast<std::size_t>(l)];
     computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + layer.directions() * m_config.T - 1);
     return std::visit([&](auto &run) {
         return arrayOf(run.outputs[static_cast<std::size_t>(l)], m_config.N, m_config.T, layer.returnSequences, m_config.dtype);
@@ -479,7 +492,8 @@ NdArray Network::layerOutput(int l)
 
 NdArray Network::layerSequence(int l)
 {
-    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    checkLayer(l);
+    const LayerSpec &layer = m_config.layers[static_cast<std::size_t>(l)];
     if (layer.returnSequences)
         return layerOutput(l);
     computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + layer.directions() * m_config.T - 1);
@@ -495,7 +509,8 @@ NdArray Network::layerSequence(int l)
 
 NdArray Network::hiddenStates(int l, int direction)
 {
-    const LayerSpec &layer = m_config.layers.at(static_cast<std::size_t>(l));
+    checkLayer(l);
+    const LayerSpec &layer = m_config.layers[static_cast<std::size_t>(l)];
     if (direction < 0 || direction >= layer.directions())
         throw Error(ErrorKind::OutOfRange, layerWhere(m_config, l, 0) + " has no direction " + std::to_string(direction));
     computeThrough(m_impl->layerStart[static_cast<std::size_t>(l)] + (direction + 1) * m_config.T - 1);

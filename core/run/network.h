@@ -122,6 +122,8 @@ public:
         int t = 0;         // the timestep of the input it reads: step, or T−1−step when it runs backwards
     };
     int stepCount() const; // T · (directions of every layer)
+    // Throws Error(OutOfRange) outside 0 … stepCount()−1 (and the calls below taking a layer, outside
+    // its layers).
     Step stepAt(int k) const;
     // Whether a direction reads its input reversed (a go_backwards layer, or a backward copy).
     bool runsBackwards(int layer, int direction) const;
@@ -154,6 +156,7 @@ public:
     ModelState layerState(int layer, int direction);
 
 private:
+    void checkLayer(int l) const; // Error(OutOfRange) naming the layer and the layers there are
     void build(); // the engines of every direction, in the config's dtype
     struct Impl;
     NetworkConfig m_config;
