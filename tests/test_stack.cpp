@@ -47,6 +47,7 @@ private slots:
     void recomputeGivesTheSameNumbers();
     void refusedShapesNameTheLayer();
     void stackTextRoundTrips();
+    void anEmbeddingLooksUpTokenIds();
 };
 
 void TestStack::scheduleFollowsTheDependencies()
@@ -166,6 +167,69 @@ void TestStack::stackTextRoundTrips()
     QCOMPARE(d.units, (std::vector<int>{256, 256, 256}));
     QCOMPARE(stackDimsText(d), std::string("8,1000,32,[256,256,256],10"));
     QCOMPARE(parseStackDims("1,10,3,5,2").units, std::vector<int>{5});
+}
+
+// Keras's Embedding before the first recurrent layer: ids become rows of its table, and the network
+// computes on them what it computes on that X; its weights, counts and refusals.
+void TestStack::anEmbeddingLooksUpTokenIds()
+{
+    const NetworkStack parsed = parseNetworkStack("embedding 50, lstm 8 seq, gru 4");
+    QCOMPARE(parsed.vocabulary, 50);
+    QCOMPARE(stackText(parsed.layers, parsed.vocabulary), std::string("embedding 50, lstm 8 seq, gru 4"));
+    QCOMPARE(parseNetworkStack("lstm 8").vocabulary, 0);
+    for (const char *bad : {"embedding, lstm 3", "embedding 0, lstm 3", "embedding 5", "embedding 5 6, lstm 3", "lstm 3 seq, embedding 5, lstm 2"})
+        QVERIFY_THROWS_EXCEPTION(Error, parseNetworkStack(bad));
+
+    for (const DType dtype : {DType::Float32, DType::Float64}) {
+        NetworkConfig c = config("lstm 5 seq, bi gru 3", dtype);
+        c.vocabulary = 7;
+        Network drawn(c);
+        QCOMPARE(drawn.weights().embedding.rows(), 7);
+        QCOMPARE(drawn.weights().embedding.cols(), c.D);
+        QVERIFY(drawn.weights().embedding.cwiseAbs().maxCoeff() <= 0.05);
+        QCOMPARE(drawn.tokenIds().size(), std::size_t(c.N * c.T));
+        for (const int id : drawn.tokenIds())
+            QVERIFY(id >= 0 && id < 7);
+        QVERIFY(Network(c).tokenIds() == drawn.tokenIds()); // from the seed
+        QCOMPARE(parameterCount(c), 7LL * 4 + parameterCount(config("lstm 5 seq, bi gru 3", dtype)));
+        QVERIFY(estimateBytes(c) > estimateBytes(config("lstm 5 seq, bi gru 3", dtype)));
+
+        // The same network without the Embedding, on the looked-up X, computes the same numbers.
+        NetworkWeights plain = drawn.weights();
+        plain.embedding = Eigen::MatrixXd();
+        NetworkConfig without = c;
+        without.vocabulary = 0;
+        Network onX(without, plain, embedTokens(drawn.weights().embedding, drawn.tokenIds(), c.N, c.T));
+        QVERIFY(sameValues(drawn.prediction(), onX.prediction()));
+        QVERIFY(sameValues(drawn.inputArray(), onX.inputArray()));
+        const NamedArrays arrays = networkWeightsToArrays(drawn.weights(), c);
+        QCOMPARE(arrays.front().second.shape, (std::vector<std::int64_t>{7, 4})); // get_weights(): the table first
+        QCOMPARE(arrays.size(), networkWeightsToArrays(plain, without).size() + 1);
+    }
+
+    NetworkConfig c = config("simplernn 2", DType::Float64);
+    c.vocabulary = 5;
+    const NetworkWeights w = initialNetworkWeights(c);
+    std::vector<int> ids(static_cast<std::size_t>(c.N * c.T), 1);
+    ids[static_cast<std::size_t>(c.T + 3)] = 7;
+    try {
+        Network(c, w, ids);
+        QFAIL("an id out of the vocabulary was taken");
+    } catch (const Error &e) {
+        QCOMPARE(std::string(e.what()), std::string("token id 7 at X[1, 3] is outside the Embedding's vocabulary 0 … 4"));
+    }
+    NdArray a;
+    a.shape = {1, 3};
+    a.values = {0, 2.5, 1};
+    try {
+        checkTokenIds(a, 5);
+        QFAIL("a non-integer id was taken");
+    } catch (const Error &e) {
+        QVERIFY2(std::string(e.what()).find("token id 2.5 at X[0, 1] is not an integer") == 0, e.what());
+    }
+    a.shape = {3};
+    QVERIFY_THROWS_EXCEPTION(Error, checkTokenIds(a, 5));
+    QVERIFY_THROWS_EXCEPTION(Error, Network(c, w, Eigen::MatrixXd::Zero(c.D, c.N * c.T))); // it reads ids, not X
 }
 
 QTEST_GUILESS_MAIN(TestStack)

@@ -139,6 +139,8 @@ LayerSpec parseLayer(const std::string &text, int index)
                 refuse("\"" + value + "\" is not an activation of a recurrent cell: expected tanh, relu, sigmoid, "
                                       "linear, hard_sigmoid or hard_sigmoid_keras2");
             (key == "act" || key == "activation" ? layer.cell.activation : layer.cell.recurrent) = *a;
+        } else if (word == "embedding") {
+            refuse("an Embedding comes first in the stack, as its own group: \"embedding V, lstm 32\"");
         } else if (key == "reset_after" && (value == "false" || value == "true")) {
             layer.cell.resetAfter = value == "true";
         } else {
@@ -172,6 +174,39 @@ std::vector<LayerSpec> parseStack(const std::string &text)
     return layers;
 }
 
+NetworkStack parseNetworkStack(const std::string &text)
+{
+    NetworkStack s;
+    const auto comma = text.find(',');
+    const std::string first = trim(text.substr(0, comma));
+    std::istringstream words(first);
+    std::string word, v, extra;
+    words >> word;
+    if (word != "embedding") {
+        s.layers = parseStack(text);
+        return s;
+    }
+    const auto refuse = [&](const std::string &why) {
+        throw Error(ErrorKind::BadUsage, "--stack's Embedding (\"" + first + "\"): " + why);
+    };
+    if (!(words >> v) || v.find_first_not_of("0123456789") != std::string::npos)
+        refuse("expected its vocabulary V, a whole number: \"embedding 50, lstm 32\"");
+    if (words >> extra)
+        refuse("\"" + extra + "\" is not understood: an Embedding has only its vocabulary V (its output width is D)");
+    if (v.size() > 9 || std::stol(v) < 1 || std::stol(v) > kMaxVocabularyWords)
+        refuse("V=" + v + " is out of range: expected 1 ≤ V ≤ " + std::to_string(kMaxVocabularyWords));
+    s.vocabulary = std::stoi(v);
+    if (comma == std::string::npos)
+        refuse("no recurrent layer follows it: expected e.g. \"embedding " + v + ", lstm 32\"");
+    s.layers = parseStack(text.substr(comma + 1));
+    return s;
+}
+
+std::string stackText(const std::vector<LayerSpec> &layers, int vocabulary)
+{
+    return (vocabulary > 0 ? "embedding " + std::to_string(vocabulary) + ", " : std::string()) + stackText(layers);
+}
+
 std::string stackText(const std::vector<LayerSpec> &layers)
 {
     const CellSpec plain;
@@ -198,11 +233,10 @@ std::string stackText(const std::vector<LayerSpec> &layers)
 
 namespace {
 
-// "3,4,5" as numbers (each at most 2³⁰, as a size out of range is refused by its limits later);
-// nullopt when a part is not a non-negative integer.
-std::optional<std::vector<int>> numbers(const std::string &text)
+// "3,4,5" as the integers typed; nullopt when a field is not an integer.
+std::optional<std::vector<long long>> numbers(const std::string &text)
 {
-    std::vector<int> out;
+    std::vector<long long> out;
     std::size_t start = 0;
     while (true) {
         const auto comma = text.find(',', start);

@@ -28,6 +28,8 @@
 //   rec=hard_sigmoid             the recurrent activation         (also: recurrent_activation=…)
 //   reset_after=false            a GRU computing Keras 2's reset-before candidate
 //
+// and, for a network, an optional first group "embedding V" (parseNetworkStack).
+//
 // e.g. "lstm 64 seq, lstm 32" (a stack of two), "bi gru 16 seq, bi=sum simplernn 8".
 
 #include "common/activation.h"
@@ -85,6 +87,16 @@ std::string ndimMismatch(const std::vector<LayerSpec> &layers, int l);
 // units it does not find stay 0 (the sizes give them). stackText writes the short form back.
 std::vector<LayerSpec> parseStack(const std::string &text);
 std::string stackText(const std::vector<LayerSpec> &layers);
+
+// A network's stack text may open with Keras's Embedding as a group of its own, "embedding V"
+// (its vocabulary; its output width is D): "embedding 50, lstm 8 seq, gru 4". vocabulary 0: none.
+constexpr int kMaxVocabularyWords = 1 << 24;
+struct NetworkStack {
+    int vocabulary = 0;
+    std::vector<LayerSpec> layers;
+};
+NetworkStack parseNetworkStack(const std::string &text);
+std::string stackText(const std::vector<LayerSpec> &layers, int vocabulary);
 
 // The sizes of a network: "N,T,D,M,K" (one layer) or "N,T,D,[M1,M2,…],K" (units bottom up).
 struct StackDims {

@@ -5,6 +5,8 @@
 #include "run/model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <variant>
 
 namespace rnnscope {
@@ -49,7 +51,7 @@ NetworkWeights networkWeightsOf(const Weights &w)
 
 long long parameterCount(const NetworkConfig &c)
 {
-    long long total = 0;
+    long long total = static_cast<long long>(c.vocabulary) * c.D;
     for (int l = 0; l < c.layerCount(); ++l)
         total += c.layers[static_cast<std::size_t>(l)].params(c.inputWidth(l));
     return total + static_cast<long long>(c.topWidth()) * c.K + c.K;
@@ -59,7 +61,8 @@ std::uint64_t estimateBytes(const NetworkConfig &c)
 {
     const long double s = c.dtype == DType::Float32 ? 4 : 8;
     const long double cols = static_cast<long double>(c.N) * c.T;
-    long double total = 0;
+    // The Embedding: its table (double and the dtype) and the ids.
+    long double total = static_cast<long double>(c.vocabulary) * c.D * (8 + s) + (c.hasEmbedding() ? cols * 4 : 0);
     for (int l = 0; l < c.layerCount(); ++l) {
         const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
         total += layer.directions() * static_cast<long double>(estimateBytes(Dims{c.N, c.T, c.inputWidth(l), layer.units, 0}, c.dtype, layer.cell));
@@ -75,6 +78,9 @@ void checkNetwork(const NetworkConfig &c)
     validateDim('T', c.T);
     validateDim('D', c.D);
     validateDim('K', c.K);
+    if (c.vocabulary < 0 || c.vocabulary > kMaxVocabulary)
+        throw Error(ErrorKind::OutOfRange, "the Embedding's vocabulary V=" + std::to_string(c.vocabulary) + " is out of range: expected 1 … " +
+                                               std::to_string(kMaxVocabulary));
     checkStack(c.layers);
     for (const LayerSpec &l : c.layers)
         checkCell(l.cell);
@@ -139,6 +145,11 @@ void checkShapes(const NetworkWeights &w, const NetworkConfig &c)
                                                                                       : "(" + std::to_string(gM) + ",)"));
         }
     }
+    if (c.hasEmbedding() ? (w.embedding.rows() != c.vocabulary || w.embedding.cols() != c.D) : w.embedding.size() != 0)
+        throw Error(ErrorKind::ShapeMismatch, "the Embedding's table has shape (" + std::to_string(w.embedding.rows()) + ", " +
+                                                  std::to_string(w.embedding.cols()) + "), but V=" + std::to_string(c.vocabulary) +
+                                                  " and D=" + std::to_string(c.D) + " need (" + std::to_string(c.vocabulary) + ", " +
+                                                  std::to_string(c.hasEmbedding() ? c.D : 0) + ")");
     const bool denseFits = w.Wo.cols() == c.K && w.bo.size() == c.K && (w.Wo.rows() == c.topWidth() || c.K == 0);
     if (!denseFits)
         throw Error(ErrorKind::ShapeMismatch, "the Dense kernel has shape (" + std::to_string(w.Wo.rows()) + ", " +
@@ -148,9 +159,84 @@ void checkShapes(const NetworkWeights &w, const NetworkConfig &c)
                                                   std::to_string(c.K) + ") and (" + std::to_string(c.K) + ",)");
 }
 
+namespace {
+
+// The Embedding's seed: far from the directions' (which count up from 0).
+std::uint64_t embeddingSeed(std::uint64_t seed)
+{
+    return directionSeed(seed, 1 << 20);
+}
+
+} // namespace
+
+Eigen::MatrixXd initialEmbedding(int V, int D, std::uint64_t seed)
+{
+    Rng r(embeddingSeed(seed), Stream::Wx);
+    Eigen::MatrixXd table(V, D);
+    for (int v = 0; v < V; ++v) // row by row, as the table is written (V, D)
+        for (int j = 0; j < D; ++j)
+            table(v, j) = r.uniform(-0.05, 0.05);
+    return table;
+}
+
+std::vector<int> randomTokenIds(int N, int T, int V, std::uint64_t seed)
+{
+    std::vector<int> ids(static_cast<std::size_t>(N) * T);
+    for (int n = 0; n < N; ++n) {
+        Rng r(embeddingSeed(seed), Stream::X, static_cast<std::uint64_t>(n)); // each sample its own, as X
+        for (int t = 0; t < T; ++t)
+            ids[static_cast<std::size_t>(n) * T + t] = std::min(V - 1, static_cast<int>(r.uniform01() * V));
+    }
+    return ids;
+}
+
+namespace {
+
+std::string idText(double v)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+} // namespace
+
+std::vector<int> checkTokenIds(const NdArray &a, int V)
+{
+    if (a.shape.size() != 2)
+        throw Error(ErrorKind::ShapeMismatch, "token ids have shape " + shapeString(a.shape) +
+                                                  ", but the Embedding reads (N, T): one integer id per sample and timestep");
+    const std::int64_t T = a.shape[1];
+    std::vector<int> ids(a.values.size());
+    for (std::size_t i = 0; i < a.values.size(); ++i) {
+        const double v = a.values[i];
+        const std::string where = "X[" + std::to_string(static_cast<std::int64_t>(i) / T) + ", " +
+                                  std::to_string(static_cast<std::int64_t>(i) % T) + "]";
+        if (!std::isfinite(v) || v != std::floor(v))
+            throw Error(ErrorKind::OutOfRange, "token id " + idText(v) + " at " + where +
+                                                   " is not an integer: the Embedding reads ids 0 … " + std::to_string(V - 1));
+        if (v < 0 || v >= V)
+            throw Error(ErrorKind::OutOfRange, "token id " + idText(v) + " at " + where +
+                                                   " is outside the Embedding's vocabulary 0 … " + std::to_string(V - 1));
+        ids[i] = static_cast<int>(v);
+    }
+    return ids;
+}
+
+Eigen::MatrixXd embedTokens(const Eigen::MatrixXd &table, const std::vector<int> &ids, int N, int T)
+{
+    Eigen::MatrixXd X(table.cols(), static_cast<Eigen::Index>(T) * N);
+    for (int n = 0; n < N; ++n)
+        for (int t = 0; t < T; ++t)
+            X.col(static_cast<Eigen::Index>(t) * N + n) = table.row(ids[static_cast<std::size_t>(n) * T + t]).transpose();
+    return X;
+}
+
 NetworkWeights initialNetworkWeights(const NetworkConfig &c)
 {
     NetworkWeights w;
+    if (c.hasEmbedding())
+        w.embedding = initialEmbedding(c.vocabulary, c.D, c.seed);
     int index = 0;
     for (int l = 0; l < c.layerCount(); ++l) {
         const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
@@ -197,6 +283,8 @@ NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig 
     const auto add = [&](std::string name, NdArray a) {
         out.emplace_back(layout == Layout::Keras ? "arr_" + std::to_string(out.size()) : std::move(name), std::move(a));
     };
+    if (c.hasEmbedding())
+        add("embedding.weight", arrayFromMatrix(w.embedding, c.dtype)); // Keras's get_weights() and nn.Embedding: (V, D)
     for (int l = 0; l < c.layerCount(); ++l) {
         const auto &dirs = w.layers[static_cast<std::size_t>(l)];
         for (std::size_t d = 0; d < dirs.size(); ++d)
@@ -271,7 +359,32 @@ Network::Network(const NetworkConfig &config)
 {
     checkNetwork(config);
     m_weights = initialNetworkWeights(config);
-    m_X = randomInput(config.N, config.T, config.D, config.seed);
+    if (config.hasEmbedding()) {
+        m_ids = randomTokenIds(config.N, config.T, config.vocabulary, config.seed);
+        m_X = embedTokens(m_weights.embedding, m_ids, config.N, config.T);
+    } else {
+        m_X = randomInput(config.N, config.T, config.D, config.seed);
+    }
+    build();
+}
+
+Network::Network(const NetworkConfig &config, NetworkWeights weights, std::vector<int> ids)
+    : m_config(config), m_weights(std::move(weights)), m_ids(std::move(ids))
+{
+    checkNetwork(config);
+    if (!config.hasEmbedding())
+        throw Error(ErrorKind::BadUsage, "token ids need an Embedding: the network reads X (N, T, D)");
+    checkShapes(m_weights, config);
+    if (m_ids.size() != static_cast<std::size_t>(config.N) * config.T)
+        throw Error(ErrorKind::ShapeMismatch, std::to_string(m_ids.size()) + " token ids, but N=" + std::to_string(config.N) +
+                                                  ", T=" + std::to_string(config.T) + " need " +
+                                                  std::to_string(static_cast<long long>(config.N) * config.T));
+    for (std::size_t i = 0; i < m_ids.size(); ++i)
+        if (m_ids[i] < 0 || m_ids[i] >= config.vocabulary)
+            throw Error(ErrorKind::OutOfRange, "token id " + std::to_string(m_ids[i]) + " at X[" + std::to_string(i / static_cast<std::size_t>(config.T)) +
+                                                   ", " + std::to_string(i % static_cast<std::size_t>(config.T)) +
+                                                   "] is outside the Embedding's vocabulary 0 … " + std::to_string(config.vocabulary - 1));
+    m_X = embedTokens(m_weights.embedding, m_ids, config.N, config.T);
     build();
 }
 
@@ -279,6 +392,8 @@ Network::Network(const NetworkConfig &config, NetworkWeights weights, Eigen::Mat
     : m_config(config), m_weights(std::move(weights)), m_X(std::move(X))
 {
     checkNetwork(config);
+    if (config.hasEmbedding())
+        throw Error(ErrorKind::BadUsage, "the network begins with an Embedding: it reads token ids (N, T), not X (N, T, D)");
     checkShapes(m_weights, config);
     if (m_X.rows() != config.D || m_X.cols() != static_cast<Eigen::Index>(config.T) * config.N)
         throw Error(ErrorKind::ShapeMismatch, "X holds " + std::to_string(m_X.rows()) + " × " + std::to_string(m_X.cols()) +
@@ -469,6 +584,15 @@ ModelState Network::layerState(int l, int direction)
 NdArray Network::inputArray() const
 {
     return arrayOf<double>(m_X, m_config.N, m_config.T, true, m_config.dtype);
+}
+
+NdArray Network::tokenArray() const
+{
+    NdArray a;
+    a.dtype = DType::Float64;
+    a.shape = m_ids.empty() ? std::vector<std::int64_t>{0} : std::vector<std::int64_t>{m_config.N, m_config.T};
+    a.values.assign(m_ids.begin(), m_ids.end());
+    return a;
 }
 
 NdArray Network::prediction()

@@ -31,6 +31,9 @@ namespace rnnscope {
 struct ModelConfig;
 struct ModelState;
 
+// The largest vocabulary of an Embedding.
+constexpr int kMaxVocabulary = kMaxVocabularyWords;
+
 struct NetworkConfig {
     int N = 1, T = 10, D = 3, K = 2;
     std::vector<LayerSpec> layers{LayerSpec{}};
@@ -39,7 +42,11 @@ struct NetworkConfig {
     std::uint64_t seed = 0;
     InitSpec init;
     std::uint64_t memoryBudget = kDefaultMemoryBudget;
+    // Keras's Embedding(input_dim=V, output_dim=D) before the first recurrent layer: the network
+    // reads token ids (N, T), 0 … V−1, and looks each up into a row of its table (V, D). 0: none.
+    int vocabulary = 0;
 
+    bool hasEmbedding() const { return vocabulary > 0; }
     int layerCount() const { return static_cast<int>(layers.size()); }
     const LayerSpec &top() const { return layers.back(); }
     int inputWidth(int l) const { return layerInputWidth(layers, D, l); }
@@ -59,12 +66,24 @@ struct NetworkWeights {
     std::vector<std::vector<Weights>> layers; // [layer][direction: 0 forward, 1 backward]
     Eigen::MatrixXd Wo;                       // (top width, K)
     Eigen::VectorXd bo;                       // (K)
+    Eigen::MatrixXd embedding;                // (V, D): the Embedding's table, empty without one
 };
 
 // A one-layer model's weights as a network's (its Wx, Wh, bh; its Dense).
 NetworkWeights networkWeightsOf(const Weights &w);
 
-// Keras's count: every layer (both directions) and the Dense.
+// The Embedding's table drawn as Keras's default uniform(−0.05, 0.05), from a seed of its own.
+Eigen::MatrixXd initialEmbedding(int V, int D, std::uint64_t seed);
+// N·T token ids (index n·T + t) drawn uniformly from 0 … V−1 from the seed (a stream of their own).
+std::vector<int> randomTokenIds(int N, int T, int V, std::uint64_t seed);
+// Token ids (N, T) as N·T ints (index n·T + t). Throws Error(ShapeMismatch) for another rank and
+// Error(OutOfRange) naming the first id that is not an integer in 0 … V−1: "token id 7 at X[0, 3]
+// is outside the Embedding's vocabulary 0 … 4".
+std::vector<int> checkTokenIds(const NdArray &ids, int V);
+// X (D × T·N, column t·N + n) of rows of the table (V, D).
+Eigen::MatrixXd embedTokens(const Eigen::MatrixXd &table, const std::vector<int> &ids, int N, int T);
+
+// Keras's count: the Embedding (V·D), every layer (both directions) and the Dense.
 long long parameterCount(const NetworkConfig &config);
 
 // Bytes the network allocates: every direction's engine (estimateBytes of its layer with K = 0),
@@ -84,9 +103,10 @@ NetworkWeights initialNetworkWeights(const NetworkConfig &config);
 
 // The weights as named arrays:
 //   Keras:   arr_0, arr_1 … as Keras's get_weights() lists them (np.savez(*model.get_weights())):
-//            every layer bottom up (a Bidirectional layer's forward kernel, recurrent kernel and bias,
+//            the Embedding's table first, every layer bottom up (a Bidirectional layer's forward kernel, recurrent kernel and bias,
 //            then its backward ones), the Dense's kernel and bias last
-//   PyTorch: the state_dict of a module with `rnn` (nn.RNN, nn.LSTM or nn.GRU with num_layers = L,
+//   PyTorch: the state_dict of a module with `embedding` (nn.Embedding, when there is one: its weight
+//            is the table (V, D)), `rnn` (nn.RNN, nn.LSTM or nn.GRU with num_layers = L,
 //            bidirectional when the layers are) and `fc` (nn.Linear): rnn.weight_ih_l{k}[_reverse],
 //            weight_hh_…, bias_ih_…, bias_hh_…, fc.weight, fc.bias. Throws Error(Unsupported) with
 //            pytorchRefusal's reason for a network with no exact PyTorch form.
@@ -102,8 +122,11 @@ public:
     // Draws the weights and X from config.seed. Throws Error when the config is refused.
     explicit Network(const NetworkConfig &config);
     // Given weights and X (D × (T·N), column t·N + n is x_t of sample n). Throws Error when the
-    // config or a shape is refused.
+    // config or a shape is refused, and for a network with an Embedding (it reads token ids).
     Network(const NetworkConfig &config, NetworkWeights weights, Eigen::MatrixXd X);
+    // A network with an Embedding, given its weights (the table among them) and N·T token ids
+    // (index n·T + t, checked against the vocabulary): X is their rows of the table.
+    Network(const NetworkConfig &config, NetworkWeights weights, std::vector<int> ids);
     ~Network();
     Network(Network &&) noexcept;
     Network &operator=(Network &&) noexcept;
@@ -111,8 +134,11 @@ public:
     const NetworkConfig &config() const { return m_config; }
     const NetworkWeights &weights() const { return m_weights; }
     const Eigen::MatrixXd &input() const { return m_X; }
-    // X as (N, T, D).
+    // X as (N, T, D) (with an Embedding: the looked-up rows).
     NdArray inputArray() const;
+    // The token ids (index n·T + t) of a network with an Embedding, else empty; as (N, T).
+    const std::vector<int> &tokenIds() const { return m_ids; }
+    NdArray tokenArray() const;
 
     // --- the schedule: step k computes timestep `step` of one direction of one layer ---
     struct Step {
@@ -162,6 +188,7 @@ private:
     NetworkConfig m_config;
     NetworkWeights m_weights;
     Eigen::MatrixXd m_X;
+    std::vector<int> m_ids;
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -19,7 +19,12 @@ Summary networkSummary(const NetworkConfig &c)
         return sequence ? "(None, " + std::to_string(c.T) + ", " + std::to_string(width) + ")" : "(None, " + std::to_string(width) + ")";
     };
     Summary s;
-    s.rows.push_back({"input", "InputLayer", shape(true, c.D), 0});
+    if (c.hasEmbedding()) {
+        s.rows.push_back({"input", "InputLayer", "(None, " + std::to_string(c.T) + ")", 0});
+        s.rows.push_back({"embedding", "Embedding", shape(true, c.D), static_cast<long long>(c.vocabulary) * c.D});
+    } else {
+        s.rows.push_back({"input", "InputLayer", shape(true, c.D), 0});
+    }
     const std::vector<std::string> names = layerNames(c.layers);
     for (int l = 0; l < c.layerCount(); ++l) {
         const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
