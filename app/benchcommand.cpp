@@ -104,13 +104,13 @@ int benchNetwork(const QCommandLineParser &p)
     if (p.isSet(QStringLiteral("json"))) {
         std::snprintf(numbers, sizeof numbers, "\"repeat\":%d,\"seconds_median\":%.9g,\"gflops\":%.6g,\"threads\":%d,", repeat, med,
                       gflops, gemmThreads());
-        print("{\"dims\":\"" + dims + "\",\"stack\":\"" + stackText(c.layers) + "\",\"dtype\":\"" + dtypeName(c.dtype) + "\"," +
+        print("{\"dims\":\"" + dims + "\",\"stack\":\"" + stackText(c.layers, c.vocabulary) + "\",\"dtype\":\"" + dtypeName(c.dtype) + "\"," +
               numbers + "\"backend\":\"" + gemmBackend() + "\"}\n");
         return Ok;
     }
     std::snprintf(numbers, sizeof numbers, "%d thread(s): median %.6g ms over %d runs (min %.6g ms), %.3f GFLOP/s", gemmThreads(),
                   med * 1e3, repeat, *std::min_element(s.begin(), s.end()) * 1e3, gflops);
-    print("forward pass, " + stackText(c.layers) + ", dims " + dims + ", " + dtypeName(c.dtype) + ", " + numbers + "\nproducts: " +
+    print("forward pass, " + stackText(c.layers, c.vocabulary) + ", dims " + dims + ", " + dtypeName(c.dtype) + ", " + numbers + "\nproducts: " +
           gemmBackend() + "\n");
     return Ok;
 }

@@ -49,8 +49,11 @@ NetworkRequest networkRequest(const QCommandLineParser &p, std::shared_ptr<const
     r.model.dims.reset();
     if (p.isSet(QStringLiteral("dims")))
         r.dims = parseStackDims(str(p.value(QStringLiteral("dims"))));
-    if (p.isSet(QStringLiteral("stack")))
-        r.stack = parseStack(str(p.value(QStringLiteral("stack"))));
+    if (p.isSet(QStringLiteral("stack"))) {
+        NetworkStack stack = parseNetworkStack(str(p.value(QStringLiteral("stack"))));
+        r.stack = std::move(stack.layers);
+        r.vocabulary = stack.vocabulary;
+    }
     if (!r.model.layer.empty() && r.stack)
         throw Error(ErrorKind::BadUsage, "--layer " + r.model.layer + " opens one recurrent layer alone: it does not go with --stack");
     return r;
@@ -75,7 +78,10 @@ int networkSummary(const QCommandLineParser &p, const NetworkFile &file)
     const Network net = buildNetwork(r, &loaded);
     const NetworkConfig &c = net.config();
     print(summaryText(networkSummary(c)));
-    print("Stack: " + stackText(c.layers) + "\n");
+    print("Stack: " + stackText(c.layers, c.vocabulary) + "\n");
+    if (c.hasEmbedding())
+        print("Embedding: vocabulary V=" + std::to_string(c.vocabulary) + ", output D=" + std::to_string(c.D) +
+              ": token ids (N, T) become X (N, T, D), each id its row of the table (V, D)\n");
     const bool fromFile = !r.model.weightsPath.empty();
     print("Dims: " + stackDimsText(StackDims{c.N, c.T, c.D, c.K, [&] {
               std::vector<int> units;
@@ -89,7 +95,8 @@ int networkSummary(const QCommandLineParser &p, const NetworkFile &file)
         return Ok;
     print("Format: " + loaded.layoutDescription + "\n");
     if (!loaded.layerNames.empty())
-        print("Layers: " + joinNames(loaded.layerNames, c.layers) +
+        print("Layers: " + (loaded.embeddingName.empty() ? std::string() : "'" + loaded.embeddingName + "' (Embedding) -> ") +
+              joinNames(loaded.layerNames, c.layers) +
               (loaded.denseLayerName.empty() ? std::string() : " -> '" + loaded.denseLayerName + "' (Dense)") + "\n");
     for (const std::string &note : loaded.notes)
         print("Note: " + note + "\n");
@@ -134,7 +141,14 @@ int networkTrace(const QCommandLineParser &p, const NetworkFile &file)
     const NetworkConfig &c = net.config();
     const int n = static_cast<int>(integerOption(p, QStringLiteral("sample"), 0, c.N - 1, 0));
     const std::vector<std::string> names = layerNames(c.layers);
-    print("Network: " + stackText(c.layers) + ", computed layer by layer (a layer reads the whole sequence under it)\n");
+    print("Network: " + stackText(c.layers, c.vocabulary) + ", computed layer by layer (a layer reads the whole sequence under it)\n");
+    if (c.hasEmbedding() && n < c.N) {
+        std::string ids;
+        for (int t = 0; t < c.T; ++t)
+            ids += (t ? ", " : "") + std::to_string(net.tokenIds()[static_cast<std::size_t>(n) * c.T + t]);
+        print("Embedding (V=" + std::to_string(c.vocabulary) + ", D=" + std::to_string(c.D) + "): X is looked up, x_t = E[id_t] (row id_t of "
+              "the table E (V, D)); sample " + std::to_string(n) + "'s ids: [" + ids + "]\n");
+    }
     for (int l = 0; l < c.layerCount(); ++l) {
         const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
         for (int d = 0; d < layer.directions(); ++d) {

@@ -264,7 +264,8 @@ KERAS_FIXTURES = os.path.join(SHARED, "fixtures", "keras")
 KERAS_REFUSED = ("refuse_unsupported_layer", "not_a_model")
 # A Bidirectional wrapper or several recurrent layers open whole as a network (tests/test_network_files.py
 # checks them in depth); --layer NAME opens one layer alone.
-KERAS_NETWORKS = ("load_network", "refuse_or_pick_stacked")
+# An Embedding before the recurrent layer opens with it, as a network (--layer still opens the layer alone).
+KERAS_NETWORKS = ("load_network", "refuse_or_pick_stacked", "load_with_embedding")
 
 
 def keras_activation(name, fixture):

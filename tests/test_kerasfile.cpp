@@ -858,9 +858,15 @@ void TestKerasFile::networksOpenWhole()
         QCOMPARE(child->dtype, inMemory->dtype);
     }
     // One plain layer is not a network; a file that is not a Keras model is refused as before.
-    for (const char *file : {"keras3_tesla_simple_rnn.keras", "keras2_dl4j_lstm_model.h5", "keras1_dl4j_lstm_model.h5",
-                             "keras2_embedding_simple_rnn_dense.h5"})
+    for (const char *file : {"keras3_tesla_simple_rnn.keras", "keras2_dl4j_lstm_model.h5", "keras1_dl4j_lstm_model.h5"})
         QVERIFY2(!loadKerasNetwork(kKeras + file), file);
+    // An Embedding before the recurrent layer makes it one: its table (V, D) comes with it.
+    const auto embedded = loadKerasNetwork(kKeras + "keras2_embedding_simple_rnn_dense.h5");
+    QVERIFY(embedded);
+    QCOMPARE(embedded->vocabulary(), 3);
+    QCOMPARE(embedded->weights.embedding.cols(), 5);
+    QCOMPARE(embedded->embeddingName, std::string("embedding"));
+    QCOMPARE(embedded->layers.size(), std::size_t(1));
     QCOMPARE(kindOf(errorOf([&] { loadKerasNetwork(kKeras + "keras2_dl4j_simple_rnn_inputs_and_outputs.h5"); })),
              QStringLiteral("unsupported"));
 }

@@ -274,5 +274,93 @@ def test_memory_budget_holds_for_a_stack():
             mentions=["would need", "budget"])
 
 
+# ---- 3. An Embedding before the first recurrent layer ---------------------------------------------
+
+def compare_embedding(stack, V, N, T, D, units, K, dtype, seed=5, ids_dtype=np.int64, one_sample=False):
+    """rnnscope's forward of --stack "embedding V, …" on token ids against X = table[ids] and the reference."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, V, size=(N, T))
+    ipath = fresh("ids.npy")
+    np.save(ipath, (ids[0] if one_sample else ids).astype(ids_dtype))
+    dims = f"{1 if one_sample else N},{T},{D},[{','.join(map(str, units))}],{K}"
+    common = ["--stack", f"embedding {V}, {stack}", "--dims", dims, "--dtype", dtype, "--seed", str(seed)]
+    wpath, ypath, hpath = fresh("we.npz"), fresh("ye.npy"), fresh("he.npy")
+    run("save", wpath, *common)
+    run("forward", *common, "--input", ipath, "--out", ypath, "--hidden", hpath)
+    with np.load(wpath) as z:
+        arrays = [z[f"arr_{i}"].astype(np.float64) for i in range(len(z.files))]
+    table = arrays.pop(0)  # get_weights() order: the Embedding's table first
+    assert table.shape == (V, D), table.shape
+    assert np.abs(table).max() <= 0.05, "Keras's Embedding draws uniform(-0.05, 0.05)"
+    X = table[ids[:1] if one_sample else ids]
+    Y_ref, H_ref = network_forward(stack, X, arrays, K)
+    Y, H = np.load(ypath), np.load(hpath)
+    assert Y.shape == Y_ref.shape and H.shape == H_ref.shape, (Y.shape, Y_ref.shape, H.shape, H_ref.shape)
+    return float(np.abs(Y - Y_ref).max()), float(np.abs(H - H_ref).max())
+
+
+def test_an_embedding_looks_up_token_ids_for_every_cell():
+    for cell, dtype in itertools.product(GATES, ("float64", "float32")):
+        ey, eh = compare_embedding(f"{cell} 4 seq, bi gru 3", 11, 3, 6, 5, [4, 3], 2, dtype)
+        assert max(ey, eh) < TOLERANCE[dtype], f"{cell} {dtype}: Y off by {ey:.3g}, H by {eh:.3g}"
+    # Float ids of integral values, int32, and one sample (T,).
+    for ids_dtype in (np.float64, np.int32, np.uint8):
+        ey, eh = compare_embedding("lstm 3", 7, 2, 5, 4, [3], 2, "float64", ids_dtype=ids_dtype)
+        assert max(ey, eh) < 1e-12, (ids_dtype, ey, eh)
+    ey, eh = compare_embedding("gru 3", 7, 1, 5, 4, [3], 2, "float64", one_sample=True)
+    assert max(ey, eh) < 1e-12, (ey, eh)
+
+
+def test_an_embedding_in_summary_trace_and_stack_text():
+    out = run("summary", "--stack", "embedding 50, lstm 8 seq, gru 4", "--dims", "1,6,7,[8,4],3").stdout
+    # Keras: Embedding 50·7 = 350, LSTM 4·8·(7+8+1) = 512, GRU 3·4·(8+4+2) = 168, Dense 4·3+3 = 15.
+    for s in ["embedding (Embedding)", "(None, 6, 7)", "350", "512", "168", "Total params: 1,045",
+              "Stack: embedding 50, lstm 8 seq, gru 4"]:
+        assert s in out, f"{s!r} not in\n{out}"
+    ipath = fresh("ids_trace.npy")
+    np.save(ipath, np.array([[3, 1, 4, 1]]))
+    out = run("trace", "--stack", "embedding 5, simplernn 2", "--dims", "1,4,3,2,1", "--input", ipath).stdout
+    assert "X is looked up" in out and "[3, 1, 4, 1]" in out, out[:600]
+    # Random ids from the seed: the same twice, and a forward without --input works.
+    y1, y2 = fresh("yr1.npy"), fresh("yr2.npy")
+    for y in (y1, y2):
+        run("forward", "--stack", "embedding 9, gru 3", "--dims", "2,5,4,3,2", "--seed", "4", "--out", y)
+    assert np.array_equal(np.load(y1), np.load(y2))
+
+
+def test_bad_token_ids_are_refused_naming_the_id():
+    common = ["--stack", "embedding 5, lstm 3", "--dims", "1,4,3,3,2"]
+    bad, frac, rank = fresh("bad_ids.npy"), fresh("frac_ids.npy"), fresh("rank_ids.npy")
+    np.save(bad, np.array([[0, 1, 2, 7]]))
+    np.save(frac, np.array([[0, 1.5, 2, 3]]))
+    np.save(rank, np.zeros((1, 4, 3)))
+    refused("forward", *common, "--input", bad, "--out", fresh("never.npy"),
+            mentions=["token id 7 at X[0, 3] is outside the Embedding's vocabulary 0 … 4"])
+    refused("forward", *common, "--input", frac, "--out", fresh("never.npy"), mentions=["token id 1.5 at X[0, 1]", "not an integer"])
+    refused("forward", *common, "--input", rank, "--out", fresh("never.npy"), mentions=["(1, 4, 3)", "(N, T) or (T,)"])
+    refused("summary", "--stack", "embedding, lstm 3", mentions=["vocabulary V"])
+    refused("summary", "--stack", "embedding 5", mentions=["no recurrent layer"])
+    refused("summary", "--stack", "lstm 3 seq, embedding 5, lstm 2", mentions=["comes first"])
+    assert not os.path.exists(os.path.join(TMP, "never.npy"))
+
+
+def test_an_embedding_exports_numpy_code_equal_to_forward():
+    ipath = fresh("ids_export.npy")
+    np.save(ipath, np.array([[0, 3, 2, 1, 3], [1, 1, 0, 2, 3]]))
+    for dtype in ("float64", "float32"):
+        common = ["--stack", "embedding 4, lstm 3 seq, simplernn 2", "--dims", "2,5,3,[3,2],2", "--dtype", dtype,
+                  "--input", ipath]
+        script, y_script, y_forward = fresh("emb.py"), fresh("y_emb_script.npy"), fresh("y_emb_forward.npy")
+        run("export-code", "--to", "numpy", script, *common)
+        assert "X = E[ids]" in open(script).read()
+        subprocess.run(["/usr/bin/python3", script, y_script], check=True, capture_output=True)
+        run("forward", *common, "--out", y_forward)
+        assert np.abs(np.load(y_script) - np.load(y_forward)).max() < TOLERANCE[dtype], dtype
+    keras_script = fresh("emb_keras.py")
+    run("export-code", "--to", "keras", keras_script, "--stack", "embedding 4, gru 3", "--dims", "1,5,3,3,2")
+    text = open(keras_script).read()
+    assert "keras.layers.Embedding(4, 3)" in text and text.index("Embedding(4, 3)") < text.index("keras.layers.GRU"), text
+
+
 if __name__ == "__main__":
     sys.exit(clitest.main(globals()))

@@ -107,6 +107,71 @@ def test_summary_lists_the_bidirectional_layer_as_keras_does():
     assert "(None, 128)" in out and "33,792" in out and "'dense_1' (Dense)" in out, out
 
 
+EMBEDDINGS = ["keras2_embedding_simple_rnn_dense.h5", "keras2_embedding_simple_rnn_dense_softmax.h5"]
+
+
+def embedding_counts(f):
+    """Keras's counts per layer of an Embedding → SimpleRNN → Dense fixture, from expected.json."""
+    emb = next(l for l in f["layers"] if l["class_name"] == "Embedding")
+    rnn = f["simple_rnn"][0]
+    V, E, M, K = emb["input_dim"], emb["output_dim"], rnn["M"], rnn["dense"]["K"]
+    assert rnn["D"] == E, (rnn["D"], E)
+    return V, E, M, K, [0, V * E, keras_params("SimpleRNN", E, M), M * K + K]
+
+
+def test_the_embedding_fixtures_open_whole_with_keras_parameter_counts():
+    behaviours = {f["file"] for f in EXPECTED["fixtures"] if f["suggested_app_behavior"] == "load_with_embedding"}
+    assert behaviours == set(EMBEDDINGS), behaviours
+    # Embedding(3, 5) → SimpleRNN(3) → Dense(4): 3·5 = 15, 3·(5+3+1) = 27, 3·4+4 = 16.
+    assert embedding_counts(fixture(EMBEDDINGS[0]))[4] == [0, 15, 27, 16]
+    for name in EMBEDDINGS:
+        V, E, M, K, params = embedding_counts(fixture(name))
+        out = run("summary", "--weights", os.path.join(KERAS, name)).stdout
+        assert param_cells(out) == params, (name, param_cells(out), params)
+        assert f"Stack: embedding {V}, simplernn {M}\n" in out, (name, out)
+        assert "embedding (Embedding)" in out and f"(None, 10, {E})" in out, (name, out)
+        assert f"Total params: {sum(params):,}" in out, (name, out)
+        assert any("reads token ids" in line for line in out.splitlines() if line.startswith("Note: ")), (name, out)
+        # --layer still opens the recurrent layer alone (as the window does), X standing for the Embedding's output.
+        rnn = fixture(name)["simple_rnn"][0]["layer"]
+        alone = run("summary", "--weights", os.path.join(KERAS, name), "--layer", rnn).stdout
+        assert "embedding (Embedding)" not in alone and f"Total params: {params[2] + params[3]:,}" in alone, (name, alone)
+
+
+def test_the_embedding_fixtures_forward_equals_numpy():
+    """Token ids through the table read with h5py, the SimpleRNN and the Dense (softmax for the second)."""
+    rng = np.random.default_rng(11)
+    for name in EMBEDDINGS:
+        V, E, M, K, _ = embedding_counts(fixture(name))
+        arrays = fixture_arrays(name)  # table, kernel, recurrent kernel, bias, Dense kernel, bias
+        table = arrays.pop(0)
+        assert table.shape == (V, E), table.shape
+        N, T = 3, 7
+        ids = rng.integers(0, V, size=(N, T))
+        ipath = tmp("emb_ids.npy")
+        np.save(ipath, ids.astype(np.int32))
+        activation = "softmax" if "softmax" in name else "linear"
+        Y_ref, _ = network_forward(f"simplernn {M}", table[ids], arrays, K, activation)
+        for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+            ypath = tmp("emb_y.npy")
+            run("forward", "--weights", os.path.join(KERAS, name), "--input", ipath, "--dtype", dtype, "--out", ypath)
+            Y = np.load(ypath)
+            assert Y.shape == (N, K), Y.shape
+            diff = float(np.abs(Y - Y_ref).max())
+            assert diff < tol, (name, dtype, diff)
+        # save writes Keras's get_weights() order, the table first.
+        wpath = tmp("emb_w.npz")
+        run("save", wpath, "--weights", os.path.join(KERAS, name), "--dtype", "float64")
+        with np.load(wpath) as z:
+            saved = [z[f"arr_{i}"] for i in range(len(z.files))]
+        assert [a.shape for a in saved] == [a.shape for a in fixture_arrays(name)], [a.shape for a in saved]
+        assert np.array_equal(saved[0], table)
+    bad = tmp("emb_bad_ids.npy")
+    np.save(bad, np.array([[0, 1, 3]]))
+    refused("forward", "--weights", os.path.join(KERAS, EMBEDDINGS[0]), "--input", bad, "--out", tmp("never.npy"),
+            mentions=["token id 3 at X[0, 2] is outside the Embedding's vocabulary 0 … 2"])
+
+
 def fixture_arrays(name):
     """The weights of a network fixture in get_weights() order, read with h5py from its layout."""
     import h5py

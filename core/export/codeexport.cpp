@@ -160,6 +160,7 @@ struct Context {
     const NetworkConfig &c;
     const NetworkWeights &w;
     const NdArray &X;
+    const NdArray &ids;   // the token ids (N, T) of a network with an Embedding, else empty
     std::string stem;     // the script's file name without its extension
     bool inline_;
     std::string modelText; // "LSTM(5, …) -> Dense(2, activation=linear), float32"
@@ -220,6 +221,12 @@ void writeLoad(std::ostringstream &out, const Context &x)
 void writeInput(const ArrayWriter &array, const Context &x)
 {
     const NetworkConfig &c = x.c;
+    if (c.hasEmbedding()) {
+        array("ids", x.ids, "ids: the input batch of token ids, (N, T) = " + tuple({c.N, c.T}) + ": N samples of T ids in 0 … " +
+                                std::to_string(c.vocabulary - 1));
+        *array.out << "ids = ids.astype(np.int64)\n";
+        return;
+    }
     array("X", x.X, "X: the input batch, (N, T, D) = " + tuple({c.N, c.T, c.D}) + ": N samples of T timesteps of D features");
 }
 
@@ -228,6 +235,11 @@ void writeInput(const ArrayWriter &array, const Context &x)
 std::vector<std::string> writeKerasWeights(const ArrayWriter &array, const Context &x)
 {
     std::vector<std::string> names;
+    if (x.c.hasEmbedding()) {
+        array("E", arrayFromMatrix(x.w.embedding, x.dtype()),
+              "E: the Embedding's table (V, D) = " + tuple({x.c.vocabulary, x.c.D}) + ": row v is the vector of token id v");
+        names.push_back("E");
+    }
     const std::vector<std::string> layerName = layerNames(x.c.layers);
     for (int l = 0; l < x.c.layerCount(); ++l) {
         const LayerSpec &layer = x.layer(l);
@@ -383,6 +395,8 @@ std::string numpyScript(const Context &x, NamedArrays &data)
 {
     std::ostringstream out;
     writeKerasWeights(openScript(out, x, "the recurrence as a plain NumPy loop, every gate written out.", "", data), x);
+    if (x.c.hasEmbedding())
+        out << "\nX = E[ids]  # the Embedding: each token id becomes its row of E, (N, T, D)\n";
     for (Activation a : usedActivations(x))
         out << "\n\n" << numpyDefinition(a);
     const std::string dense = x.K() > 0 ? std::string(activationName(x.c.dense)) : "";
@@ -473,8 +487,12 @@ std::string kerasScript(const Context &x, NamedArrays &data)
         out << "\n\ndef hard_sigmoid_keras2(x):  # Keras 1 and 2's hard_sigmoid (Keras 3's is x/6 + 0.5)\n"
             << "    return keras.ops.clip(0.2 * x + 0.5, 0.0, 1.0)\n";
     out << "\n\nkeras.config.set_floatx(\"" << dtypeName(x.dtype()) << "\")\n"
-        << "model = keras.Sequential([\n"
-        << "    keras.Input(shape=(" << x.c.T << ", " << x.c.D << ")),  # (T, D); the batch N is left open\n";
+        << "model = keras.Sequential([\n";
+    if (x.c.hasEmbedding())
+        out << "    keras.Input(shape=(" << x.c.T << ",), dtype=\"int64\"),  # (T,) token ids; the batch N is left open\n"
+            << "    keras.layers.Embedding(" << x.c.vocabulary << ", " << x.c.D << "),  # (V, D): ids become X (N, T, D)\n";
+    else
+        out << "    keras.Input(shape=(" << x.c.T << ", " << x.c.D << ")),  # (T, D); the batch N is left open\n";
     for (const LayerSpec &l : x.c.layers)
         out << "    " << kerasLayer(l) << ",\n";
     if (x.K() > 0)
@@ -485,7 +503,7 @@ std::string kerasScript(const Context &x, NamedArrays &data)
     out << "])\n"
         << "model.set_weights([" << list << "])  # get_weights() order\n"
         << "model.summary()\n"
-        << "Y = model.predict(X, verbose=0)  # " << outputComment(x) << "\n";
+        << "Y = model.predict(" << (x.c.hasEmbedding() ? "ids" : "X") << ", verbose=0)  # " << outputComment(x) << "\n";
     writeOutput(out);
     return out.str();
 }
@@ -529,6 +547,8 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
         << "class Model(nn.Module):\n"
         << "    def __init__(self):\n"
         << "        super().__init__()\n"
+        << (x.c.hasEmbedding() ? "        self.embedding = nn.Embedding(" + std::to_string(x.c.vocabulary) + ", " + std::to_string(x.c.D) + ")\n"
+                                 : std::string())
         << "        self.rnn = nn." << module << "(input_size=" << x.c.D << ", hidden_size=" << M;
     if (L > 1)
         out << ", num_layers=" << L;
@@ -540,7 +560,8 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
     if (x.K() > 0)
         out << "        self.fc = nn.Linear(" << x.c.topWidth() << ", " << x.K() << ")\n";
     const std::string width = layer.bidirectional ? "2M" : "M";
-    out << "\n    def forward(self, x):  # x (N, T, D)\n"
+    out << (x.c.hasEmbedding() ? "\n    def forward(self, ids):  # ids (N, T)\n        x = self.embedding(ids)  # (N, T, D)\n"
+                               : "\n    def forward(self, x):  # x (N, T, D)\n")
         << "        H, " << (layer.cell.kind == CellKind::LSTM ? "(h_n, _)" : "h_n") << " = self.rnn(x)  # the top layer's every h_t: (N, T, "
         << width << ")\n";
     if (x.c.top().returnSequences)
@@ -559,7 +580,7 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
         out << "    \"" << state[i].first << "\": torch.from_numpy(" << names[i] << "),\n";
     out << "})\n"
         << "with torch.no_grad():\n"
-        << "    Y = model(torch.from_numpy(X)).numpy()  # " << outputComment(x) << "\n";
+        << "    Y = model(torch.from_numpy(" << (x.c.hasEmbedding() ? "ids" : "X") << ")).numpy()  # " << outputComment(x) << "\n";
     writeOutput(out);
     return out.str();
 }
@@ -568,17 +589,17 @@ std::string pytorchScript(const Context &x, NamedArrays &data)
 
 namespace {
 
-ExportedCode exportNetwork(const NetworkConfig &c, const NetworkWeights &w, const NdArray &X, CodeTarget target,
+ExportedCode exportNetwork(const NetworkConfig &c, const NetworkWeights &w, const NdArray &X, const NdArray &ids, CodeTarget target,
                            const std::string &scriptName)
 {
     const long long values = static_cast<long long>(c.N) * c.T * c.D + parameterCount(c);
-    std::string text;
+    std::string text = c.hasEmbedding() ? "Embedding(" + std::to_string(c.vocabulary) + ", " + std::to_string(c.D) + ")" : "";
     for (const LayerSpec &l : c.layers)
         text += (text.empty() ? "" : " -> ") + describeLayer(l);
     if (c.K > 0)
         text += std::string(" -> Dense(") + std::to_string(c.K) + ", activation=" + activationName(c.dense) + ")";
     text += std::string(", ") + dtypeName(c.dtype);
-    const Context x{c, w, X, stemOf(scriptName), values <= kInlineValues, text};
+    const Context x{c, w, X, ids, stemOf(scriptName), values <= kInlineValues, text};
     ExportedCode e;
     switch (target) {
     case CodeTarget::NumPy: e.script = numpyScript(x, e.data); break;
@@ -594,12 +615,13 @@ ExportedCode exportNetwork(const NetworkConfig &c, const NetworkWeights &w, cons
 
 ExportedCode exportCode(const Model &model, CodeTarget target, const std::string &scriptName)
 {
-    return exportNetwork(networkConfigOf(model.config()), networkWeightsOf(model.weights()), model.inputArray(), target, scriptName);
+    return exportNetwork(networkConfigOf(model.config()), networkWeightsOf(model.weights()), model.inputArray(), NdArray{}, target,
+                         scriptName);
 }
 
 ExportedCode exportCode(const Network &network, CodeTarget target, const std::string &scriptName)
 {
-    return exportNetwork(network.config(), network.weights(), network.inputArray(), target, scriptName);
+    return exportNetwork(network.config(), network.weights(), network.inputArray(), network.tokenArray(), target, scriptName);
 }
 
 } // namespace rnnscope

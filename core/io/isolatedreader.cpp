@@ -272,6 +272,8 @@ std::string encodeNetwork(const std::optional<LoadedNetwork> &n)
     w.number(n->T ? 1 + static_cast<std::uint64_t>(*n->T) : 0);
     writeTexts(w, n->layerNames);
     w.text(n->denseLayerName);
+    w.matrix(n->weights.embedding);
+    w.text(n->embeddingName);
     w.number(kTrailer);
     return w.take();
 }
@@ -391,6 +393,8 @@ std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
         n.T = static_cast<int>(v - 1);
     n.layerNames = readTexts(r);
     n.denseLayerName = r.text();
+    n.weights.embedding = r.matrix();
+    n.embeddingName = r.text();
     expectEnd(r);
     return n;
 }

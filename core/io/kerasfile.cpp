@@ -1033,10 +1033,10 @@ DenseAfter denseAfter(const KerasModel &km, std::size_t index, std::int64_t widt
 // their output), those after `last` (Y is its output), and a file without config.
 void noteAround(const KerasModel &km, std::size_t first, std::size_t next, const std::string &firstName,
                 const std::string &lastName, std::int64_t D, bool anyGated, const std::string &className,
-                std::vector<std::string> &notes)
+                std::vector<std::string> &notes, std::size_t from = 0)
 {
     std::vector<const Layer *> before, after;
-    for (std::size_t i = 0; i < first; ++i)
+    for (std::size_t i = from; i < first; ++i)
         if (km.layers[i].className != "InputLayer")
             before.push_back(&km.layers[i]);
     if (!before.empty())
@@ -1172,11 +1172,38 @@ Layer bidirectionalHalf(const KerasModel &km, const Layer &bi, bool backward)
     return l;
 }
 
-// Whether the file is a network (several recurrent layers, a Bidirectional one, or one running
-// backwards) rather than one plain recurrent layer.
+// The Embedding the first recurrent layer reads: the only layer before it but the InputLayer and
+// layers without effect at inference between the two, with its one weight (the table) and without
+// mask_zero (which changes what the recurrent layer computes). nullopt when there is none such.
+std::optional<std::size_t> embeddingBefore(const KerasModel &km, std::size_t first)
+{
+    std::optional<std::size_t> at;
+    for (std::size_t i = 0; i < first; ++i) {
+        const Layer &l = km.layers[i];
+        if (l.className == "InputLayer" && !at)
+            continue;
+        if (l.className == "Embedding" && !at) {
+            at = i;
+            continue;
+        }
+        if (!at)
+            return std::nullopt;
+        break;
+    }
+    if (!at)
+        return std::nullopt;
+    std::vector<const Layer *> between;
+    const Layer &e = km.layers[*at];
+    if (skipIdentities(km, *at + 1, between) != first || e.weights.size() != 1 || boolMember(e.config, "mask_zero").value_or(false))
+        return std::nullopt;
+    return at;
+}
+
+// Whether the file is a network (several recurrent layers, a Bidirectional one, one running
+// backwards, or an Embedding before the first) rather than one plain recurrent layer.
 bool holdsNetwork(const KerasModel &km, const std::vector<std::size_t> &rnns)
 {
-    if (rnns.size() > 1)
+    if (rnns.size() > 1 || embeddingBefore(km, rnns.front()))
         return true;
     const Layer &l = km.layers[rnns.front()];
     return l.className == "Bidirectional" || boolMember(l.config, "go_backwards").value_or(false);
@@ -1305,11 +1332,31 @@ std::optional<LoadedNetwork> assembleNetwork(KerasModel &km, Hdf5File &h5)
         out.weights.Wo = Eigen::MatrixXd(width, 0);
         out.weights.bo = Eigen::VectorXd(0);
     }
+    std::size_t notedFrom = 0;
+    if (const auto e = embeddingBefore(km, rnns.front())) {
+        const Layer &emb = km.layers[*e];
+        const NdArray table = h5.read(emb.weights.front());
+        if (table.shape.size() != 2 || table.shape[1] != D || table.shape[0] < 1 || table.shape[0] > kMaxVocabulary)
+            fail(ErrorKind::ShapeMismatch, src,
+                 "Embedding " + quote(emb.name) + "'s table has shape " + shapeString(table.shape) + ", but " +
+                     quote(km.layers[rnns.front()].name) + " reads " + std::to_string(D) + " features: expected (V, " +
+                     std::to_string(D) + ") with 1 ≤ V ≤ " + std::to_string(kMaxVocabulary));
+        if (const auto V = integerMember(emb.config, "input_dim"); V && *V != table.shape[0])
+            fail(ErrorKind::ShapeMismatch, src,
+                 "Embedding " + quote(emb.name) + " has input_dim " + std::to_string(*V) + ", but its table has shape " +
+                     shapeString(table.shape));
+        allFloat64 = allFloat64 && table.dtype == DType::Float64;
+        out.weights.embedding = matrixFromArray(table);
+        out.embeddingName = emb.name;
+        notes.push_back("Embedding " + quote(emb.name) + " (V=" + std::to_string(table.shape[0]) + ", D=" + std::to_string(D) +
+                        ") reads token ids (N, T), 0 … " + std::to_string(table.shape[0] - 1) + ": X is their rows of its table");
+        notedFrom = *e + 1;
+    }
     const auto firstGated = std::find_if(out.layers.begin(), out.layers.end(),
                                          [](const LayerSpec &l) { return l.cell.kind != CellKind::SimpleRNN; });
     noteAround(km, rnns.front(), dense.next, km.layers[rnns.front()].name, dense.dense ? dense.dense->name : topLayer.name, D,
                firstGated != out.layers.end(),
-               firstGated != out.layers.end() ? cellClassName(firstGated->cell.kind) : std::string(), notes);
+               firstGated != out.layers.end() ? cellClassName(firstGated->cell.kind) : std::string(), notes, notedFrom);
     if (out.T)
         notes.push_back("T=" + std::to_string(*out.T) + " is the input length the model was built for");
     out.dtype = allFloat64 ? DType::Float64 : DType::Float32;

@@ -50,9 +50,12 @@ struct LoadedNetwork {
     std::optional<int> T;              // the input length the model was built for, where recorded
     std::vector<std::string> layerNames; // the file's names of the recurrent layers (Keras), else empty
     std::string denseLayerName;
+    std::string embeddingName; // the file's name of the Embedding (Keras), else empty
 
     int D() const { return static_cast<int>(weights.layers.front().front().Wx.rows()); }
     int K() const { return static_cast<int>(weights.Wo.cols()); }
+    // The Embedding's vocabulary V when the file holds one before the first recurrent layer, else 0.
+    int vocabulary() const { return static_cast<int>(weights.embedding.rows()); }
 };
 
 // One recurrent layer → Dense opened by loadWeightsFile, as a network of one layer (the activations

@@ -1,6 +1,7 @@
 #include "io/networkrequest.h"
 
 #include "common/error.h"
+#include "io/npy.h"
 #include "io/weightfile.h"
 
 namespace rnnscope {
@@ -109,6 +110,7 @@ NetworkConfig networkConfig(const NetworkRequest &r)
             c.layers.push_back(layer);
         }
     }
+    c.vocabulary = r.vocabulary;
     c.dense = m.config.dense;
     c.dtype = m.config.dtype;
     c.seed = m.config.seed;
@@ -139,6 +141,7 @@ NetworkConfig configFromFile(const NetworkRequest &r, LoadedNetwork &f)
     const std::string &path = m.weightsPath;
     NetworkConfig c;
     c.layers = f.layers;
+    c.vocabulary = f.vocabulary();
     c.D = f.D();
     c.K = f.K();
     c.N = m.config.dims.N;
@@ -166,6 +169,9 @@ NetworkConfig configFromFile(const NetworkRequest &r, LoadedNetwork &f)
                 refuse("--dims gives M" + std::to_string(l + 1) + "=" + std::to_string(d.units[l]) + ", but " + fileLayer(l) +
                        " has " + unitsText(f.layers[l].units));
     }
+    if (r.stack && r.vocabulary != c.vocabulary)
+        refuse("--stack " + (r.vocabulary ? "opens with embedding " + std::to_string(r.vocabulary) : std::string("has no Embedding")) +
+               ", but " + path + (c.vocabulary ? " holds an Embedding of vocabulary " + std::to_string(c.vocabulary) : " holds none"));
     if (r.stack) {
         const std::vector<LayerSpec> &s = *r.stack;
         if (s.size() != f.layers.size())
@@ -230,6 +236,45 @@ NetworkConfig configFromFile(const NetworkRequest &r, LoadedNetwork &f)
     return c;
 }
 
+// A network whose Embedding reads token ids: from --input, else drawn from the seed.
+Network buildEmbeddingNetwork(const NetworkRequest &r, NetworkConfig c, std::optional<LoadedNetwork> &file, LoadedNetwork *weightsFile)
+{
+    std::optional<std::vector<int>> ids;
+    if (!r.model.inputPath.empty()) {
+        const std::string &path = r.model.inputPath;
+        if (lowerExtension(path) != ".npy")
+            throw Error(ErrorKind::BadUsage, "--input " + path + ": the network begins with an Embedding, which reads token ids: expected an "
+                                                 ".npy of shape (N, T) or (T,) of integers 0 … " + std::to_string(c.vocabulary - 1));
+        NdArray a = readNpyIntegers(path);
+        if (a.shape.size() == 1)
+            a.shape = {1, a.shape[0]};
+        if (a.shape.size() != 2)
+            throw Error(ErrorKind::ShapeMismatch, path + " holds an array of shape " + shapeString(a.shape) +
+                                                      ", but the Embedding reads token ids of shape (N, T) or (T,)");
+        if (a.shape[0] < 1 || a.shape[1] < 1)
+            throw Error(ErrorKind::ShapeMismatch, path + " holds token ids of shape " + shapeString(a.shape) + ": expected N ≥ 1 and T ≥ 1");
+        if (r.dims && (r.dims->N != a.shape[0] || r.dims->T != a.shape[1]))
+            throw Error(ErrorKind::ShapeMismatch, "--dims gives N=" + std::to_string(r.dims->N) + ", T=" + std::to_string(r.dims->T) +
+                                                      ", but " + path + " holds token ids of shape " + shapeString(a.shape));
+        if (a.shape[0] > DimLimits::maxN || a.shape[1] > DimLimits::maxT)
+            throw Error(ErrorKind::OutOfRange, path + " holds token ids of shape " + shapeString(a.shape) + ": N or T is out of range");
+        try {
+            ids = checkTokenIds(a, c.vocabulary);
+        } catch (const Error &e) {
+            throw Error(e.kind(), path + ": " + e.what());
+        }
+        c.N = static_cast<int>(a.shape[0]);
+        c.T = static_cast<int>(a.shape[1]);
+    }
+    checkNetwork(c);
+    NetworkWeights weights = file ? file->weights : initialNetworkWeights(c);
+    if (!ids)
+        ids = randomTokenIds(c.N, c.T, c.vocabulary, c.seed);
+    if (weightsFile && file)
+        *weightsFile = std::move(*file);
+    return Network(c, std::move(weights), std::move(*ids));
+}
+
 } // namespace
 
 Network buildNetwork(const NetworkRequest &r, LoadedNetwork *weightsFile)
@@ -246,6 +291,8 @@ Network buildNetwork(const NetworkRequest &r, LoadedNetwork *weightsFile)
     c.seed = r.model.config.seed;
     c.init = r.model.config.init;
     c.memoryBudget = r.model.config.memoryBudget;
+    if (c.hasEmbedding())
+        return buildEmbeddingNetwork(r, c, file, weightsFile);
     std::optional<NdArray> x;
     std::string xSource;
     if (!r.model.inputPath.empty()) {

@@ -25,6 +25,7 @@ struct NetworkRequest {
     ModelRequest model;                          // the single-layer options, files, dtype, seed, init …
     std::optional<StackDims> dims;               // --dims (either form)
     std::optional<std::vector<LayerSpec>> stack; // --stack
+    int vocabulary = 0;                          // --stack's "embedding V", 0 without
     // The network model.weightsPath holds, when the caller has read it already (else buildNetwork
     // reads it: the whole network, or with model.layer one layer alone).
     std::shared_ptr<const LoadedNetwork> file;
@@ -36,7 +37,9 @@ bool needsNetwork(const NetworkRequest &request);
 // The network's configuration (files aside). Throws Error naming the contradiction.
 NetworkConfig networkConfig(const NetworkRequest &request);
 
-// Builds the network, with X from --input when given. Throws Error on anything refused.
+// Builds the network, with X from --input when given. Throws Error on anything refused. A network
+// with an Embedding (--stack "embedding V, …" or a file holding one) reads token ids from --input:
+// an .npy of shape (N, T) or (T,) (one sample), integer dtype or floats of integral values.
 //
 // With a weights file (networkfile.h; a file of one layer is a network of one layer) the file fixes
 // the layers, D and K, and gives T, the activations, return_sequences and X where it records them.

@@ -371,6 +371,7 @@ struct DtypeInfo {
     DType dtype = DType::Float32;
     bool bigEndian = false;
     std::size_t itemSize = 4;
+    char integer = 0; // 'i' or 'u' for the integer dtypes readNpyIntegers accepts, 0 for floats
 };
 
 bool describesObject(const PyValue &descr)
@@ -387,7 +388,7 @@ bool describesObject(const PyValue &descr)
     return false;
 }
 
-DtypeInfo decodeDescr(const PyValue &descr, const std::string &name)
+DtypeInfo decodeDescr(const PyValue &descr, const std::string &name, bool integers)
 {
     if (describesObject(descr)) {
         const std::string shown = descr.type == PyValue::Type::Str ? "dtype " + quote(descr.text)
@@ -414,6 +415,13 @@ DtypeInfo decodeDescr(const PyValue &descr, const std::string &name)
         info.bigEndian = order == '>' || ((order == '=' || order == '|') && nativeBig);
         return info;
     }
+    if (integers && d.size() == 2 && (d[0] == 'i' || d[0] == 'u') && (d[1] == '1' || d[1] == '2' || d[1] == '4' || d[1] == '8')) {
+        info.dtype = DType::Float64;
+        info.integer = d[0];
+        info.itemSize = static_cast<std::size_t>(d[1] - '0');
+        info.bigEndian = order == '>' || ((order == '=' || order == '|') && nativeBig);
+        return info;
+    }
     const std::string friendly = dtypeDescrName(descr.text);
     fail(ErrorKind::UnsupportedDtype, name,
          "dtype " + quote(descr.text) + (friendly.empty() ? "" : " (" + friendly + ")") + " is not supported: " +
@@ -428,7 +436,7 @@ struct NpyHeader {
     std::vector<std::int64_t> shape;
 };
 
-NpyHeader interpretHeader(const PyValue &dict, const std::string &name)
+NpyHeader interpretHeader(const PyValue &dict, const std::string &name, bool integers)
 {
     if (dict.type != PyValue::Type::Dict)
         fail(ErrorKind::MalformedHeader, name, "header is " + pyTypeName(dict) + ", expected a dict with 'descr', 'fortran_order' and 'shape'");
@@ -453,7 +461,7 @@ NpyHeader interpretHeader(const PyValue &dict, const std::string &name)
 
     NpyHeader h;
     // Object dtypes first: they are refused whatever else the header says.
-    h.dtype = decodeDescr(*descr, name);
+    h.dtype = decodeDescr(*descr, name, integers);
     if (fortran->type != PyValue::Type::Bool)
         fail(ErrorKind::MalformedHeader, name, "header 'fortran_order' is " + pyTypeName(*fortran) + ", expected True or False");
     h.fortranOrder = fortran->boolean;
@@ -629,7 +637,26 @@ std::string dtypeDescrName(std::string_view descr)
 
 // ---- public: reading -------------------------------------------------------------------------
 
+namespace {
+
+NdArray parseNpyOf(const std::uint8_t *data, std::size_t size, const std::string &name, bool integers);
+
+} // namespace
+
 NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &name)
+{
+    return parseNpyOf(data, size, name, false);
+}
+
+NdArray readNpyIntegers(const std::string &path)
+{
+    const std::vector<std::uint8_t> bytes = readFileBytes(path, kMaxArrayFileBytes);
+    return parseNpyOf(bytes.data(), bytes.size(), path, true);
+}
+
+namespace {
+
+NdArray parseNpyOf(const std::uint8_t *data, std::size_t size, const std::string &name, bool integers)
 {
     if (size == 0 || data == nullptr)
         fail(ErrorKind::Truncated, name, "the file is empty (0 bytes), expected an .npy array");
@@ -660,13 +687,15 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
              "the header has " + bytesText(headerLength) + ", more than the " + std::to_string(kMaxHeaderBytes) + " rnnscope accepts");
     const std::string_view headerText(reinterpret_cast<const char *>(data + preamble), static_cast<std::size_t>(headerLength));
     const PyValue dict = LiteralParser(headerText, name).parseDocument();
-    const NpyHeader header = interpretHeader(dict, name);
+    const NpyHeader header = interpretHeader(dict, name, integers);
 
     const std::uint64_t available = size - preamble - headerLength;
     std::uint64_t count = 0;
     const std::uint64_t maxCount = std::numeric_limits<std::uint64_t>::max() / header.dtype.itemSize;
     const std::string shapeText = shapeString(header.shape);
-    const std::string descrText = quote(std::string(header.dtype.bigEndian ? ">" : "<") + (header.dtype.itemSize == 4 ? "f4" : "f8"));
+    const std::string descrText = quote(std::string(header.dtype.bigEndian ? ">" : "<") +
+                                        (header.dtype.integer ? std::string(1, header.dtype.integer) + std::to_string(header.dtype.itemSize)
+                                                              : header.dtype.itemSize == 4 ? "f4" : "f8"));
     if (!elementCount(header.shape, maxCount, count))
         fail(ErrorKind::Truncated, name,
              "shape " + shapeText + " announces more data than any file holds, but only " + bytesText(available) + " follow the header");
@@ -689,7 +718,23 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
         fail(ErrorKind::TooLarge, name, "shape " + shapeText + " needs " + std::to_string((count * 8) >> 20) + " MiB of memory");
     }
     const std::uint8_t *payload = data + preamble + headerLength;
-    if (header.dtype.itemSize == 4)
+    const std::size_t n = a.values.size();
+    const bool big = header.dtype.bigEndian;
+    if (header.dtype.integer == 'i') {
+        switch (header.dtype.itemSize) {
+        case 1: widen<std::int8_t, std::uint8_t>(payload, n, big, a.values.data()); break;
+        case 2: widen<std::int16_t, std::uint16_t>(payload, n, big, a.values.data()); break;
+        case 4: widen<std::int32_t, std::uint32_t>(payload, n, big, a.values.data()); break;
+        default: widen<std::int64_t, std::uint64_t>(payload, n, big, a.values.data()); break;
+        }
+    } else if (header.dtype.integer == 'u') {
+        switch (header.dtype.itemSize) {
+        case 1: widen<std::uint8_t, std::uint8_t>(payload, n, big, a.values.data()); break;
+        case 2: widen<std::uint16_t, std::uint16_t>(payload, n, big, a.values.data()); break;
+        case 4: widen<std::uint32_t, std::uint32_t>(payload, n, big, a.values.data()); break;
+        default: widen<std::uint64_t, std::uint64_t>(payload, n, big, a.values.data()); break;
+        }
+    } else if (header.dtype.itemSize == 4)
         widen<float, std::uint32_t>(payload, a.values.size(), header.dtype.bigEndian, a.values.data());
     else
         widen<double, std::uint64_t>(payload, a.values.size(), header.dtype.bigEndian, a.values.data());
@@ -702,6 +747,8 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
     }
     return a;
 }
+
+} // namespace
 
 NdArray readNpy(const std::string &path)
 {

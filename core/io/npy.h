@@ -53,6 +53,9 @@ NdArray parseNpy(const std::uint8_t *data, std::size_t size, const std::string &
 // Reads and parses an .npy file. Errors: Io (cannot be read, names the path), TooLarge (file
 // larger than kMaxArrayFileBytes), and those of parseNpy.
 NdArray readNpy(const std::string &path);
+// readNpy that also reads integer dtypes (i1 … i8, u1 … u8), as exact doubles up to 2⁵³ (an
+// Embedding's token ids); the result's dtype is Float64 for them.
+NdArray readNpyIntegers(const std::string &path);
 
 // Parses the bytes of an .npz archive: stored or deflated members "<key>.npy" (NumPy's zip64
 // local extra fields included). Returns the arrays in archive order, keyed without ".npy".
