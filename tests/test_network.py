@@ -22,7 +22,7 @@ import numpy as np
 
 import clitest
 from clitest import dense_output, refused, run
-from test_cells import GATES, cell_forward
+from test_cells import GATES, cell_forward, need_torch
 
 TMP = tempfile.mkdtemp(prefix="rnnscope-network-")
 
@@ -344,7 +344,7 @@ def test_bad_token_ids_are_refused_naming_the_id():
     assert not os.path.exists(os.path.join(TMP, "never.npy"))
 
 
-def test_an_embedding_exports_numpy_code_equal_to_forward():
+def test_an_embedding_exports_numpy_and_pytorch_code_equal_to_forward():
     ipath = fresh("ids_export.npy")
     np.save(ipath, np.array([[0, 3, 2, 1, 3], [1, 1, 0, 2, 3]]))
     for dtype in ("float64", "float32"):
@@ -356,6 +356,15 @@ def test_an_embedding_exports_numpy_code_equal_to_forward():
         subprocess.run(["/usr/bin/python3", script, y_script], check=True, capture_output=True)
         run("forward", *common, "--out", y_forward)
         assert np.abs(np.load(y_script) - np.load(y_forward)).max() < TOLERANCE[dtype], dtype
+    # PyTorch: nn.Embedding with the table, then nn.LSTM(num_layers=2); run it against forward.
+    need_torch()
+    common = ["--stack", "embedding 4, lstm 3 seq, lstm 3", "--dims", "2,5,3,[3,3],2", "--dtype", "float64", "--input", ipath]
+    script, y_script, y_forward = fresh("emb_torch.py"), fresh("y_emb_torch.npy"), fresh("y_emb_forward.npy")
+    run("export-code", "--to", "pytorch", script, *common)
+    assert "nn.Embedding(4, 3)" in open(script).read()
+    subprocess.run(["/usr/bin/python3", script, y_script], check=True, capture_output=True)
+    run("forward", *common, "--out", y_forward)
+    assert np.abs(np.load(y_script) - np.load(y_forward)).max() < 1e-12
     keras_script = fresh("emb_keras.py")
     run("export-code", "--to", "keras", keras_script, "--stack", "embedding 4, gru 3", "--dims", "1,5,3,3,2")
     text = open(keras_script).read()
