@@ -356,7 +356,7 @@ std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
         damagedReply();
     LoadedNetwork n;
     const std::uint64_t count = r.number();
-    if (count > 4096)
+    if (count < 1 || count > static_cast<std::uint64_t>(kMaxLayers))
         damagedReply();
     const auto bounded = [&](std::uint64_t limit) {
         const std::uint64_t v = r.number();
@@ -377,6 +377,8 @@ std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
         s.merge = static_cast<Merge>(bounded(static_cast<std::uint64_t>(Merge::Ave)));
         n.layers.push_back(s);
         std::vector<Weights> directions(bounded(2));
+        if (static_cast<int>(directions.size()) != s.directions())
+            damagedReply();
         for (Weights &d : directions) {
             d.Wx = r.matrix();
             d.Wh = r.matrix();
@@ -396,6 +398,14 @@ std::optional<LoadedNetwork> decodeNetwork(const std::string &bytes)
     n.weights.embedding = r.matrix();
     n.embeddingName = r.text();
     expectEnd(r);
+    // What the child read fits together, as a Network would take it, or the reply is damaged.
+    if (!n.layerNames.empty() && n.layerNames.size() != n.layers.size())
+        damagedReply();
+    try {
+        checkStack(n.layers);
+    } catch (const Error &) {
+        damagedReply();
+    }
     return n;
 }
 

@@ -5,6 +5,7 @@
 #include "io/kerasfile.h"
 #include "io/npy.h"
 #include "io/refusal.h"
+#include "nn/dims.h"
 #include "run/model.h"
 
 #include <algorithm>
@@ -218,7 +219,8 @@ std::optional<LoadedNetwork> fromPositional(const NamedArrays &arrays, const std
                      shapeOfArr(i) + (n - i == 2 ? ", " + shapeOfArr(i + 1) : std::string()) +
                      ", neither a recurrent layer's kernel, recurrent kernel and bias nor a Dense kernel (M, K) and bias (K,)");
         const NdArray &kernel = *a[i], &recurrent = *a[i + 1], &bias = *a[i + 2];
-        if (kernel.rank() != 2 || recurrent.rank() != 2 || recurrent.shape[0] < 1 ||
+        // (M is bounded before the gate counts are multiplied: a hostile (2⁶², 0) would overflow.)
+        if (kernel.rank() != 2 || recurrent.rank() != 2 || recurrent.shape[0] < 1 || recurrent.shape[0] > DimLimits::maxM ||
             (recurrent.shape[1] != recurrent.shape[0] && recurrent.shape[1] != 3 * recurrent.shape[0] &&
              recurrent.shape[1] != 4 * recurrent.shape[0]))
             fail(ErrorKind::Unsupported, source,
