@@ -6,11 +6,6 @@
 
 namespace rnnscope {
 
-bool needsNetwork(const NetworkRequest &r)
-{
-    return r.stack || (r.dims && r.dims->units.size() != 1);
-}
-
 namespace {
 
 std::string layerLabel(const std::vector<LayerSpec> &layers, std::size_t l)

@@ -31,9 +31,6 @@ struct NetworkRequest {
     std::shared_ptr<const LoadedNetwork> file;
 };
 
-// Whether the request needs a network: a --stack, or --dims with brackets or more than one layer.
-bool needsNetwork(const NetworkRequest &request);
-
 // The network's configuration (files aside). Throws Error naming the contradiction.
 NetworkConfig networkConfig(const NetworkRequest &request);
 
