@@ -1118,23 +1118,40 @@ TRAIN_DIMS = [(32, 100, 16, 64, 4), (64, 128, 64, 256, 10)]
 TRAIN_BAR = 1.5  # rnnscope's training step against torch's
 
 
-def train_main(args, py) -> int:
-    """--train: tools/bench_train.py in a one-thread child; a Markdown table of its results."""
-    cmd = [py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_train.py"),
-           "--rnnscope", args.rnnscope, "--repeat", str(args.repeat or 5)]
-    for d in unique(args.dims or TRAIN_DIMS):
-        cmd += ["--dims", dims_str(d).replace(" ", "")]
-    for c in unique(args.cell or CELLS):
-        cmd += ["--cell", c]
+def run_side_by_side(script, extra, args, py, what):
+    """tools/<script> in a one-thread child (--rnnscope, --no-torch passed on): its first JSON line
+    (versions and checks) and the rows after it, or None when it failed."""
+    cmd = [py, os.path.join(os.path.dirname(os.path.abspath(__file__)), script), "--rnnscope", args.rnnscope] + extra
     if args.no_torch:
         cmd.append("--no-torch")
-    log("training step: " + " ".join(cmd))
+    log(what + ": " + " ".join(cmd))
     p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(1))
     if p.returncode != 0:
         log(p.stderr.strip())
-        return 1
+        return None
     rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    head, rows = rows[0], rows[1:]
+    return rows[0], rows[1:]
+
+
+def print_side_by_side(lines, args, machine, head, rows):
+    """The Markdown table, and with --json the results as JSON."""
+    print("\n".join(lines))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "check": head, "rows": rows}, f, indent=1)
+
+
+def train_main(args, py) -> int:
+    """--train: tools/bench_train.py in a one-thread child; a Markdown table of its results."""
+    extra = ["--repeat", str(args.repeat or 5)]
+    for d in unique(args.dims or TRAIN_DIMS):
+        extra += ["--dims", dims_str(d).replace(" ", "")]
+    for c in unique(args.cell or CELLS):
+        extra += ["--cell", c]
+    result = run_side_by_side("bench_train.py", extra, args, py, "training step")
+    if result is None:
+        return 1
+    head, rows = result
     m = machine_info()
     L = [f"One training step (forward, backward through time, Adam), float32, 1 thread — "
          f"{m['date'][:10]}, {m.get('cpu_model', '?')}, {m.get('logical_cpus')} CPUs; torch "
@@ -1147,10 +1164,7 @@ def train_main(args, py) -> int:
         L.append(f"| {dims_str(r['dims'])} | {r['cell']} | {fmt_ms(ours)} | "
                  f"{fmt_ms(t) if t else '—'} | {fmt_ms(n)} | "
                  f"{fmt_ratio(t / ours, TRAIN_BAR) if t else '—'} | {fmt_ratio(n / ours, NUMPY_BAR)} |")
-    print("\n".join(L))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": m, "check": head, "rows": rows}, f, indent=1)
+    print_side_by_side(L, args, m, head, rows)
     return 0
 
 
@@ -1160,17 +1174,11 @@ NETWORK_DIMS = (64, 128, 64, 256, 10)
 def network_main(args, py) -> int:
     """--network: tools/bench_network.py in a one-thread child; a Markdown table of its results."""
     dims = (args.dims or [NETWORK_DIMS])[0]
-    cmd = [py, os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench_network.py"),
-           "--rnnscope", args.rnnscope, "--repeat", str(args.repeat or 10), "--dims", dims_str(dims).replace(" ", "")]
-    if args.no_torch:
-        cmd.append("--no-torch")
-    log("networks: " + " ".join(cmd))
-    p = subprocess.run(cmd, capture_output=True, text=True, env=child_env(1))
-    if p.returncode != 0:
-        log(p.stderr.strip())
+    result = run_side_by_side("bench_network.py", ["--repeat", str(args.repeat or 10), "--dims", dims_str(dims).replace(" ", "")],
+                              args, py, "networks")
+    if result is None:
         return 1
-    rows = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
-    head, rows = rows[0], rows[1:]
+    head, rows = result
     m = machine_info()
     check = f"; NumPy loops == torch to {head['max_abs_diff']:.1g}" if head.get("max_abs_diff") is not None else ""
     L = [f"Forward pass of a network, float32, 1 thread — {m['date'][:10]}, {m.get('cpu_model', '?')}, "
@@ -1181,10 +1189,7 @@ def network_main(args, py) -> int:
         t, n, ours = r.get("torch"), r["numpy"], r["rnnscope"]
         L.append(f"| {r['network']} | {r['dims']} | {fmt_ms(ours)} | {fmt_ms(t) if t else '—'} | {fmt_ms(n)} | "
                  f"{fmt_ratio(t / ours, TORCH_BAR) if t else '—'} | {fmt_ratio(n / ours, NUMPY_BAR)} |")
-    print("\n".join(L))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": m, "check": head, "rows": rows}, f, indent=1)
+    print_side_by_side(L, args, m, head, rows)
     return 0
 
 

@@ -26,12 +26,12 @@ the check).
 """
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
+
+from bench_train import timed  # a warm-up, then the median of `repeat` runs
 
 
 def sigmoid_(a):
@@ -166,16 +166,6 @@ def check(torch):
     a = np.abs(numpy_stacked_lstm(X, stacked, *dense[0]) - run_lstm(x).numpy()).max()
     b = np.abs(numpy_bidirectional_gru(X, *bidir, *dense[1]) - run_gru(x).numpy()).max()
     return float(max(a, b))
-
-
-def timed(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def rnnscope_time(binary, stack, dims, repeat):
