@@ -403,6 +403,28 @@ Network::Network(const NetworkConfig &config, NetworkWeights weights, Eigen::Mat
     build();
 }
 
+namespace {
+Network fromState(NetworkState &&s)
+{
+    if (s.config.hasEmbedding())
+        return Network(s.config, std::move(s.weights), std::move(s.ids));
+    return Network(s.config, std::move(s.weights), std::move(s.X));
+}
+} // namespace
+
+Network::Network(NetworkState state)
+    : Network(fromState(std::move(state)))
+{
+}
+
+NetworkState Network::state() const
+{
+    NetworkState s{m_config, m_weights, {}, m_ids};
+    if (!m_config.hasEmbedding())
+        s.X = m_X;
+    return s;
+}
+
 void Network::build()
 {
     const NetworkConfig &config = m_config;

@@ -117,6 +117,16 @@ NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig 
 // returning sequences, none going backwards; and the cell itself must have a form (pytorchRefusal).
 std::string pytorchRefusal(const NetworkConfig &config);
 
+// Everything a network is made of, as a session, a file or an undo step keeps it: the config, the
+// weights and the input — X (D × T·N, column t·N + n), or with an Embedding the N·T token ids
+// (index n·T + t) and X empty.
+struct NetworkState {
+    NetworkConfig config;
+    NetworkWeights weights;
+    Eigen::MatrixXd X;
+    std::vector<int> ids;
+};
+
 class Network {
 public:
     // Draws the weights and X from config.seed. Throws Error when the config is refused.
@@ -127,6 +137,8 @@ public:
     // A network with an Embedding, given its weights (the table among them) and N·T token ids
     // (index n·T + t, checked against the vocabulary): X is their rows of the table.
     Network(const NetworkConfig &config, NetworkWeights weights, std::vector<int> ids);
+    // From a state: its token ids when the config has an Embedding, else its X.
+    explicit Network(NetworkState state);
     ~Network();
     Network(Network &&) noexcept;
     Network &operator=(Network &&) noexcept;
@@ -139,6 +151,8 @@ public:
     // The token ids (index n·T + t) of a network with an Embedding, else empty; as (N, T).
     const std::vector<int> &tokenIds() const { return m_ids; }
     NdArray tokenArray() const;
+    // The config, weights and input (X empty with an Embedding: the token ids stand for it).
+    NetworkState state() const;
 
     // --- the schedule: step k computes timestep `step` of one direction of one layer ---
     struct Step {
