@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "io/sessionfile.h"
 #include "run/model.h"
+#include "run/network.h"
 #include "testsupport.h"
 
 #include <QTemporaryDir>
@@ -101,6 +102,70 @@ Json classicDocument()
     return Json::parse(encodeSession(sampleSession(Dims{}, DType::Float32, false, 0)));
 }
 
+LayerSpec layerOf(CellKind kind, int units, bool sequences)
+{
+    LayerSpec l;
+    l.cell.kind = kind;
+    l.units = units;
+    l.returnSequences = sequences;
+    return l;
+}
+
+// A network of `layers` on N=2, T=4, D=3, K=2 (an Embedding of `vocabulary` tokens before them
+// unless 0), with its drawn weights and input.
+NetworkState networkState(std::vector<LayerSpec> layers, DType dtype, int vocabulary = 0, int K = 2)
+{
+    NetworkConfig config;
+    config.N = 2;
+    config.T = 4;
+    config.D = 3;
+    config.K = K;
+    config.layers = std::move(layers);
+    config.dtype = dtype;
+    config.seed = 11;
+    config.vocabulary = vocabulary;
+    config.dense = Activation::Sigmoid;
+    config.init = InitSpec{InitScheme::Normal, 0.4};
+    return Network(config).state();
+}
+
+// The stack the refusals damage: lstm 4 seq, lstm 5 — layer 2 (lstm_1) reads 4 features.
+SessionData stackedSession()
+{
+    SessionData data;
+    data.network = networkState({layerOf(CellKind::LSTM, 4, true), layerOf(CellKind::LSTM, 5, false)}, DType::Float32);
+    data.layer = 1;
+    data.view.units = {4};
+    return data;
+}
+
+Json networkDocument()
+{
+    return Json::parse(encodeSession(stackedSession()));
+}
+
+bool sameState(const NetworkState &a, const NetworkState &b)
+{
+    if (!(a.config.layers == b.config.layers) || a.config.N != b.config.N || a.config.T != b.config.T
+        || a.config.D != b.config.D || a.config.K != b.config.K || a.config.dtype != b.config.dtype
+        || a.config.seed != b.config.seed || a.config.init.scheme != b.config.init.scheme
+        || !sameBits(a.config.init.scale, b.config.init.scale) || a.config.dense != b.config.dense
+        || a.config.vocabulary != b.config.vocabulary || a.ids != b.ids || !sameBits(a.X, b.X)
+        || !sameBits(a.weights.Wo, b.weights.Wo) || !sameBits(a.weights.bo, b.weights.bo)
+        || !sameBits(a.weights.embedding, b.weights.embedding) || a.weights.layers.size() != b.weights.layers.size())
+        return false;
+    for (std::size_t l = 0; l < a.weights.layers.size(); ++l) {
+        if (a.weights.layers[l].size() != b.weights.layers[l].size())
+            return false;
+        for (std::size_t d = 0; d < a.weights.layers[l].size(); ++d) {
+            const Weights &x = a.weights.layers[l][d], &y = b.weights.layers[l][d];
+            if (!sameBits(x.Wx, y.Wx) || !sameBits(x.Wh, y.Wh) || !sameBits(x.bh, y.bh))
+                return false;
+        }
+    }
+    return true;
+}
+
 // decodeSession(bytes, name) refuses with one line that starts with `name`, is of `kind` and says `mentions`.
 void verifyRefused(std::string_view bytes, const char *name, const QString &kind, const QString &mentions)
 {
@@ -124,6 +189,11 @@ private slots:
     void gatedCellsRoundTrip_data();
     void gatedCellsRoundTrip();
     void version1FilesOpenAsBefore();
+    void networkRoundTrip_data();
+    void networkRoundTrip();
+    void networkWriteRefusals();
+    void networkBudgetIsCheckedBeforeArrays();
+    void damagedNetworkNeverCrashes();
     void refusals_data();
     void refusals();
     void textLevelRefusals_data();
@@ -205,6 +275,264 @@ void TestSessionFile::version1FilesOpenAsBefore()
     Json missing = classicDocument();
     missing.erase("layers");
     QVERIFY(errorOf([&] { decodeSession(missing.dump(), "v2.json"); }));
+}
+
+void TestSessionFile::networkRoundTrip_data()
+{
+    QTest::addColumn<QString>("stack"); // parseNetworkStack's text, units included
+    QTest::addColumn<bool>("float64");
+    QTest::addColumn<int>("layer");
+    QTest::addColumn<int>("direction");
+    QTest::newRow("stacked lstm, float32") << QStringLiteral("lstm 4 seq, lstm 5 seq, lstm 3") << false << 1 << 0;
+    QTest::newRow("stacked lstm, float64") << QStringLiteral("lstm 4 seq, lstm 5") << true << 0 << 0;
+    QTest::newRow("bidirectional gru, merge sum") << QStringLiteral("bi=sum gru 4 seq act=relu rec=hard_sigmoid, gru 3")
+                                                  << true << 0 << 1;
+    QTest::newRow("gru reset_after=false, bi concat") << QStringLiteral("bi gru 3 reset_after=false") << false << 0 << 1;
+    QTest::newRow("go_backwards") << QStringLiteral("simplernn 4 seq back act=linear, bi=ave lstm 2 back seq") << false << 1 << 1;
+    QTest::newRow("embedding, float32") << QStringLiteral("embedding 7, lstm 4 seq, bi=mul gru 2") << false << 1 << 0;
+    QTest::newRow("embedding, float64") << QStringLiteral("embedding 3, simplernn 2") << true << 0 << 0;
+}
+
+// A network keeps every field of every layer, every weight of every direction bit for bit, the
+// Embedding's table and token ids or X, and the layer and direction on show; it is written as
+// version 3 and reads back to the same text and the same predictions.
+void TestSessionFile::networkRoundTrip()
+{
+    QFETCH(QString, stack);
+    QFETCH(bool, float64);
+    QFETCH(int, layer);
+    QFETCH(int, direction);
+    const NetworkStack parsed = parseNetworkStack(stack.toStdString());
+    SessionData data;
+    data.network = networkState(parsed.layers, float64 ? DType::Float64 : DType::Float32, parsed.vocabulary);
+    NetworkState &state = *data.network;
+    // Fields stackText leaves out (unused by the cell) are kept too.
+    state.config.layers[0].merge = state.config.layers[0].bidirectional ? state.config.layers[0].merge : Merge::Mul;
+    state.config.layers.back().cell.resetAfter = state.config.layers.back().cell.kind == CellKind::GRU
+        ? state.config.layers.back().cell.resetAfter
+        : false;
+    data.timestep = 2;
+    data.sample = 1;
+    data.layer = layer;
+    data.direction = direction;
+    data.view.units = {1, 0};
+    data.view.layout = Layout::PyTorch;
+    const std::vector<double> expected = Network(state).prediction().values;
+
+    const std::string text = encodeSession(data);
+    const Json doc = Json::parse(text);
+    QCOMPARE(doc.at("version").get<int>(), 3);
+    QVERIFY(!doc.at("dims").contains("M"));
+    QCOMPARE(doc.at("layers").size(), state.config.layers.size());
+    QCOMPARE(doc.contains("ids"), parsed.vocabulary > 0);
+    QCOMPARE(doc.contains("X"), parsed.vocabulary == 0);
+    QCOMPARE(doc.at("weights").contains("embedding"), parsed.vocabulary > 0);
+    QCOMPARE(doc.at("weights").at("layers").at(std::size_t(layer)).size(),
+             std::size_t(state.config.layers[std::size_t(layer)].directions()));
+    QStringList keys;
+    for (const auto &[key, value] : doc.items())
+        keys << QString::fromStdString(key);
+    QCOMPARE(keys.join(QLatin1Char(' ')),
+             QStringLiteral("format version dims dtype seed initializer dense_activation vocabulary layers timestep sample "
+                            "layer direction view weights ") + (parsed.vocabulary > 0 ? "ids" : "X"));
+
+    const SessionData back = decodeSession(text, "net.json", std::uint64_t(1) << 30);
+    QVERIFY(back.network);
+    QVERIFY(sameState(*back.network, state));
+    QCOMPARE(back.network->config.memoryBudget, std::uint64_t(1) << 30);
+    QCOMPARE(back.model.weights.Wx.size(), Eigen::Index(0)); // the model is left default
+    QCOMPARE(back.layer, layer);
+    QCOMPARE(back.direction, direction);
+    QCOMPARE(back.timestep, 2);
+    QCOMPARE(back.sample, 1);
+    QVERIFY(back.view.units == data.view.units);
+    QCOMPARE(back.view.layout, Layout::PyTorch);
+    QCOMPARE(encodeSession(back), text);
+    const std::vector<double> again = Network(*back.network).prediction().values;
+    QCOMPARE(again.size(), expected.size());
+    for (std::size_t i = 0; i < again.size(); ++i)
+        QVERIFY(sameBits(again[i], expected[i]));
+
+    // Special values in every array keep their bits (and the sign of −0.0).
+    int i = 0;
+    for (double v : kSpecial) {
+        for (auto &dirs : state.weights.layers)
+            for (Weights &w : dirs) {
+                w.Wx.data()[i % w.Wx.size()] = v;
+                w.Wh.data()[(i * 7) % w.Wh.size()] = v;
+                w.bh.data()[(i * 3) % w.bh.size()] = v;
+            }
+        state.weights.Wo.data()[i % state.weights.Wo.size()] = v;
+        if (state.config.hasEmbedding())
+            state.weights.embedding.data()[(i * 5) % state.weights.embedding.size()] = v;
+        else
+            state.X.data()[(i * 3) % state.X.size()] = v;
+        ++i;
+    }
+    state.weights.bo(0) = -0.0;
+    const SessionData special = decodeSession(encodeSession(data), "special.json");
+    QVERIFY(sameState(*special.network, state));
+    QVERIFY(std::signbit(special.network->weights.bo(0)));
+
+    // A one-layer model is still written as version 2, and reads back without a network.
+    const Json classic = classicDocument();
+    QCOMPARE(classic.at("version").get<int>(), 2);
+    QVERIFY(!decodeSession(classic.dump(), "v2.json").network);
+}
+
+// refusals' rows for a version 3 file: JSON Patches applied to stackedSession's document.
+static void addNetworkRefusalRows()
+{
+    const auto row = [](const char *name, const char *patch, const char *kind, const char *mentions) {
+        QTest::addRow("network: %s", name) << QString::fromUtf8(patch) << QString::fromLatin1(kind) << QString::fromUtf8(mentions) << true;
+    };
+    row("Wh (4, 20)", R"([{"op":"remove","path":"/weights/layers/1/0/Wh/4"}])", "shape_mismatch",
+        "weights.layers[1][0].Wh has shape (4, 20), but layer 2 (lstm_1) with M=5 (LSTM) needs (5, 20)");
+    row("Wx of the wrong width", R"([{"op":"remove","path":"/weights/layers/1/0/Wx/3"}])", "shape_mismatch",
+        "weights.layers[1][0].Wx has shape (3, 20), but layer 2 (lstm_1) on 4 features with M=5 (LSTM) needs (4, 20)");
+    row("bh short", R"([{"op":"remove","path":"/weights/layers/0/0/bh/0"}])", "shape_mismatch",
+        "weights.layers[0][0].bh has shape (15,), but layer 1 (lstm) with M=4 (LSTM) needs (16,)");
+    row("Wo of the wrong width", R"([{"op":"remove","path":"/weights/Wo/0"}])", "shape_mismatch",
+        "weights.Wo has shape (4, 2), but the top layer's width 5 and K=2 needs (5, 2)");
+    row("a backward direction too many", R"([{"op":"add","path":"/weights/layers/0/-","value":{}}])", "shape_mismatch",
+        "'weights.layers[0]' is a list of 2: expected a list of 1 direction");
+    row("a layer's weights missing", R"([{"op":"remove","path":"/weights/layers/1"}])", "shape_mismatch",
+        "'weights.layers' is a list of 1: expected a list of the 2 layers' weights");
+    row("layer out of range", R"([{"op":"replace","path":"/layer","value":2}])", "out_of_range",
+        "'layer' is 2: expected an integer 0 … 1");
+    row("direction of a one-way layer", R"([{"op":"replace","path":"/direction","value":1}])", "out_of_range",
+        "'direction' is 1: expected an integer 0 … 0");
+    row("missing layer", R"([{"op":"remove","path":"/layer"}])", "missing_array", "field 'layer' is missing");
+    row("unit of another layer", R"([{"op":"replace","path":"/view/units","value":[5]}])", "out_of_range",
+        "'view.units[0]' is 5: expected an integer 0 … 4");
+    row("unknown field", R"([{"op":"add","path":"/stack","value":"lstm 4"}])", "malformed_header", "unknown field 'stack'");
+    row("M in a network's dims", R"([{"op":"add","path":"/dims/M","value":5}])", "malformed_header", "unknown field 'dims.M'");
+    row("one-layer fields", R"([{"op":"add","path":"/activation","value":"tanh"}])", "malformed_header",
+        "unknown field 'activation'");
+    row("unknown layer field", R"([{"op":"add","path":"/layers/0/dropout","value":0.5}])", "malformed_header",
+        "unknown field 'layers[0].dropout'");
+    row("unknown weight", R"([{"op":"add","path":"/weights/layers/0/0/Wo","value":[]}])", "malformed_header",
+        "'weights.layers[0][0].Wo'");
+    row("an embedding without a vocabulary", R"([{"op":"add","path":"/weights/embedding","value":[]}])", "malformed_header",
+        "unknown field 'weights.embedding'");
+    row("ids without an Embedding", R"([{"op":"add","path":"/ids","value":[[0]]}])", "malformed_header", "'ids'");
+    row("missing merge", R"([{"op":"remove","path":"/layers/0/merge"}])", "missing_array", "'layers[0].merge' is missing");
+    row("merge max", R"([{"op":"replace","path":"/layers/0/merge","value":"max"}])", "unsupported", "'layers[0].merge'");
+    row("units 0", R"([{"op":"replace","path":"/layers/1/units","value":0}])", "out_of_range", "'layers[1].units' is 0");
+    row("no layers", R"([{"op":"replace","path":"/layers","value":[]}])", "out_of_range", "expected a list of 1 … 64");
+    row("broken stack", R"([{"op":"replace","path":"/layers/0/return_sequences","value":false}])", "shape_mismatch",
+        "field 'layers': Input 0 of layer \"lstm_1\" is incompatible with the layer: expected ndim=3, found ndim=2");
+    row("a layer turned bidirectional", R"([{"op":"replace","path":"/layers/1/bidirectional","value":true}])", "shape_mismatch",
+        "'weights.layers[1]' is a list of 1: expected a list of 2 directions (forward, backward)");
+    row("vocabulary without ids", R"([{"op":"replace","path":"/vocabulary","value":4}])", "malformed_header",
+        "'X': a network with an Embedding reads token ids");
+    row("vocabulary too large", R"([{"op":"replace","path":"/vocabulary","value":16777217}])", "out_of_range", "'vocabulary'");
+    row("version 2 with a network", R"([{"op":"replace","path":"/version","value":2}])", "malformed_header", "unknown field");
+}
+
+// Refusals of a network with an Embedding (token ids), and what the writer refuses.
+void TestSessionFile::networkWriteRefusals()
+{
+    SessionData data;
+    data.network = networkState({layerOf(CellKind::GRU, 3, false)}, DType::Float32, 5);
+    const Json doc = Json::parse(encodeSession(data));
+    Json bad = doc;
+    bad["ids"][1][2] = 5;
+    verifyRefused(bad.dump(), "ids.json", QStringLiteral("out_of_range"), QStringLiteral("'ids[1][2]' is 5: expected an integer 0 … 4"));
+    bad = doc;
+    bad["ids"][0][0] = 1.5;
+    verifyRefused(bad.dump(), "ids.json", QStringLiteral("malformed_header"), QStringLiteral("'ids[0][0]' is 1.5"));
+    bad = doc;
+    bad["ids"][1].erase(0);
+    verifyRefused(bad.dump(), "ids.json", QStringLiteral("shape_mismatch"), QStringLiteral("ids[1] has shape (3,), but N=2, T=4 needs (4,)"));
+    bad = doc;
+    bad["weights"].erase("embedding");
+    verifyRefused(bad.dump(), "emb.json", QStringLiteral("missing_array"), QStringLiteral("'weights.embedding' is missing"));
+    bad = doc;
+    bad["weights"]["embedding"].erase(4);
+    verifyRefused(bad.dump(), "emb.json", QStringLiteral("shape_mismatch"),
+                  QStringLiteral("weights.embedding has shape (4, 3), but V=5, D=3 needs (5, 3)"));
+    bad = doc;
+    bad["X"] = Json::array();
+    verifyRefused(bad.dump(), "x.json", QStringLiteral("malformed_header"), QStringLiteral("'X'"));
+
+    // The writer: a token id outside the vocabulary, a layer or direction the network does not
+    // have, weights that do not fit the stack.
+    SessionData wrong = data;
+    wrong.network->ids[3] = 5;
+    QCOMPARE(testsupport::kindOf(errorOf([&] { encodeSession(wrong); })), QStringLiteral("out_of_range"));
+    wrong = data;
+    wrong.layer = 1;
+    QCOMPARE(testsupport::kindOf(errorOf([&] { encodeSession(wrong); })), QStringLiteral("out_of_range"));
+    wrong = data;
+    wrong.direction = 1;
+    QCOMPARE(testsupport::kindOf(errorOf([&] { encodeSession(wrong); })), QStringLiteral("out_of_range"));
+    wrong = data;
+    wrong.network->config.layers[0].units = 4;
+    QCOMPARE(testsupport::kindOf(errorOf([&] { encodeSession(wrong); })), QStringLiteral("shape_mismatch"));
+    wrong = data;
+    wrong.network->ids.pop_back();
+    QCOMPARE(testsupport::kindOf(errorOf([&] { encodeSession(wrong); })), QStringLiteral("shape_mismatch"));
+}
+
+void TestSessionFile::networkBudgetIsCheckedBeforeArrays()
+{
+    // Layers far over the budget with small arrays: refused for the budget, not for the shapes.
+    Json doc = networkDocument();
+    doc["layers"][1]["units"] = 16384;
+    doc["dims"]["N"] = 100000;
+    doc["dims"]["T"] = 100000;
+    auto e = errorOf([&] { decodeSession(doc.dump(), "big.json"); });
+    QVERIFY(e);
+    QCOMPARE(e->kind(), ErrorKind::TooLarge);
+    QVERIFY2(QString::fromUtf8(e->what()).contains(QLatin1String("budget")), e->what());
+    // An Embedding's table counts too.
+    doc = networkDocument();
+    doc["vocabulary"] = 1 << 24;
+    doc["dims"]["D"] = 60000;
+    e = errorOf([&] { decodeSession(doc.dump(), "vocab.json"); });
+    QVERIFY(e);
+    QCOMPARE(e->kind(), ErrorKind::TooLarge);
+    e = errorOf([&] { decodeSession(networkDocument().dump(), "small.json", 1000); });
+    QVERIFY(e);
+    QCOMPARE(e->kind(), ErrorKind::TooLarge);
+}
+
+// Truncations and damaged bytes of a network session (a Bidirectional GRU, an Embedding) are
+// refused with one line, or read back as a session that writes again.
+void TestSessionFile::damagedNetworkNeverCrashes()
+{
+    SessionData data;
+    data.network = networkState({layerOf(CellKind::LSTM, 2, true), layerOf(CellKind::GRU, 2, false)}, DType::Float32, 4);
+    data.network->config.layers[1].bidirectional = true;
+    data.network->config.layers[1].merge = Merge::Sum;
+    data.network->weights.layers[1].push_back(data.network->weights.layers[1][0]);
+    data.layer = 1;
+    data.direction = 1;
+    const std::string text = encodeSession(data);
+    QVERIFY(sameState(*decodeSession(text, "n.json").network, *data.network));
+    for (std::size_t n = 0; n + 1 < text.size(); ++n) {
+        const auto e = errorOf([&] { decodeSession(std::string_view(text).substr(0, n), "t.json"); });
+        QVERIFY2(e || n >= text.rfind('}') + 1, qPrintable(QString::number(n)));
+        if (e)
+            QVERIFY2(testsupport::oneLine(*e), e->what());
+    }
+    std::mt19937_64 rng(20261203);
+    const char interesting[] = {'[', ']', '{', '}', '"', ',', ':', '-', 'e', '9', '0', '1', 't', 'f', ' '};
+    for (int round = 0; round < 2000; ++round) {
+        std::string damaged = text;
+        for (int f = 0, flips = 1 + int(rng() % 4); f < flips; ++f)
+            damaged[rng() % damaged.size()] = rng() % 2 ? interesting[rng() % sizeof interesting] : char(rng() % 256);
+        try {
+            const SessionData back = decodeSession(damaged, "f.json");
+            QVERIFY(back.network);
+            checkShapes(back.network->weights, back.network->config);
+            QCOMPARE(decodeSession(encodeSession(back), "again.json").network->ids, back.network->ids);
+        } catch (const Error &e) {
+            QVERIFY2(testsupport::oneLine(e), e.what());
+            QVERIFY2(QString::fromUtf8(e.what()).startsWith(QLatin1String("f.json")), e.what());
+        }
+    }
 }
 
 void TestSessionFile::roundTripIsBitExact_data()
@@ -308,13 +636,14 @@ void TestSessionFile::refusals_data()
     QTest::addColumn<QString>("change"); // a JSON Patch (RFC 6902) applied to the classic session
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("mentions");
+    QTest::addColumn<bool>("network"); // applied to a network's (version 3) instead
     const auto row = [](const char *name, const char *patch, const char *kind, const char *mentions) {
-        QTest::newRow(name) << QString::fromUtf8(patch) << QString::fromLatin1(kind) << QString::fromUtf8(mentions);
+        QTest::newRow(name) << QString::fromUtf8(patch) << QString::fromLatin1(kind) << QString::fromUtf8(mentions) << false;
     };
     row("other format", R"([{"op":"replace","path":"/format","value":"keras"}])", "bad_magic", "not a rnnscope session");
     row("no format", R"([{"op":"remove","path":"/format"}])", "bad_magic", "\"format\"");
     row("version 99", R"([{"op":"replace","path":"/version","value":99}])", "unsupported_version",
-        "session version 99 is newer than this rnnscope reads (2)");
+        "session version 99 is newer than this rnnscope reads (3)");
     row("version 99 with new fields", R"([{"op":"replace","path":"/version","value":99},{"op":"add","path":"/gates","value":4}])",
         "unsupported_version", "version 99");
     row("version 0", R"([{"op":"replace","path":"/version","value":0}])", "unsupported_version", "version 0");
@@ -376,6 +705,7 @@ void TestSessionFile::refusals_data()
         "'weights.Wh[2][2]' is \"1.5\"");
     row("weight null", R"([{"op":"replace","path":"/X/0/9/2","value":null}])", "malformed_header", "'X[0][9][2]' is null");
     row("root a list", R"([{"op":"replace","path":"","value":[1,2]}])", "bad_magic", "not a rnnscope session");
+    addNetworkRefusalRows();
 }
 
 void TestSessionFile::refusals()
@@ -383,7 +713,8 @@ void TestSessionFile::refusals()
     QFETCH(QString, change);
     QFETCH(QString, kind);
     QFETCH(QString, mentions);
-    const Json doc = classicDocument().patch(Json::parse(change.toStdString()));
+    QFETCH(bool, network);
+    const Json doc = (network ? networkDocument() : classicDocument()).patch(Json::parse(change.toStdString()));
     verifyRefused(doc.dump(), "lesson.json", kind, mentions);
 }
 
@@ -412,8 +743,8 @@ void TestSessionFile::textLevelRefusals_data()
     row("number overflow", edited("\"seed\": 0", 9, "\"seed\": 1e999"), "malformed_header", "1e999");
     row("duplicate field", edited("\"seed\"", 0, "\"seed\": 4, "), "malformed_header", "duplicate field 'seed'");
     row("duplicate nested field", edited("\"N\"", 0, "\"T\": 4, "), "malformed_header", "duplicate field 'dims.T'");
-    row("deep nesting", std::string(100000, '['), "malformed_header", "nested deeper than 4");
-    row("deep objects", "{\"a\":{\"b\":{\"c\":{\"d\":{}}}}}", "malformed_header", "nested deeper");
+    row("deep nesting", std::string(100000, '['), "malformed_header", "nested deeper than 7");
+    row("deep objects", "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{}}}}}}}}", "malformed_header", "nested deeper");
     row("control byte", "{\"format\": \"rnn\x01\"}", "malformed_header", "not valid JSON");
     row("invalid UTF-8", "{\"format\": \"\xff\xfe\"}", "malformed_header", "not valid JSON");
 }
@@ -482,7 +813,7 @@ void TestSessionFile::saveAndLoadFiles()
     e = errorOf([&] { loadSession(dir.path().toStdString()); });
     QVERIFY(e && e->kind() == ErrorKind::Io);
     // A refused file names its path.
-    std::ofstream(path) << "{\"format\": \"rnnscope-session\", \"version\": 3}";
+    std::ofstream(path) << "{\"format\": \"rnnscope-session\", \"version\": 4}";
     e = errorOf([&] { loadSession(path); });
     QVERIFY(e && e->kind() == ErrorKind::UnsupportedVersion);
     QVERIFY2(QString::fromUtf8(e->what()).startsWith(QString::fromStdString(path)), e->what());

@@ -24,8 +24,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The deepest nesting of a session: the root object, "X", a sample, a timestep.
-constexpr int kMaxDepth = 4;
+// The deepest nesting of a session: the root object, "weights", "layers", a layer, a direction, a
+// weight, a row (version 3; X[n][t][d] is 4 deep).
+constexpr int kMaxDepth = 7;
 
 const char *const kExpectedNumber = "a number, \"nan\", \"inf\" or \"-inf\"";
 
@@ -112,7 +113,7 @@ private:
     {
         if (m_levels.size() >= static_cast<std::size_t>(kMaxDepth))
             return refuse(ErrorKind::MalformedHeader, "lists or objects nested deeper than " + std::to_string(kMaxDepth)
-                                                          + " levels: a session's deepest value is X[n][t][d]");
+                                                          + " levels: a session's deepest value is weights.layers[l][d].Wx[i][j]");
         m_levels.push_back(Level{object, {}, {}});
         return value();
     }
@@ -359,29 +360,111 @@ Eigen::VectorXd vectorOf(const std::vector<double> &values)
     return Eigen::Map<const Eigen::VectorXd>(values.data(), static_cast<Eigen::Index>(values.size()));
 }
 
-SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64_t memoryBudget)
+constexpr std::array<const char *, 4> kMerges = {"concat", "sum", "mul", "ave"}; // mergeName's, in Merge's order
+
+DType readDtype(const Decoder &in, const Json &doc)
 {
-    const Decoder in(name);
-    if (!doc.is_object() || !doc.contains("format"))
-        in.fail(ErrorKind::BadMagic, "not a rnnscope session: expected a JSON object with \"format\": \""
-                                         + std::string(kSessionFormat) + "\"");
-    const Json &format = doc["format"];
-    if (!format.is_string() || format.get_ref<const std::string &>() != kSessionFormat)
-        in.fail(ErrorKind::BadMagic, "\"format\" is " + describe(format) + ", not \"" + kSessionFormat
-                                         + "\": not a rnnscope session");
-    // The version first: a newer file may have fields this reader does not know.
-    const Json &version = in.field(doc, "version", "");
-    if (!version.is_number_integer())
-        in.fail(ErrorKind::MalformedHeader, "field 'version' is " + describe(version) + ": expected an integer");
-    if (version.is_number_unsigned() ? version.get<std::uint64_t>() > std::uint64_t(kSessionVersion)
-                                     : version.get<std::int64_t>() > kSessionVersion)
-        in.fail(ErrorKind::UnsupportedVersion, "session version " + printableText(version.dump(), 40)
-                                                   + " is newer than this rnnscope reads (" + std::to_string(kSessionVersion)
-                                                   + "): open it with a newer rnnscope");
-    if (version.get<std::int64_t>() < 1)
-        in.fail(ErrorKind::UnsupportedVersion, "session version " + version.dump() + " does not exist: expected "
-                                                   + std::to_string(kSessionVersion));
-    const bool v1 = version.get<std::int64_t>() == 1;
+    return in.choice(doc, "dtype", "", kDtypes) == 0 ? DType::Float32 : DType::Float64;
+}
+
+// "seed" and "initializer", alike in every version.
+void readSettings(const Decoder &in, const Json &doc, std::uint64_t &seed, InitSpec &init)
+{
+    seed = in.unsignedInteger(doc, "seed", "");
+    const Json &j = in.object(doc, "initializer", "");
+    in.onlyFields(j, {"scheme", "scale"}, "initializer");
+    init.scheme = *parseInitScheme(kSchemes[in.choice(j, "scheme", "initializer", kSchemes)]);
+    const Json &scale = in.field(j, "scale", "initializer");
+    if (!scale.is_number() || !std::isfinite(scale.get<double>()) || scale.get<double>() < 0)
+        in.fail(scale.is_number() ? ErrorKind::OutOfRange : ErrorKind::MalformedHeader,
+                "field 'initializer.scale' is " + describe(scale) + ": expected a finite number ≥ 0");
+    init.scale = scale.get<double>();
+}
+
+// A cell's kind, recurrent activation and reset_after, from the layer object `j` at `path`.
+void readCell(const Decoder &in, const Json &j, const std::string &path, CellSpec &cell)
+{
+    cell.kind = *parseCellKind(kCells[in.choice(j, "cell", path, kCells)]);
+    cell.recurrent = *parseActivation(kCellActivations[in.choice(j, "recurrent_activation", path, kCellActivations)]);
+    cell.resetAfter = in.boolean(j, "reset_after", path);
+}
+
+// "view", whose units are those of a layer of M units (`who` names it: "M=5", "layer 2 (lstm_1)").
+SessionView readView(const Decoder &in, const Json &doc, int M, const std::string &who)
+{
+    SessionView view;
+    const Json &j = in.object(doc, "view", "");
+    in.onlyFields(j, {"layout", "units", "presentation"}, "view");
+    view.layout = in.choice(j, "layout", "view", kLayouts) == 0 ? Layout::Keras : Layout::PyTorch;
+    const Json &units = in.field(j, "units", "view");
+    if (!units.is_array())
+        in.fail(ErrorKind::MalformedHeader, "field 'view.units' is " + describe(units) + ": expected a list of hidden units");
+    if (units.size() > static_cast<std::size_t>(M))
+        in.fail(ErrorKind::OutOfRange, "field 'view.units' lists " + std::to_string(units.size()) + " units, but " + who
+                                           + " has only " + std::to_string(M));
+    std::set<int> seen;
+    for (std::size_t i = 0; i < units.size(); ++i) {
+        const int u = static_cast<int>(in.integer(units[i], "view.units[" + std::to_string(i) + "]", 0, M - 1));
+        if (!seen.insert(u).second)
+            in.fail(ErrorKind::MalformedHeader, "field 'view.units' lists unit " + std::to_string(u) + " twice");
+        view.units.push_back(u);
+    }
+    view.presentation = in.boolean(j, "presentation", "view");
+    return view;
+}
+
+// A recurrent layer's Wx, Wh and bh from the object `j` at `path`; `inputs` and `units` explain
+// their shapes ("D=3, M=5 (LSTM)" and "M=5 (LSTM)").
+Weights readRecurrent(const Decoder &in, const Json &j, const std::string &path, const CellSpec &cell, int D, int M,
+                      const std::string &inputs, const std::string &units)
+{
+    const auto read = [&](const char *key, std::vector<std::int64_t> shape, const std::string &because) {
+        return in.array(in.field(j, key, path), joined(path, key), shape, because);
+    };
+    const std::int64_t gM = std::int64_t(cell.gates()) * M;
+    Weights w;
+    w.Wx = matrixOf(read("Wx", {D, gM}, inputs), D, gM);
+    w.Wh = matrixOf(read("Wh", {M, gM}, units), M, gM);
+    w.bh = vectorOf(read("bh", cell.biasRows() == 2 ? std::vector<std::int64_t>{2, gM} : std::vector<std::int64_t>{gM}, units));
+    return w;
+}
+
+// "X" (N, T, D) as the D × (T·N) matrix: X[n][t][d] → column t·N + n.
+Eigen::MatrixXd readX(const Decoder &in, const Json &doc, int N, int T, int D)
+{
+    const std::vector<double> x = in.array(in.field(doc, "X", ""), "X", {N, T, D},
+                                           "N=" + std::to_string(N) + ", T=" + std::to_string(T) + ", D=" + std::to_string(D));
+    Eigen::MatrixXd X(D, static_cast<Eigen::Index>(T) * N);
+    std::size_t i = 0;
+    for (int n = 0; n < N; ++n)
+        for (int t = 0; t < T; ++t)
+            for (int f = 0; f < D; ++f)
+                X(f, static_cast<Eigen::Index>(t) * N + n) = x[i++];
+    return X;
+}
+
+// "layers[i]" of a version 3 file: every field of the LayerSpec.
+LayerSpec readLayer(const Decoder &in, const Json &j, const std::string &path)
+{
+    if (!j.is_object())
+        in.fail(ErrorKind::MalformedHeader, "field " + fieldName(path) + " is " + describe(j) + ": expected an object");
+    in.onlyFields(j, {"cell", "units", "activation", "recurrent_activation", "reset_after", "return_sequences",
+                      "go_backwards", "bidirectional", "merge"},
+                  path);
+    LayerSpec layer;
+    readCell(in, j, path, layer.cell);
+    layer.units = static_cast<int>(in.integer(j, "units", path, 1, DimLimits::maxM));
+    layer.cell.activation = *parseActivation(kCellActivations[in.choice(j, "activation", path, kCellActivations)]);
+    layer.returnSequences = in.boolean(j, "return_sequences", path);
+    layer.goBackwards = in.boolean(j, "go_backwards", path);
+    layer.bidirectional = in.boolean(j, "bidirectional", path);
+    layer.merge = static_cast<Merge>(in.choice(j, "merge", path, kMerges));
+    return layer;
+}
+
+// A version 1 or 2 file: the one-layer model.
+SessionData decodeModel(const Decoder &in, const Json &doc, bool v1, std::uint64_t memoryBudget)
+{
     if (v1)
         in.onlyFields(doc, {"format", "version", "dims", "dtype", "seed", "initializer", "activation",
                             "dense_activation", "return_sequences", "timestep", "sample", "view", "weights", "X"},
@@ -405,9 +488,8 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
     d.D = static_cast<int>(in.integer(dims, "D", "dims", 1, DimLimits::maxD));
     d.M = static_cast<int>(in.integer(dims, "M", "dims", 1, DimLimits::maxM));
     d.K = static_cast<int>(in.integer(dims, "K", "dims", 0, DimLimits::maxK));
-    config.dtype = in.choice(doc, "dtype", "", kDtypes) == 0 ? DType::Float32 : DType::Float64;
-    // Version 2: the network's recurrent layers (one, for now), each with its cell; version 1
-    // files hold a SimpleRNN.
+    config.dtype = readDtype(in, doc);
+    // Version 2: the recurrent layer's cell; version 1 files hold a SimpleRNN.
     if (!v1) {
         const Json &layers = in.field(doc, "layers", "");
         if (!layers.is_array() || layers.size() != 1)
@@ -417,10 +499,11 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
         if (!layer.is_object())
             in.fail(ErrorKind::MalformedHeader, "field 'layers[0]' is " + describe(layer) + ": expected an object");
         in.onlyFields(layer, {"cell", "recurrent_activation", "reset_after"}, "layers[0]");
-        config.kind = *parseCellKind(kCells[in.choice(layer, "cell", "layers[0]", kCells)]);
-        config.recurrent =
-            *parseActivation(kCellActivations[in.choice(layer, "recurrent_activation", "layers[0]", kCellActivations)]);
-        config.resetAfter = in.boolean(layer, "reset_after", "layers[0]");
+        CellSpec cell;
+        readCell(in, layer, "layers[0]", cell);
+        config.kind = cell.kind;
+        config.recurrent = cell.recurrent;
+        config.resetAfter = cell.resetAfter;
     }
     try {
         checkDims(d, config.dtype, memoryBudget, config.cellSpec());
@@ -428,67 +511,170 @@ SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64
         in.fail(e.kind(), std::string("dims: ") + e.what());
     }
 
-    config.seed = in.unsignedInteger(doc, "seed", "");
-    const Json &init = in.object(doc, "initializer", "");
-    in.onlyFields(init, {"scheme", "scale"}, "initializer");
-    config.init.scheme = *parseInitScheme(kSchemes[in.choice(init, "scheme", "initializer", kSchemes)]);
-    const Json &scale = in.field(init, "scale", "initializer");
-    if (!scale.is_number() || !std::isfinite(scale.get<double>()) || scale.get<double>() < 0)
-        in.fail(scale.is_number() ? ErrorKind::OutOfRange : ErrorKind::MalformedHeader,
-                "field 'initializer.scale' is " + describe(scale) + ": expected a finite number ≥ 0");
-    config.init.scale = scale.get<double>();
+    readSettings(in, doc, config.seed, config.init);
     config.cell = *parseActivation(kCellActivations[in.choice(doc, "activation", "", kCellActivations)]);
     config.dense = *parseActivation(kDenseActivations[in.choice(doc, "dense_activation", "", kDenseActivations)]);
     config.returnSequences = in.boolean(doc, "return_sequences", "");
     data.timestep = static_cast<int>(in.integer(doc, "timestep", "", -1, d.T - 1));
     data.sample = static_cast<int>(in.integer(doc, "sample", "", 0, d.N - 1));
-
-    const Json &view = in.object(doc, "view", "");
-    in.onlyFields(view, {"layout", "units", "presentation"}, "view");
-    data.view.layout = in.choice(view, "layout", "view", kLayouts) == 0 ? Layout::Keras : Layout::PyTorch;
-    const Json &units = in.field(view, "units", "view");
-    if (!units.is_array())
-        in.fail(ErrorKind::MalformedHeader, "field 'view.units' is " + describe(units) + ": expected a list of hidden units");
-    if (units.size() > static_cast<std::size_t>(d.M))
-        in.fail(ErrorKind::OutOfRange, "field 'view.units' lists " + std::to_string(units.size())
-                                           + " units, but M=" + std::to_string(d.M) + " has only " + std::to_string(d.M));
-    std::set<int> seen;
-    for (std::size_t i = 0; i < units.size(); ++i) {
-        const int u = static_cast<int>(in.integer(units[i], "view.units[" + std::to_string(i) + "]", 0, d.M - 1));
-        if (!seen.insert(u).second)
-            in.fail(ErrorKind::MalformedHeader, "field 'view.units' lists unit " + std::to_string(u) + " twice");
-        data.view.units.push_back(u);
-    }
-    data.view.presentation = in.boolean(view, "presentation", "view");
+    const std::string sD = "D=" + std::to_string(d.D), sM = "M=" + std::to_string(d.M), sK = "K=" + std::to_string(d.K);
+    data.view = readView(in, doc, d.M, sM);
 
     // The arrays, each against the dimensions.
     const Json &weights = in.object(doc, "weights", "");
     in.onlyFields(weights, {"Wx", "Wh", "bh", "Wo", "bo"}, "weights");
-    const std::string sD = "D=" + std::to_string(d.D), sM = "M=" + std::to_string(d.M), sK = "K=" + std::to_string(d.K);
-    const auto read = [&](const char *key, std::vector<std::int64_t> shape, const std::string &because) {
-        return in.array(in.field(weights, key, "weights"), std::string("weights.") + key, shape, because);
-    };
-    Weights &w = data.model.weights;
     const CellSpec cell = config.cellSpec();
-    const std::int64_t gM = std::int64_t(cell.gates()) * d.M;
     const std::string sG = cell.kind == CellKind::SimpleRNN ? sM : sM + " (" + cellClassName(cell.kind) + ")";
-    w.Wx = matrixOf(read("Wx", {d.D, gM}, sD + ", " + sG), d.D, gM);
-    w.Wh = matrixOf(read("Wh", {d.M, gM}, sG), d.M, gM);
-    w.bh = vectorOf(read("bh", cell.biasRows() == 2 ? std::vector<std::int64_t>{2, gM} : std::vector<std::int64_t>{gM}, sG));
-    w.Wo = matrixOf(read("Wo", {d.M, d.K}, sM + ", " + sK), d.M, d.K);
-    w.bo = vectorOf(read("bo", {d.K}, sK));
-
-    const std::vector<double> x = in.array(in.field(doc, "X", ""), "X", {d.N, d.T, d.D},
-                                           "N=" + std::to_string(d.N) + ", T=" + std::to_string(d.T) + ", " + sD);
-    // X[n][t][d] → column t·N + n of the D × (T·N) matrix.
-    Eigen::MatrixXd &X = data.model.X;
-    X.resize(d.D, static_cast<Eigen::Index>(d.T) * d.N);
-    std::size_t i = 0;
-    for (int n = 0; n < d.N; ++n)
-        for (int t = 0; t < d.T; ++t)
-            for (int f = 0; f < d.D; ++f)
-                X(f, static_cast<Eigen::Index>(t) * d.N + n) = x[i++];
+    Weights &w = data.model.weights;
+    w = readRecurrent(in, weights, "weights", cell, d.D, d.M, sD + ", " + sG, sG);
+    w.Wo = matrixOf(in.array(in.field(weights, "Wo", "weights"), "weights.Wo", {d.M, d.K}, sM + ", " + sK), d.M, d.K);
+    w.bo = vectorOf(in.array(in.field(weights, "bo", "weights"), "weights.bo", {d.K}, sK));
+    data.model.X = readX(in, doc, d.N, d.T, d.D);
     return data;
+}
+
+// A version 3 file: the network.
+SessionData decodeNetwork(const Decoder &in, const Json &doc, std::uint64_t memoryBudget)
+{
+    in.onlyFields(doc, {"format", "version", "dims", "dtype", "seed", "initializer", "dense_activation", "vocabulary",
+                        "layers", "timestep", "sample", "layer", "direction", "view", "weights", "X", "ids"},
+                  "");
+    SessionData data;
+    NetworkState &state = data.network.emplace();
+    NetworkConfig &c = state.config;
+    c.memoryBudget = memoryBudget;
+
+    // The sizes and the stack, checked against the budget before any array is read.
+    const Json &dims = in.object(doc, "dims", "");
+    in.onlyFields(dims, {"N", "T", "D", "K"}, "dims");
+    c.N = static_cast<int>(in.integer(dims, "N", "dims", 1, DimLimits::maxN));
+    c.T = static_cast<int>(in.integer(dims, "T", "dims", 1, DimLimits::maxT));
+    c.D = static_cast<int>(in.integer(dims, "D", "dims", 1, DimLimits::maxD));
+    c.K = static_cast<int>(in.integer(dims, "K", "dims", 0, DimLimits::maxK));
+    c.vocabulary = static_cast<int>(in.integer(doc, "vocabulary", "", 0, kMaxVocabulary));
+    const Json &layers = in.field(doc, "layers", "");
+    if (!layers.is_array() || layers.empty() || layers.size() > static_cast<std::size_t>(kMaxLayers))
+        in.fail(layers.is_array() ? ErrorKind::OutOfRange : ErrorKind::MalformedHeader,
+                "field 'layers' is " + (layers.is_array() ? "a list of " + std::to_string(layers.size()) : describe(layers))
+                    + ": expected a list of 1 … " + std::to_string(kMaxLayers) + " recurrent layers");
+    c.layers.clear();
+    for (std::size_t l = 0; l < layers.size(); ++l)
+        c.layers.push_back(readLayer(in, layers[l], "layers[" + std::to_string(l) + "]"));
+    try {
+        checkStack(c.layers);
+    } catch (const Error &e) {
+        in.fail(e.kind(), std::string("field 'layers': ") + e.what());
+    }
+    c.dtype = readDtype(in, doc);
+    readSettings(in, doc, c.seed, c.init);
+    try {
+        checkNetwork(c);
+    } catch (const Error &e) {
+        in.fail(e.kind(), e.what());
+    }
+    c.dense = *parseActivation(kDenseActivations[in.choice(doc, "dense_activation", "", kDenseActivations)]);
+
+    data.timestep = static_cast<int>(in.integer(doc, "timestep", "", -1, c.T - 1));
+    data.sample = static_cast<int>(in.integer(doc, "sample", "", 0, c.N - 1));
+    data.layer = static_cast<int>(in.integer(doc, "layer", "", 0, c.layerCount() - 1));
+    const std::vector<std::string> names = layerNames(c.layers);
+    // "layer 2 (lstm_1)", and " backward" for a Bidirectional layer's second direction.
+    const auto where = [&](int l, int dir) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        return "layer " + std::to_string(l + 1) + " (" + names[static_cast<std::size_t>(l)] + ")"
+            + (layer.bidirectional ? dir == 0 ? " forward" : " backward" : "");
+    };
+    const LayerSpec &shown = c.layers[static_cast<std::size_t>(data.layer)];
+    data.direction = static_cast<int>(in.integer(doc, "direction", "", 0, shown.directions() - 1));
+    data.view = readView(in, doc, shown.units, where(data.layer, data.direction));
+
+    // The weights, each against its layer.
+    const Json &weights = in.object(doc, "weights", "");
+    if (c.hasEmbedding())
+        in.onlyFields(weights, {"layers", "Wo", "bo", "embedding"}, "weights");
+    else
+        in.onlyFields(weights, {"layers", "Wo", "bo"}, "weights");
+    const Json &perLayer = in.field(weights, "layers", "weights");
+    if (!perLayer.is_array() || perLayer.size() != layers.size())
+        in.fail(perLayer.is_array() ? ErrorKind::ShapeMismatch : ErrorKind::MalformedHeader,
+                "field 'weights.layers' is " + (perLayer.is_array() ? "a list of " + std::to_string(perLayer.size()) : describe(perLayer))
+                    + ": expected a list of the " + std::to_string(layers.size()) + " layers' weights");
+    NetworkWeights &w = state.weights;
+    for (int l = 0; l < c.layerCount(); ++l) {
+        const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+        const std::string path = "weights.layers[" + std::to_string(l) + "]";
+        const Json &dirs = perLayer[static_cast<std::size_t>(l)];
+        if (!dirs.is_array() || static_cast<int>(dirs.size()) != layer.directions())
+            in.fail(dirs.is_array() ? ErrorKind::ShapeMismatch : ErrorKind::MalformedHeader,
+                    "field " + fieldName(path) + " is " + (dirs.is_array() ? "a list of " + std::to_string(dirs.size()) : describe(dirs))
+                        + ": expected a list of " + (layer.bidirectional ? "2 directions (forward, backward)" : "1 direction"));
+        auto &into = w.layers.emplace_back();
+        for (int dir = 0; dir < layer.directions(); ++dir) {
+            const std::string at = path + "[" + std::to_string(dir) + "]";
+            const Json &j = dirs[static_cast<std::size_t>(dir)];
+            if (!j.is_object())
+                in.fail(ErrorKind::MalformedHeader, "field " + fieldName(at) + " is " + describe(j) + ": expected an object");
+            in.onlyFields(j, {"Wx", "Wh", "bh"}, at);
+            const std::string sG = "M=" + std::to_string(layer.units)
+                + (layer.cell.kind == CellKind::SimpleRNN ? "" : std::string(" (") + cellClassName(layer.cell.kind) + ")");
+            into.push_back(readRecurrent(in, j, at, layer.cell, c.inputWidth(l), layer.units,
+                                         where(l, dir) + " on " + std::to_string(c.inputWidth(l)) + " features with " + sG,
+                                         where(l, dir) + " with " + sG));
+        }
+    }
+    const std::string sK = "K=" + std::to_string(c.K), top = "the top layer's width " + std::to_string(c.topWidth());
+    w.Wo = matrixOf(in.array(in.field(weights, "Wo", "weights"), "weights.Wo", {c.topWidth(), c.K}, top + " and " + sK),
+                    c.topWidth(), c.K);
+    w.bo = vectorOf(in.array(in.field(weights, "bo", "weights"), "weights.bo", {c.K}, sK));
+
+    // The input: X, or with an Embedding its table and the token ids.
+    const std::string sNT = "N=" + std::to_string(c.N) + ", T=" + std::to_string(c.T);
+    if (!c.hasEmbedding()) {
+        if (doc.contains("ids"))
+            in.fail(ErrorKind::MalformedHeader, "unknown field 'ids': a network without an Embedding reads X (N, T, D)");
+        state.X = readX(in, doc, c.N, c.T, c.D);
+        return data;
+    }
+    if (doc.contains("X"))
+        in.fail(ErrorKind::MalformedHeader, "unknown field 'X': a network with an Embedding reads token ids, field 'ids' (N, T)");
+    w.embedding = matrixOf(in.array(in.field(weights, "embedding", "weights"), "weights.embedding", {c.vocabulary, c.D},
+                                    "V=" + std::to_string(c.vocabulary) + ", D=" + std::to_string(c.D)),
+                           c.vocabulary, c.D);
+    const Json &ids = in.field(doc, "ids", "");
+    in.array(ids, "ids", {c.N, c.T}, sNT); // the shape and the numbers; each an id below
+    state.ids.reserve(static_cast<std::size_t>(c.N) * c.T);
+    for (int n = 0; n < c.N; ++n)
+        for (int t = 0; t < c.T; ++t)
+            state.ids.push_back(static_cast<int>(in.integer(ids[static_cast<std::size_t>(n)][static_cast<std::size_t>(t)],
+                                                            "ids[" + std::to_string(n) + "][" + std::to_string(t) + "]", 0,
+                                                            c.vocabulary - 1)));
+    return data;
+}
+
+SessionData decodeDocument(const Json &doc, const std::string &name, std::uint64_t memoryBudget)
+{
+    const Decoder in(name);
+    if (!doc.is_object() || !doc.contains("format"))
+        in.fail(ErrorKind::BadMagic, "not a rnnscope session: expected a JSON object with \"format\": \""
+                                         + std::string(kSessionFormat) + "\"");
+    const Json &format = doc["format"];
+    if (!format.is_string() || format.get_ref<const std::string &>() != kSessionFormat)
+        in.fail(ErrorKind::BadMagic, "\"format\" is " + describe(format) + ", not \"" + kSessionFormat
+                                         + "\": not a rnnscope session");
+    // The version first: a newer file may have fields this reader does not know.
+    const Json &version = in.field(doc, "version", "");
+    if (!version.is_number_integer())
+        in.fail(ErrorKind::MalformedHeader, "field 'version' is " + describe(version) + ": expected an integer");
+    if (version.is_number_unsigned() ? version.get<std::uint64_t>() > std::uint64_t(kSessionVersion)
+                                     : version.get<std::int64_t>() > kSessionVersion)
+        in.fail(ErrorKind::UnsupportedVersion, "session version " + printableText(version.dump(), 40)
+                                                   + " is newer than this rnnscope reads (" + std::to_string(kSessionVersion)
+                                                   + "): open it with a newer rnnscope");
+    if (version.get<std::int64_t>() < 1)
+        in.fail(ErrorKind::UnsupportedVersion, "session version " + version.dump() + " does not exist: expected "
+                                                   + std::to_string(kSessionVersion));
+    const std::int64_t v = version.get<std::int64_t>();
+    return v == kSessionNetworkVersion ? decodeNetwork(in, doc, memoryBudget) : decodeModel(in, doc, v == 1, memoryBudget);
 }
 
 // ---- encoding --------------------------------------------------------------------------------
@@ -538,9 +724,93 @@ void appendMatrix(std::string &out, const Eigen::MatrixXd &m, const std::string 
     out += indent + "]";
 }
 
-} // namespace
 
-std::string encodeSession(const SessionData &data)
+// "{", "format" and "version", each on a line.
+void appendHead(std::string &out, int version)
+{
+    out += "{\n  \"format\": \"" + std::string(kSessionFormat) + "\",\n";
+    out += "  \"version\": " + std::to_string(version) + ",\n";
+}
+
+// "dtype", "seed" and "initializer", each on a line.
+void appendSettings(std::string &out, DType dtype, std::uint64_t seed, const InitSpec &init)
+{
+    out += "  \"dtype\": \"" + std::string(dtypeName(dtype)) + "\",\n";
+    out += "  \"seed\": " + std::to_string(seed) + ",\n";
+    out += "  \"initializer\": {\"scheme\": \"" + std::string(initSchemeName(init.scheme)) + "\", \"scale\": ";
+    appendNumber(out, init.scale);
+    out += "},\n";
+}
+
+// "timestep", "sample" (and for a network "layer" and "direction"), each on a line, and "view".
+void appendShown(std::string &out, const SessionData &data, bool network)
+{
+    out += "  \"timestep\": " + std::to_string(data.timestep) + ",\n";
+    out += "  \"sample\": " + std::to_string(data.sample) + ",\n";
+    if (network) {
+        out += "  \"layer\": " + std::to_string(data.layer) + ",\n";
+        out += "  \"direction\": " + std::to_string(data.direction) + ",\n";
+    }
+    out += std::string("  \"view\": {\"layout\": \"") + (data.view.layout == Layout::PyTorch ? "pytorch" : "keras")
+        + "\", \"units\": [";
+    for (std::size_t i = 0; i < data.view.units.size(); ++i)
+        out += (i > 0 ? ", " : "") + std::to_string(data.view.units[i]);
+    out += std::string("], \"presentation\": ") + (data.view.presentation ? "true" : "false") + "},\n";
+}
+
+// A recurrent layer's "Wx", "Wh" and "bh", each key at `indent` (a GRU's bias of 2gM values as
+// Keras's (2, gM)).
+void appendRecurrent(std::string &out, const Weights &w, const std::string &indent)
+{
+    out += indent + "\"Wx\": ";
+    appendMatrix(out, w.Wx, indent);
+    out += ",\n" + indent + "\"Wh\": ";
+    appendMatrix(out, w.Wh, indent);
+    out += ",\n" + indent + "\"bh\": ";
+    if (w.biasRows() == 2)
+        appendMatrix(out, Eigen::Map<const Eigen::MatrixXd>(w.bh.data(), w.Wh.cols(), 2).transpose(), indent);
+    else
+        appendRow(out, w.bh.size(), [&](Eigen::Index i) { return w.bh(i); });
+}
+
+// "Wo" and "bo" at four spaces (the Dense's kernel (rows, K), rows of [] when K = 0).
+void appendDense(std::string &out, const Eigen::MatrixXd &Wo, const Eigen::VectorXd &bo, int rows)
+{
+    out += ",\n    \"Wo\": ";
+    appendMatrix(out, Wo.cols() == 0 ? Eigen::MatrixXd(rows, 0) : Wo, "    ");
+    out += ",\n    \"bo\": ";
+    appendRow(out, bo.size(), [&](Eigen::Index i) { return bo(i); });
+}
+
+// "X" (N, T, D), the last field: X[n] is the (T, D) block of sample n, x_t of sample n column t·N + n.
+void appendX(std::string &out, const Eigen::MatrixXd &X, int N, int T, int D)
+{
+    out += "  \"X\": [\n";
+    for (int n = 0; n < N; ++n) {
+        out += "    [\n";
+        for (int t = 0; t < T; ++t) {
+            const Eigen::Index col = static_cast<Eigen::Index>(t) * N + n;
+            out += "      ";
+            appendRow(out, D, [&](Eigen::Index f) { return X(f, col); });
+            out += t + 1 < T ? ",\n" : "\n";
+        }
+        out += n + 1 < N ? "    ],\n" : "    ]\n";
+    }
+    out += "  ]\n}\n";
+}
+
+// Error(TooLarge) for a session of `values` numbers, which the reader would refuse.
+void checkValueCount(std::uint64_t values, const std::string &sizes)
+{
+    if (values > kMaxSessionValues / 2)
+        throw Error(ErrorKind::TooLarge, "a session of " + sizes + " would hold " + std::to_string(values)
+                                             + " numbers, more than a session file may hold ("
+                                             + std::to_string(kMaxSessionValues / 2)
+                                             + "): save the weights as .npz and X as .npy instead");
+}
+
+// A version 1 … 2 session: the one-layer model (written as version 2).
+std::string encodeModel(const SessionData &data)
 {
     const ModelConfig &config = data.model.config;
     const Dims &d = config.dims;
@@ -554,66 +824,124 @@ std::string encodeSession(const SessionData &data)
         throw Error(ErrorKind::ShapeMismatch, "X (" + std::to_string(X.rows()) + " × " + std::to_string(X.cols())
                                                   + ") does not fit dims " + dimsString(d));
     const std::uint64_t values = std::uint64_t(X.size()) + w.Wx.size() + w.Wh.size() + w.bh.size() + w.Wo.size() + w.bo.size();
-    if (values > kMaxSessionValues / 2)
-        throw Error(ErrorKind::TooLarge, "a session of " + dimsString(d) + " would hold " + std::to_string(values)
-                                             + " numbers, more than a session file may hold ("
-                                             + std::to_string(kMaxSessionValues / 2)
-                                             + "): save the weights as .npz and X as .npy instead");
+    checkValueCount(values, dimsString(d));
 
     std::string out;
     out.reserve(static_cast<std::size_t>(values) * 24 + 1024);
-    out += "{\n  \"format\": \"" + std::string(kSessionFormat) + "\",\n";
-    out += "  \"version\": " + std::to_string(kSessionVersion) + ",\n";
+    appendHead(out, kSessionModelVersion);
     out += "  \"dims\": {\"N\": " + std::to_string(d.N) + ", \"T\": " + std::to_string(d.T) + ", \"D\": "
         + std::to_string(d.D) + ", \"M\": " + std::to_string(d.M) + ", \"K\": " + std::to_string(d.K) + "},\n";
-    out += "  \"dtype\": \"" + std::string(dtypeName(config.dtype)) + "\",\n";
-    out += "  \"seed\": " + std::to_string(config.seed) + ",\n";
-    out += "  \"initializer\": {\"scheme\": \"" + std::string(initSchemeName(config.init.scheme)) + "\", \"scale\": ";
-    appendNumber(out, config.init.scale);
-    out += "},\n";
+    appendSettings(out, config.dtype, config.seed, config.init);
     out += "  \"activation\": \"" + std::string(activationName(config.cell)) + "\",\n";
     out += "  \"dense_activation\": \"" + std::string(activationName(config.dense)) + "\",\n";
     out += std::string("  \"return_sequences\": ") + (config.returnSequences ? "true" : "false") + ",\n";
     out += std::string("  \"layers\": [{\"cell\": \"") + cellName(config.kind)
         + "\", \"recurrent_activation\": \"" + activationName(config.recurrent) + "\", \"reset_after\": "
         + (config.resetAfter ? "true" : "false") + "}],\n";
-    out += "  \"timestep\": " + std::to_string(data.timestep) + ",\n";
-    out += "  \"sample\": " + std::to_string(data.sample) + ",\n";
-    out += std::string("  \"view\": {\"layout\": \"") + (data.view.layout == Layout::PyTorch ? "pytorch" : "keras")
-        + "\", \"units\": [";
-    for (std::size_t i = 0; i < data.view.units.size(); ++i)
-        out += (i > 0 ? ", " : "") + std::to_string(data.view.units[i]);
-    out += std::string("], \"presentation\": ") + (data.view.presentation ? "true" : "false") + "},\n";
-
-    out += "  \"weights\": {\n    \"Wx\": ";
-    appendMatrix(out, w.Wx, "    ");
-    out += ",\n    \"Wh\": ";
-    appendMatrix(out, w.Wh, "    ");
-    out += ",\n    \"bh\": ";
-    if (w.biasRows() == 2)
-        appendMatrix(out, Eigen::Map<const Eigen::MatrixXd>(w.bh.data(), w.Wh.cols(), 2).transpose(), "    ");
-    else
-        appendRow(out, w.bh.size(), [&](Eigen::Index i) { return w.bh(i); });
-    out += ",\n    \"Wo\": ";
-    appendMatrix(out, w.Wo, "    ");
-    out += ",\n    \"bo\": ";
-    appendRow(out, w.bo.size(), [&](Eigen::Index i) { return w.bo(i); });
+    appendShown(out, data, false);
+    out += "  \"weights\": {\n";
+    appendRecurrent(out, w, "    ");
+    appendDense(out, w.Wo, w.bo, d.M);
     out += "\n  },\n";
+    appendX(out, X, d.N, d.T, d.D);
+    return out;
+}
 
-    // X[n] is the (T, D) block of sample n: x_t of sample n is column t·N + n.
-    out += "  \"X\": [\n";
-    for (int n = 0; n < d.N; ++n) {
-        out += "    [\n";
-        for (int t = 0; t < d.T; ++t) {
-            const Eigen::Index col = static_cast<Eigen::Index>(t) * d.N + n;
-            out += "      ";
-            appendRow(out, d.D, [&](Eigen::Index f) { return X(f, col); });
-            out += t + 1 < d.T ? ",\n" : "\n";
+// A version 3 session: the network.
+std::string encodeNetwork(const SessionData &data)
+{
+    const NetworkState &s = *data.network;
+    const NetworkConfig &c = s.config;
+    const NetworkWeights &w = s.weights;
+    checkStack(c.layers);
+    checkShapes(w, c);
+    const std::string sizes = "N=" + std::to_string(c.N) + ", T=" + std::to_string(c.T) + ", " + stackText(c.layers, c.vocabulary);
+    const std::uint64_t cols = std::uint64_t(std::max(c.N, 0)) * std::uint64_t(std::max(c.T, 0));
+    if (c.hasEmbedding()) {
+        if (s.ids.size() != cols)
+            throw Error(ErrorKind::ShapeMismatch, "the network holds " + std::to_string(s.ids.size())
+                                                      + " token ids, but " + sizes + " needs N·T = " + std::to_string(cols));
+        for (int id : s.ids)
+            if (id < 0 || id >= c.vocabulary)
+                throw Error(ErrorKind::OutOfRange, "token id " + std::to_string(id) + " is outside the Embedding's vocabulary 0 … "
+                                                       + std::to_string(c.vocabulary - 1));
+    } else if (static_cast<std::uint64_t>(s.X.rows()) != std::uint64_t(c.D) || static_cast<std::uint64_t>(s.X.cols()) != cols) {
+        throw Error(ErrorKind::ShapeMismatch, "X (" + std::to_string(s.X.rows()) + " × " + std::to_string(s.X.cols())
+                                                  + ") does not fit D=" + std::to_string(c.D) + ", " + sizes);
+    }
+    if (data.layer < 0 || data.layer >= c.layerCount())
+        throw Error(ErrorKind::OutOfRange, "the layer on show, " + std::to_string(data.layer) + ", is outside the network's layers 0 … "
+                                               + std::to_string(c.layerCount() - 1));
+    const int directions = c.layers[static_cast<std::size_t>(data.layer)].directions();
+    if (data.direction < 0 || data.direction >= directions)
+        throw Error(ErrorKind::OutOfRange, "the direction on show, " + std::to_string(data.direction) + ", is outside layer "
+                                               + std::to_string(data.layer + 1) + "'s directions 0 … " + std::to_string(directions - 1));
+    std::uint64_t values = (c.hasEmbedding() ? s.ids.size() : std::uint64_t(s.X.size())) + w.embedding.size()
+        + std::uint64_t(c.topWidth()) * std::uint64_t(c.K) + w.bo.size();
+    for (const auto &dirs : w.layers)
+        for (const Weights &lw : dirs)
+            values += std::uint64_t(lw.Wx.size()) + lw.Wh.size() + lw.bh.size();
+    checkValueCount(values, sizes);
+
+    std::string out;
+    out.reserve(static_cast<std::size_t>(values) * 24 + 1024);
+    appendHead(out, kSessionNetworkVersion);
+    out += "  \"dims\": {\"N\": " + std::to_string(c.N) + ", \"T\": " + std::to_string(c.T) + ", \"D\": "
+        + std::to_string(c.D) + ", \"K\": " + std::to_string(c.K) + "},\n";
+    appendSettings(out, c.dtype, c.seed, c.init);
+    out += "  \"dense_activation\": \"" + std::string(activationName(c.dense)) + "\",\n";
+    out += "  \"vocabulary\": " + std::to_string(c.vocabulary) + ",\n";
+    out += "  \"layers\": [\n";
+    for (std::size_t l = 0; l < c.layers.size(); ++l) {
+        const LayerSpec &layer = c.layers[l];
+        const auto flag = [](bool b) { return b ? "true" : "false"; };
+        out += std::string("    {\"cell\": \"") + cellName(layer.cell.kind) + "\", \"units\": " + std::to_string(layer.units)
+            + ", \"activation\": \"" + activationName(layer.cell.activation) + "\", \"recurrent_activation\": \""
+            + activationName(layer.cell.recurrent) + "\", \"reset_after\": " + flag(layer.cell.resetAfter)
+            + ", \"return_sequences\": " + flag(layer.returnSequences) + ", \"go_backwards\": " + flag(layer.goBackwards)
+            + ", \"bidirectional\": " + flag(layer.bidirectional) + ", \"merge\": \"" + mergeName(layer.merge) + "\"}"
+            + (l + 1 < c.layers.size() ? ",\n" : "\n");
+    }
+    out += "  ],\n";
+    appendShown(out, data, true);
+    out += "  \"weights\": {\n    \"layers\": [\n";
+    for (std::size_t l = 0; l < w.layers.size(); ++l) {
+        out += "      [\n";
+        for (std::size_t dir = 0; dir < w.layers[l].size(); ++dir) {
+            out += "        {\n";
+            appendRecurrent(out, w.layers[l][dir], "          ");
+            out += dir + 1 < w.layers[l].size() ? "\n        },\n" : "\n        }\n";
         }
-        out += n + 1 < d.N ? "    ],\n" : "    ]\n";
+        out += l + 1 < w.layers.size() ? "      ],\n" : "      ]\n";
+    }
+    out += "    ]";
+    appendDense(out, w.Wo, w.bo, c.topWidth());
+    if (c.hasEmbedding()) {
+        out += ",\n    \"embedding\": ";
+        appendMatrix(out, w.embedding, "    ");
+    }
+    out += "\n  },\n";
+    if (!c.hasEmbedding()) {
+        appendX(out, s.X, c.N, c.T, c.D);
+        return out;
+    }
+    // "ids" (N, T), the last field: one sample a line.
+    out += "  \"ids\": [\n";
+    for (int n = 0; n < c.N; ++n) {
+        out += "    [";
+        for (int t = 0; t < c.T; ++t)
+            out += (t > 0 ? ", " : "") + std::to_string(s.ids[static_cast<std::size_t>(n) * c.T + t]);
+        out += n + 1 < c.N ? "],\n" : "]\n";
     }
     out += "  ]\n}\n";
     return out;
+}
+
+} // namespace
+
+std::string encodeSession(const SessionData &data)
+{
+    return data.network ? encodeNetwork(data) : encodeModel(data);
 }
 
 SessionData decodeSession(std::string_view bytes, const std::string &name, std::uint64_t memoryBudget)
