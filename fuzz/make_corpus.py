@@ -14,8 +14,8 @@ the same bytes, so the corpus only changes in git when this script or the fixtur
                          names), a Bidirectional(LSTM), and broken ones
   corpus/keras_config/   one selector byte + a model configuration (fuzz_keras_config.cpp)
   corpus/session/        session files written by `rnnscope save OUT.json` (needs a built rnnscope:
-                         RNNSCOPE_BINARY, default build/app/rnnscope; skipped without one), and
-                         broken ones
+                         RNNSCOPE_BINARY, default build/app/rnnscope; skipped without one), broken
+                         ones, and network sessions (version 3) written here
   templates/             Keras 1/2 model.save() files with @model_config (SimpleRNN, LSTM — Keras 1's
                          12 per-gate arrays too — and Bidirectional(LSTM)), from shared/fixtures/keras
                          (Apache-2.0, see templates/README.md)
@@ -349,3 +349,48 @@ else:
     print('make_corpus.py: no rnnscope at %s: corpus/session/ left as it is' % BINARY, file=sys.stderr)
 out('session', 'not_a_session.json', b'{"format": "something-else", "version": 1}')
 out('session', 'deep.json', b'[' * 10000)
+
+# Network sessions (version 3) as core/io/sessionfile.h lays them out, written here: a stack of two
+# LSTMs, a Bidirectional GRU (merge sum) over a go_backwards SimpleRNN, an Embedding before a GRU.
+GATES = {'simplernn': 1, 'lstm': 4, 'gru': 3}
+
+
+def network_session(dims, layers, vocabulary=0, layer=0, direction=0, seed=0):
+    rng = np.random.default_rng(seed)
+    values = lambda *shape: np.round(rng.uniform(-1, 1, shape), 6).tolist()
+    full = []
+    for spec in layers:
+        d = {'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'reset_after': True, 'return_sequences': False,
+             'go_backwards': False, 'bidirectional': False, 'merge': 'concat'}
+        d.update(spec)
+        full.append(d)
+    weights, width = [], dims['D']
+    for spec in full:
+        gm = GATES[spec['cell']] * spec['units']
+        bias = (2, gm) if spec['cell'] == 'gru' and spec['reset_after'] else (gm,)
+        weights.append([{'Wx': values(width, gm), 'Wh': values(spec['units'], gm), 'bh': values(*bias)}
+                        for _ in range(2 if spec['bidirectional'] else 1)])
+        width = spec['units'] * (2 if spec['bidirectional'] and spec['merge'] == 'concat' else 1)
+    session = {'format': 'rnnscope-session', 'version': 3, 'dims': dims, 'dtype': 'float32', 'seed': seed,
+               'initializer': {'scheme': 'keras', 'scale': 0.05}, 'dense_activation': 'linear',
+               'vocabulary': vocabulary, 'layers': full, 'timestep': -1, 'sample': 0, 'layer': layer,
+               'direction': direction, 'view': {'layout': 'keras', 'units': [], 'presentation': False},
+               'weights': {'layers': weights, 'Wo': values(width, dims['K']), 'bo': values(dims['K'])}}
+    if vocabulary:
+        session['weights']['embedding'] = values(vocabulary, dims['D'])
+        session['ids'] = rng.integers(0, vocabulary, (dims['N'], dims['T'])).tolist()
+    else:
+        session['X'] = values(dims['N'], dims['T'], dims['D'])
+    return json.dumps(session, indent=1).encode()
+
+
+out('session', 'network_stacked_lstm.json',
+    network_session({'N': 2, 'T': 3, 'D': 2, 'K': 1},
+                    [{'cell': 'lstm', 'units': 3, 'return_sequences': True}, {'cell': 'lstm', 'units': 2}], layer=1))
+out('session', 'network_bidirectional_gru.json',
+    network_session({'N': 1, 'T': 4, 'D': 2, 'K': 2},
+                    [{'cell': 'simplernn', 'units': 2, 'return_sequences': True, 'go_backwards': True},
+                     {'cell': 'gru', 'units': 2, 'bidirectional': True, 'merge': 'sum'}], layer=1, direction=1, seed=1))
+out('session', 'network_embedding.json',
+    network_session({'N': 2, 'T': 3, 'D': 2, 'K': 0}, [{'cell': 'gru', 'units': 2, 'reset_after': False}],
+                    vocabulary=5, seed=2))
