@@ -2,6 +2,7 @@
 // the desktop app. Nothing else lives here.
 
 #include "cli.h"
+#include "networkcommands.h"
 
 #if RNNSCOPE_WITH_GUI
 #include "common/error.h"
@@ -268,6 +269,15 @@ int main(int argc, char **argv)
         }
     } catch (const rnnscope::Error &e) {
         return cli::fail(QString::fromStdString(e.what()));
+    }
+    if (cli::wantsNetwork(parser)) {
+        try {
+            launch.network = cli::networkRequest(parser);
+        } catch (const rnnscope::Error &e) {
+            return cli::fail(QString::fromStdString(e.what()));
+        }
+        launch.network->model.weightsPath = launch.request.weightsPath; // a FILE argument too
+        launch.network->model.inputPath = launch.request.inputPath;
     }
     return ui::run(argc, argv, launch);
 #else

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "io/npy.h"
+#include "io/sessionfile.h"
 #include "run/model.h"
 #include "run/summary.h"
 
@@ -121,9 +122,14 @@ int networkForward(const QCommandLineParser &p, const NetworkFile &file)
 int networkSave(const QCommandLineParser &p, const QStringList &positional, const NetworkFile &file)
 {
     const QString out = positional.at(1);
+    if (out.endsWith(QLatin1String(".json"), Qt::CaseInsensitive)) { // the whole network as a session
+        SessionData data;
+        data.network = buildNetwork(networkRequest(p, file)).state();
+        saveSession(str(out), data);
+        return Ok;
+    }
     if (!out.endsWith(QLatin1String(".npz"), Qt::CaseInsensitive))
-        throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "': a stack of layers is saved as weights (.npz); rnnscope "
-                                         "does not save it as a session yet");
+        throw Error(ErrorKind::BadUsage, "save: '" + str(out) + "': a network is saved as weights (.npz) or as a session (.json)");
     const QString layout = p.isSet(QStringLiteral("layout")) ? p.value(QStringLiteral("layout")) : QStringLiteral("keras");
     if (layout != QLatin1String("keras") && layout != QLatin1String("pytorch"))
         throw Error(ErrorKind::BadUsage, "--layout '" + str(layout) + "' is unknown: expected keras or pytorch");

@@ -59,18 +59,34 @@ DiagramWidget::DiagramWidget(Session *session, QWidget *parent)
     auto refresh = [this] { update(); };
     connect(session, &Session::structureChanged, this, refresh);
     connect(session, &Session::stepChanged, this, refresh);
+    connect(session, &Session::networkChanged, this, [this] {
+        updateGeometry(); // a network's grid is as tall as its layers need
+        update();
+    });
     setToolTip(tr("The recurrent layer unrolled in time. Click a timestep to go to it."));
 }
 
 QSize DiagramWidget::sizeHint() const
 {
     const int u = fontMetrics().height();
+    if (m_session->isNetwork()) { // a row per direction of every layer, the input, the Dense and y
+        int rows = 0;
+        for (const LayerSpec &l : m_session->networkConfig().layers)
+            rows += l.directions();
+        return {60 * u, int((5.5 + 2.6 * (rows + 0.8)) * u)};
+    }
     return {60 * u, 15 * u};
 }
 
 QSize DiagramWidget::minimumSizeHint() const
 {
     const int u = fontMetrics().height();
+    if (m_session->isNetwork()) {
+        int rows = 0;
+        for (const LayerSpec &l : m_session->networkConfig().layers)
+            rows += l.directions();
+        return {14 * u, int((5.5 + 1.8 * (rows + 0.8)) * u)};
+    }
     return {14 * u, 8 * u}; // narrower, it folds; lower, its rows close up
 }
 
@@ -166,6 +182,11 @@ void DiagramWidget::paintEvent(QPaintEvent *)
 {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
+    if (m_session->isNetwork()) {
+        paintGrid(p);
+        return;
+    }
+    m_fixRect = {};
     const Geometry g = layoutColumns();
     const Dims &d = m_session->dims();
     const bool seq = m_session->config().returnSequences;
@@ -342,6 +363,11 @@ void DiagramWidget::paintEvent(QPaintEvent *)
 
 void DiagramWidget::mousePressEvent(QMouseEvent *event)
 {
+    if (m_session->isNetwork()) {
+        if (!gridClick(event->position()))
+            QWidget::mousePressEvent(event);
+        return;
+    }
     const Geometry g = layoutColumns();
     const qreal x = event->position().x();
     for (int i = 0; i < g.steps.size(); ++i) {

@@ -9,8 +9,13 @@
 // with return_sequences every h_t goes up through the Dense layer to y_t (N,T,K overall), without
 // it only h_{T-1} does (N,K). Long sequences fold their middle timesteps into "…", always keeping
 // the current one. Clicking a timestep seeks to it.
+//
+// A network (Session::isNetwork) is drawn as the grid of its layers × time instead
+// (networkdiagram.cpp): clicking a cell shows that layer and direction at that step.
 
 #include <QWidget>
+
+class QPainter;
 
 class Session;
 
@@ -25,12 +30,23 @@ public:
 
     // The timesteps drawn as columns (−1 marks the folded "…" column).
     QList<int> visibleTimesteps() const;
+    // A network's grid: where the broken stack's fix button is (empty when the stack builds).
+    QRectF fixButton() const { return m_fixRect; }
+    // The centre of the grid's cell of layer l, direction d at time t (for tests; null when folded).
+    QPointF gridCell(int layer, int direction, int t) const;
 
 protected:
     void paintEvent(QPaintEvent *event) override;
     void mousePressEvent(QMouseEvent *event) override;
 
 private:
+    struct Grid;
+    Grid layoutGrid() const;
+    void paintGrid(QPainter &p);
+    bool gridClick(QPointF at);
+    // The grid's column of the step on show (a backward direction's step s is at time T−1−s).
+    int gridColumn(int t) const;
+    QRectF m_fixRect;
     struct Geometry;
     Geometry layoutColumns() const;
     // The width one timestep's column needs (its cell holds "t=<the last timestep>").

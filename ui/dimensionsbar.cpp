@@ -156,6 +156,7 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
     , m_init(new QComboBox(this))
     , m_options(new QToolBar(tr("Model options"), parent))
     , m_settings(new QToolBar(tr("Numbers and initializer"), parent))
+    , m_layers(new QToolBar(tr("Layers"), parent))
 {
     setObjectName(QStringLiteral("dimensionsBar"));
     m_options->setObjectName(QStringLiteral("optionsBar"));
@@ -263,7 +264,9 @@ DimensionsBar::DimensionsBar(Session *session, QWidget *parent)
             syncFromModel();
     });
 
+    buildLayersBar();
     connect(session, &Session::structureChanged, this, &DimensionsBar::syncFromModel);
+    connect(session, &Session::networkChanged, this, &DimensionsBar::syncFromModel);
     connect(session, &Session::weightsChanged, this, &DimensionsBar::syncFromModel);
     connect(session, &Session::inputChanged, this, &DimensionsBar::syncFromModel);
     syncFromModel();
@@ -281,11 +284,12 @@ void DimensionsBar::syncFromModel()
 {
     m_syncing = true;
     const Dims &d = m_session->dims();
-    const int values[5] = {d.N, d.T, d.D, d.M, d.K};
+    const NetworkConfig &net = m_session->networkConfig(); // N, T, D and K are the network's
+    const int values[5] = {net.N, net.T, net.D, d.M, net.K};
     for (int i = 0; i < 5; ++i)
         m_dims[i]->setValue(values[i]);
     const ModelConfig &c = m_session->config();
-    m_returnSequences->setChecked(c.returnSequences);
+    m_returnSequences->setChecked(m_session->brokenLayer() == m_session->selectedLayer() ? false : c.returnSequences);
     m_activation->setCurrentIndex(m_activation->findData(static_cast<int>(c.cell)));
     m_cell->setCurrentIndex(m_cell->findData(static_cast<int>(c.kind)));
     m_recurrent->setCurrentIndex(m_recurrent->findData(static_cast<int>(c.recurrent)));
@@ -296,7 +300,87 @@ void DimensionsBar::syncFromModel()
     m_dtype->setCurrentIndex(m_dtype->findData(static_cast<int>(c.dtype)));
     m_seed->setValue(static_cast<int>(std::min<quint64>(c.seed, 999999999)));
     m_init->setCurrentIndex(m_init->findData(static_cast<int>(c.init.scheme)));
+    syncLayers();
     m_syncing = false;
+}
+
+void DimensionsBar::buildLayersBar()
+{
+    m_layers->setObjectName(QStringLiteral("layersBar"));
+    m_layers->addWidget(new QLabel(tr(" layer "), this));
+    m_layer = new QComboBox(this);
+    m_layer->setObjectName(QStringLiteral("layerChooser"));
+    m_layer->setToolTip(tr("The recurrent layer the views show, bottom up as Keras lists them. The cell, M, "
+                           "return_sequences and the activations are its own; N, T, D and K the network's."));
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_layers->addWidget(m_layer);
+    connect(m_layer, &QComboBox::currentIndexChanged, this, [this](int i) {
+        if (!m_syncing && i >= 0 && !m_session->selectLayer(i, 0))
+            syncFromModel();
+    });
+    const auto action = [this](const QString &text, const QString &tip, auto f) {
+        QAction *a = m_layers->addAction(text, this, f);
+        a->setToolTip(tip);
+        return a;
+    };
+    m_addLayer = action(tr("+ layer"), tr("Add a recurrent layer on top of the selected one (a copy of its cell and units)."),
+                        [this] { m_session->insertLayer(m_session->selectedLayer() + 1); });
+    m_removeLayer = action(tr("− layer"), tr("Remove the selected layer."), [this] { m_session->removeLayer(m_session->selectedLayer()); });
+    m_moveDown = action(tr("▼"), tr("Move the selected layer down the stack (towards the input)."),
+                        [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() - 1); });
+    m_moveUp = action(tr("▲"), tr("Move the selected layer up the stack (towards the output)."),
+                      [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() + 1); });
+    m_bidirectional = new QCheckBox(tr("Bidirectional"), this);
+    m_bidirectional->setObjectName(QStringLiteral("bidirectional"));
+    m_bidirectional->setToolTip(tr("Bidirectional: a forward and a backward copy of the layer, each with its own weights, "
+                                   "their outputs merged."));
+    m_layers->addWidget(m_bidirectional);
+    connect(m_bidirectional, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_syncing && !m_session->setLayerBidirectional(m_session->selectedLayer(), on))
+            syncFromModel();
+    });
+    m_merge = new QComboBox(this);
+    m_merge->setObjectName(QStringLiteral("mergeMode"));
+    for (Merge m : {Merge::Concat, Merge::Sum, Merge::Mul, Merge::Ave})
+        m_merge->addItem(QLatin1String(mergeName(m)), static_cast<int>(m));
+    m_merge->setToolTip(tr("merge_mode: concat (2M features, forward first), sum, mul or ave (M features)."));
+    m_layers->addWidget(m_merge);
+    connect(m_merge, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_syncing && !m_session->setLayerMerge(m_session->selectedLayer(), static_cast<Merge>(m_merge->currentData().toInt())))
+            syncFromModel();
+    });
+    m_goBackwards = new QCheckBox(tr("go_backwards"), this);
+    m_goBackwards->setObjectName(QStringLiteral("goBackwards"));
+    m_goBackwards->setToolTip(tr("go_backwards: the layer reads x_{T−1} … x_0 and returns its states in that order."));
+    m_layers->addWidget(m_goBackwards);
+    connect(m_goBackwards, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_syncing && !m_session->setLayerGoBackwards(m_session->selectedLayer(), on))
+            syncFromModel();
+    });
+}
+
+void DimensionsBar::syncLayers()
+{
+    const NetworkConfig &net = m_session->networkConfig();
+    const std::vector<std::string> names = layerNames(net.layers);
+    const int L = net.layerCount(), selected = m_session->selectedLayer();
+    m_layer->clear();
+    for (int l = 0; l < L; ++l) {
+        const LayerSpec &spec = net.layers[static_cast<std::size_t>(l)];
+        m_layer->addItem(QStringLiteral("%1 %2 · %3 %4").arg(l + 1).arg(QString::fromStdString(names[static_cast<std::size_t>(l)]),
+                                                              QString::fromStdString(layerClassName(spec)))
+                             .arg(spec.units));
+    }
+    m_layer->setCurrentIndex(selected);
+    const LayerSpec &spec = net.layers[static_cast<std::size_t>(selected)];
+    m_removeLayer->setEnabled(L > 1);
+    m_moveDown->setEnabled(selected > 0);
+    m_moveUp->setEnabled(selected + 1 < L);
+    m_addLayer->setEnabled(L < kMaxLayers);
+    m_bidirectional->setChecked(spec.bidirectional);
+    m_merge->setCurrentIndex(m_merge->findData(static_cast<int>(spec.merge)));
+    m_merge->setEnabled(spec.bidirectional);
+    m_goBackwards->setChecked(spec.goBackwards);
 }
 
 bool DimensionsBar::eventFilter(QObject *watched, QEvent *event)

@@ -3,7 +3,11 @@
 //   cell▾ N T D M K
 // the cell's options in optionsBar() and the numbers' in settingsBar(),
 //   ☐return_sequences  activation▾ σ▾ ☐reset_after        float32▾  seed  init▾
-// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU). The window
+// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU), and the stack
+// of recurrent layers in layersBar(),
+//   layer▾ [+] [−] [▲] [▼]  ☐Bidirectional merge▾  ☐go_backwards
+// where the cell, M, return_sequences and the activations above are the selected layer's and N,
+// T, D and K the network's. The window
 // places them side by side and wraps them onto further rows where they do not fit its width, so
 // that no control goes into a toolbar's » menu.
 // Each change goes to the Session at once; a refused one (a size out of range or over the memory
@@ -40,6 +44,15 @@ public:
     // The second and third toolbars, with the options (the window adds them beside this one).
     QToolBar *optionsBar() const { return m_options; }
     QToolBar *settingsBar() const { return m_settings; }
+    QToolBar *layersBar() const { return m_layers; }
+    QComboBox *layerChooser() const { return m_layer; }
+    QCheckBox *bidirectional() const { return m_bidirectional; }
+    QComboBox *merge() const { return m_merge; }
+    QCheckBox *goBackwards() const { return m_goBackwards; }
+    QAction *addLayerAction() const { return m_addLayer; }
+    QAction *removeLayerAction() const { return m_removeLayer; }
+    QAction *moveUpAction() const { return m_moveUp; }
+    QAction *moveDownAction() const { return m_moveDown; }
 
 signals:
     // Return (or Escape) in one of the bar's boxes: the box is done, the window's keys (Space, the
@@ -51,6 +64,8 @@ protected:
 
 private:
     void syncFromModel();
+    void buildLayersBar();
+    void syncLayers();
     void dimEdited(int i); // m_dims[i] holds a value typed or stepped to
     void cellEdited();
 
@@ -69,5 +84,11 @@ private:
     QComboBox *m_init;
     QToolBar *m_options;
     QToolBar *m_settings;
+    QToolBar *m_layers;
+    QComboBox *m_layer = nullptr;
+    QCheckBox *m_bidirectional = nullptr;
+    QComboBox *m_merge = nullptr;
+    QCheckBox *m_goBackwards = nullptr;
+    QAction *m_addLayer = nullptr, *m_removeLayer = nullptr, *m_moveUp = nullptr, *m_moveDown = nullptr;
     bool m_syncing = false;
 };

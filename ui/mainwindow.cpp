@@ -91,7 +91,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     // The model's toolbars side by side, wrapped onto further rows where they do not fit (wrapToolBars).
     m_randomizeBar = new QToolBar(tr("Randomize"), this);
     m_randomizeBar->setObjectName(QStringLiteral("randomizeBar"));
-    m_topBars = {m_dimensions, m_dimensions->optionsBar(), m_dimensions->settingsBar(), m_randomizeBar};
+    m_topBars = {m_dimensions, m_dimensions->optionsBar(), m_dimensions->settingsBar(), m_dimensions->layersBar(), m_randomizeBar};
     for (QToolBar *bar : std::as_const(m_topBars))
         addToolBar(Qt::TopToolBarArea, bar);
     m_playback = new PlaybackBar(session, this);
@@ -185,6 +185,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     for (QWidget *w : std::as_const(giving))
         w->setMinimumHeight(100);
     centre->setSizes({230, 215, 400});
+    connect(session, &Session::networkChanged, this, &MainWindow::fitDiagram);
     chartSplit->setSizes({600, 400});
     setCentralWidget(centre);
     connect(m_units, &QLineEdit::editingFinished, this, &MainWindow::unitsEdited);

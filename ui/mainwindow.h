@@ -160,6 +160,8 @@ private:
     // (presentation, zoom) or of the model, once the events of the change are through.
     void scheduleFit();
     void fitWindow();
+    // The diagram's height: a network's grid takes the rows its layers need.
+    void fitDiagram();
     void wrapToolBars();
     void fitDocks();
     void showWeightGradients(bool on);
@@ -168,6 +170,7 @@ private:
     // Asks what to do with unsaved changes before closing; true when the window may close.
     bool confirmClose();
 
+    int m_diagramRows = -1; // the grid rows fitDiagram last made room for (0: one layer)
     Session *m_session;
     bool m_persistent;
     Autosave *m_autosave = nullptr;

@@ -76,8 +76,36 @@ void MainWindow::fitWindow()
         if (H < 36 * u) {
             const int diagram = m_diagram->minimumSizeHint().height(), step = 4 * u;
             centre->setSizes({diagram, step, std::max(0, H - diagram - step)});
+        } else {
+            fitDiagram();
         }
     }
+}
+
+void MainWindow::fitDiagram()
+{
+    // A network's grid is as tall as its layers need (at most half the centre); the step panel
+    // gives the room, then the charts. Back to a single layer, the diagram its usual height.
+    auto *centre = qobject_cast<QSplitter *>(centralWidget());
+    if (!centre || centre->count() < 3)
+        return;
+    // Only when the grid's rows change: a splitter the user dragged stays where it is.
+    int rows = 0;
+    if (m_session->isNetwork())
+        for (const rnnscope::LayerSpec &l : m_session->networkConfig().layers)
+            rows += l.directions();
+    const int H = centre->height();
+    if (rows == m_diagramRows || H <= 0)
+        return;
+    m_diagramRows = rows;
+    QList<int> sizes = centre->sizes();
+    const int want = std::min(m_diagram->sizeHint().height(), H / 2);
+    const int usual = std::min(230, want);
+    const int target = m_session->isNetwork() ? std::max(want, usual) : usual;
+    const int delta = target - sizes[0];
+    sizes[0] = target;
+    sizes[2] = std::max(0, sizes[2] - delta);
+    centre->setSizes(sizes);
 }
 
 void MainWindow::wrapToolBars()

@@ -79,6 +79,13 @@ bool Session::apply(const QString &what, Change kind, const std::function<void(M
 {
     const std::uint64_t hint = std::exchange(m_heavyHint, 0);
     const double work = std::exchange(m_workHint, 0);
+    if (m_network) // the change is made in the selected layer's view, then goes into the network
+        return applyNetwork(what, kind, [&](NetworkShown &n) {
+            const ModelState before = m_model.state();
+            Model candidate(before);
+            change(candidate);
+            n.state = absorbLayerModel(n.state, n.layer, n.direction, before, candidate.state());
+        });
     if (!settle())
         return false;
     // The change is made on a copy, so that a refusal leaves the model as it was and, for a large
@@ -143,6 +150,16 @@ bool Session::setDimension(char symbol, long long value)
     int *slot = symbol == 'N' ? &d.N : symbol == 'T' ? &d.T : symbol == 'D' ? &d.D : symbol == 'M' ? &d.M : &d.K;
     if (!guarded(QString(), [&] { validateDim(symbol, value); }))
         return false;
+    if (m_network && symbol != 'M') { // the network's sizes (M is the selected layer's)
+        NetworkConfig c = m_network->state.config;
+        (symbol == 'N' ? c.N : symbol == 'T' ? c.T : symbol == 'D' ? c.D : c.K) = static_cast<int>(value);
+        if (c.N == networkConfig().N && c.T == networkConfig().T && c.D == networkConfig().D && c.K == networkConfig().K)
+            return true;
+        if (!guarded(QString(), [&] { checkNetwork(c); }))
+            return false;
+        return applyNetwork(tr("Change %1 to %2").arg(QChar::fromLatin1(symbol)).arg(value), Change::Structure,
+                            [&](NetworkShown &n) { n.state = refitNetwork(n.state, c); });
+    }
     *slot = static_cast<int>(value);
     return setDims(d);
 }
@@ -164,6 +181,8 @@ bool Session::setDims(const Dims &dims)
 
 bool Session::setReturnSequences(bool on)
 {
+    if (m_network)
+        return setLayerReturnSequences(m_network->layer, on);
     if (on == config().returnSequences)
         return true;
     return apply(on ? tr("Return sequences") : tr("Return the last state"), Change::Structure,
@@ -201,6 +220,12 @@ bool Session::setSeed(quint64 seed)
     if (seed == config().seed)
         return true;
     // A new seed draws new weights and a new input: the same seed always shows the same numbers.
+    if (m_network)
+        return applyNetwork(tr("Seed %1").arg(seed), Change::Structure, [&](NetworkShown &n) {
+            NetworkConfig c = n.state.config;
+            c.seed = seed;
+            n.state = Network(c).state();
+        });
     m_workHint = drawWork(dims(), config().cellSpec(), true, true);
     return apply(tr("Seed %1").arg(seed), Change::Structure, [&](Model &m) {
         m.setSeed(seed);
@@ -211,6 +236,11 @@ bool Session::setSeed(quint64 seed)
 
 bool Session::setInitSpec(const InitSpec &spec)
 {
+    if (m_network)
+        return applyNetwork(tr("Initializer %1").arg(QLatin1String(initSchemeName(spec.scheme))), Change::Weights, [&](NetworkShown &n) {
+            n.state.config.init = spec;
+            n.state.weights = initialNetworkWeights(n.state.config);
+        });
     m_workHint = initialWeightsWork(dims().D, dims().M, dims().K, spec, config().cellSpec());
     return apply(tr("Initializer %1").arg(QLatin1String(initSchemeName(spec.scheme))), Change::Weights,
                  [&](Model &m) {
@@ -224,6 +254,11 @@ bool Session::setInitSpec(const InitSpec &spec)
 bool Session::randomizeWeights()
 {
     const quint64 seed = config().seed + 1;
+    if (m_network) // every layer's weights (and an Embedding's table) drawn anew; the input stays
+        return applyNetwork(tr("Randomize weights (seed %1)").arg(seed), Change::Weights, [&](NetworkShown &n) {
+            n.state.config.seed = seed;
+            n.state.weights = initialNetworkWeights(n.state.config);
+        });
     m_workHint = drawWork(dims(), config().cellSpec(), true, false);
     return apply(tr("Randomize weights (seed %1)").arg(seed), Change::Weights, [seed](Model &m) {
         m.setSeed(seed);
@@ -234,6 +269,15 @@ bool Session::randomizeWeights()
 bool Session::randomizeInput()
 {
     const quint64 seed = config().seed + 1;
+    if (m_network) // the network's input (or token ids) drawn anew
+        return applyNetwork(tr("Randomize input (seed %1)").arg(seed), Change::Input, [&](NetworkShown &n) {
+            NetworkConfig c = n.state.config;
+            c.seed = seed;
+            NetworkState drawn = Network(c).state();
+            n.state.config.seed = seed;
+            n.state.X = std::move(drawn.X);
+            n.state.ids = std::move(drawn.ids);
+        });
     m_workHint = drawWork(dims(), config().cellSpec(), false, true);
     return apply(tr("Randomize input (seed %1)").arg(seed), Change::Input, [seed](Model &m) {
         m.setSeed(seed);
@@ -282,6 +326,13 @@ bool Session::enterValue(const QString &name, std::optional<WeightId> id, int a,
         emit notice(QStringLiteral("%1: %2").arg(name, QString::fromStdString(note)));
     if (heldAs(before, dtype) == held || (std::isnan(before) && std::isnan(held)))
         return true;
+    if (m_network) // the edit goes into the network: layers above the selected one follow
+        return apply(QStringLiteral("Edit %1").arg(name), id ? Change::Weights : Change::Input, [&](Model &m) {
+            if (id)
+                m.setWeightValue(*id, a, b, value);
+            else
+                m.setInputValue(a, b, c, value);
+        });
     m_undo->push(new ValueCommand(this, id, a, b, c, before, value)); // as typed: float64 shows it
     return true;
 }
@@ -298,11 +349,29 @@ void Session::reportEntry(const QString &message, bool refused)
 // cancels the recomputation first).
 void Session::stepForward()
 {
+    // After a direction's last step, the network's next one (the schedule goes on).
+    if (m_network && m_returnTo < 0 && m_stepper.position() == m_model.dims().T - 1 && scheduleIndex() + 1 < scheduleLength()) {
+        const int l = m_network->layer, d = m_network->direction;
+        const bool last = d + 1 == m_network->state.config.layers[static_cast<std::size_t>(l)].directions();
+        if (selectLayer(last ? l + 1 : l, last ? 0 : d + 1))
+            seek(0);
+        return;
+    }
     seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) + 1);
 }
 
 void Session::stepBack()
 {
+    if (m_network && m_returnTo < 0 && m_stepper.position() == -1 && scheduleIndex() > -1) {
+        const int l = m_network->layer, d = m_network->direction;
+        if (l == 0 && d == 0)
+            return;
+        const int pl = d > 0 ? l : l - 1;
+        const int pd = d > 0 ? d - 1 : m_network->state.config.layers[static_cast<std::size_t>(pl)].directions() - 1;
+        if (selectLayer(pl, pd))
+            seek(m_model.dims().T - 1);
+        return;
+    }
     seek((m_returnTo >= 0 ? m_returnTo : m_stepper.position()) - 1);
 }
 

@@ -18,7 +18,9 @@
 #include "io/modelrequest.h"
 #include "io/sessionfile.h"
 #include "nn/weights.h"
+#include "nn/layer.h"
 #include "run/model.h"
+#include "run/network.h"
 #include "run/stepper.h"
 #include "train/task.h"
 
@@ -34,12 +36,20 @@
 class BackgroundJob;
 class QUndoStack;
 
+// A network on show: its state and the direction of the layer the views show.
+struct NetworkShown {
+    rnnscope::NetworkState state;
+    int layer = 0, direction = 0;
+};
+
 class Session : public QObject, private rnnscope::StepObserver {
     Q_OBJECT
 
 public:
     explicit Session(QObject *parent = nullptr);                       // the classic example
     explicit Session(rnnscope::Model model, QObject *parent = nullptr);
+    // A network on show, its first layer selected (a network of one plain layer: its model).
+    explicit Session(rnnscope::NetworkState network, QObject *parent = nullptr);
     ~Session() override;
 
     const rnnscope::Model &model() const { return m_model; }
@@ -188,6 +198,44 @@ public:
     // activation the task fixes (new Wx and Wo drawn where D or K change), and X a batch of N of the
     // task's samples, whose targets become the gradient target.
     bool prepareForTask(rnnscope::TaskKind task);
+    // ---- Networks (sessionnetwork.cpp) ----
+    // A network — more than one recurrent layer, a Bidirectional or go_backwards layer, or an
+    // Embedding — is on show. The views then show one direction of one of its layers, the selected
+    // one, as the model above (Network::layerState): its X is the sequence that layer reads (what
+    // the layer under it returns, reversed when it runs backwards), its Dense only at the top. A
+    // change made in that model (units, cell, flags, weights, X of the first layer) goes into the
+    // network, whose other layers follow; N, T, D and K are the network's.
+    bool isNetwork() const { return m_network != nullptr; }
+    // The network on show; for a one-layer model, that model as a network of one layer.
+    NetworkShown shownNetwork() const;
+    const rnnscope::NetworkConfig &networkConfig() const;
+    int selectedLayer() const { return m_network ? m_network->layer : 0; }
+    int selectedDirection() const { return m_network ? m_network->direction : 0; }
+    // Shows another layer (and direction) of the network; the timestep stays. Not an undo step.
+    bool selectLayer(int layer, int direction = 0);
+    // The stack as edited, one layer told not to return sequences under another (Keras refuses to
+    // build it): that layer, and Keras's error for the layer above it; −1 and "" when it builds.
+    // The network on show stays the last one that builds until fixStack() or another change.
+    int brokenLayer() const { return m_brokenLayer; }
+    QString stackError() const { return m_stackError; }
+    // The one-click fix: the layer returns sequences again.
+    void fixStack();
+    // Edits of the stack, each one undoable change; the selection follows its layer.
+    bool insertLayer(int at); // a copy of the selected layer's cell and units at position `at`
+    bool removeLayer(int layer);
+    bool moveLayer(int layer, int to);
+    bool setLayerBidirectional(int layer, bool on);
+    bool setLayerMerge(int layer, rnnscope::Merge merge);
+    bool setLayerGoBackwards(int layer, bool on);
+    bool setLayerReturnSequences(int layer, bool on);
+    // The whole stack at once (`from[l]`: the present layer whose weights new layer l keeps, −1 none).
+    bool setStack(const std::vector<rnnscope::LayerSpec> &layers, const std::vector<int> &from, const QString &what);
+    // Where the step on show is in the network's schedule (Network::stepAt): layer by layer, in each
+    // its forward then its backward pass. stepForward after a direction's last step goes on to the
+    // next one's first, stepBack before a direction's first to the last of the one before.
+    int scheduleIndex() const;
+    int scheduleLength() const;
+
     // ---- Lessons (sessionlesson.cpp) ----
     // The model a lesson's step sets, as one undoable change named `what` (and set up for `task`
     // when one is named). False (errorOccurred) when refused.
@@ -251,6 +299,8 @@ signals:
     void modifiedChanged(bool modified);
     // Something the user should know that is not an error (what a file left out, …).
     void notice(const QString &message);
+    // The network, the layer on show or the stack's error changed (after the model's own signals).
+    void networkChanged();
     // A training run began or ended.
     void trainingChanged(bool on);
     // The targets or their loss changed: the gradients are of another loss.
@@ -269,8 +319,8 @@ private:
     // One value typed into weight `id` (row a, column b) or X[a, b, c] (no id), named `name`: held
     // as the dtype holds it (a notice when that overflows or underflows), one undoable command.
     bool enterValue(const QString &name, std::optional<rnnscope::WeightId> id, int a, int b, int c, double before, double value);
-    // Restores a state (undo/redo of a whole-model command).
-    void restoreState(const rnnscope::ModelState &state, Change kind);
+    // Restores a state (undo/redo of a whole-model command) with its network (null: none).
+    void restoreState(const rnnscope::ModelState &state, std::shared_ptr<const NetworkShown> network, Change kind);
     void afterChange(Change kind);
     // The session file at `path` on screen, as one undoable change named `what`.
     // Reads a session file (on the worker when large) and shows it; `unreadable`, when given, says
@@ -280,8 +330,22 @@ private:
     void replaceWith(rnnscope::Model &&model);
     // Frees `what` on another thread (the last one handed over is waited for first).
     void disposeLater(std::shared_ptr<void> what);
-    // Pushes a whole-model command within the undo memory (see setUndoBytes).
-    void pushModelCommand(const QString &what, Change kind, rnnscope::ModelState before, rnnscope::ModelState after);
+    // Pushes a whole-model command within the undo memory (see setUndoBytes), with the networks
+    // on show before and after (null: a one-layer model).
+    void pushModelCommand(const QString &what, Change kind, rnnscope::ModelState before, rnnscope::ModelState after,
+                          std::shared_ptr<const NetworkShown> networkBefore = {},
+                          std::shared_ptr<const NetworkShown> networkAfter = {});
+    // A change of the network on show: `change` edits a copy of it (on the worker when large); the
+    // selected layer's view is built from the result. A network of one plain layer becomes the
+    // one-layer model again. False (errorOccurred) when refused.
+    bool applyNetwork(const QString &what, Change kind, const std::function<void(NetworkShown &)> &change);
+    // A stack edit: `edit` changes the layers, says where each new layer's weights come from and
+    // which layer is selected after.
+    bool editStack(const QString &what, const std::function<void(std::vector<rnnscope::LayerSpec> &, std::vector<int> &, int &)> &edit);
+    // The selected layer's view of `shown` (Network::layerState).
+    static rnnscope::ModelState layerView(const NetworkShown &shown);
+    // `network` on show with `model` its view (replaces both; no undo step).
+    void showNetwork(std::shared_ptr<const NetworkShown> network, rnnscope::Model &&model, Change kind);
     // The file on disk now equals what is on screen.
     void markSaved();
     void setDroppedChanges(bool dropped);
@@ -312,6 +376,9 @@ private:
     void rewound() override;
 
     rnnscope::Model m_model;
+    std::shared_ptr<const NetworkShown> m_network; // the network m_model is a layer of (null: none)
+    int m_brokenLayer = -1;
+    QString m_stackError;
     rnnscope::Stepper m_stepper;
     rnnscope::StepRecord m_current;
     int m_sample = 0;

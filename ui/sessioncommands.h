@@ -13,13 +13,18 @@
 // A change of the whole model, kept as the states before and after.
 class ModelCommand : public QUndoCommand {
 public:
-    ModelCommand(Session *s, const QString &text, int kind, rnnscope::ModelState before, rnnscope::ModelState after)
+    ModelCommand(Session *s, const QString &text, int kind, rnnscope::ModelState before, rnnscope::ModelState after,
+                 std::shared_ptr<const NetworkShown> networkBefore = {}, std::shared_ptr<const NetworkShown> networkAfter = {})
         : QUndoCommand(text), m_session(s), m_kind(kind), m_before(std::move(before)), m_after(std::move(after))
+        , m_networkBefore(std::move(networkBefore)), m_networkAfter(std::move(networkAfter))
     {
     }
-    void undo() override { m_session->restoreState(m_before, static_cast<Session::Change>(m_kind)); }
-    // Bytes of the two states (X and the weights as double).
-    std::uint64_t bytes() const { return stateBytes(m_before) + stateBytes(m_after); }
+    void undo() override { m_session->restoreState(m_before, m_networkBefore, static_cast<Session::Change>(m_kind)); }
+    // Bytes of the two states (X and the weights as double), with their networks.
+    std::uint64_t bytes() const
+    {
+        return stateBytes(m_before) + stateBytes(m_after) + networkBytes(m_networkBefore.get()) + networkBytes(m_networkAfter.get());
+    }
     // Hands the states over (to be freed elsewhere) before the command is deleted unused.
     void releaseStates(std::vector<std::unique_ptr<rnnscope::ModelState>> &into)
     {
@@ -30,6 +35,17 @@ public:
     {
         const rnnscope::Weights &w = s.weights;
         return 8 * std::uint64_t(s.X.size() + w.Wx.size() + w.Wh.size() + w.bh.size() + w.Wo.size() + w.bo.size());
+    }
+    static std::uint64_t networkBytes(const NetworkShown *n)
+    {
+        if (!n)
+            return 0;
+        const rnnscope::NetworkWeights &w = n->state.weights;
+        std::uint64_t values = n->state.X.size() + n->state.ids.size() + w.Wo.size() + w.bo.size() + w.embedding.size();
+        for (const auto &layer : w.layers)
+            for (const rnnscope::Weights &d : layer)
+                values += d.Wx.size() + d.Wh.size() + d.bh.size();
+        return 8 * values;
     }
     // A training run's command, pushed at its start: its name and the state at its end.
     void finish(const QString &text, rnnscope::ModelState after)
@@ -43,13 +59,14 @@ public:
             m_first = false;
             return;
         }
-        m_session->restoreState(m_after, static_cast<Session::Change>(m_kind));
+        m_session->restoreState(m_after, m_networkAfter, static_cast<Session::Change>(m_kind));
     }
 
 private:
     Session *m_session;
     int m_kind;
     rnnscope::ModelState m_before, m_after;
+    std::shared_ptr<const NetworkShown> m_networkBefore, m_networkAfter;
     bool m_first = true;
 };
 

@@ -6,6 +6,8 @@
 #include "common/error.h"
 #include "io/file.h"
 #include "io/modelrequest.h"
+#include "io/networkfile.h"
+#include "io/networkrequest.h"
 #include "io/npy.h"
 #include "io/sessionfile.h"
 #include "io/weightfile.h"
@@ -55,6 +57,10 @@ bool Session::largeFile(const QString &path)
 
 bool Session::replaceModel(const ModelState &state, const QString &what)
 {
+    if (m_network) // a one-layer model in place of the network
+        return applyNetwork(what, Change::Structure, [&](NetworkShown &n) {
+            n = NetworkShown{NetworkState{networkConfigOf(state.config), networkWeightsOf(state.weights), state.X, {}}, 0, 0};
+        });
     return apply(what, Change::Structure, [&](Model &m) { m.restore(state); });
 }
 
@@ -81,6 +87,32 @@ bool Session::openWeights(const QString &path, const QString &layer)
 {
     const QString name = QFileInfo(path).fileName();
     const QString what = tr("Open %1").arg(name);
+    if (layer.isEmpty()) { // a file of a network opens whole; the diagram then picks its layers
+        std::optional<NetworkState> network;
+        std::vector<std::string> notes;
+        if (!buildInBackground(what, largeFile(path), [&] {
+                std::optional<LoadedNetwork> file = loadNetworkFile(path.toStdString());
+                if (!file)
+                    return;
+                NetworkRequest request;
+                request.model.config = config(); // N, T, dtype, seed … stay the user's unless the file fixes them
+                request.model.weightsPath = path.toStdString();
+                request.file = std::make_shared<const LoadedNetwork>(std::move(*file));
+                LoadedNetwork read;
+                network = buildNetwork(request, &read).state();
+                notes = read.notes;
+            }))
+            return false;
+        if (network) {
+            if (!applyNetwork(what, Change::Structure, [&](NetworkShown &n) { n = NetworkShown{std::move(*network), 0, 0}; }))
+                return false;
+            for (const std::string &note : notes)
+                emit notice(QString::fromStdString(note));
+            setFilePath(path, false);
+            markSaved();
+            return true;
+        }
+    }
     LoadedModel loaded;
     std::optional<Model> candidate;
     ModelRequest request;
@@ -150,8 +182,12 @@ bool Session::loadAndShow(const QString &path, const QString &what, bool *unread
     };
     if (!buildInBackground(what, largeFile(path), load))
         return false;
-    if (!replaceModel(data.model, what))
+    if (data.network) {
+        if (!applyNetwork(what, Change::Structure, [&](NetworkShown &n) { n = NetworkShown{std::move(*data.network), data.layer, data.direction}; }))
+            return false;
+    } else if (!replaceModel(data.model, what)) {
         return false;
+    }
     showSession(data);
     return true;
 }
@@ -167,7 +203,13 @@ void Session::showSession(const SessionData &data)
 SessionData Session::sessionData(const SessionView &view) const
 {
     SessionData data;
-    data.model = m_model.state();
+    if (m_network) { // the network and the layer on show (the layer's model follows from them)
+        data.network = m_network->state;
+        data.layer = m_network->layer;
+        data.direction = m_network->direction;
+    } else {
+        data.model = m_model.state();
+    }
     data.timestep = position();
     data.sample = m_sample;
     data.view = view;
@@ -190,9 +232,28 @@ bool Session::loadInput(const QString &path)
     const QString name = QFileInfo(path).fileName();
     if (largeFile(path))
         m_heavyHint = std::uint64_t(QFileInfo(path).size()) * 4; // read, as double, and the model's copies
-    const bool ok = apply(tr("Load input %1").arg(name), Change::Structure, [&](Model &m) {
-        m.setInput(loadInputFile(path.toStdString(), m.dims().D));
-    });
+    const auto load = [&](Model &m) { m.setInput(loadInputFile(path.toStdString(), m.dims().D)); };
+    // A network's input is its first layer's, in time order (N and T follow the file).
+    const bool ok = m_network ? applyNetwork(tr("Load input %1").arg(name), Change::Structure, [&](NetworkShown &n) {
+        NetworkConfig c = n.state.config;
+        if (c.hasEmbedding()) {
+            const NdArray ids = readNpy(path.toStdString());
+            if (ids.shape.size() == 2) {
+                c.N = static_cast<int>(ids.shape[0]);
+                c.T = static_cast<int>(ids.shape[1]);
+            }
+            const std::vector<int> checked = checkTokenIds(ids, c.vocabulary);
+            n.state = refitNetwork(n.state, c);
+            n.state.ids = checked;
+        } else {
+            const NdArray X = loadInputFile(path.toStdString(), c.D);
+            c.N = static_cast<int>(X.shape[0]);
+            c.T = static_cast<int>(X.shape[1]);
+            n.state = refitNetwork(n.state, c);
+            n.state.X = inputColumns(X);
+        }
+    })
+                                : apply(tr("Load input %1").arg(name), Change::Structure, load);
     if (ok) { // the targets were another X's
         m_targets.reset();
         ++m_targetsVersion;
@@ -204,14 +265,18 @@ bool Session::saveWeights(const QString &path, Layout layout)
 {
     return guarded(tr("Save %1").arg(QFileInfo(path).fileName()), [&] {
         const DType dtype = config().dtype;
-        writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype, config().cellSpec()), dtype);
+        if (m_network) // every layer's, as get_weights() lists them (or a PyTorch state_dict)
+            writeNpz(path.toStdString(), networkWeightsToArrays(m_network->state.weights, m_network->state.config, layout), dtype);
+        else
+            writeNpz(path.toStdString(), weightsToArrays(weights(), layout, dtype, config().cellSpec()), dtype);
     });
 }
 
 bool Session::exportCode(const QString &path, rnnscope::CodeTarget target, QString *dataFile)
 {
     return guarded(tr("Export %1").arg(QFileInfo(path).fileName()), [&] {
-        const ExportedCode code = rnnscope::exportCode(m_model, target, path.toStdString());
+        const ExportedCode code = m_network ? rnnscope::exportCode(Network(m_network->state), target, path.toStdString())
+                                            : rnnscope::exportCode(m_model, target, path.toStdString());
         // A large model's numbers beside the script, first: the script never names a missing file.
         const QString data = QString::fromStdString(code.dataFile);
         if (!data.isEmpty())

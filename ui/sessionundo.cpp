@@ -28,9 +28,11 @@
 
 using namespace rnnscope;
 
-void Session::pushModelCommand(const QString &what, Change kind, ModelState before, ModelState after)
+void Session::pushModelCommand(const QString &what, Change kind, ModelState before, ModelState after,
+                               std::shared_ptr<const NetworkShown> networkBefore, std::shared_ptr<const NetworkShown> networkAfter)
 {
-    auto command = std::make_unique<ModelCommand>(this, what, static_cast<int>(kind), std::move(before), std::move(after));
+    auto command = std::make_unique<ModelCommand>(this, what, static_cast<int>(kind), std::move(before), std::move(after),
+                                                  std::move(networkBefore), std::move(networkAfter));
     const std::uint64_t held = undoBytes(), added = command->bytes();
     if (held + added <= m_undoBytes) {
         m_undo->push(command.release());
@@ -78,7 +80,7 @@ std::uint64_t Session::defaultUndoBytes()
     return gib;
 }
 
-void Session::restoreState(const ModelState &state, Change kind)
+void Session::restoreState(const ModelState &state, std::shared_ptr<const NetworkShown> network, Change kind)
 {
     if (!settle())
         return;
@@ -90,6 +92,5 @@ void Session::restoreState(const ModelState &state, Change kind)
         resumeReturn();
         return;
     }
-    replaceWith(std::move(*model));
-    afterChange(kind);
+    showNetwork(std::move(network), std::move(*model), kind);
 }

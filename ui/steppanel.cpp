@@ -174,6 +174,8 @@ void StepPanel::rebuild()
         m_lines << s;
         m_valuesAt << valuesAt;
     };
+    if (m_session->isNetwork())
+        add(1, whereInNetwork());
     if (t < 0) {
         if (c.kind == CellKind::SimpleRNN)
             add(0, tr("Before the first step:  h_-1 = 0 %1.  Step forward (→) to compute h_0 = %2(x_0 · Wx + h_-1 · Wh + bh).")
@@ -250,6 +252,25 @@ void StepPanel::rebuild()
     addDtypeLine(t);
     updateGeometry();
     update();
+}
+
+QString StepPanel::whereInNetwork() const
+{
+    // Which layer and direction the step computes, and where it is in the network's schedule.
+    const NetworkShown n = m_session->shownNetwork();
+    const NetworkConfig &c = n.state.config;
+    const LayerSpec &layer = c.layers[static_cast<std::size_t>(n.layer)];
+    const QString name = QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(n.layer)]);
+    const bool back = layer.goBackwards != (n.direction == 1);
+    const int t = m_session->position();
+    QString direction = layer.bidirectional ? (n.direction == 0 ? tr(", forward copy") : tr(", backward copy")) : QString();
+    if (back)
+        direction += t >= 0 ? tr(": step %1 reads x_%2 (backwards)").arg(t).arg(c.T - 1 - t) : tr(": reads x_%1 … x_0").arg(c.T - 1);
+    const QString reads = n.layer == 0 ? (c.hasEmbedding() ? tr("the Embedding's rows") : tr("X"))
+                                       : tr("what %1 returns").arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(n.layer - 1)]));
+    return tr("Network step %1 of %2 · layer %3 of %4: %5 (%6)%7 · it reads %8")
+        .arg(m_session->scheduleIndex() + 1).arg(m_session->scheduleLength()).arg(n.layer + 1).arg(c.layerCount())
+        .arg(name, QString::fromStdString(layerClassName(layer)), direction, reads);
 }
 
 void StepPanel::addDtypeLine(int t)

@@ -52,6 +52,8 @@ protected:
     void paintEvent(QPaintEvent *event) override;
 
 private:
+    // In a network: the layer and direction the step computes and its place in the schedule.
+    QString whereInNetwork() const;
     void rebuild();
     void rebuildGated(int t);
     // The last line: the float32 − float64 difference of h_t, of the run so far and of y_t.

@@ -40,7 +40,8 @@ QString SummaryView::totalsText() const
 
 void SummaryView::rebuild()
 {
-    const Summary s = modelSummary(m_session->config());
+    // A network lists every layer as Keras does; a one-layer model is a network of one.
+    const Summary s = m_session->isNetwork() ? networkSummary(m_session->networkConfig()) : modelSummary(m_session->config());
     m_table->setRowCount(int(s.rows.size()));
     for (int i = 0; i < int(s.rows.size()); ++i) {
         const SummaryRow &r = s.rows[i];

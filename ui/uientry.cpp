@@ -382,13 +382,30 @@ int run(int argc, char **argv, const LaunchOptions &options)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     // The model first: a refused file or size is reported before any window opens.
     std::optional<Model> model;
+    std::optional<NetworkState> network;
     std::optional<SessionData> sessionFile;
     const std::string file = options.file.toStdString();
     try {
         if (!file.empty() && fileKind(file) == FileKind::Session) {
             sessionFile = loadSession(file);
-            model.emplace(sessionFile->model.config);
-            model->restore(sessionFile->model);
+            if (sessionFile->network) {
+                network = std::move(*sessionFile->network);
+                sessionFile->network.reset();
+            } else {
+                model.emplace(sessionFile->model.config);
+                model->restore(sessionFile->model);
+            }
+        } else if (options.network) {
+            network = buildNetwork(*options.network).state();
+        } else if (auto loaded = options.request.layer.empty() && !options.request.weightsPath.empty()
+                                     ? loadNetworkFile(options.request.weightsPath)
+                                     : std::nullopt) {
+            // A file of a network opens whole (--layer NAME opens one of its layers alone).
+            NetworkRequest r;
+            r.model = options.request;
+            r.model.dims.reset();
+            r.file = std::make_shared<const LoadedNetwork>(std::move(*loaded));
+            network = buildNetwork(r).state();
         } else {
             model.emplace(buildModel(options.request));
         }
@@ -401,10 +418,17 @@ int run(int argc, char **argv, const LaunchOptions &options)
     // (its name and icon in task bars; the app_id under Wayland).
     QGuiApplication::setDesktopFileName(QStringLiteral("org.rnnscope.rnnscope"));
     QApplication app(argc, argv);
-    Session session(std::move(*model));
+    std::optional<Session> shown;
+    if (network)
+        shown.emplace(std::move(*network));
+    else
+        shown.emplace(std::move(*model));
+    Session &session = *shown;
     MainWindow window(&session, options.mode == LaunchOptions::Mode::Window);
-    if (sessionFile)
+    if (sessionFile) {
+        session.selectLayer(sessionFile->layer, sessionFile->direction);
         session.showSession(*sessionFile);
+    }
     if (!file.empty()) {
         if (fileKind(file) != FileKind::Input)
             session.setFilePath(options.file, bool(sessionFile));

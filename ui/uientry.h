@@ -5,6 +5,7 @@
 #include "train/optimizer.h"
 #include "train/task.h"
 #include "io/modelrequest.h"
+#include "io/networkrequest.h"
 
 #include <QSize>
 #include <QString>
@@ -17,6 +18,9 @@ struct LaunchOptions {
     enum class Mode { Window, Screenshot, BenchUi, Animate };
     Mode mode = Mode::Window;
     rnnscope::ModelRequest request;  // the model to open (weights and input files already named in it)
+    // A network (--stack, --dims with [M1,M2,…]) to open instead of `request`. A weights file that
+    // holds a network (request.weightsPath, without request.layer) opens whole as well.
+    std::optional<rnnscope::NetworkRequest> network;
     QString file;                    // the FILE argument, any kind (the title, the recent files); a
                                      // session file is read by run() instead of `request`
     QString screenshotPath;          // Screenshot: the PNG (or, with a view, SVG) to write; Animate: the GIF

@@ -81,6 +81,18 @@ void Model::restore(const ModelState &state)
     rebuildEngine();
 }
 
+Eigen::MatrixXd resizedInput(const Eigen::MatrixXd &X, const Dims &old, const Dims &dims, std::uint64_t seed)
+{
+    if (dims.N == old.N && dims.T == old.T && dims.D == old.D)
+        return X;
+    Eigen::MatrixXd x = randomInput(dims.N, dims.T, dims.D, seed);
+    const int n = std::min(dims.N, old.N), t = std::min(dims.T, old.T), dd = std::min(dims.D, old.D);
+    for (int i = 0; i < n; ++i)
+        for (int s = 0; s < t; ++s)
+            x.block(0, static_cast<Eigen::Index>(s) * dims.N + i, dd, 1) = X.block(0, static_cast<Eigen::Index>(s) * old.N + i, dd, 1);
+    return x;
+}
+
 void Model::setDims(const Dims &dims)
 {
     checkDims(dims, m_config.dtype, m_config.memoryBudget, m_config.cellSpec());
@@ -88,15 +100,7 @@ void Model::setDims(const Dims &dims)
     Weights w = m_weights;
     if (dims.D != old.D || dims.M != old.M || dims.K != old.K)
         w = initialWeights(dims.D, dims.M, dims.K, m_config.init, m_config.seed, m_config.cellSpec());
-    Eigen::MatrixXd x = m_X;
-    if (dims.N != old.N || dims.T != old.T || dims.D != old.D) {
-        x = randomInput(dims.N, dims.T, dims.D, m_config.seed);
-        const int n = std::min(dims.N, old.N), t = std::min(dims.T, old.T), dd = std::min(dims.D, old.D);
-        for (int i = 0; i < n; ++i)
-            for (int s = 0; s < t; ++s)
-                x.block(0, static_cast<Eigen::Index>(s) * dims.N + i, dd, 1) =
-                    m_X.block(0, static_cast<Eigen::Index>(s) * old.N + i, dd, 1);
-    }
+    Eigen::MatrixXd x = resizedInput(m_X, old, dims, m_config.seed);
     m_config.dims = dims;
     m_weights = std::move(w);
     m_X = std::move(x);

@@ -66,6 +66,10 @@ NdArray inputFromArray(const NdArray &a, int expectedD);
 // sample in order when `samples` is null, n = N).
 Eigen::MatrixXd inputColumns(const NdArray &X, const std::vector<int> *samples = nullptr);
 
+// X (D × T·N) for other sizes: as it is when N, T and D stay, else drawn from `seed` with the values
+// of the samples, timesteps and features both sizes have kept where they were.
+Eigen::MatrixXd resizedInput(const Eigen::MatrixXd &X, const Dims &old, const Dims &dims, std::uint64_t seed);
+
 class Model {
 public:
     // Draws the weights and X from config.seed. Throws Error when the config is refused.

@@ -403,6 +403,102 @@ Network::Network(const NetworkConfig &config, NetworkWeights weights, Eigen::Mat
     build();
 }
 
+NetworkState refitNetwork(const NetworkState &old, const NetworkConfig &config, const std::vector<int> &from)
+{
+    checkNetwork(config);
+    const NetworkConfig &was = old.config;
+    NetworkState s{config, initialNetworkWeights(config), {}, {}};
+    const auto keep = [](auto &into, const auto &value) {
+        if (into.rows() == value.rows() && into.cols() == value.cols())
+            into = value;
+    };
+    for (int l = 0; l < config.layerCount(); ++l) {
+        const int o = from.empty() ? l : from[static_cast<std::size_t>(l)];
+        if (o < 0 || o >= was.layerCount())
+            continue;
+        const LayerSpec &a = config.layers[static_cast<std::size_t>(l)], &b = was.layers[static_cast<std::size_t>(o)];
+        if (a.cell.kind != b.cell.kind || a.cell.resetAfter != b.cell.resetAfter)
+            continue;
+        for (int d = 0; d < std::min(a.directions(), b.directions()); ++d) {
+            Weights &w = s.weights.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(d)];
+            const Weights &v = old.weights.layers[static_cast<std::size_t>(o)][static_cast<std::size_t>(d)];
+            keep(w.Wx, v.Wx);
+            keep(w.Wh, v.Wh);
+            keep(w.bh, v.bh);
+        }
+    }
+    keep(s.weights.Wo, old.weights.Wo);
+    keep(s.weights.bo, old.weights.bo);
+    if (config.hasEmbedding()) {
+        keep(s.weights.embedding, old.weights.embedding);
+        s.ids = randomTokenIds(config.N, config.T, config.vocabulary, config.seed);
+        if (was.hasEmbedding())
+            for (int n = 0; n < std::min(config.N, was.N); ++n)
+                for (int t = 0; t < std::min(config.T, was.T); ++t)
+                    if (const int id = old.ids[static_cast<std::size_t>(n) * was.T + t]; id < config.vocabulary)
+                        s.ids[static_cast<std::size_t>(n) * config.T + t] = id;
+    } else if (!was.hasEmbedding()) {
+        s.X = resizedInput(old.X, Dims{was.N, was.T, was.D, 1, 0}, Dims{config.N, config.T, config.D, 1, 0}, config.seed);
+    } else {
+        s.X = randomInput(config.N, config.T, config.D, config.seed);
+    }
+    return s;
+}
+
+NetworkState absorbLayerModel(const NetworkState &net, int l, int direction, const ModelState &before, const ModelState &after)
+{
+    NetworkConfig c = net.config;
+    if (l < 0 || l >= c.layerCount())
+        throw Error(ErrorKind::OutOfRange, "layer " + std::to_string(l + 1) + " is not in a network of " + std::to_string(c.layerCount()) + " layers");
+    LayerSpec &spec = c.layers[static_cast<std::size_t>(l)];
+    const ModelConfig &a = after.config, &b = before.config;
+    const bool top = l + 1 == c.layerCount(), dense = top && !spec.bidirectional && c.K > 0;
+    const bool reads = l == 0 && !c.hasEmbedding(); // the view's X is the network's
+    const std::string where = layerWhere(c, l, direction);
+    if (a.dims.D != b.dims.D) {
+        if (!reads)
+            throw Error(ErrorKind::BadUsage, where + " reads " + std::to_string(b.dims.D) + " features, what " +
+                                                 (l == 0 ? std::string("the Embedding") : layerWhere(c, l - 1, 0)) +
+                                                 " returns: D=" + std::to_string(a.dims.D) + " is set on the input");
+        c.D = a.dims.D;
+    }
+    if (a.dims.K != b.dims.K) {
+        if (!dense && !(top && !spec.bidirectional))
+            throw Error(ErrorKind::BadUsage, "K=" + std::to_string(a.dims.K) + " is the Dense's, which reads the top layer, not " + where);
+        c.K = a.dims.K;
+    }
+    c.N = a.dims.N;
+    c.T = a.dims.T;
+    spec.units = a.dims.M;
+    spec.cell = a.cellSpec();
+    if (top)
+        spec.returnSequences = a.returnSequences;
+    if (top && !spec.bidirectional)
+        c.dense = a.dense;
+    c.dtype = a.dtype;
+    c.seed = a.seed;
+    c.init = a.init;
+    NetworkState s = refitNetwork(net, c);
+    Weights &w = s.weights.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(direction)];
+    w.Wx = after.weights.Wx;
+    w.Wh = after.weights.Wh;
+    w.bh = after.weights.bh;
+    if (top && !spec.bidirectional && c.K > 0) {
+        s.weights.Wo = after.weights.Wo;
+        s.weights.bo = after.weights.bo;
+    }
+    const bool sameSizes = a.dims.N == b.dims.N && a.dims.T == b.dims.T && a.dims.D == b.dims.D;
+    if (sameSizes && after.X != before.X) {
+        if (!reads)
+            throw Error(ErrorKind::BadUsage, "X of " + where + " is what " +
+                                                 (l == 0 ? std::string("the Embedding looks up") : layerWhere(c, l - 1, 0) + " returns") +
+                                                 ": edit the network's input on the first layer");
+        const bool backwards = spec.goBackwards != (direction == 1);
+        s.X = backwards ? timeReversed<double>(after.X, c.N, c.T) : after.X;
+    }
+    return s;
+}
+
 namespace {
 Network fromState(NetworkState &&s)
 {

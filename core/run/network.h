@@ -127,6 +127,26 @@ struct NetworkState {
     std::vector<int> ids;
 };
 
+// `old` with another config (another size, another stack, a layer inserted or moved): new weights
+// are drawn (initialNetworkWeights) and every weight of old's whose shape still fits is kept, the
+// new layer l taking old layer from[l]'s (−1: a new layer; an empty `from` maps every layer to
+// itself); a layer that changed its cell, or its Bidirectional copy, keeps none. X (or the token ids) keeps
+// the samples, timesteps and features both sizes have (resizedInput), the rest drawn from the seed.
+NetworkState refitNetwork(const NetworkState &old, const NetworkConfig &config, const std::vector<int> &from = {});
+
+// The network after one direction of one of its layers, shown as a one-layer model
+// (Network::layerState), was changed from `before` to `after` (a size, the cell, a flag, the dtype,
+// weights or X edited in that model): the change goes into the network, whose other layers follow
+// (refitNetwork: a layer above a wider one gets a new kernel). What the layer's view holds of the
+// network goes back: N and T; D and X for the first layer (X in time order again when the
+// direction runs backwards); the units and cell of the layer (both its directions); return_sequences
+// of the top layer; K, the Dense's activation and weights where the view holds the Dense; the dtype,
+// seed and initializer. Throws Error(BadUsage) for a change the network cannot take there: another
+// D or X above the first layer (it is what the layer under it returns), another K without the
+// Dense.
+NetworkState absorbLayerModel(const NetworkState &net, int layer, int direction, const ModelState &before,
+                              const ModelState &after);
+
 class Network {
 public:
     // Draws the weights and X from config.seed. Throws Error when the config is refused.
