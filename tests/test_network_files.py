@@ -383,6 +383,34 @@ def test_pytorch_without_linear_gives_the_top_layer():
     assert diff < 1e-10, diff
 
 
+def test_pytorch_without_module_prefix_keeps_its_linear():
+    """A state_dict saved without module prefixes (weight_ih_l0, …) with its Linear as bare
+    weight/bias or under a name of its own opens with the Linear, as one layer's does."""
+    torch = need_torch()
+    rnn, fc = pytorch_model(torch, "LSTM", 3, 5, 2, False, 2, seed=12)
+    X = np.random.default_rng(6).standard_normal((2, 6, 3))
+    Y_ref = pytorch_outputs(torch, rnn, fc, X, False)
+    for linear in ("", "fc."):
+        sd = dict(rnn.state_dict())
+        sd.update({linear + k: v for k, v in fc.state_dict().items()})
+        wpath, ypath = tmp("bare.npz"), tmp("y.npy")
+        save_state_dict(wpath, sd, X)
+        out = run("summary", "--weights", wpath).stdout
+        assert "ignored" not in out and "Dims: 2,6,3,[5,5],2," in out, out
+        run("forward", "--weights", wpath, "--dtype", "float64", "--out", ypath)
+        Y = np.load(ypath)
+        assert Y.shape == Y_ref.shape, (linear, Y.shape)
+        assert float(np.abs(Y - Y_ref).max()) < 1e-10, linear
+    # The same reader as one layer's: nn.GRU(num_layers=1) and a bare Linear.
+    rnn1, fc1 = pytorch_model(torch, "GRU", 3, 5, 1, False, 2, seed=13)
+    sd = dict(rnn1.state_dict())
+    sd.update(fc1.state_dict())
+    wpath, ypath = tmp("bare1.npz"), tmp("y1.npy")
+    save_state_dict(wpath, sd, X)
+    run("forward", "--weights", wpath, "--dtype", "float64", "--out", ypath)
+    assert float(np.abs(np.load(ypath) - pytorch_outputs(torch, rnn1, fc1, X, False)).max()) < 1e-10
+
+
 def test_save_layout_pytorch_loads_into_pytorch_modules():
     """rnnscope's save --layout pytorch of a stack and of a Bidirectional network: load_state_dict
     (strict=True) into nn.LSTM(num_layers=3) / nn.GRU(bidirectional=True) + Linear, whose outputs
@@ -438,6 +466,25 @@ def test_pytorch_state_dicts_that_do_not_fit_are_refused():
     sd["weight_ih_l1"] = torch.zeros(16, 5, dtype=torch.float64)
     save_state_dict(P["bad2.npz"], sd)
     refused("summary", "--weights", P["bad2.npz"], mentions=["bad2.npz", "(16, 5)"])
+    # A gap in the layers, or _reverse keys for only some, is refused naming the key missing, not
+    # opened as the layers below it with the rest ignored.
+    rnn3, _ = pytorch_model(torch, "LSTM", 3, 4, 3, False, 0, seed=3)
+    sd = {f"rnn.{k}": v for k, v in rnn3.state_dict().items() if "_l1" not in k}
+    save_state_dict(P["gap.npz"], sd)
+    refused("summary", "--weights", P["gap.npz"], mentions=["'rnn.weight_ih_l1'", "rnn.weight_ih_l2", "3 layers"])
+    bi2, _ = pytorch_model(torch, "GRU", 3, 4, 2, True, 0, seed=3)
+    sd = {k: v for k, v in bi2.state_dict().items() if not k.endswith("_l1_reverse")}
+    save_state_dict(P["half_reverse.npz"], sd)
+    refused("summary", "--weights", P["half_reverse.npz"], mentions=["'weight_ih_l1_reverse'", "bidirectional"])
+    sd = dict(rnn.state_dict())
+    sd["bias_ih_l1_reverse"] = torch.zeros(16, dtype=torch.float64)
+    save_state_dict(P["stray_reverse.npz"], sd)
+    refused("summary", "--weights", P["stray_reverse.npz"], mentions=["'weight_ih_l0_reverse'", "bias_ih_l1_reverse"])
+    # A message about a layer above the first names the file's key.
+    sd = {f"rnn.{k}": v for k, v in rnn.state_dict().items()}
+    sd["rnn.bias_ih_l1"] = torch.zeros(12, dtype=torch.float64)
+    save_state_dict(P["bias_l1.npz"], sd)
+    refused("summary", "--weights", P["bias_l1.npz"], mentions=["rnn.bias_ih_l1 has shape (12,)"])
     proj = torch.nn.LSTM(3, 4, num_layers=2, proj_size=2)
     save_state_dict(P["proj.npz"], proj.state_dict())
     refused("summary", "--weights", P["proj.npz"], mentions=["proj_size"])

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -689,6 +690,53 @@ void TestWeightFile::networks()
                                     {"rnn.weight_ih_l0_reverse", t({5, 3})}}, "src");
              })),
              QStringLiteral("missing_array"));
+
+    // pytorchKey builds the names the readers look for and the writers write.
+    QCOMPARE(pytorchKey("rnn.", "weight_ih", 1, true), std::string("rnn.weight_ih_l1_reverse"));
+    QCOMPARE(pytorchKey("", "bias_hh"), std::string("bias_hh_l0"));
+
+    // A gap in the _l{k} keys, or a _reverse for only some layers or parameters, is refused naming
+    // the key missing (not opened as the layers below the gap with the rest ignored).
+    const auto refusal = [](const NamedArrays &arrays) {
+        const auto e = errorOf([&] { networkFromArrays(arrays, "src"); });
+        return e ? kindOf(e) + QStringLiteral(": ") + QString::fromStdString(e->what()) : QStringLiteral("opened");
+    };
+    const NdArray ih = t({5, 3}), hh = t({5, 5}), ih5 = t({5, 5}), b = t({5});
+    QString why = refusal({{"rnn.weight_ih_l0", ih}, {"rnn.weight_hh_l0", hh}, {"rnn.weight_ih_l2", ih5}, {"rnn.weight_hh_l2", hh}});
+    QVERIFY2(why.startsWith("missing_array") && why.contains("'rnn.weight_ih_l1'") && why.contains("rnn.weight_ih_l2"), qPrintable(why));
+    why = refusal({{"weight_ih_l0", ih}, {"weight_hh_l0", hh}, {"weight_ih_l1", ih5}, {"weight_hh_l1", hh}, {"bias_ih_l1_reverse", b}});
+    QVERIFY2(why.startsWith("missing_array") && why.contains("'weight_ih_l0_reverse'") && why.contains("bias_ih_l1_reverse"), qPrintable(why));
+    why = refusal({{"rnn.weight_ih_l0", ih}, {"rnn.weight_hh_l0", hh}, {"rnn.weight_ih_l0_reverse", ih}, {"rnn.weight_hh_l0_reverse", hh},
+                   {"rnn.weight_ih_l1", t({5, 10})}, {"rnn.weight_hh_l1", hh}});
+    QVERIFY2(why.startsWith("missing_array") && why.contains("'rnn.weight_ih_l1_reverse'"), qPrintable(why));
+    // Messages about a layer above the first name the file's keys, not the first layer's names.
+    why = refusal({{"rnn.weight_ih_l0", ih}, {"rnn.weight_hh_l0", hh}, {"rnn.bias_ih_l0", b}, {"rnn.bias_hh_l0", b},
+                   {"rnn.weight_ih_l1", ih5}, {"rnn.weight_hh_l1", hh}, {"rnn.bias_ih_l1", t({4})}, {"rnn.bias_hh_l1", b}});
+    QVERIFY2(why.startsWith("shape_mismatch") && why.contains("rnn.bias_ih_l1 has shape (4,)"), qPrintable(why));
+    why = refusal({{"rnn.weight_ih_l0", ih}, {"rnn.weight_hh_l0", hh}, {"rnn.bias_ih_l0", b}, {"rnn.bias_hh_l0", b},
+                   {"rnn.weight_ih_l1", ih5}, {"rnn.weight_hh_l1", hh}, {"rnn.bias_ih_l1", b}});
+    QVERIFY2(why.startsWith("missing_array") && why.contains("'rnn.bias_hh_l1'") && !why.contains("'bias_hh_l0'"), qPrintable(why));
+
+    // Without a module prefix the Linear is read too, as "weight"/"bias" or under a name of its own,
+    // the same reader as one layer's (bias=False noted).
+    for (const char *q : {"", "fc."}) {
+        const std::string w = std::string(q) + "weight", bias = std::string(q) + "bias";
+        const auto bare = networkFromArrays({{"weight_ih_l0", ih}, {"weight_hh_l0", hh}, {"weight_ih_l1", ih5}, {"weight_hh_l1", hh},
+                                             {w, t({2, 5})}, {bias, t({2})}}, "src");
+        QVERIFY(bare);
+        QCOMPARE(bare->K(), 2);
+        QCOMPARE(maxDifference(bare->weights.Wo, matrixFromArray(t({2, 5})).transpose()), 0.0);
+        QCOMPARE(maxDifference(bare->weights.bo, vectorFromArray(t({2}))), 0.0);
+        for (const std::string &note : bare->notes)
+            QVERIFY2(note.find("ignored") == std::string::npos, note.c_str());
+    }
+    const auto noBias = networkFromArrays({{"weight_ih_l0", ih}, {"weight_hh_l0", hh}, {"weight_ih_l1", ih5}, {"weight_hh_l1", hh},
+                                           {"weight", t({2, 5})}}, "src");
+    QVERIFY(noBias && noBias->K() == 2);
+    QVERIFY(std::any_of(noBias->notes.begin(), noBias->notes.end(),
+                        [](const std::string &n) { return n.find("the Linear layer has no bias") != std::string::npos; }));
+    why = refusal({{"weight_ih_l0", ih}, {"weight_hh_l0", hh}, {"weight_ih_l1", ih5}, {"weight_hh_l1", hh}, {"weight", t({2, 4})}});
+    QVERIFY2(why.startsWith("shape_mismatch") && why.contains("weight has shape (2, 4)") && why.contains("5 features"), qPrintable(why));
 
     // Written in Keras's order and in PyTorch's names, a stack reads back as itself.
     NetworkConfig c;

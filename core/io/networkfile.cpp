@@ -69,42 +69,46 @@ void checkNetworkShapes(const LoadedNetwork &n, const std::string &source)
     }
 }
 
-// The one nn.Linear of a state_dict: the rank-2 "<q>weight" outside the RNN module's prefix.
-void readLinear(LoadedNetwork &n, const NamedArrays &arrays, const std::string &prefix, int width, std::set<std::string> &used,
-                const std::string &source)
+// The layers and directions the keys of a PyTorch RNN module name: every <p><parameter>_l{k} and
+// <p><parameter>_l{k}_reverse (nn/weights.h's pytorchKey), whichever parameter names it.
+struct PyTorchExtent {
+    int layers = 0;
+    bool bidirectional = false;
+    std::string top, reverse; // a key naming the top layer, one naming a backward direction
+};
+
+PyTorchExtent pytorchExtent(const NamedArrays &arrays, const std::string &p, const std::string &source)
 {
-    std::vector<std::string> linear;
-    for (const auto &[key, a] : arrays)
-        if ((key == "weight" || endsWith(key, ".weight")) && a.rank() == 2 && key.rfind(prefix, 0) != 0)
-            linear.push_back(key);
-    if (linear.size() > 1)
-        fail(ErrorKind::Unsupported, source,
-             "holds several Linear layers (" + printableText(linear[0], 40) + ", " + printableText(linear[1], 40) +
-                 "): rnnscope models the recurrent layers → one Dense(K)");
-    if (linear.empty()) {
-        n.weights.Wo = Eigen::MatrixXd(width, 0);
-        n.weights.bo = Eigen::VectorXd(0);
-        return;
+    PyTorchExtent e;
+    for (const auto &[key, a] : arrays) {
+        if (key.rfind(p, 0) != 0)
+            continue;
+        for (const char *parameter : kPyTorchParameters) {
+            const std::string head = p + parameter + "_l";
+            if (key.rfind(head, 0) != 0)
+                continue;
+            std::string digits = key.substr(head.size());
+            const bool reverse = endsWith(digits, "_reverse");
+            if (reverse)
+                digits.resize(digits.size() - 8);
+            if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string::npos)
+                continue;
+            const int k = std::stoi(digits);
+            if (k >= kMaxLayers)
+                fail(ErrorKind::OutOfRange, source,
+                     printableText(key, 40) + " names layer " + std::to_string(k) + " of an RNN: rnnscope computes at most " +
+                         std::to_string(kMaxLayers) + " layers");
+            if (k + 1 > e.layers) {
+                e.layers = k + 1;
+                e.top = key;
+            }
+            if (reverse && e.reverse.empty()) {
+                e.bidirectional = true;
+                e.reverse = key;
+            }
+        }
     }
-    const NdArray &w = *find(arrays, linear.front());
-    if (w.shape[1] != width)
-        fail(ErrorKind::ShapeMismatch, source,
-             printableText(linear.front(), 40) + " has shape " + shapeString(w.shape) + ", but the top layer returns " +
-                 std::to_string(width) + " features: expected (K, " + std::to_string(width) + ")");
-    n.weights.Wo = matrixFromArray(w).transpose();
-    const std::string bias = linear.front().substr(0, linear.front().size() - 6) + "bias";
-    used.insert(linear.front());
-    if (const NdArray *b = find(arrays, bias)) {
-        if (b->shape != std::vector<std::int64_t>{w.shape[0]})
-            fail(ErrorKind::ShapeMismatch, source,
-                 printableText(bias, 40) + " has shape " + shapeString(b->shape) + ", but K=" + std::to_string(w.shape[0]) +
-                     " needs (" + std::to_string(w.shape[0]) + ",)");
-        n.weights.bo = vectorFromArray(*b);
-        used.insert(bias);
-    } else {
-        n.weights.bo = Eigen::VectorXd::Zero(w.shape[0]);
-        n.notes.push_back("the Linear layer has no bias (bias=False): bo = 0");
-    }
+    return e;
 }
 
 // A PyTorch state_dict of nn.RNN / nn.LSTM / nn.GRU with num_layers > 1 or bidirectional=True.
@@ -114,54 +118,55 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
     if (prefixes.size() != 1)
         return std::nullopt; // none, or several modules: weightsFromArrays says so
     const std::string p = prefixes.front();
-    const bool bidirectional = find(arrays, p + "weight_ih_l0_reverse") != nullptr;
-    int L = 1;
-    while (find(arrays, p + "weight_ih_l" + std::to_string(L)))
-        ++L;
+    const PyTorchExtent extent = pytorchExtent(arrays, p, source);
+    const int L = extent.layers;
+    const bool bidirectional = extent.bidirectional;
     if (L == 1 && !bidirectional)
         return std::nullopt;
     for (const auto &[key, a] : arrays)
         if (key.rfind(p + "weight_hr_l", 0) == 0)
             fail(ErrorKind::Unsupported, source,
                  printableText(key, 40) + " belongs to an LSTM with projections (proj_size > 0), which Keras has no form of");
+    const int directions = bidirectional ? 2 : 1;
+    // Every layer and direction the keys imply has both weights: a gap (_l0, _l2 without _l1) or a
+    // _reverse for only some is refused, naming the key missing.
+    for (int k = 0; k < L; ++k)
+        for (int d = 0; d < directions; ++d)
+            for (const char *parameter : {"weight_ih", "weight_hh"})
+                if (const std::string key = pytorchKey(p, parameter, k, d == 1); !find(arrays, key))
+                    fail(ErrorKind::MissingArray, source,
+                         "has no " + quote(key) + ", but " + printableText(d == 1 ? extent.reverse : extent.top, 40) +
+                             " makes it " + (bidirectional ? "a bidirectional" : "an") + " RNN of " + std::to_string(L) +
+                             (L == 1 ? " layer" : " layers") + ", which has weight_ih and weight_hh for every layer" +
+                             (bidirectional ? " and direction" : ""));
 
     LoadedNetwork n;
     std::set<std::string> used;
-    const int directions = bidirectional ? 2 : 1;
+    std::vector<std::string> layerNotes; // the first layer's say what every layer's say
     for (int k = 0; k < L; ++k) {
         LayerSpec spec;
         spec.bidirectional = bidirectional;
         spec.returnSequences = k + 1 < L;
         std::vector<Weights> dirs;
         for (int d = 0; d < directions; ++d) {
-            const std::string sfx = "_l" + std::to_string(k) + (d ? "_reverse" : "");
-            NamedArrays one;
-            for (const char *name : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
-                if (const NdArray *a = find(arrays, p + name + sfx)) {
-                    one.emplace_back(std::string(name) + "_l0", *a);
-                    used.insert(p + name + sfx);
-                } else if (std::string(name).rfind("weight", 0) == 0) {
-                    fail(ErrorKind::MissingArray, source,
-                         "has " + printableText(p + "weight_ih_l0", 40) + " but no " + quote(p + name + sfx) + ": " +
-                             (bidirectional ? "a bidirectional" : "an") + " RNN of " + std::to_string(L) +
-                             " layers has weight_ih and weight_hh for every layer" + (bidirectional ? " and direction" : ""));
-                }
-            const std::string part = source + " (" + printableText(p + "…" + sfx, 40) + ")";
-            Weights w = weightsFromArrays(one, part).weights;
+            std::vector<std::string> scratch;
+            Weights w = pytorchLayerWeights(arrays, p, k, d == 1, source, k == 0 && d == 0 ? layerNotes : scratch, used);
+            const std::string hh = pytorchKey(p, "weight_hh", k, d == 1), ih = pytorchKey(p, "weight_ih", k, d == 1);
             if (!dirs.empty() || k > 0) {
                 const Weights &first = n.weights.layers.empty() ? dirs.front() : n.weights.layers.front().front();
                 if (w.kind() != first.kind() || w.M() != first.M())
                     fail(ErrorKind::ShapeMismatch, source,
-                         printableText(p + "weight_hh" + sfx, 40) + " is " + cellClassName(w.kind()) + " M=" + std::to_string(w.M()) +
-                             "'s, but " + printableText(p + "weight_hh_l0", 40) + " " + cellClassName(first.kind()) +
+                         printableText(hh, 40) + " is " + cellClassName(w.kind()) + " M=" + std::to_string(w.M()) + "'s, but " +
+                             printableText(pytorchKey(p, "weight_hh"), 40) + " " + cellClassName(first.kind()) +
                              " M=" + std::to_string(first.M()) + "'s: a PyTorch RNN has one cell and one hidden size");
             }
-            if (k > 0 && w.D() != directions * n.weights.layers.front().front().M())
+            if (k > 0 && w.D() != directions * n.weights.layers.front().front().M()) {
+                const int width = directions * n.weights.layers.front().front().M();
                 fail(ErrorKind::ShapeMismatch, source,
-                     printableText(p + "weight_ih" + sfx, 40) + " has shape " + shapeString(find(arrays, p + "weight_ih" + sfx)->shape) +
-                         ", but layer " + std::to_string(k - 1) + " returns " +
-                         std::to_string(directions * n.weights.layers.front().front().M()) + " features: expected (" +
-                         std::to_string(w.Wx.cols()) + ", " + std::to_string(directions * n.weights.layers.front().front().M()) + ")");
+                     printableText(ih, 40) + " has shape " + shapeString(find(arrays, ih)->shape) + ", but layer " +
+                         std::to_string(k - 1) + " returns " + std::to_string(width) + " features: expected (" +
+                         std::to_string(w.Wx.cols()) + ", " + std::to_string(width) + ")");
+            }
             dirs.push_back(std::move(w));
         }
         spec.cell.kind = dirs.front().kind();
@@ -170,14 +175,27 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
         n.layers.push_back(spec);
         n.weights.layers.push_back(std::move(dirs));
     }
-    readLinear(n, arrays, p, n.layers.back().outputWidth(), used, source);
+    const int width = n.layers.back().outputWidth();
+    std::vector<std::string> linearNotes;
+    if (const auto linear = pytorchLinear(arrays, width, "the top layer's " + std::to_string(width) + " features", source,
+                                          linearNotes, used)) {
+        n.weights.Wo = linear->Wo;
+        n.weights.bo = linear->bo;
+    } else {
+        n.weights.Wo = Eigen::MatrixXd(width, 0);
+        n.weights.bo = Eigen::VectorXd(0);
+    }
     const char *module = n.layers.front().cell.kind == CellKind::LSTM ? "nn.LSTM" : n.layers.front().cell.kind == CellKind::GRU ? "nn.GRU" : "nn.RNN";
     n.layoutDescription = std::string("PyTorch state_dict of ") + module + "(num_layers=" + std::to_string(L) +
-                          (bidirectional ? ", bidirectional=True" : "") + ") (" + printableText(p, 40) + "weight_ih_l0 …)";
+                          (bidirectional ? ", bidirectional=True" : "") + ") (" + printableText(pytorchKey(p, "weight_ih"), 40) + " …)";
     n.notes.push_back(std::string(module) + " as Keras layers: bh = bias_ih + bias_hh" +
                       (n.layers.front().cell.kind == CellKind::GRU ? " (a GRU keeps both as reset_after=True's two rows)" : "") +
                       "; gate rows reordered into Keras's columns" +
                       (bidirectional ? "; every layer Bidirectional(merge_mode='concat'), _reverse its backward layer" : ""));
+    for (const std::string &note : layerNotes)
+        if (note.find("bias=False") != std::string::npos)
+            n.notes.push_back(note);
+    n.notes.insert(n.notes.end(), linearNotes.begin(), linearNotes.end());
     n.notes.push_back("the lower layers return sequences and the top one its last state (" +
                       std::string(bidirectional ? "cat(h_n[-2], h_n[-1])" : "output[:, -1]") +
                       "): --return-sequences for every step");

@@ -24,6 +24,10 @@
 //                              layers concatenating, the lower layers returning sequences, the
 //                              top one its last state (PyTorch's output[:, -1]; as Keras's
 //                              Bidirectional without return_sequences, cat(h_n[-2], h_n[-1])).
+//                              The layers and directions are those any key names (_l{k},
+//                              _reverse): one missing a weight (a gap, a _reverse for only some)
+//                              is MissingArray naming the key. The Linear and each layer are read
+//                              by weightfile.h's readers, <p> empty or not.
 //
 // Refusals are those of weightfile.h and kerasfile.h, one line starting with the file's name.
 

@@ -286,99 +286,25 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
             fail(ErrorKind::Unsupported, source,
                  printableText(key, 40) + " belongs to an LSTM with projections (proj_size > 0), which Keras has no form of");
     }
-    auto part = [&](const std::string &name) { return Part{findArray(arrays, p + name), p + name}; };
-    Part ih = part("weight_ih_l0"), hh = part("weight_hh_l0"), bih = part("bias_ih_l0"), bhh = part("bias_hh_l0");
-    if (!hh.array)
-        fail(ErrorKind::MissingArray, source,
-             "has " + printableText(ih.key, 40) + " but no '" + printableText(hh.key, 40) + "' (shape (gM, M)): found " + keyList(arrays));
-    if (!bih.array != !bhh.array) {
-        const Part &missing = bih.array ? bhh : bih;
-        fail(ErrorKind::MissingArray, source,
-             "has no '" + printableText(missing.key, 40) + "' (shape (gM,)): PyTorch's RNN modules have both bias_ih_l0 and bias_hh_l0, or neither (bias=False)");
-    }
-    requireRank(ih, 2, "Wxᵀ", "(gM, D)", source);
-    requireRank(hh, 2, "Whᵀ", "(gM, M)", source);
-    // M from weight_hh's columns; its rows are g·M: g = 1 nn.RNN, 4 nn.LSTM, 3 nn.GRU.
-    const std::int64_t m = hh.array->shape[1], gm = hh.array->shape[0];
-    if (m < 1 || ih.array->shape[1] < 1)
-        fail(ErrorKind::ShapeMismatch, source,
-             printableText(ih.key, 40) + " has shape " + shapeString(ih.array->shape) + " and " + printableText(hh.key, 40)
-                 + " " + shapeString(hh.array->shape) + ": D and M must be at least 1");
-    if (gm != m && gm != 3 * m && gm != 4 * m)
-        fail(ErrorKind::ShapeMismatch, source,
-             printableText(hh.key, 40) + " has shape " + shapeString(hh.array->shape)
-                 + ": expected (M, M) for nn.RNN, (4M, M) for nn.LSTM or (3M, M) for nn.GRU");
-    const int gates = static_cast<int>(gm / m);
-    const CellKind kind = gates == 4 ? CellKind::LSTM : gates == 3 ? CellKind::GRU : CellKind::SimpleRNN;
-    const std::string mText = "M=" + std::to_string(m) + " (" + (gates == 4 ? "nn.LSTM" : gates == 3 ? "nn.GRU" : "nn.RNN") + ")";
-    expectShape(ih, {gm, ih.array->shape[1]}, mText, source);
-    if (bih.array) {
-        requireRank(bih, 1, "bh", "(gM,)", source);
-        requireRank(bhh, 1, "bh", "(gM,)", source);
-        expectShape(bih, {gm}, mText, source);
-        expectShape(bhh, {gm}, mText, source);
-    }
-
-    // The Linear layer: the one rank-2 "<q>weight" outside the RNN module.
-    std::vector<Part> linear;
-    for (const auto &[key, a] : arrays)
-        if ((key == "weight" || endsWith(key, ".weight")) && a.rank() == 2)
-            linear.push_back(Part{&a, key});
-    if (linear.size() > 1)
-        fail(ErrorKind::Unsupported, source,
-             "holds several Linear layers (" + printableText(linear[0].key, 40) + " " + shapeString(linear[0].array->shape) +
-                 ", " + printableText(linear[1].key, 40) + " " + shapeString(linear[1].array->shape) +
-                 "): rnnscope models one recurrent layer → one Dense(K)");
-
     Assembled out;
     Weights &w = out.weights;
-    // PyTorch's gate rows back into Keras's gate columns (GRU: r, z, n → z, r, h).
-    const std::vector<int> toKeras = inverseOrder(pytorchGateOrder(kind));
-    const auto keras = [&](const Eigen::MatrixXd &columns) { return permuteGateColumns(columns, toKeras); };
-    w.Wx = keras(matrixFromArray(*ih.array).transpose());
-    w.Wh = keras(matrixFromArray(*hh.array).transpose());
-    if (bih.array) {
-        const Eigen::MatrixXd bi = keras(vectorFromArray(*bih.array).transpose());
-        const Eigen::MatrixXd bhhK = keras(vectorFromArray(*bhh.array).transpose());
-        if (kind == CellKind::GRU) {
-            // nn.GRU is Keras's GRU(reset_after=True): bias (2, 3M), input row first.
-            w.bh.resize(2 * gm);
-            w.bh << bi.row(0).transpose(), bhhK.row(0).transpose();
-            notes.push_back("nn.GRU = Keras GRU(reset_after=True): bias row 0 = " + printableText(bih.key, 40)
-                            + ", row 1 = " + printableText(bhh.key, 40) + " (gates r, z, n reordered to z, r, h)");
-        } else {
-            w.bh = (bi + bhhK).row(0).transpose();
-            notes.push_back("bh = " + printableText(bih.key, 40) + " + " + printableText(bhh.key, 40) +
-                            " (PyTorch keeps two bias vectors, Keras one)");
-        }
-        out.used.insert({bih.key, bhh.key});
+    const Weights layer = pytorchLayerWeights(arrays, p, 0, false, source, notes, out.used);
+    const CellKind kind = layer.kind();
+    w.Wx = layer.Wx;
+    w.Wh = layer.Wh;
+    w.bh = layer.bh;
+    std::string layout = "PyTorch state_dict (" + printableText(pytorchKey(p, "weight_ih"), 40) + ", " +
+                         printableText(pytorchKey(p, "weight_hh"), 40);
+    const std::string mText = "M=" + std::to_string(w.M()) + " (" +
+                              (kind == CellKind::LSTM ? "nn.LSTM" : kind == CellKind::GRU ? "nn.GRU" : "nn.RNN") + ")";
+    if (const auto linear = pytorchLinear(arrays, w.M(), mText, source, notes, out.used)) {
+        w.Wo = linear->Wo;
+        w.bo = linear->bo;
+        layout += ", " + printableText(linear->weightKey, 40) +
+                  (linear->biasKey.empty() ? std::string() : ", " + printableText(linear->biasKey, 40));
     } else {
-        w.bh = Eigen::VectorXd::Zero(kind == CellKind::GRU ? 2 * gm : gm);
-        notes.push_back("the RNN has no biases (bias=False): bh = 0");
-    }
-    out.used.insert({ih.key, hh.key});
-    std::string layout = "PyTorch state_dict (" + printableText(p, 40) + "weight_ih_l0, " + printableText(p, 40) + "weight_hh_l0";
-    if (linear.empty()) {
-        w.Wo = Eigen::MatrixXd(m, 0);
+        w.Wo = Eigen::MatrixXd(w.M(), 0);
         w.bo = Eigen::VectorXd(0);
-    } else {
-        const Part &lw = linear.front();
-        const std::string q = lw.key.substr(0, lw.key.size() - 6); // without "weight"
-        const Part lb{findArray(arrays, q + "bias"), q + "bias"};
-        const std::int64_t k = lw.array->shape[0];
-        expectShape(lw, {k, m}, mText, source);
-        w.Wo = matrixFromArray(*lw.array).transpose();
-        if (lb.array) {
-            requireRank(lb, 1, "bo", "(K,)", source);
-            expectShape(lb, {k}, "K=" + std::to_string(k), source);
-            w.bo = vectorFromArray(*lb.array);
-            out.used.insert(lb.key);
-        } else {
-            w.bo = Eigen::VectorXd::Zero(k);
-            notes.push_back("the Linear layer has no bias (bias=False): bo = 0");
-        }
-        out.used.insert(lw.key);
-        layout += ", " + printableText(lw.key, 40) + (lb.array ? ", " + printableText(lb.key, 40) : std::string());
     }
     out.layout = layout + ")";
     if (kind == CellKind::SimpleRNN)
@@ -494,6 +420,115 @@ std::string lowerExtension(const std::string &path)
 }
 
 // ---- public ----------------------------------------------------------------------------------
+
+Weights pytorchLayerWeights(const NamedArrays &arrays, const std::string &prefix, int layer, bool reverse,
+                            const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used)
+{
+    auto part = [&](const char *name) {
+        const std::string key = pytorchKey(prefix, name, layer, reverse);
+        return Part{findArray(arrays, key), key};
+    };
+    Part ih = part("weight_ih"), hh = part("weight_hh"), bih = part("bias_ih"), bhh = part("bias_hh");
+    for (const Part *q : {&ih, &hh})
+        if (!q->array)
+            fail(ErrorKind::MissingArray, source,
+                 "has no '" + printableText(q->key, 40) + "' (shape " + (q == &ih ? "(gM, D)" : "(gM, M)") + "): found " +
+                     keyList(arrays));
+    if (!bih.array != !bhh.array) {
+        const Part &missing = bih.array ? bhh : bih;
+        fail(ErrorKind::MissingArray, source,
+             "has no '" + printableText(missing.key, 40) + "' (shape (gM,)): PyTorch's RNN modules have both " +
+                 printableText(bih.key, 40) + " and " + printableText(bhh.key, 40) + ", or neither (bias=False)");
+    }
+    requireRank(ih, 2, "Wxᵀ", "(gM, D)", source);
+    requireRank(hh, 2, "Whᵀ", "(gM, M)", source);
+    // M from weight_hh's columns; its rows are g·M: g = 1 nn.RNN, 4 nn.LSTM, 3 nn.GRU.
+    const std::int64_t m = hh.array->shape[1], gm = hh.array->shape[0];
+    if (m < 1 || ih.array->shape[1] < 1)
+        fail(ErrorKind::ShapeMismatch, source,
+             printableText(ih.key, 40) + " has shape " + shapeString(ih.array->shape) + " and " + printableText(hh.key, 40)
+                 + " " + shapeString(hh.array->shape) + ": D and M must be at least 1");
+    if (gm != m && gm != 3 * m && gm != 4 * m)
+        fail(ErrorKind::ShapeMismatch, source,
+             printableText(hh.key, 40) + " has shape " + shapeString(hh.array->shape)
+                 + ": expected (M, M) for nn.RNN, (4M, M) for nn.LSTM or (3M, M) for nn.GRU");
+    const int gates = static_cast<int>(gm / m);
+    const CellKind kind = gates == 4 ? CellKind::LSTM : gates == 3 ? CellKind::GRU : CellKind::SimpleRNN;
+    const std::string mText = "M=" + std::to_string(m) + " (" + (gates == 4 ? "nn.LSTM" : gates == 3 ? "nn.GRU" : "nn.RNN") + ")";
+    expectShape(ih, {gm, ih.array->shape[1]}, mText, source);
+    if (bih.array) {
+        requireRank(bih, 1, "bh", "(gM,)", source);
+        requireRank(bhh, 1, "bh", "(gM,)", source);
+        expectShape(bih, {gm}, mText, source);
+        expectShape(bhh, {gm}, mText, source);
+    }
+
+    Weights w;
+    // PyTorch's gate rows back into Keras's gate columns (GRU: r, z, n → z, r, h).
+    const std::vector<int> toKeras = inverseOrder(pytorchGateOrder(kind));
+    const auto keras = [&](const Eigen::MatrixXd &columns) { return permuteGateColumns(columns, toKeras); };
+    w.Wx = keras(matrixFromArray(*ih.array).transpose());
+    w.Wh = keras(matrixFromArray(*hh.array).transpose());
+    if (bih.array) {
+        const Eigen::MatrixXd bi = keras(vectorFromArray(*bih.array).transpose());
+        const Eigen::MatrixXd bhhK = keras(vectorFromArray(*bhh.array).transpose());
+        if (kind == CellKind::GRU) {
+            // nn.GRU is Keras's GRU(reset_after=True): bias (2, 3M), input row first.
+            w.bh.resize(2 * gm);
+            w.bh << bi.row(0).transpose(), bhhK.row(0).transpose();
+            notes.push_back("nn.GRU = Keras GRU(reset_after=True): bias row 0 = " + printableText(bih.key, 40)
+                            + ", row 1 = " + printableText(bhh.key, 40) + " (gates r, z, n reordered to z, r, h)");
+        } else {
+            w.bh = (bi + bhhK).row(0).transpose();
+            notes.push_back("bh = " + printableText(bih.key, 40) + " + " + printableText(bhh.key, 40) +
+                            " (PyTorch keeps two bias vectors, Keras one)");
+        }
+        used.insert({bih.key, bhh.key});
+    } else {
+        w.bh = Eigen::VectorXd::Zero(kind == CellKind::GRU ? 2 * gm : gm);
+        notes.push_back("the RNN has no biases (bias=False): bh = 0");
+    }
+    used.insert({ih.key, hh.key});
+    w.Wo = Eigen::MatrixXd(m, 0);
+    w.bo = Eigen::VectorXd(0);
+    return w;
+}
+
+std::optional<PyTorchLinear> pytorchLinear(const NamedArrays &arrays, std::int64_t width, const std::string &reader,
+                                           const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used)
+{
+    std::vector<Part> linear;
+    for (const auto &[key, a] : arrays)
+        if ((key == "weight" || endsWith(key, ".weight")) && a.rank() == 2)
+            linear.push_back(Part{&a, key});
+    if (linear.size() > 1)
+        fail(ErrorKind::Unsupported, source,
+             "holds several Linear layers (" + printableText(linear[0].key, 40) + " " + shapeString(linear[0].array->shape) +
+                 ", " + printableText(linear[1].key, 40) + " " + shapeString(linear[1].array->shape) +
+                 "): rnnscope models the recurrent layers → one Dense(K)");
+    if (linear.empty())
+        return std::nullopt;
+    const Part &lw = linear.front();
+    const std::string q = lw.key.substr(0, lw.key.size() - 6); // without "weight"
+    const Part lb{findArray(arrays, q + "bias"), q + "bias"};
+    const std::int64_t k = lw.array->shape[0];
+    expectShape(lw, {k, width}, reader, source);
+    PyTorchLinear out;
+    out.Wo = matrixFromArray(*lw.array).transpose();
+    out.weightKey = lw.key;
+    if (lb.array) {
+        requireRank(lb, 1, "bo", "(K,)", source);
+        expectShape(lb, {k}, "K=" + std::to_string(k), source);
+        out.bo = vectorFromArray(*lb.array);
+        out.biasKey = lb.key;
+        used.insert(lb.key);
+    } else {
+        out.bo = Eigen::VectorXd::Zero(k);
+        notes.push_back("the Linear layer has no bias (bias=False): bo = 0");
+    }
+    used.insert(lw.key);
+    return out;
+}
 
 std::vector<std::string> pytorchPrefixes(const NamedArrays &arrays)
 {

@@ -29,7 +29,9 @@
 #include "common/ndarray.h"
 #include "nn/weights.h"
 
+#include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,24 @@ LoadedModel weightsFromArrays(const NamedArrays &arrays, const std::string &sour
 // The module prefixes of a PyTorch state_dict: each p for which p + "weight_ih_l0" is a key, p
 // empty or ending in '.' ("rnn." for rnn.weight_ih_l0).
 std::vector<std::string> pytorchPrefixes(const NamedArrays &arrays);
+
+// One layer and direction of a PyTorch RNN module, whose keys are pytorchKey(prefix, …, layer,
+// reverse) (nn/weights.h): Wx, Wh and bh in Keras's gate columns as layout (c) reads them, no Dense;
+// every message names the file's keys. `used` receives the keys read, `notes` what a user should know.
+Weights pytorchLayerWeights(const NamedArrays &arrays, const std::string &prefix, int layer, bool reverse,
+                            const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used);
+
+// The one nn.Linear of a state_dict: the rank-2 "weight" or "<q>.weight", (K, width), and
+// "<q>bias" (absent: bo = 0, noted); nullopt when there is none. Refuses several, and a weight that
+// does not read `width` features, saying whose they are (`reader`: "M=5 (nn.RNN)").
+struct PyTorchLinear {
+    Eigen::MatrixXd Wo; // (width, K)
+    Eigen::VectorXd bo; // (K)
+    std::string weightKey, biasKey; // biasKey empty without bias
+};
+std::optional<PyTorchLinear> pytorchLinear(const NamedArrays &arrays, std::int64_t width, const std::string &reader,
+                                           const std::string &source, std::vector<std::string> &notes,
+                                           std::set<std::string> &used);
 
 // Loads a weight file, dispatching on its extension (case-insensitive):
 //   .npz          → readNpz + weightsFromArrays

@@ -165,6 +165,11 @@ std::string pytorchRefusal(const CellSpec &cell)
     return {};
 }
 
+std::string pytorchKey(const std::string &prefix, const std::string &parameter, int layer, bool reverse)
+{
+    return prefix + parameter + "_l" + std::to_string(layer) + (reverse ? "_reverse" : "");
+}
+
 NamedArrays weightsToArrays(const Weights &w, Layout layout, DType dtype, const CellSpec &cell)
 {
     checkShapes(w);
@@ -190,11 +195,11 @@ NamedArrays weightsToArrays(const Weights &w, Layout layout, DType dtype, const 
     const Eigen::Index gm = w.Wh.cols();
     const Eigen::MatrixXd bias = Eigen::Map<const Eigen::MatrixXd>(w.bh.data(), gm, w.biasRows()).transpose();
     const Eigen::MatrixXd b = permuteGateColumns(bias, order); // biasRows × gM
-    out.emplace_back("rnn.weight_ih_l0", arrayFromMatrix(permuteGateColumns(w.Wx, order).transpose(), dtype));
-    out.emplace_back("rnn.weight_hh_l0", arrayFromMatrix(permuteGateColumns(w.Wh, order).transpose(), dtype));
-    out.emplace_back("rnn.bias_ih_l0", arrayFromVector(b.row(0).transpose(), dtype));
-    out.emplace_back("rnn.bias_hh_l0", arrayFromVector(b.rows() == 2 ? Eigen::VectorXd(b.row(1).transpose())
-                                                                     : Eigen::VectorXd::Zero(gm), dtype));
+    out.emplace_back(pytorchKey("rnn.", "weight_ih"), arrayFromMatrix(permuteGateColumns(w.Wx, order).transpose(), dtype));
+    out.emplace_back(pytorchKey("rnn.", "weight_hh"), arrayFromMatrix(permuteGateColumns(w.Wh, order).transpose(), dtype));
+    out.emplace_back(pytorchKey("rnn.", "bias_ih"), arrayFromVector(b.row(0).transpose(), dtype));
+    out.emplace_back(pytorchKey("rnn.", "bias_hh"), arrayFromVector(b.rows() == 2 ? Eigen::VectorXd(b.row(1).transpose())
+                                                                                  : Eigen::VectorXd::Zero(gm), dtype));
     if (w.hasDense()) {
         out.emplace_back("fc.weight", arrayFromMatrix(w.Wo.transpose(), dtype));
         out.emplace_back("fc.bias", arrayFromVector(w.bo, dtype));

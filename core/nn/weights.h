@@ -71,6 +71,12 @@ enum class Layout { Keras, PyTorch };
 //            a cell with no exact PyTorch form (see pytorchRefusal).
 NamedArrays weightsToArrays(const Weights &w, Layout layout, DType dtype, const CellSpec &cell = {});
 
+// The four parameters of one layer and direction of nn.RNN / nn.LSTM / nn.GRU, in state_dict order.
+inline constexpr const char *kPyTorchParameters[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+// A state_dict key of such a module, as PyTorch names it: pytorchKey("rnn.", "weight_ih", 1, true)
+// is "rnn.weight_ih_l1_reverse". The one place the readers and writers build these names.
+std::string pytorchKey(const std::string &prefix, const std::string &parameter, int layer = 0, bool reverse = false);
+
 // Why `cell` has no exact PyTorch form ("" when it has one): a GRU without reset_after, LSTM/GRU
 // activations other than tanh and sigmoid, a SimpleRNN other than tanh or relu.
 std::string pytorchRefusal(const CellSpec &cell);

@@ -287,14 +287,12 @@ NamedArrays networkWeightsToArrays(const NetworkWeights &w, const NetworkConfig 
         add("embedding.weight", arrayFromMatrix(w.embedding, c.dtype)); // Keras's get_weights() and nn.Embedding: (V, D)
     for (int l = 0; l < c.layerCount(); ++l) {
         const auto &dirs = w.layers[static_cast<std::size_t>(l)];
-        for (std::size_t d = 0; d < dirs.size(); ++d)
-            for (auto &[name, a] : weightsToArrays(dirs[d], layout, c.dtype, c.layers[static_cast<std::size_t>(l)].cell)) {
-                // PyTorch: rnn.weight_ih_l0 → rnn.weight_ih_l{l}[_reverse]
-                std::string key = name;
-                if (const auto at = key.rfind("_l0"); at != std::string::npos)
-                    key = key.substr(0, at) + "_l" + std::to_string(l) + (d == 1 ? "_reverse" : "");
-                add(key, std::move(a));
-            }
+        for (std::size_t d = 0; d < dirs.size(); ++d) {
+            // PyTorch: rnn.weight_ih_l{l}[_reverse] …, in weightsToArrays's order of kPyTorchParameters
+            NamedArrays one = weightsToArrays(dirs[d], layout, c.dtype, c.layers[static_cast<std::size_t>(l)].cell);
+            for (std::size_t i = 0; i < one.size(); ++i)
+                add(pytorchKey("rnn.", kPyTorchParameters[i], l, d == 1), std::move(one[i].second));
+        }
     }
     if (c.K > 0) {
         add("fc.weight", arrayFromMatrix(layout == Layout::Keras ? w.Wo : Eigen::MatrixXd(w.Wo.transpose()), c.dtype));
