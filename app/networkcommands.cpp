@@ -53,6 +53,7 @@ NetworkRequest networkRequest(const QCommandLineParser &p, std::shared_ptr<const
     if (p.isSet(QStringLiteral("stack"))) {
         NetworkStack stack = parseNetworkStack(str(p.value(QStringLiteral("stack"))));
         r.stack = std::move(stack.layers);
+        r.stackWords = std::move(stack.words);
         r.vocabulary = stack.vocabulary;
     }
     if (!r.model.layer.empty() && r.stack)

@@ -302,6 +302,17 @@ def test_a_fixture_contradicted_by_options_is_refused_naming_both():
     refused("summary", "--weights", stacked, "--cell", "gru", mentions=["--cell gru", "SimpleRNN weights"])
     refused("summary", "--weights", os.path.join(KERAS, "keras3_bidirectional_lstm.keras"), "--stack", "lstm 64",
             mentions=["not Bidirectional", "Bidirectional (merge concat)"])
+    # --stack's act=, rec= and reset_after= words are compared with the file's too; rec= on a
+    # simplernn (no recurrent activation) is refused as it is typed.
+    refused("summary", "--weights", stacked, "--stack", "simplernn 64 seq act=tanh, simplernn 32 act=relu",
+            mentions=["--stack's layer 1 (simple_rnn) has act=tanh", "'simple_rnn' (SimpleRNN) has activation relu"])
+    refused("summary", "--weights", os.path.join(KERAS, "dl4j_keras2_bidirectional_lstm.h5"), "--stack", "bi lstm 10 seq rec=sigmoid",
+            mentions=["has rec=sigmoid", "has recurrent_activation hard_sigmoid_keras2"])
+    refused("summary", "--weights", stacked, "--stack", "simplernn 64 seq act=relu rec=relu, simplernn 32 act=relu",
+            mentions=["rec=relu", "simplernn has no recurrent activation"])
+    refused("summary", "--stack", "simplernn 4 rec=sigmoid", "--dims", "1,5,3,4,2", mentions=["rec=sigmoid"])
+    run("summary", "--weights", os.path.join(KERAS, "dl4j_keras2_bidirectional_lstm.h5"), "--stack",
+        "bi lstm 10 seq act=tanh rec=hard_sigmoid_keras2")
     # What agrees opens; --return-sequences and --activation override the file, with a note.
     out = run("summary", "--weights", stacked, "--stack", "simplernn 64 seq act=relu, simplernn act=relu",
               "--dims", "2,14,6,[64,32],1").stdout
@@ -409,6 +420,20 @@ def test_pytorch_without_module_prefix_keeps_its_linear():
     save_state_dict(wpath, sd, X)
     run("forward", "--weights", wpath, "--dtype", "float64", "--out", ypath)
     assert float(np.abs(np.load(ypath) - pytorch_outputs(torch, rnn1, fc1, X, False)).max()) < 1e-10
+
+
+def test_a_state_dict_contradicted_by_stack_words_is_refused():
+    torch = need_torch()
+    rnn, fc = pytorch_model(torch, "GRU", 3, 6, 2, False, 2, seed=14)
+    sd = {f"rnn.{k}": v for k, v in rnn.state_dict().items()}
+    sd.update({f"fc.{k}": v for k, v in fc.state_dict().items()})
+    save_state_dict(P["gru2.npz"], sd)
+    refused("summary", "--weights", P["gru2.npz"], "--stack", "gru 6 seq reset_after=false, gru 6",
+            mentions=["--stack's layer 1 (gru) has reset_after=false", "reset_after=True"])
+    refused("summary", "--weights", P["gru2.npz"], "--stack", "gru 6 seq, gru 6 act=relu",
+            mentions=["--stack's layer 2 (gru_1) has act=relu", "has activation tanh"])
+    out = run("summary", "--weights", P["gru2.npz"], "--stack", "gru 6 seq reset_after=true rec=sigmoid, gru 6 act=tanh").stdout
+    assert "Stack: gru 6 seq, gru 6\n" in out, out
 
 
 def test_save_layout_pytorch_loads_into_pytorch_modules():

@@ -163,6 +163,22 @@ void TestStack::stackTextRoundTrips()
         QCOMPARE(stackText(layers), std::string(text));
         QVERIFY(parseStack(stackText(layers)) == layers);
     }
+    // What each layer says explicitly is recorded (a file is compared with those words); rec= on a
+    // simplernn, which has no recurrent activation, is refused naming the word, wherever it stands.
+    const NetworkStack said = parseNetworkStack("embedding 9, lstm 4 seq act=tanh, gru 3 reset_after=true rec=sigmoid, simplernn 2");
+    QCOMPARE(said.words.size(), std::size_t(3));
+    QVERIFY((said.words[0] == LayerWords{true, false, false}));
+    QVERIFY((said.words[1] == LayerWords{false, true, true}));
+    QVERIFY((said.words[2] == LayerWords{}));
+    for (const char *bad : {"simplernn 4 rec=relu", "rec=relu simplernn 4", "lstm 4 seq, simplernn 2 recurrent_activation=relu"}) {
+        try {
+            parseStack(bad);
+            QFAIL(bad);
+        } catch (const Error &e) {
+            QVERIFY2(QString(e.what()).contains("rec") && QString(e.what()).contains("=relu\": a simplernn has no recurrent activation"),
+                     e.what());
+        }
+    }
     const StackDims d = parseStackDims("8,1000,32,[256,256,256],10");
     QCOMPARE(d.units, (std::vector<int>{256, 256, 256}));
     QCOMPARE(stackDimsText(d), std::string("8,1000,32,[256,256,256],10"));

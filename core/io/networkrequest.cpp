@@ -183,6 +183,20 @@ NetworkConfig configFromFile(const NetworkRequest &r, LoadedNetwork &f)
                 refuse(asked + " is " + (a.bidirectional ? "Bidirectional (merge " + std::string(mergeName(a.merge)) + ")" : "not Bidirectional") +
                        ", but " + fileLayer(l) + " is " +
                        (b.bidirectional ? "Bidirectional (merge " + std::string(mergeName(b.merge)) + ")" : "not"));
+            if (l < r.stackWords.size()) {
+                const LayerWords &said = r.stackWords[l];
+                const auto agree = [&](bool given, Activation typed, Activation held, const char *word, const char *key) {
+                    if (given && typed != held)
+                        refuse(asked + " has " + word + activationName(typed) + ", but " + fileLayer(l) + " has " + key + " " +
+                               activationName(held));
+                };
+                agree(said.activation, a.cell.activation, b.cell.activation, "act=", "activation");
+                if (b.cell.kind != CellKind::SimpleRNN)
+                    agree(said.recurrent, a.cell.recurrent, b.cell.recurrent, "rec=", "recurrent_activation");
+                if (said.resetAfter && b.cell.kind == CellKind::GRU && a.cell.resetAfter != b.cell.resetAfter)
+                    refuse(asked + " has reset_after=" + (a.cell.resetAfter ? "true" : "false") + ", but " + fileLayer(l) + " is " +
+                           resetText(b.cell.resetAfter) + "'s GRU");
+            }
             if (a.goBackwards != b.goBackwards)
                 refuse(asked + (a.goBackwards ? " runs backwards (back)" : " runs forwards") + ", but " + fileLayer(l) +
                        (b.goBackwards ? " has go_backwards=True" : " has go_backwards=False"));

@@ -25,6 +25,7 @@ struct NetworkRequest {
     ModelRequest model;                          // the single-layer options, files, dtype, seed, init …
     std::optional<StackDims> dims;               // --dims (either form)
     std::optional<std::vector<LayerSpec>> stack; // --stack
+    std::vector<LayerWords> stackWords;          // what --stack's layers say explicitly (act=, rec=, reset_after=); empty: unknown
     int vocabulary = 0;                          // --stack's "embedding V", 0 without
     // The network model.weightsPath holds, when the caller has read it already (else buildNetwork
     // reads it: the whole network, or with model.layer one layer alone).
@@ -40,7 +41,7 @@ NetworkConfig networkConfig(const NetworkRequest &request);
 //
 // With a weights file (networkfile.h; a file of one layer is a network of one layer) the file fixes
 // the layers, D and K, and gives T, the activations, return_sequences and X where it records them.
-// --stack, --dims, --cell and --no-reset-after must say what the file holds (a contradiction is
+// --stack (with its act=, rec= and reset_after= words), --dims, --cell and --no-reset-after must say what the file holds (a contradiction is
 // refused naming both values); --activation, --recurrent-activation and --dense-activation override
 // the file's (noted), --return-sequences makes the top layer return every step. `weightsFile`
 // receives what the file held, with a note for each override.

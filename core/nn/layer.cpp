@@ -91,13 +91,14 @@ std::string trim(const std::string &s)
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-LayerSpec parseLayer(const std::string &text, int index)
+LayerSpec parseLayer(const std::string &text, int index, LayerWords &said)
 {
     const std::string where = "layer " + std::to_string(index) + " (\"" + text + "\")";
     const auto refuse = [&](const std::string &why) { throw Error(ErrorKind::BadUsage, "--stack " + where + ": " + why); };
     LayerSpec layer;
     layer.units = 0;
     bool haveCell = false, haveUnits = false, haveMerge = false;
+    std::string recurrentWord;
     std::istringstream words(text);
     std::string word;
     while (words >> word) {
@@ -138,11 +139,19 @@ LayerSpec parseLayer(const std::string &text, int index)
             if (!a || !isCellActivation(*a))
                 refuse("\"" + value + "\" is not an activation of a recurrent cell: expected tanh, relu, sigmoid, "
                                       "linear, hard_sigmoid or hard_sigmoid_keras2");
-            (key == "act" || key == "activation" ? layer.cell.activation : layer.cell.recurrent) = *a;
+            if (key == "act" || key == "activation") {
+                layer.cell.activation = *a;
+                said.activation = true;
+            } else {
+                layer.cell.recurrent = *a;
+                said.recurrent = true;
+                recurrentWord = word;
+            }
         } else if (word == "embedding") {
             refuse("an Embedding comes first in the stack, as its own group: \"embedding V, lstm 32\"");
         } else if (key == "reset_after" && (value == "false" || value == "true")) {
             layer.cell.resetAfter = value == "true";
+            said.resetAfter = true;
         } else {
             refuse("\"" + word + "\" is not a cell (simplernn, lstm, gru), a number of units or a flag (seq, back, "
                                  "bi, bi=MERGE, act=NAME, rec=NAME, reset_after=false)");
@@ -150,12 +159,14 @@ LayerSpec parseLayer(const std::string &text, int index)
     }
     if (!haveCell)
         refuse("names no cell: expected simplernn, lstm or gru");
+    if (!recurrentWord.empty() && layer.cell.kind == CellKind::SimpleRNN)
+        refuse("\"" + recurrentWord + "\": a simplernn has no recurrent activation (rec= is an lstm's or a gru's)");
     return layer;
 }
 
 } // namespace
 
-std::vector<LayerSpec> parseStack(const std::string &text)
+std::vector<LayerSpec> parseStack(const std::string &text, std::vector<LayerWords> *words)
 {
     std::vector<LayerSpec> layers;
     std::size_t start = 0;
@@ -166,7 +177,10 @@ std::vector<LayerSpec> parseStack(const std::string &text)
         if (part.empty())
             throw Error(ErrorKind::BadUsage, "--stack \"" + text + "\": layer " + std::to_string(index) +
                                                  " is empty: expected e.g. \"lstm 32 seq, lstm 16\"");
-        layers.push_back(parseLayer(part, index++));
+        LayerWords said;
+        layers.push_back(parseLayer(part, index++, said));
+        if (words)
+            words->push_back(said);
         if (comma == std::string::npos)
             break;
         start = comma + 1;
@@ -183,7 +197,7 @@ NetworkStack parseNetworkStack(const std::string &text)
     std::string word, v, extra;
     words >> word;
     if (word != "embedding") {
-        s.layers = parseStack(text);
+        s.layers = parseStack(text, &s.words);
         return s;
     }
     const auto refuse = [&](const std::string &why) {
@@ -198,7 +212,7 @@ NetworkStack parseNetworkStack(const std::string &text)
     s.vocabulary = std::stoi(v);
     if (comma == std::string::npos)
         refuse("no recurrent layer follows it: expected e.g. \"embedding " + v + ", lstm 32\"");
-    s.layers = parseStack(text.substr(comma + 1));
+    s.layers = parseStack(text.substr(comma + 1), &s.words);
     return s;
 }
 

@@ -85,7 +85,13 @@ std::string ndimMismatch(const std::vector<LayerSpec> &layers, int l);
 // The text described above. parseStack throws Error(BadUsage) naming the layer and the word it
 // does not understand, or two words that contradict each other ("lstm gru", "bi=sum bi=mul");
 // units it does not find stay 0 (the sizes give them). stackText writes the short form back.
-std::vector<LayerSpec> parseStack(const std::string &text);
+// A rec= on a simplernn (which has no recurrent activation) is refused naming the word. `words`,
+// when given, receives what each layer's text set explicitly (the rest of its LayerSpec are defaults).
+struct LayerWords {
+    bool activation = false, recurrent = false, resetAfter = false; // act=, rec=, reset_after=
+    bool operator==(const LayerWords &) const = default;
+};
+std::vector<LayerSpec> parseStack(const std::string &text, std::vector<LayerWords> *words = nullptr);
 std::string stackText(const std::vector<LayerSpec> &layers);
 
 // A network's stack text may open with Keras's Embedding as a group of its own, "embedding V"
@@ -94,6 +100,7 @@ constexpr int kMaxVocabularyWords = 1 << 24;
 struct NetworkStack {
     int vocabulary = 0;
     std::vector<LayerSpec> layers;
+    std::vector<LayerWords> words; // one per layer
 };
 NetworkStack parseNetworkStack(const std::string &text);
 std::string stackText(const std::vector<LayerSpec> &layers, int vocabulary);
