@@ -334,6 +334,23 @@ archive('no_weights.keras', {'model.weights.h5': None})
 shutil.copy(os.path.join(K, 'keras3_tesla_simple_rnn.keras'), os.path.join(out, 'keras_named.h5'))
 open(os.path.join(out, 'text.h5'), 'w').write('these are not weights\n')
 open(os.path.join(out, 'empty.keras'), 'w').close()
+
+# The Keras 3 Bidirectional fixture, whose config stores its backward_layer, with that layer edited
+# to compute another cell than the forward one.
+def backward_variant(name, edit):
+    with zipfile.ZipFile(os.path.join(K, 'keras3_bidirectional_lstm.keras')) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    config = json.loads(parts['config.json'])
+    for layer in config['config']['layers']:
+        if layer['class_name'] == 'Bidirectional':
+            edit(layer['config']['backward_layer']['config'])
+    parts['config.json'] = json.dumps(config).encode()
+    with zipfile.ZipFile(os.path.join(out, name), 'w') as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+backward_variant('backward_tanh.keras', lambda c: c.update(activation='tanh'))
+backward_variant('backward_hard_sigmoid.keras', lambda c: c.update(recurrent_activation='hard_sigmoid'))
+backward_variant('backward_same.keras', lambda c: c.update(name='backward_of_its_own'))
 )PY";
 
 const std::string kKeras = std::string(RNNSCOPE_SHARED_DIR) + "/fixtures/keras/";
@@ -838,6 +855,14 @@ void TestKerasFile::networksOpenWhole()
     QCOMPARE(k3->K(), 5);
     const auto k3weights = loadKerasNetwork(temp("bidirectional.weights.h5"));
     QVERIFY(k3weights && sameNetworkWeights(k3->weights, k3weights->weights));
+    // Keras 3 stores the backward layer's own config (backward_layer): read, not the forward one's
+    // taken for it; one that computes another cell is refused (a layer has one cell for both).
+    const auto same = loadKerasNetwork(temp("backward_same.keras"));
+    QVERIFY(same && sameNetworkWeights(k3->weights, same->weights) && same->layers == k3->layers);
+    verifyRefusal(errorOf([&] { loadKerasNetwork(temp("backward_tanh.keras")); }), QStringLiteral("unsupported"),
+                  {"'bidirectional'", "backward layer", "activation=tanh", "activation=relu"});
+    verifyRefusal(errorOf([&] { loadKerasNetwork(temp("backward_hard_sigmoid.keras")); }), QStringLiteral("unsupported"),
+                  {"'bidirectional'", "backward layer", "recurrent_activation=hard_sigmoid", "recurrent_activation=sigmoid"});
 
     // The child's reply is what parseKerasNetwork reads in this process.
     for (const char *file : {"keras3_legacy_temperature_stacked_simple_rnn.h5", "dl4j_keras2_bidirectional_lstm.h5",
@@ -888,8 +913,19 @@ void TestKerasFile::sameWeightsInEveryFormat()
     const LoadedModel lstmWeights = loadWeightsFile(temp("lstm_weights.h5"));
     QVERIFY(sameWeights(lstm.weights, lstmWeights.weights));
     QCOMPARE(lstmWeights.weights.kind(), CellKind::LSTM);
-    QCOMPARE(lstmWeights.recurrent, std::optional<Activation>()); // not recorded
-    QVERIFY2(mentions(lstmWeights.notes, "recurrent activation"), allNotes(lstmWeights).c_str());
+    // Not recorded: the default of the file's Keras version (Keras 2.0.6: hard_sigmoid), decided in
+    // one place for one layer and for a network alike.
+    QCOMPARE(lstmWeights.recurrent, std::optional<Activation>(Activation::HardSigmoidKeras2));
+    QVERIFY2(mentions(lstmWeights.notes, "recurrent activation: taken as Keras 2.0's default, hard_sigmoid_keras2"),
+             allNotes(lstmWeights).c_str());
+    QCOMPARE(lstmWeights.recurrent, lstm.recurrent);
+    ModelRequest fromWeights;
+    fromWeights.weightsPath = temp("lstm_weights.h5");
+    QCOMPARE(buildModel(fromWeights).config().recurrent, Activation::HardSigmoidKeras2);
+    QCOMPARE(networkOf(lstmWeights).layers[0].cell.recurrent, Activation::HardSigmoidKeras2);
+    const auto biWeights = loadKerasNetwork(temp("bidirectional_weights.h5"));
+    QVERIFY(biWeights && !biWeights->configured);
+    QCOMPARE(biWeights->layers[0].cell.recurrent, Activation::HardSigmoidKeras2);
 
     // The content decides, not the extension; parseKerasFile reads the same from memory, and the
     // child's reply carries all of it: a GRU's 2·3M bias values, its recurrent activation.
@@ -965,7 +1001,7 @@ void TestKerasFile::keras3GroupsByClass()
     const std::string weights = temp("keras3_stack.weights.h5");
     const LoadedModel alone = loadWeightsFile(weights, "lstm_1");
     QCOMPARE(alone.weights.kind(), CellKind::LSTM);
-    QCOMPARE(alone.recurrent, std::optional<Activation>());
+    QCOMPARE(alone.recurrent, std::optional<Activation>(Activation::Sigmoid)); // not recorded: Keras 3's default
     compareWithDump(alone, "keras3_stack.weights.h5", "lstm_1", "dense");
     const LoadedModel gru = loadWeightsFile(weights, "gru");
     QVERIFY(gru.weights.resetAfter()); // told by the bias (2, 15)

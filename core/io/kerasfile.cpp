@@ -663,10 +663,17 @@ std::optional<Activation> activationOf(const KerasModel &km, const Layer &l, con
 struct CellConfig {
     CellKind kind = CellKind::SimpleRNN;
     std::optional<Activation> activation;  // nullopt: no config
-    std::optional<Activation> recurrent;   // LSTM and GRU with a config
+    std::optional<Activation> recurrent;   // LSTM and GRU (without config: the version's default)
     std::optional<bool> resetAfter;        // GRU with a config
     std::string resetAfterText;            // for messages: "reset_after=True in the config"
 };
+
+// The recurrent_activation of an LSTM or GRU whose file does not give it (a config without the key,
+// or no config at all): the default of the file's Keras version.
+Activation defaultRecurrentActivation(const KerasVersion &version)
+{
+    return version.atLeast(2, 3) ? Activation::Sigmoid : Activation::HardSigmoidKeras2;
+}
 
 bool defaultResetAfter(const KerasVersion &version)
 {
@@ -679,8 +686,8 @@ CellConfig cellConfigOf(const KerasModel &km, const Layer &rnn)
     c.kind = cellOfClass(rnn.className).value_or(CellKind::SimpleRNN);
     c.activation = activationOf(km, rnn, "activation", nullptr, Activation::Tanh, true);
     if (c.kind != CellKind::SimpleRNN)
-        c.recurrent = activationOf(km, rnn, "recurrent_activation", "inner_activation",
-                                   km.version.atLeast(2, 3) ? Activation::Sigmoid : Activation::HardSigmoidKeras2, true);
+        c.recurrent = activationOf(km, rnn, "recurrent_activation", "inner_activation", defaultRecurrentActivation(km.version), true)
+                          .value_or(defaultRecurrentActivation(km.version));
     if (c.kind == CellKind::GRU && rnn.config) {
         if (const auto given = boolMember(rnn.config, "reset_after")) {
             c.resetAfter = *given;
@@ -1050,9 +1057,9 @@ void noteAround(const KerasModel &km, std::size_t first, std::size_t next, const
     if (km.config.is_null()) {
         notes.push_back("the file has no model config (save_weights): the activations, return_sequences and T are not recorded");
         if (anyGated)
-            notes.push_back("nor is the " + className +
-                            "'s recurrent activation: Keras's default has been sigmoid since Keras 2.3, hard_sigmoid before "
-                            "(--recurrent-activation hard_sigmoid_keras2)");
+            notes.push_back("nor is the " + className + "'s recurrent activation: taken as Keras " + km.version.text() +
+                            "'s default, " + activationName(defaultRecurrentActivation(km.version)) +
+                            " (sigmoid since Keras 2.3, hard_sigmoid before; --recurrent-activation to choose another)");
     }
 }
 
@@ -1071,8 +1078,8 @@ std::vector<std::size_t> recurrentIndices(const KerasModel &km)
 void noteUnrecordedVersion(KerasModel &km, bool gated)
 {
     if (!km.version.recorded && gated)
-        km.notes.push_back("the file does not record its Keras version: its config is read as Keras " +
-                           std::to_string(km.version.major) + "'s (hard_sigmoid, and the defaults of keys it leaves out)");
+        km.notes.push_back("the file does not record its Keras version: it is read as Keras " + std::to_string(km.version.major) +
+                           "'s (hard_sigmoid, and the defaults of what it leaves out)");
 }
 
 LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
@@ -1104,7 +1111,7 @@ LoadedModel assemble(KerasModel &km, Hdf5File &h5, const std::string &wanted)
     refuseUncomputed(km, rnn, others);
     const CellKind kind = cellOfClass(rnn.className).value_or(CellKind::SimpleRNN);
     const std::string className = cellClassName(kind);
-    noteUnrecordedVersion(km, kind != CellKind::SimpleRNN && rnn.config);
+    noteUnrecordedVersion(km, kind != CellKind::SimpleRNN);
 
     LoadedModel out;
     out.layoutDescription = km.format;
@@ -1159,6 +1166,11 @@ Layer bidirectionalHalf(const KerasModel &km, const Layer &bi, bool backward)
     l.className = bi.wrapped;
     l.guessed = bi.guessed;
     l.entry = member(bi.config, "layer");
+    // A Bidirectional given its own backward layer (backward_layer=…) stores that layer's config.
+    if (const Json *own = member(bi.config, "backward_layer"); backward && own && own->is_object()) {
+        l.entry = own;
+        l.className = stringMember(own, "class_name").value_or(bi.wrapped);
+    }
     l.config = member(l.entry, "config");
     const std::string inner = stringMember(l.config, "name").value_or(toSnakeCase(bi.wrapped));
     l.name = bi.name + "/" + (backward ? "backward_" : "forward_") + inner;
@@ -1219,7 +1231,7 @@ std::optional<LoadedNetwork> assembleNetwork(KerasModel &km, Hdf5File &h5)
     for (const std::size_t i : rnns) {
         const Layer &l = km.layers[i];
         const std::string cls = l.className == "Bidirectional" ? l.wrapped : l.className;
-        gated = gated || (cellOfClass(cls).value_or(CellKind::SimpleRNN) != CellKind::SimpleRNN && l.config);
+        gated = gated || cellOfClass(cls).value_or(CellKind::SimpleRNN) != CellKind::SimpleRNN;
     }
     noteUnrecordedVersion(km, gated);
     LoadedNetwork out;
@@ -1280,17 +1292,26 @@ std::optional<LoadedNetwork> assembleNetwork(KerasModel &km, Hdf5File &h5)
                          quote(km.layers[rnns[k - (weights.empty() ? 1 : 0)]].name) + " gives it " + std::to_string(width) +
                          " features per step");
             }
-            if (weights.empty()) {
-                spec.cell.kind = cell.cell.kind;
-                spec.cell.activation = cell.cell.activation.value_or(Activation::Tanh);
-                spec.cell.recurrent = cell.cell.recurrent.value_or(km.version.atLeast(2, 3) ? Activation::Sigmoid
-                                                                                             : Activation::HardSigmoidKeras2);
-                spec.units = static_cast<int>(cell.M);
-            }
             for (const auto &[key, a] : cell.arrays)
                 allFloat64 = allFloat64 && a.dtype == DType::Float64;
             LoadedModel one = weightsFromArrays(cell.arrays, src);
-            spec.cell.resetAfter = one.weights.resetAfter() || spec.cell.kind != CellKind::GRU;
+            CellSpec dir;
+            dir.kind = cell.cell.kind;
+            dir.activation = cell.cell.activation.value_or(Activation::Tanh);
+            if (cell.cell.recurrent)
+                dir.recurrent = *cell.cell.recurrent;
+            dir.resetAfter = one.weights.resetAfter() || dir.kind != CellKind::GRU;
+            if (weights.empty()) {
+                spec.cell = dir;
+                spec.units = static_cast<int>(cell.M);
+            } else if (dir != spec.cell || cell.M != spec.units) {
+                // A backward layer of its own (backward_layer=…) that computes another cell: a layer
+                // has one cell for both directions.
+                fail(ErrorKind::Unsupported, src,
+                     "Bidirectional " + quote(rnn.name) + " has a backward layer of its own, " + describeCell(dir, static_cast<int>(cell.M)) +
+                         ", unlike its forward layer, " + describeCell(spec.cell, spec.units) +
+                         ": rnnscope computes a Bidirectional layer whose two directions have the same cell, units and activations");
+            }
             weights.push_back(std::move(one.weights));
             if (weights.size() == 1)
                 width = cell.D; // the backward half reads the same input

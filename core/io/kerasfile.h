@@ -44,7 +44,9 @@
 // version decides what its config means: "hard_sigmoid" is clip(0.2x + 0.5, 0, 1) up to Keras 2
 // (Activation::HardSigmoidKeras2) and clip(x/6 + 0.5, 0, 1) from Keras 3 on; a key the config
 // leaves out takes that version's default (recurrent_activation hard_sigmoid before Keras 2.3,
-// sigmoid after; reset_after False before tf.keras 2.4, True after). Every layer left out (an
+// sigmoid after; reset_after False before tf.keras 2.4, True after); a file without a config
+// (save_weights) takes that default recurrent activation too, for one layer as for a network. Every
+// layer left out (an
 // Embedding before, a second recurrent layer, a Softmax after …) is named in a note.
 //
 // Refused, with one line that starts with the file's name:
@@ -90,7 +92,8 @@ LoadedModel parseKerasFile(const std::uint8_t *data, std::size_t size, const std
 // The whole network of a Keras file (networkfile.h): every recurrent layer in model order with its
 // config and weights, the Dense after the top one; nullopt when the file holds one plain recurrent
 // layer (loadKerasFile opens it). Bidirectional layers and layers running backwards are computed
-// here; refusals otherwise as above (a layer other than Dropout and its kin between two recurrent
+// here (a Bidirectional's stored backward_layer config is read: one computing another cell, units
+// or activations than its forward layer is Unsupported, a layer having one cell for both); refusals otherwise as above (a layer other than Dropout and its kin between two recurrent
 // layers is Unsupported, naming it). In a child process as loadKerasFile reads.
 std::optional<LoadedNetwork> loadKerasNetwork(const std::string &path);
 std::optional<LoadedNetwork> parseKerasNetwork(const std::uint8_t *data, std::size_t size, const std::string &name);

@@ -48,7 +48,8 @@ struct LoadedModel {
     // What a model file's configuration records (Keras .h5 and .keras); nullopt where it does not
     // (.npz, save_weights files).
     std::optional<Activation> cell;       // the recurrent layer's activation
-    std::optional<Activation> recurrent;  // an LSTM's or GRU's recurrent activation (hard_sigmoid by the file's Keras version)
+    std::optional<Activation> recurrent;  // an LSTM's or GRU's recurrent activation (hard_sigmoid by the file's Keras version;
+                                          // without config, that version's default)
     std::optional<Activation> dense;      // the Dense layer's (a separate Softmax layer after it folded in)
     std::optional<bool> returnSequences;
     std::optional<int> T;                 // the input length of batch_input_shape / batch_shape, when a number
