@@ -306,6 +306,17 @@ def test_bench_ui_json():
     assert j["steps"] * j["passes"] >= 200, j
 
 
+def test_bench_ui_json_network():
+    """`bench --ui --json` of a network steps its whole schedule (every direction of every layer,
+    bottom up) and names the stack and its sizes."""
+    out = run("bench", "--ui", "--json", "--stack", "lstm 4 seq, bi gru 3", "--dims", "1,5,2,[4,3],2").stdout
+    j = json.loads(out)
+    assert j["dims"] == [1, 5, 2, [4, 3], 2] and j["steps"] == 15, j
+    assert j["model"] == "lstm 4 seq, bi gru 3", j
+    median, p95, most = json_numbers(j, ["median_ms", "p95_ms", "max_ms"])
+    assert 0 < median <= p95 <= most, j
+
+
 def test_bench_ui_long_work_json():
     """`bench --ui --long-work --json`: the time of each long work README "Speed" names (new X, End,
     an edit at the end, new weights) and the longest the window waited meanwhile."""

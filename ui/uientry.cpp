@@ -178,13 +178,16 @@ int benchUi(MainWindow &window, Session &session, const ui::LaunchOptions &optio
     window.removeEventFilter(&first);
 
     // Short sequences are stepped through several times (at least 200 steps measured), so that
-    // the percentiles rest on enough samples; every pass starts from the reset.
-    const int T = session.dims().T;
+    // the percentiles rest on enough samples; every pass starts from the reset. A network is
+    // stepped through its whole schedule: every direction of every layer, bottom up (the step
+    // after a direction's last shows the next one, computing the layers under it first).
+    const int T = session.scheduleLength();
     const int passes = std::max(1, (200 + T - 1) / T);
     std::vector<double> ms;
     ms.reserve(std::size_t(T) * passes);
     QElapsedTimer step;
     for (int pass = 0; pass < passes; ++pass) {
+        session.selectLayer(0, 0);
         session.reset();
         settle();
         for (int t = 0; t < T; ++t) {
@@ -196,15 +199,21 @@ int benchUi(MainWindow &window, Session &session, const ui::LaunchOptions &optio
     }
     const Dims &d = session.dims();
     const double median = percentile(ms, 0.5), p95 = percentile(ms, 0.95);
+    const NetworkConfig &net = session.networkConfig();
+    StackDims sizes{net.N, net.T, net.D, net.K, {}};
+    for (const LayerSpec &l : net.layers)
+        sizes.units.push_back(l.units);
+    const std::string model = session.isNetwork() ? stackText(net.layers, net.vocabulary) : cellClassName(session.config().kind);
+    const std::string dims = session.isNetwork() ? stackDimsText(sizes) : dimsString(d); // "8,1000,32,[256,256,256],10"
     if (options.json)
-        std::printf("{\"dims\":[%d,%d,%d,%d,%d],\"cell\":\"%s\",\"steps\":%d,\"passes\":%d,\"median_ms\":%.3f,"
-                    "\"p95_ms\":%.3f,\"first_window_ms\":%.1f}\n",
-                    d.N, d.T, d.D, d.M, d.K, cellName(session.config().kind), T, passes, median, p95, firstMs);
+        std::printf("{\"dims\":[%s],\"model\":\"%s\",\"cell\":\"%s\",\"steps\":%d,\"passes\":%d,\"median_ms\":%.3f,"
+                    "\"p95_ms\":%.3f,\"max_ms\":%.3f,\"first_window_ms\":%.1f}\n",
+                    dims.c_str(), model.c_str(), cellName(session.config().kind), T, passes, median, p95,
+                    *std::max_element(ms.begin(), ms.end()), firstMs);
     else
         std::printf("UI stepping, %s, dims %s, window %dx%d: %d steps × %d passes, median %.3f ms, p95 %.3f ms, max %.3f ms; "
                     "first window painted after %.1f ms\n",
-                    cellClassName(session.config().kind), dimsString(d).c_str(), options.size.width(),
-                    options.size.height(), T, passes, median, p95,
+                    model.c_str(), dims.c_str(), options.size.width(), options.size.height(), T, passes, median, p95,
                     *std::max_element(ms.begin(), ms.end()), firstMs);
     return 0;
 }
