@@ -50,8 +50,15 @@ const Gradients &Session::gradients() const
 
 QString Session::gradientLossText() const
 {
-    return targetsFit() ? tr("L = %1 against %2").arg(QLatin1String(lossName(m_targetsLoss)), m_targetsName)
-                        : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
+    const QString loss = targetsFit() ? tr("L = %1 against %2").arg(QLatin1String(lossName(m_targetsLoss)), m_targetsName)
+                                      : tr("L = mean(y²): the target is 0 (set up a task in Training for its targets)");
+    if (!m_network)
+        return loss;
+    // In a network the gradient views take the layer on show as a model of its own, on the
+    // sequence it reads (its output y is h_t without the Dense, under the top layer).
+    const NetworkConfig &c = m_network->state.config;
+    return tr("%1 alone, on the sequence it reads: %2")
+        .arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(m_network->layer)]), loss);
 }
 
 const std::vector<double> &Session::jacobianNorms() const
@@ -135,6 +142,13 @@ bool Session::scaleRecurrentKernel(double factor)
 
 bool Session::prepareForTask(TaskKind task)
 {
+    if (m_network) {
+        emit errorOccurred(tr("The %1 task trains one recurrent layer → Dense: this network has %2 (%3); remove layers "
+                              "(− layer) down to one to set it up")
+                               .arg(QLatin1String(taskName(task))).arg(m_network->state.config.layerCount())
+                               .arg(QString::fromStdString(stackText(m_network->state.config.layers))));
+        return false;
+    }
     const TaskShape shape = taskShape(task);
     const QString name = QString::fromLatin1(taskName(task));
     const bool ok = apply(tr("Set up for the %1 task").arg(name), Change::Structure, [&](Model &m) {

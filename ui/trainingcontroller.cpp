@@ -46,6 +46,14 @@ bool TrainingController::train(const Plan &plan, long long steps)
 {
     if (running())
         return false;
+    if (m_session->isNetwork()) {
+        const NetworkConfig &c = m_session->networkConfig();
+        emit message(tr("Training in the window works on one recurrent layer → Dense; this network is %1: remove layers "
+                        "(− layer) down to one forward layer to train it")
+                         .arg(QString::fromStdString(stackText(c.layers, c.vocabulary))),
+                     true);
+        return false;
+    }
     steps = steps > 0 ? steps : plan.steps;
     if (plan.data && !m_session->targets()) {
         emit message(tr("Your data needs its targets: load Y (.npy, the output's shape) with Targets…"), true);
