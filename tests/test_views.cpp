@@ -277,6 +277,7 @@ private slots:
     void nonFiniteValuesAreMarkedOnTheEdge();
     void aFileThatCrashesTheHdf5ReaderIsRefused();
     void viewsExportAsFigures();
+    void embeddingTableBesideTheInput();
 
 private:
     // A window of `session` at 1600×900 (the default), shown.
@@ -765,7 +766,7 @@ void TestViews::viewsExportAsFigures()
         {QStringLiteral("model summary"), {QStringLiteral("lstm (LSTM)"), QStringLiteral("180")}},
     };
     const QList<MainWindow::ExportableView> views = m_window->exportableViews();
-    QCOMPARE(views.size(), 16);
+    QCOMPARE(views.size(), 17);
     for (const auto &[view, name, key] : views) {
         if (!view->isVisible())
             continue; // (a tab at the back: File ▸ Export view does not offer it)
@@ -894,4 +895,63 @@ void TestViews::aFileThatCrashesTheHdf5ReaderIsRefused()
 }
 
 QTEST_MAIN(TestViews)
+// A network that opens with a Keras Embedding shows its table E (V × D) beside X[n]: the network's
+// values, read-only, the row of the token that the selected sample reads at the step on show
+// marked. Without an Embedding (a network, or a one-layer model) the view is hidden and X[n] takes
+// the whole dock.
+void TestViews::embeddingTableBesideTheInput()
+{
+    NetworkConfig c;
+    c.N = 2;
+    c.T = 6;
+    c.D = 3;
+    c.K = 2;
+    const NetworkStack stack = parseNetworkStack("embedding 7, lstm 4 seq, gru 3");
+    c.vocabulary = stack.vocabulary;
+    c.layers = stack.layers;
+    QCOMPARE(c.vocabulary, 7);
+    const NetworkState state = Network(c).state();
+    open(new Session(state));
+    MatrixView *view = m_window->embeddingView();
+    MatrixTableModel *E = view->model();
+    QVERIFY(view->isVisible());
+    QCOMPARE(E->source(), MatrixTableModel::Source::Embedding);
+    QCOMPARE(E->rowCount(), 7);
+    QCOMPARE(E->columnCount(), c.D);
+    QCOMPARE(E->title(), QStringLiteral("E \u00B7 embeddings (7\u00D73)"));
+    QCOMPARE(E->headerData(3, Qt::Vertical).toString(), QStringLiteral("id 3"));
+    QCOMPARE(E->headerData(1, Qt::Horizontal).toString(), QStringLiteral("x[1]"));
+    for (const auto &[v, d] : {std::pair{0, 0}, std::pair{3, 1}, std::pair{6, 2}}) {
+        const double want = heldAs(state.weights.embedding(v, d), c.dtype);
+        QCOMPARE(E->value(v, d), want);
+        QCOMPARE(E->data(E->index(v, d), MatrixTableModel::ValueRole).toDouble(), want);
+        QVERIFY(!(E->flags(E->index(v, d)) & Qt::ItemIsEditable));
+    }
+    QVERIFY2(E->cellDescription(3, 1).startsWith(QStringLiteral("E[3, 1] = ")), qPrintable(E->cellDescription(3, 1)));
+    QVERIFY(E->cellDescription(3, 1).contains(QStringLiteral("(token 3, feature 1): x\u209C = E[id\u209C]")));
+    // The token of sample n at the step on show, as the steps and the sample move.
+    QCOMPARE(E->currentRow(), -1); // before the first step
+    for (const auto &[n, t] : {std::pair{0, 2}, std::pair{0, 5}, std::pair{1, 5}, std::pair{1, 0}}) {
+        m_session->setSample(n);
+        m_session->seek(t);
+        const int id = state.ids[static_cast<std::size_t>(n * c.T + t)];
+        QCOMPARE(E->currentRow(), id);
+        QVERIFY(E->data(E->index(id, 0), MatrixTableModel::CurrentRowRole).toBool());
+        QCOMPARE(E->data(E->index((id + 1) % 7, 0), MatrixTableModel::CurrentRowRole).toBool(), false);
+    }
+    cleanup();
+
+    // A network without an Embedding, and a one-layer model: no table, no room taken.
+    NetworkConfig plain = c;
+    plain.vocabulary = 0;
+    plain.layers = parseNetworkStack("lstm 4 seq, gru 3").layers;
+    for (Session *session : {new Session(Network(plain).state()), sessionWith(ModelConfig{})}) {
+        open(session);
+        QCOMPARE(m_window->embeddingView()->model()->rowCount(), 0);
+        QVERIFY(!m_window->embeddingView()->isVisibleTo(m_window));
+        QCOMPARE(m_window->inputView()->width(), m_window->inputView()->parentWidget()->width());
+        cleanup();
+    }
+}
+
 #include "test_views.moc"

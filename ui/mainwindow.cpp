@@ -226,7 +226,18 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_inputView->model()->setLongRowHeaders(false);
     auto *inputDock = m_inputDock = new QDockWidget(tr("Input X[n]"), this);
     inputDock->setObjectName(QStringLiteral("inputDock"));
-    inputDock->setWidget(m_inputView);
+    // A network's Embedding: its table E beside X[n], whose rows are its rows looked up (x_t = E[id_t]).
+    m_embeddingView = new MatrixView(session, Source::Embedding);
+    m_embeddingView->model()->setLongRowHeaders(false);
+    const auto showEmbedding = [this] { m_embeddingView->setVisible(m_embeddingView->model()->rowCount() > 0); };
+    connect(m_embeddingView->model(), &QAbstractItemModel::modelReset, this, showEmbedding);
+    showEmbedding();
+    auto *inputs = new QWidget;
+    auto *inputRow = new QHBoxLayout(inputs);
+    inputRow->setContentsMargins(0, 0, 0, 0);
+    inputRow->addWidget(m_embeddingView);
+    inputRow->addWidget(m_inputView, 1); // (E at its size, X[n] the rest)
+    inputDock->setWidget(inputs);
     addDockWidget(Qt::RightDockWidgetArea, inputDock);
     // A value typed and committed with Return: the playback keys drive the window again.
     for (MatrixView *view : std::as_const(m_weightViews) + QList<MatrixView *>{m_inputView})
@@ -265,6 +276,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     for (int i = 0; i < m_weightViews.size(); ++i)
         m_exportableViews.append({m_weightViews[i], tr("%1 heat map").arg(weightKeys.value(i)), weightKeys.value(i)});
     m_exportableViews.append({{m_inputView, tr("input X heat map"), QStringLiteral("input")},
+                              {m_embeddingView, tr("embedding table heat map"), QStringLiteral("embedding")},
                               {m_hiddenMap, tr("all-units heat map"), QStringLiteral("all-units")},
                               {m_hiddenChart, tr("hidden-state chart"), QStringLiteral("hidden-chart")},
                               {m_preChart, tr("gate chart"), QStringLiteral("gate-chart")},

@@ -86,6 +86,8 @@ public:
     // Brings a view to the front (its tab, its dock); false when it cannot be shown.
     bool bringToFront(QWidget *view);
     MatrixView *inputView() const { return m_inputView; }
+    // A network's Embedding table, beside X[n] in the input dock; hidden without an Embedding.
+    MatrixView *embeddingView() const { return m_embeddingView; }
     MatrixView *hiddenMap() const { return m_hiddenMap; }
     // The status bar's progress of long work (label, bar, Cancel), visible while it runs.
     QWidget *progressWidget() const { return m_progress; }
@@ -202,6 +204,7 @@ private:
     SummaryView *m_summary = nullptr;
     QList<MatrixView *> m_weightViews;
     MatrixView *m_inputView = nullptr;
+    MatrixView *m_embeddingView = nullptr;
     MatrixView *m_hiddenMap = nullptr;
     QComboBox *m_mapQuantity = nullptr; // what the heat map of all units shows
     QAction *m_presentationAction = nullptr;

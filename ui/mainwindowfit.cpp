@@ -150,9 +150,12 @@ void MainWindow::fitDocks()
     }
     const int most = W - std::max(700, W * 2 / 5) - sep; // the docks' room beside the centre
     const int share = std::min(most, std::max(W * 3 / 8, widest));
-    // The input whole up to 12 timesteps (a longer X scrolls in any case).
-    const QSize input = m_inputView->sizeHint();
-    const int rowsOver = std::max(0, m_inputView->model()->rowCount() - 12);
+    // The input whole up to 12 timesteps (a longer X scrolls in any case), and a network's
+    // Embedding table beside it up to 12 token ids.
+    const QSize input = m_inputDock->widget()->sizeHint();
+    const int rows = std::max(m_inputView->model()->rowCount(),
+                              m_embeddingView->isVisibleTo(m_inputDock) ? m_embeddingView->model()->rowCount() : 0);
+    const int rowsOver = std::max(0, rows - 12);
     const int inputW = input.width() + frame
         + (rowsOver > 0 ? style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) : 0);
     const int inputH = input.height() - rowsOver * m_inputView->tableView()->verticalHeader()->defaultSectionSize()
@@ -192,7 +195,8 @@ void MainWindow::fitDocks()
         arrange(Arrangement::Below);
         resizeDocks({m_weightsDock}, {w}, Qt::Horizontal);
         resizeDocks({m_weightsDock, m_inputDock}, {top, H - top - sep}, Qt::Vertical);
-        const int in = std::min(inputW, w / 2);
+        // (with an Embedding's table beside X[n], up to two thirds: the summary scrolls first)
+        const int in = std::min(inputW, m_embeddingView->isVisibleTo(m_inputDock) ? w * 2 / 3 : w / 2);
         resizeDocks({m_inputDock, m_summaryDock}, {in, w - in - sep}, Qt::Horizontal);
         return;
     }

@@ -28,7 +28,7 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
     , m_source(source)
 {
     Q_ASSERT(session);
-    const bool weight = source != Source::Input && source != Source::Hidden;
+    const bool weight = source != Source::Input && source != Source::Hidden && source != Source::Embedding;
 
     connect(session, &Session::structureChanged, this, &MatrixTableModel::resetAll);
     if (weight) {
@@ -39,6 +39,14 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
                 if (m_gradient)
                     valuesChanged();
             });
+    } else if (source == Source::Embedding) {
+        // The table is the network's: it changes with its weights and with the network (after the
+        // model's own signals); the row marked is the token read at the step on show.
+        connect(session, &Session::weightsChanged, this, &MatrixTableModel::onTableChanged);
+        connect(session, &Session::networkChanged, this, &MatrixTableModel::onTableChanged);
+        connect(session, &Session::stepChanged, this, &MatrixTableModel::onStepChanged);
+        connect(session, &Session::sampleChanged, this, &MatrixTableModel::onStepChanged);
+        connect(session, &Session::inputChanged, this, [this] { onStepChanged(0); });
     } else {
         connect(session, &Session::sampleChanged, this, &MatrixTableModel::resetAll);
         connect(session, &Session::stepChanged, this, &MatrixTableModel::onStepChanged);
@@ -61,6 +69,7 @@ MatrixTableModel::MatrixTableModel(Session *session, Source source, QObject *par
     refreshSpec();
     m_shownRows = filledRows();
     m_shownCurrent = currentRow();
+    m_shownShape = {rowCount(), columnCount()};
     m_valuesDirty = false;
 }
 
@@ -88,7 +97,8 @@ std::optional<WeightId> MatrixTableModel::weightId() const
     case Source::Wo: return WeightId::Wo;
     case Source::bo: return WeightId::bo;
     case Source::Input:
-    case Source::Hidden: break;
+    case Source::Hidden:
+    case Source::Embedding: break;
     }
     return std::nullopt;
 }
@@ -106,6 +116,8 @@ int MatrixTableModel::rowCount(const QModelIndex &parent) const
         return 0;
     if (m_spec) // (no Dense layer, K = 0: no rows either)
         return m_spec->size() == 0 ? 0 : static_cast<int>(m_spec->rowsIn(layout()));
+    if (m_source == Source::Embedding)
+        return static_cast<int>(m_session->embeddingTable().rows());
     return m_session->dims().T;
 }
 
@@ -115,6 +127,8 @@ int MatrixTableModel::columnCount(const QModelIndex &parent) const
         return 0;
     if (m_spec)
         return m_spec->size() == 0 ? 0 : static_cast<int>(m_spec->colsIn(layout()));
+    if (m_source == Source::Embedding)
+        return static_cast<int>(m_session->embeddingTable().cols());
     return m_source == Source::Input ? m_session->dims().D : m_session->dims().M;
 }
 
@@ -132,6 +146,19 @@ int MatrixTableModel::filledRows() const
 
 int MatrixTableModel::currentRow() const
 {
+    if (m_source == Source::Embedding && m_session && m_session->isNetwork()) {
+        // The token the layer on show reads at its step p: the network's timestep p, or T−1−p when
+        // that direction runs backwards (what it reads is then reversed).
+        const int p = m_session->position(), T = m_session->dims().T;
+        if (p < 0 || p >= T)
+            return -1;
+        const rnnscope::NetworkConfig &c = m_session->networkConfig();
+        const int layer = m_session->selectedLayer();
+        const bool backwards = layer >= 0 && layer < c.layerCount()
+            && c.layers[static_cast<std::size_t>(layer)].goBackwards != (m_session->selectedDirection() == 1);
+        const int id = m_session->tokenId(m_session->sample(), backwards ? T - 1 - p : p);
+        return id >= 0 && id < rowCount() ? id : -1;
+    }
     if (!m_session || (m_source != Source::Input && m_source != Source::Hidden))
         return -1;
     const int p = m_session->position();
@@ -188,6 +215,10 @@ double MatrixTableModel::value(int row, int col) const
         if (r >= rows || c >= cols) // (a change of shape whose reset is on its way)
             return std::numeric_limits<double>::quiet_NaN();
         return held(rnnscope::weightAt(w, *id, r, c));
+    }
+    if (m_source == Source::Embedding) {
+        const Eigen::MatrixXd &E = m_session->embeddingTable();
+        return row < E.rows() && col < E.cols() ? held(E(row, col)) : std::numeric_limits<double>::quiet_NaN();
     }
     if (m_source == Source::Input)
         return held(m_session->model().inputValue(m_session->sample(), row, col));
@@ -310,6 +341,8 @@ MatrixTableModel::Axis axisOf(rnnscope::ParamAxis a)
 
 MatrixTableModel::Axis MatrixTableModel::rowAxis() const
 {
+    if (m_source == Source::Embedding)
+        return Axis::Token;
     return m_spec ? axisOf(m_spec->rowAxisIn(layout())) : Axis::Time;
 }
 
@@ -317,7 +350,7 @@ MatrixTableModel::Axis MatrixTableModel::columnAxis() const
 {
     if (m_spec)
         return axisOf(m_spec->colAxisIn(layout()));
-    return m_source == Source::Input ? Axis::InputFeature : Axis::Hidden;
+    return m_source == Source::Input || m_source == Source::Embedding ? Axis::InputFeature : Axis::Hidden;
 }
 
 QString MatrixTableModel::axisShort(Axis axis, int i) const
@@ -330,6 +363,7 @@ QString MatrixTableModel::axisShort(Axis axis, int i) const
     case Axis::HiddenNext: return QStringLiteral("h\u209C[%1]").arg(n);             // hₜ[j]
     case Axis::Output: return QStringLiteral("y[%1]").arg(n);
     case Axis::Time: return QStringLiteral("t = %1").arg(n);
+    case Axis::Token: return QStringLiteral("id %1").arg(n);
     case Axis::BiasRow:
         return pytorch() ? (i == 0 ? QStringLiteral("bias_ih") : QStringLiteral("bias_hh"))
                          : (i == 0 ? QStringLiteral("input") : QStringLiteral("recurrent"));
@@ -349,6 +383,7 @@ QString MatrixTableModel::axisLong(Axis axis, int i) const
     case Axis::HiddenNext: return QStringLiteral("hidden unit %1 at t").arg(n);
     case Axis::Output: return QStringLiteral("output %1").arg(n);
     case Axis::Time: return QStringLiteral("timestep t = %1").arg(n);
+    case Axis::Token: return QStringLiteral("token id %1").arg(n);
     case Axis::BiasRow: return i == 0 ? QStringLiteral("input bias") : QStringLiteral("recurrent bias");
     case Axis::Single: return pytorch() && m_spec ? QString::fromStdString(m_spec->pytorchName) : QStringLiteral("bias");
     }
@@ -359,12 +394,14 @@ QString MatrixTableModel::axisLetter(Axis axis) const
 {
     switch (axis) {
     case Axis::InputFeature:
-        return m_source == Source::Input ? QStringLiteral("input feature d") : QStringLiteral("input feature i");
+        return m_source == Source::Input || m_source == Source::Embedding ? QStringLiteral("input feature d")
+                                                                          : QStringLiteral("input feature i");
     case Axis::Hidden: return QStringLiteral("hidden unit j");
     case Axis::HiddenPrev: return QStringLiteral("h\u209C\u208B\u2081[i]");
     case Axis::HiddenNext: return QStringLiteral("h\u209C[j]");
     case Axis::Output: return QStringLiteral("output k");
     case Axis::Time: return QStringLiteral("timestep t");
+    case Axis::Token: return QStringLiteral("token id v");
     case Axis::BiasRow: return pytorch() ? QStringLiteral("bias_ih | bias_hh") : QStringLiteral("input | recurrent bias");
     case Axis::Single: return QString();
     }
@@ -401,6 +438,9 @@ QString MatrixTableModel::title() const
     }
     if (m_source == Source::Input)
         return QStringLiteral("X[n=%1] \u00B7 input ").arg(m_session->sample()) + matrixShape;
+    if (m_source == Source::Embedding)
+        return rows == 0 ? QStringLiteral("E \u00B7 embeddings \u2014 no Embedding layer")
+                         : QStringLiteral("E \u00B7 embeddings ") + matrixShape;
     const rnnscope::Quantity q = quantity();
     if (q == rnnscope::Quantity::Hidden)
         return QStringLiteral("H[n=%1] \u00B7 hidden states h\u209C ").arg(m_session->sample()) + matrixShape;
@@ -449,6 +489,8 @@ QString MatrixTableModel::cellName(int row, int col) const
             return QStringLiteral("%1[%2]").arg(arrays.value(col)).arg(row);
         return (name.contains(QLatin1Char(' ')) ? QStringLiteral("(%1)[%2]") : QStringLiteral("%1[%2]")).arg(name).arg(row);
     }
+    if (m_source == Source::Embedding)
+        return QStringLiteral("E[%1, %2]").arg(row).arg(col);
     if (m_source == Source::Input)
         return QStringLiteral("X[%1, %2, %3]").arg(m_session->sample()).arg(row).arg(col);
     const rnnscope::Quantity q = quantity();
@@ -468,6 +510,14 @@ QString MatrixTableModel::cellDescription(int row, int col) const
     }
     const QString v = ValueText::sentence(value(row, col));
     const auto [i, j] = weightIndex(row, col);
+    if (m_source == Source::Embedding) {
+        // "E[3, 1] = 0.0213 (token 3, feature 1): xₜ = E[idₜ]", and where the row is the token read
+        // at the step on show, which sample and step read it.
+        QString text = QStringLiteral("%1 = %2 (token %3, feature %4): x\u209C = E[id\u209C]").arg(name, v).arg(row).arg(col);
+        if (row == currentRow())
+            text += QStringLiteral("; sample %1 reads token %2 at the step on show").arg(m_session->sample()).arg(row);
+        return text;
+    }
     QString meaning;
     const int M = m_session->dims().M;
     const bool gated = gateBlocks() > 1;
@@ -654,6 +704,7 @@ void MatrixTableModel::resetAll()
     invalidateStats();
     m_shownRows = filledRows();
     m_shownCurrent = currentRow();
+    m_shownShape = {rowCount(), columnCount()};
     m_valuesDirty = false;
     endResetModel();
 }
@@ -674,6 +725,16 @@ void MatrixTableModel::valuesChanged()
     const int rows = rowCount(), cols = columnCount();
     if (rows > 0 && cols > 0)
         emit dataChanged(index(0, 0), index(rows - 1, cols - 1));
+}
+
+void MatrixTableModel::onTableChanged()
+{
+    if (std::pair(rowCount(), columnCount()) != m_shownShape) {
+        resetAll();
+        return;
+    }
+    valuesChanged();
+    onStepChanged(0); // (the token ids may have changed too)
 }
 
 void MatrixTableModel::onStepChanged(int)

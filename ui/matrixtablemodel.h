@@ -15,6 +15,9 @@
 //   Input   X of the selected sample n: (T, D), rows t, columns feature d (both layouts)
 //   Hidden  h_t of the selected sample n: (T, M); rows t > position() are empty (not computed yet);
 //           or another quantity the cell records (setQuantity): f_t, c_t, …
+//   Embedding  E, the table of a network's Keras Embedding (V, D): rows token id v, columns input
+//           feature d (x_t = E[id_t]); read-only; 0×0 without an Embedding. Its current row is the
+//           token the selected sample reads at the step on show.
 //
 // Roles: DisplayRole a compact text ("0.213", "−1.05", "NaN", "+Inf", "−Inf"); EditRole the value
 // in full (shortest round-trip) precision as text ("0.21268504858016968", "nan", "-inf"), both as
@@ -32,6 +35,8 @@
 // sampleChanged for Input/Hidden) resets the model; a change of values (weightsChanged,
 // inputChanged, stepChanged for Hidden) emits ONE dataChanged over the rows that changed — the
 // whole matrix after an edit, only the rows between the old and the new step when Hidden steps.
+// Embedding follows the network (weightsChanged, networkChanged: a reset when its shape changed)
+// and moves its current row with stepChanged, sampleChanged and inputChanged.
 // The session must outlive the model, or the model becomes empty when the session is destroyed.
 
 #include "colormap.h"
@@ -49,11 +54,11 @@ class MatrixTableModel : public QAbstractTableModel {
     Q_OBJECT
 
 public:
-    enum class Source { Wx, Wh, bh, Wo, bo, Input, Hidden };
+    enum class Source { Wx, Wh, bh, Wo, bo, Input, Hidden, Embedding };
 
     enum Role {
         ValueRole = Qt::UserRole + 1, // double; invalid for an empty cell
-        CurrentRowRole,               // bool: the row of the timestep on show (Input, Hidden)
+        CurrentRowRole,               // bool: the row of the timestep on show (Input, Hidden), of its token (Embedding)
     };
 
     MatrixTableModel(Session *session, Source source, QObject *parent = nullptr);
@@ -61,10 +66,10 @@ public:
 
     Session *session() const { return m_session; }
     Source source() const { return m_source; }
-    // The weight this model edits; nullopt for Input and Hidden.
+    // The weight this model edits; nullopt for Input, Hidden and Embedding.
     std::optional<rnnscope::WeightId> weightId() const;
-    // Whether cells can be edited (all sources but Hidden, and a weight's gradient).
-    bool isEditable() const { return m_source != Source::Hidden && !m_gradient; }
+    // Whether cells can be edited (all sources but Hidden and Embedding, and a weight's gradient).
+    bool isEditable() const { return m_source != Source::Hidden && m_source != Source::Embedding && !m_gradient; }
     // A weight's view shows dL/dW (Session::gradients(), in the same layout) instead of W:
     // read-only, titled "dL/dWx · kernel (3×5)", following every change of the weights or X.
     void setGradient(bool on);
@@ -75,7 +80,7 @@ public:
     void setQuantity(rnnscope::Quantity q);
     rnnscope::Quantity quantity() const;
     // What an index along an axis stands for (public for the helpers of the .cpp).
-    enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, BiasRow, Single };
+    enum class Axis { InputFeature, Hidden, HiddenPrev, HiddenNext, Output, Time, BiasRow, Single, Token };
 
     // --- QAbstractTableModel ---
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -93,7 +98,7 @@ public:
     bool hasValue(int row, int col) const { return row >= 0 && row < filledRows() && col >= 0 && col < columnCount(); }
     // The value of a filled cell (row < filledRows()).
     double value(int row, int col) const;
-    // The row of the timestep on show (Input, Hidden), or −1.
+    // The row of the timestep on show (Input, Hidden), of the token read there (Embedding), or −1.
     int currentRow() const;
 
     // Stats of the filled cells (max |finite|, NaN and ±Inf counts): computed once after each
@@ -150,6 +155,7 @@ private:
     void resetAll();
     void valuesChanged();
     void onStepChanged(int t);
+    void onTableChanged(); // Embedding: new values, or a new shape
     void invalidateStats() { m_statsValid = false; }
 
     Session *m_session = nullptr;
@@ -167,4 +173,5 @@ private:
     int m_shownRows = 0;        // Hidden: filled rows at the last notification
     int m_shownCurrent = -1;    // the current row at the last notification
     bool m_valuesDirty = true;  // Hidden: values changed since the last stepChanged
+    std::pair<int, int> m_shownShape{0, 0}; // rows and columns at the last reset
 };

@@ -211,6 +211,21 @@ public:
     const rnnscope::NetworkConfig &networkConfig() const;
     int selectedLayer() const { return m_network ? m_network->layer : 0; }
     int selectedDirection() const { return m_network ? m_network->direction : 0; }
+    // The network's Embedding table (V, D), without a copy; empty (0 × 0) without an Embedding.
+    const Eigen::MatrixXd &embeddingTable() const
+    {
+        static const Eigen::MatrixXd none;
+        return m_network && m_network->state.config.hasEmbedding() ? m_network->state.weights.embedding : none;
+    }
+    // The token id sample n reads at timestep t (ids[n·T + t]), or −1 (no Embedding, out of range).
+    int tokenId(int n, int t) const
+    {
+        if (!m_network || !m_network->state.config.hasEmbedding())
+            return -1;
+        const rnnscope::NetworkState &s = m_network->state;
+        const std::size_t i = std::size_t(n) * std::size_t(s.config.T) + std::size_t(t);
+        return n >= 0 && t >= 0 && t < s.config.T && i < s.ids.size() ? s.ids[i] : -1;
+    }
     // Shows another layer (and direction) of the network; the timestep stays. Not an undo step.
     bool selectLayer(int layer, int direction = 0);
     // The stack as edited, one layer told not to return sequences under another (Keras refuses to
