@@ -219,7 +219,7 @@ void TestLayout::presentationFits()
         QStringList problems;
         const QRect onScreen(QPoint(0, 0), screen);
         for (QToolBar *bar : m_window->findChildren<QToolBar *>())
-            for (QAction *a : bar->actions())
+            for (QAction *a : bar->isHidden() ? QList<QAction *>{} : bar->actions()) // (a network's Layers bar)
                 if (QWidget *w = bar->widgetForAction(a); w && a->isVisible()
                     && (!w->isVisible() || !onScreen.contains(inWindow(w, m_window)) || !bar->rect().contains(QRect(w->mapTo(bar, QPoint(0, 0)), w->size()))))
                     problems << QStringLiteral("%1: \"%2\" not on the bar").arg(bar->windowTitle(), a->text().isEmpty() ? QLatin1String(w->metaObject()->className()) : a->text());
@@ -256,7 +256,7 @@ void TestLayout::panelsGrowAt3840x2160()
     settle();
     shot(QStringLiteral("3840x2160"));
     QVERIFY2(weights->width() >= 3840 * 3 / 8 - 20, qPrintable(QString::number(weights->width())));
-    QVERIFY(weights->width() > 2 * dockAt1600);
+    QVERIFY2(weights->width() > 2 * dockAt1600, qPrintable(QStringLiteral("%1 at 3840, %2 at 1600").arg(weights->width()).arg(dockAt1600)));
     QVERIFY(m_window->centralWidget()->width() > 2 * centreAt1600);
     QStringList problems;
     for (MatrixView *view : m_window->weightViews() + QList<MatrixView *>{m_window->inputView()})

@@ -745,30 +745,23 @@ void TestMainWindow::dropOpensWeightsSessionsAndInputs()
 
 void TestMainWindow::severalLayersAskWhichOne()
 {
+    // A stacked file opens whole (the network's layers are picked in the diagram); with a layer
+    // named, that layer opens alone, as --layer NAME does. Nothing asks which.
     const QString stacked = kShared + QStringLiteral("/fixtures/keras/keras3_temperature_stacked_simple_rnn.keras");
-    QStringList asked;
-    QString askedFile;
-    m_session->setLayerChooser([&](const QString &file, const QStringList &layers) {
-        askedFile = file;
-        asked = layers;
-        return QStringLiteral("simple_rnn_1");
-    });
+    m_session->setLayerChooser([](const QString &, const QStringList &) -> QString { qFatal("asked"); });
     QVERIFY(m_window->openFile(stacked));
-    QCOMPARE(askedFile, QStringLiteral("keras3_temperature_stacked_simple_rnn.keras"));
-    QCOMPARE(asked, (QStringList{QStringLiteral("simple_rnn"), QStringLiteral("simple_rnn_1")}));
+    QVERIFY(m_session->isNetwork());
+    QCOMPARE(m_session->networkConfig().layerCount(), 2);
+    QSignalSpy refusals(m_session, &Session::errorOccurred);
+    QVERIFY2(m_session->openWeights(stacked, QStringLiteral("simple_rnn_1")),
+             qPrintable(refusals.isEmpty() ? QString() : refusals.first().first().toString()));
+    QVERIFY(!m_session->isNetwork());
     QCOMPARE(m_session->dims().D, 64);
     QCOMPARE(m_session->dims().M, 32);
     QCOMPARE(m_session->dims().K, 1);
-    // Cancelling opens nothing and reports nothing.
-    QSignalSpy errors(m_session, &Session::errorOccurred);
-    const int commands = m_session->undoStack()->count();
-    m_session->setLayerChooser([](const QString &, const QStringList &) { return QString(); });
-    QVERIFY(!m_window->openFile(stacked));
-    QCOMPARE(m_session->undoStack()->count(), commands);
-    QCOMPARE(errors.count(), 0);
-    // A file with one SimpleRNN does not ask.
-    m_session->setLayerChooser([](const QString &, const QStringList &) -> QString { qFatal("asked"); });
+    // A file with one SimpleRNN opens its model.
     QVERIFY(m_window->openFile(kShared + QStringLiteral("/fixtures/keras/keras3_tesla_simple_rnn.keras")));
+    QVERIFY(!m_session->isNetwork());
     m_session->setLayerChooser({});
 }
 

@@ -109,11 +109,14 @@ void TestNetworkWindow::buildStackInTheBar()
     QCOMPARE(bar->spinBox('D')->value(), 3); // the bar's D is the network's
 
     // Bidirectional, merged by sum; then the layer goes under the first one (▼).
-    bar->bidirectional()->setChecked(true);
+    QVERIFY(!bar->mergeAction(Merge::Sum)->isEnabled());
+    bar->bidirectionalAction()->trigger();
     QVERIFY(session.networkConfig().layers[1].bidirectional);
-    QVERIFY(bar->merge()->isEnabled());
-    bar->merge()->setCurrentIndex(bar->merge()->findData(static_cast<int>(Merge::Sum)));
+    QVERIFY(bar->mergeAction(Merge::Sum)->isEnabled());
+    QVERIFY(bar->mergeAction(Merge::Concat)->isChecked());
+    bar->mergeAction(Merge::Sum)->trigger();
     QCOMPARE(session.networkConfig().layers[1].merge, Merge::Sum);
+    QVERIFY(bar->mergeAction(Merge::Sum)->isChecked());
     bar->moveDownAction()->trigger();
     QCOMPARE(session.selectedLayer(), 0);
     QCOMPARE(session.networkConfig().layers[0].cell.kind, CellKind::LSTM);
@@ -168,6 +171,19 @@ void TestNetworkWindow::ndimErrorAndItsFix()
     window.diagram()->grab();
     QVERIFY(window.diagram()->fixButton().isEmpty());
 
+    // Undo checks the box again, and Redo unchecks it; an earlier change stays.
+    QVERIFY(session.setWeightValue(WeightId::Wh, 0, 0, 0.25));
+    bar->returnSequences()->setChecked(false);
+    QCOMPARE(session.brokenLayer(), 0);
+    session.undoStack()->undo();
+    QCOMPARE(session.brokenLayer(), -1);
+    QVERIFY(bar->returnSequences()->isChecked());
+    QCOMPARE(session.shownNetwork().state.weights.layers[0][0].Wh(0, 0), 0.25);
+    session.undoStack()->redo();
+    QCOMPARE(session.brokenLayer(), 0);
+    QVERIFY(!bar->returnSequences()->isChecked());
+    session.fixStack();
+    QCOMPARE(session.brokenLayer(), -1);
     // Checking the box again mends it as well.
     bar->returnSequences()->setChecked(false);
     QCOMPARE(session.brokenLayer(), 0);
@@ -222,8 +238,19 @@ void TestNetworkWindow::bidirectionalBackwardCopy()
     const QString where = window.stepPanel()->lines().first();
     QVERIFY2(where.contains(QStringLiteral("backward copy")), qPrintable(where));
     QVERIFY2(where.contains(QStringLiteral("step 1 reads x_3")), qPrintable(where));
-    QVERIFY2(where.contains(QStringLiteral("step 7 of 10")), qPrintable(where));
+    QVERIFY2(where.contains(QStringLiteral("Step 7 of 10")), qPrintable(where));
     checkViewMatchesNetwork(session);
+    // New units from the backward copy: each copy draws from its own stream (the command line's draws).
+    QVERIFY(session.setDimension('M', 6));
+    const NetworkState s = session.shownNetwork().state;
+    QCOMPARE(s.config.layers[0].units, 6);
+    QVERIFY(s.weights.layers[0][0].Wh != s.weights.layers[0][1].Wh);
+    const NetworkWeights drawn = initialNetworkWeights(s.config);
+    QCOMPARE(s.weights.layers[0][1].Wh, drawn.layers[0][1].Wh);
+    QCOMPARE(s.weights.layers[0][0].Wx, drawn.layers[0][0].Wx);
+    // The Dense's activation is the network's, whichever layer is on show.
+    QVERIFY(session.setActivations(session.config().cell, Activation::Sigmoid));
+    QCOMPARE(session.shownNetwork().state.config.dense, Activation::Sigmoid);
 }
 
 void TestNetworkWindow::editGoesIntoTheNetwork()
@@ -246,6 +273,14 @@ void TestNetworkWindow::editGoesIntoTheNetwork()
     QCOMPARE(errors.size(), 1);
     QVERIFY2(errors.first().first().toString().contains(QStringLiteral("edit the network's input on the first layer")),
              qPrintable(errors.first().first().toString()));
+    // A NaN that the layer under it returns is not an edit of this layer's X.
+    QVERIFY(session.selectLayer(0));
+    QVERIFY(session.setWeightValue(WeightId::Wh, 0, 0, std::nan("")));
+    QVERIFY(session.selectLayer(1));
+    QVERIFY(session.setWeightValue(WeightId::Wh, 0, 0, 0.5));
+    QCOMPARE(session.shownNetwork().state.weights.layers[1][0].Wh(0, 0), 0.5);
+    session.undoStack()->undo();
+    session.undoStack()->undo();
     // Undo puts the value back.
     session.undoStack()->undo();
     QCOMPARE(session.shownNetwork().state.weights.layers[0][0].Wh(0, 1), before.weights.layers[0][0].Wh(0, 1));
@@ -273,12 +308,18 @@ void TestNetworkWindow::playbackWalksTheSchedule()
     QCOMPARE(seen, expected);
     session.stepForward(); // the end stays the end
     QCOMPARE(session.scheduleIndex(), 11);
-    // Back through the boundary: layer 2's −1, then the backward copy's last step.
-    for (int k = 0; k < 5; ++k)
+    // Back through the boundary: before layer 2's first step comes the backward copy's last.
+    for (int k = 0; k < 4; ++k)
         session.stepBack();
     QCOMPARE(session.selectedLayer(), 0);
     QCOMPARE(session.selectedDirection(), 1);
     QCOMPARE(session.position(), 3);
+    QCOMPARE(session.scheduleIndex(), 7);
+    for (int k = 0; k < 8; ++k) // back to the start, one step of the schedule each
+        session.stepBack();
+    QCOMPARE(session.selectedLayer(), 0);
+    QCOMPARE(session.selectedDirection(), 0);
+    QCOMPARE(session.position(), -1);
 }
 
 void TestNetworkWindow::stackedSessionRoundTrip()

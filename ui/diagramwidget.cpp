@@ -12,9 +12,7 @@
 
 using namespace rnnscope;
 
-namespace {
-
-QString shape(std::initializer_list<int> dims)
+QString DiagramWidget::shapeText(std::initializer_list<int> dims)
 {
     QStringList parts;
     for (int d : dims)
@@ -22,7 +20,7 @@ QString shape(std::initializer_list<int> dims)
     return QLatin1Char('(') + parts.join(QStringLiteral(", ")) + QLatin1Char(')');
 }
 
-void arrow(QPainter &p, QPointF from, QPointF to, qreal head)
+void DiagramWidget::drawArrow(QPainter &p, QPointF from, QPointF to, qreal head)
 {
     p.drawLine(from, to);
     const QPointF d = to - from;
@@ -37,8 +35,6 @@ void arrow(QPainter &p, QPointF from, QPointF to, qreal head)
     tip.closeSubpath();
     p.fillPath(tip, p.pen().color());
 }
-
-} // namespace
 
 struct DiagramWidget::Geometry {
     QList<int> steps;       // timesteps per column, −1 = "…"
@@ -140,7 +136,7 @@ qreal DiagramWidget::outputColumnWidth() const
     const auto &d = m_session->dims();
     const QFontMetricsF fm(font());
     const qreal u = fm.height();
-    const qreal labelW = std::max(fm.horizontalAdvance(shape({d.N, d.M})), fm.horizontalAdvance(QStringLiteral("h_%1").arg(d.T - 1)));
+    const qreal labelW = std::max(fm.horizontalAdvance(shapeText({d.N, d.M})), fm.horizontalAdvance(QStringLiteral("h_%1").arg(d.T - 1)));
     return std::max(columnWidth(), labelW + 1.4 * u + outputWidth() + u);
 }
 
@@ -245,7 +241,7 @@ void DiagramWidget::paintEvent(QPaintEvent *)
     const auto carried = [&](const QString &t) {
         return lstm ? QStringLiteral("h%1, c%1").arg(t) : QStringLiteral("h%1").arg(t);
     };
-    const QString carriedShape = lstm ? shape({d.N, d.M}) + QStringLiteral(" ×2") : shape({d.N, d.M});
+    const QString carriedShape = lstm ? shapeText({d.N, d.M}) + QStringLiteral(" ×2") : shapeText({d.N, d.M});
     mathText({x0, g.rowCell - 0.6 * u}, QStringLiteral("h₋₁ = 0"));
     if (lstm)
         mathText({x0, g.rowCell - 1.7 * u}, QStringLiteral("c₋₁ = 0"));
@@ -260,7 +256,7 @@ void DiagramWidget::paintEvent(QPaintEvent *)
             mathText({cx, g.rowCell}, QStringLiteral("…"));
             mathText({cx, g.rowX}, QStringLiteral("…"));
             p.setPen(QPen(ink, lw));
-            arrow(p, {prevRight, g.rowCell}, {cx - 1.0 * u, g.rowCell}, 0.5 * u);
+            drawArrow(p, {prevRight, g.rowCell}, {cx - 1.0 * u, g.rowCell}, 0.5 * u);
             prevRight = cx + 1.0 * u;
             continue;
         }
@@ -268,7 +264,7 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         const QRectF cell(cx - g.cellW / 2, g.rowCell - g.cellH / 2, g.cellW, g.cellH);
         // Recurrent arrow from the previous column, labelled with h's shape.
         p.setPen(QPen(ink, lw));
-        arrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
+        drawArrow(p, {prevRight, g.rowCell}, {cell.left() - 2, g.rowCell}, 0.5 * u);
         // Shapes on the recurrent arrows where there is room for them (the initial state's shape
         // is written on the left as well, under "h₋₁ = 0").
         const qreal room = cell.left() - prevRight;
@@ -291,24 +287,24 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         const QRectF xr(cx - xw / 2, g.rowX - 0.7 * u, xw, 1.4 * u);
         box(xr, QStringLiteral("x_%1").arg(t), now, palette().color(QPalette::Base));
         p.setPen(QPen(ink, lw));
-        arrow(p, {cx, xr.top() - 1}, {cx, cell.bottom() + 2}, 0.5 * u);
-        label({cx + 0.35 * u, (xr.top() + cell.bottom()) / 2}, shape({d.N, d.D}), Qt::AlignLeft);
+        drawArrow(p, {cx, xr.top() - 1}, {cx, cell.bottom() + 2}, 0.5 * u);
+        label({cx + 0.35 * u, (xr.top() + cell.bottom()) / 2}, shapeText({d.N, d.D}), Qt::AlignLeft);
         // With return_sequences every h_t goes up through Dense.
         if (seq) {
             p.setPen(QPen(ink, lw));
             if (d.K > 0) {
                 const QRectF dr(cx - g.cellW / 2.6, g.rowDense - 0.7 * u, g.cellW / 1.3, 1.4 * u);
-                arrow(p, {cx, cell.top() - 2}, {cx, dr.bottom() + 2}, 0.5 * u);
-                label({cx + 0.35 * u, (cell.top() + dr.bottom()) / 2}, shape({d.N, d.M}), Qt::AlignLeft);
+                drawArrow(p, {cx, cell.top() - 2}, {cx, dr.bottom() + 2}, 0.5 * u);
+                label({cx + 0.35 * u, (cell.top() + dr.bottom()) / 2}, shapeText({d.N, d.M}), Qt::AlignLeft);
                 box(dr, QStringLiteral("Dense"), now, palette().color(QPalette::Base));
                 p.setPen(QPen(ink, lw));
-                arrow(p, {cx, dr.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+                drawArrow(p, {cx, dr.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
                 mathText({cx - 0.9 * u, g.rowY}, QStringLiteral("y_%1").arg(t));
-                label({cx + 1.4 * u, g.rowY}, shape({d.N, d.K}));
+                label({cx + 1.4 * u, g.rowY}, shapeText({d.N, d.K}));
             } else {
-                arrow(p, {cx, cell.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+                drawArrow(p, {cx, cell.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
                 mathText({cx - 0.9 * u, g.rowY}, QStringLiteral("h_%1").arg(t));
-                label({cx + 1.4 * u, g.rowY}, shape({d.N, d.M}));
+                label({cx + 1.4 * u, g.rowY}, shapeText({d.N, d.M}));
             }
         }
         prevRight = cell.right() + 2;
@@ -321,16 +317,16 @@ void DiagramWidget::paintEvent(QPaintEvent *)
     const qreal outW = std::max(g.cellW, p.fontMetrics().horizontalAdvance(QStringLiteral("Dense(%1)").arg(d.K)) + 0.8 * u);
     const QRectF out(cx - outW / 2, g.rowCell - g.cellH / 2, outW, g.cellH);
     if (!seq) {
-        arrow(p, {prevRight, g.rowCell}, {out.left() - 2, g.rowCell}, 0.5 * u);
+        drawArrow(p, {prevRight, g.rowCell}, {out.left() - 2, g.rowCell}, 0.5 * u);
         label({(prevRight + out.left()) / 2, g.rowCell - 0.75 * u}, QStringLiteral("h_%1").arg(d.T - 1));
-        label({(prevRight + out.left()) / 2, g.rowCell + 0.75 * u}, shape({d.N, d.M}));
+        label({(prevRight + out.left()) / 2, g.rowCell + 0.75 * u}, shapeText({d.N, d.M}));
         if (d.K > 0) {
             box(out, QStringLiteral("Dense(%1)").arg(d.K), cur == d.T - 1, palette().color(QPalette::Base));
             p.setPen(QPen(ink, lw));
-            arrow(p, {cx, out.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
+            drawArrow(p, {cx, out.top() - 2}, {cx, g.rowY + 0.6 * u}, 0.5 * u);
             mathText({cx - 0.6 * u, g.rowY}, QStringLiteral("y"));
             // Beside y, however wide: on its right, or on its left where the right edge is too near.
-            const QString yShape = shape({d.N, d.K});
+            const QString yShape = shapeText({d.N, d.K});
             if (cx + 0.3 * u + smallFm.horizontalAdvance(yShape) + 4 <= width())
                 label({cx + 0.3 * u, g.rowY}, yShape, Qt::AlignLeft);
             else
@@ -342,11 +338,11 @@ void DiagramWidget::paintEvent(QPaintEvent *)
         // Y stacks every y_t (or h_t).
         const int c = d.K > 0 ? d.K : d.M;
         mathText({cx, g.rowY}, d.K > 0 ? QStringLiteral("Y") : QStringLiteral("H"));
-        label({cx, g.rowY + 0.9 * u}, shape({d.N, d.T, c}));
+        label({cx, g.rowY + 0.9 * u}, shapeText({d.N, d.T, c}));
         label({cx, g.rowY + 1.7 * u}, tr("(every timestep)"));
     }
     // X's shape under the input row.
-    label({g.left - g.pitch, g.rowX}, QStringLiteral("X ") + shape({d.N, d.T, d.D}));
+    label({g.left - g.pitch, g.rowX}, QStringLiteral("X ") + shapeText({d.N, d.T, d.D}));
 
     // The shapes, in the order written (the initial state's first), each where it is free.
     p.setFont(small);

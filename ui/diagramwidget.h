@@ -28,6 +28,10 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
+    // "(2, 10, 3)", and an arrow with its head at `to`: what every arrow of the diagrams is drawn with.
+    static QString shapeText(std::initializer_list<int> dims);
+    static void drawArrow(QPainter &p, QPointF from, QPointF to, qreal head);
+
     // The timesteps drawn as columns (−1 marks the folded "…" column).
     QList<int> visibleTimesteps() const;
     // A network's grid: where the broken stack's fix button is (empty when the stack builds).

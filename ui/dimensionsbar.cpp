@@ -5,7 +5,10 @@
 #include <QCheckBox>
 #include <QKeyEvent>
 #include <QComboBox>
+#include <QActionGroup>
 #include <QLabel>
+#include <QMenu>
+#include <QToolButton>
 #include <QSpinBox>
 
 #include <algorithm>
@@ -306,57 +309,70 @@ void DimensionsBar::syncFromModel()
 
 void DimensionsBar::buildLayersBar()
 {
+    // The stack's edits are one menu beside return_sequences (the two go together: a layer under
+    // another returns sequences), so that a one-layer model's bars keep their one row at 1600 px.
+    // A network adds the Layers bar: which layer the views show, and + layer.
     m_layers->setObjectName(QStringLiteral("layersBar"));
-    m_layers->addWidget(new QLabel(tr(" layer "), this));
     m_layer = new QComboBox(this);
     m_layer->setObjectName(QStringLiteral("layerChooser"));
-    m_layer->setToolTip(tr("The recurrent layer the views show, bottom up as Keras lists them. The cell, M, "
+    m_layer->setToolTip(tr("The recurrent layer the views show, bottom up as Keras names them. The cell, M, "
                            "return_sequences and the activations are its own; N, T, D and K the network's."));
-    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_layer->setMinimumContentsLength(10);
     m_layers->addWidget(m_layer);
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (!m_syncing && i >= 0 && !m_session->selectLayer(i, 0))
             syncFromModel();
     });
-    const auto action = [this](const QString &text, const QString &tip, auto f) {
-        QAction *a = m_layers->addAction(text, this, f);
-        a->setToolTip(tip);
-        return a;
-    };
-    m_addLayer = action(tr("+ layer"), tr("Add a recurrent layer on top of the selected one (a copy of its cell and units)."),
-                        [this] { m_session->insertLayer(m_session->selectedLayer() + 1); });
-    m_removeLayer = action(tr("− layer"), tr("Remove the selected layer."), [this] { m_session->removeLayer(m_session->selectedLayer()); });
-    m_moveDown = action(tr("▼"), tr("Move the selected layer down the stack (towards the input)."),
-                        [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() - 1); });
-    m_moveUp = action(tr("▲"), tr("Move the selected layer up the stack (towards the output)."),
-                      [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() + 1); });
-    m_bidirectional = new QCheckBox(tr("Bidirectional"), this);
-    m_bidirectional->setObjectName(QStringLiteral("bidirectional"));
-    m_bidirectional->setToolTip(tr("Bidirectional: a forward and a backward copy of the layer, each with its own weights, "
-                                   "their outputs merged."));
-    m_layers->addWidget(m_bidirectional);
-    connect(m_bidirectional, &QCheckBox::toggled, this, [this](bool on) {
+    m_addLayer = new QAction(tr("+ layer"), this);
+    m_addLayer->setToolTip(tr("Add a recurrent layer on top of the selected one (a copy of its cell and units): "
+                              "the layer under it then returns sequences."));
+    connect(m_addLayer, &QAction::triggered, this, [this] { m_session->insertLayer(m_session->selectedLayer() + 1); });
+    m_layers->addAction(m_addLayer);
+    auto *menu = new QMenu(this);
+    menu->setToolTipsVisible(true);
+    menu->addAction(m_addLayer);
+    m_removeLayer = menu->addAction(tr("Remove layer"), this, [this] { m_session->removeLayer(m_session->selectedLayer()); });
+    m_moveDown = menu->addAction(tr("Move down (towards the input)"), this,
+                                 [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() - 1); });
+    m_moveUp = menu->addAction(tr("Move up (towards the output)"), this,
+                               [this] { m_session->moveLayer(m_session->selectedLayer(), m_session->selectedLayer() + 1); });
+    menu->addSeparator();
+    m_bidirectional = menu->addAction(tr("Bidirectional"));
+    m_bidirectional->setCheckable(true);
+    m_bidirectional->setToolTip(tr("A forward and a backward copy of the layer, each with its own weights, their outputs merged."));
+    connect(m_bidirectional, &QAction::toggled, this, [this](bool on) {
         if (!m_syncing && !m_session->setLayerBidirectional(m_session->selectedLayer(), on))
             syncFromModel();
     });
-    m_merge = new QComboBox(this);
-    m_merge->setObjectName(QStringLiteral("mergeMode"));
-    for (Merge m : {Merge::Concat, Merge::Sum, Merge::Mul, Merge::Ave})
-        m_merge->addItem(QLatin1String(mergeName(m)), static_cast<int>(m));
-    m_merge->setToolTip(tr("merge_mode: concat (2M features, forward first), sum, mul or ave (M features)."));
-    m_layers->addWidget(m_merge);
-    connect(m_merge, &QComboBox::currentIndexChanged, this, [this] {
-        if (!m_syncing && !m_session->setLayerMerge(m_session->selectedLayer(), static_cast<Merge>(m_merge->currentData().toInt())))
-            syncFromModel();
-    });
-    m_goBackwards = new QCheckBox(tr("go_backwards"), this);
-    m_goBackwards->setObjectName(QStringLiteral("goBackwards"));
-    m_goBackwards->setToolTip(tr("go_backwards: the layer reads x_{T−1} … x_0 and returns its states in that order."));
-    m_layers->addWidget(m_goBackwards);
-    connect(m_goBackwards, &QCheckBox::toggled, this, [this](bool on) {
+    auto *merges = new QActionGroup(this);
+    for (Merge m : {Merge::Concat, Merge::Sum, Merge::Mul, Merge::Ave}) {
+        QAction *a = menu->addAction(tr("    merge_mode=%1").arg(QLatin1String(mergeName(m))));
+        a->setCheckable(true);
+        merges->addAction(a);
+        m_merge[static_cast<int>(m)] = a;
+        connect(a, &QAction::triggered, this, [this, m] {
+            if (!m_syncing && !m_session->setLayerMerge(m_session->selectedLayer(), m))
+                syncFromModel();
+        });
+    }
+    menu->addSeparator();
+    m_goBackwards = menu->addAction(tr("go_backwards"));
+    m_goBackwards->setCheckable(true);
+    m_goBackwards->setToolTip(tr("The layer reads x_{T−1} … x_0 and returns its states in that order."));
+    connect(m_goBackwards, &QAction::toggled, this, [this](bool on) {
         if (!m_syncing && !m_session->setLayerGoBackwards(m_session->selectedLayer(), on))
             syncFromModel();
     });
+    auto *stack = new QToolButton(this);
+    stack->setObjectName(QStringLiteral("stackMenu"));
+    stack->setText(tr("Layers"));
+    stack->setToolTip(tr("Stack layers: add one on top, remove or move the selected one; Bidirectional and its merge "
+                         "mode; go_backwards."));
+    stack->setMenu(menu);
+    stack->setPopupMode(QToolButton::InstantPopup);
+    // Beside return_sequences, in the cell's options.
+    m_options->insertWidget(m_options->actions().value(1), stack);
 }
 
 void DimensionsBar::syncLayers()
@@ -367,9 +383,11 @@ void DimensionsBar::syncLayers()
     m_layer->clear();
     for (int l = 0; l < L; ++l) {
         const LayerSpec &spec = net.layers[static_cast<std::size_t>(l)];
-        m_layer->addItem(QStringLiteral("%1 %2 · %3 %4").arg(l + 1).arg(QString::fromStdString(names[static_cast<std::size_t>(l)]),
-                                                              QString::fromStdString(layerClassName(spec)))
-                             .arg(spec.units));
+        m_layer->addItem(tr("layer %1 %2").arg(l + 1).arg(QString::fromStdString(names[static_cast<std::size_t>(l)])));
+        m_layer->setItemData(l, QStringLiteral("%1 (%2), %3 units").arg(QString::fromStdString(names[static_cast<std::size_t>(l)]),
+                                                                      QString::fromStdString(layerClassName(spec)))
+                                    .arg(spec.units),
+                             Qt::ToolTipRole);
     }
     m_layer->setCurrentIndex(selected);
     const LayerSpec &spec = net.layers[static_cast<std::size_t>(selected)];
@@ -378,9 +396,13 @@ void DimensionsBar::syncLayers()
     m_moveUp->setEnabled(selected + 1 < L);
     m_addLayer->setEnabled(L < kMaxLayers);
     m_bidirectional->setChecked(spec.bidirectional);
-    m_merge->setCurrentIndex(m_merge->findData(static_cast<int>(spec.merge)));
-    m_merge->setEnabled(spec.bidirectional);
+    for (QAction *a : m_merge) {
+        a->setEnabled(spec.bidirectional);
+        a->setChecked(false);
+    }
+    m_merge[static_cast<int>(spec.merge)]->setChecked(true);
     m_goBackwards->setChecked(spec.goBackwards);
+    m_layers->setVisible(m_session->isNetwork());
 }
 
 bool DimensionsBar::eventFilter(QObject *watched, QEvent *event)

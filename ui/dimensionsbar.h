@@ -3,17 +3,20 @@
 //   cell▾ N T D M K
 // the cell's options in optionsBar() and the numbers' in settingsBar(),
 //   ☐return_sequences  activation▾ σ▾ ☐reset_after        float32▾  seed  init▾
-// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU), and the stack
-// of recurrent layers in layersBar(),
-//   layer▾ [+] [−] [▲] [▼]  ☐Bidirectional merge▾  ☐go_backwards
-// where the cell, M, return_sequences and the activations above are the selected layer's and N,
-// T, D and K the network's. The window
+// (σ, the recurrent activation, shows for an LSTM or a GRU; reset_after for a GRU). Beside
+// return_sequences, the Layers menu edits the stack of recurrent layers: + layer (on top of the
+// selected one), Remove layer, Move down, Move up, ☐Bidirectional with its merge_mode,
+// ☐go_backwards. A network adds layersBar(), `layer 2 lstm_1 ▾  + layer`, the layer the views show;
+// the cell, M, return_sequences and the activations above are that layer's, N, T, D and K the
+// network's. The window
 // places them side by side and wraps them onto further rows where they do not fit its width, so
 // that no control goes into a toolbar's » menu.
 // Each change goes to the Session at once; a refused one (a size out of range or over the memory
 // budget) puts the spin box back to what the model has, and the session reports why. The size boxes
 // take any whole number typed (no keystroke is dropped at a limit): −5 or 2000000 is refused
 // under that value, not clamped into something nobody typed.
+
+#include "nn/layer.h"
 
 #include <QToolBar>
 
@@ -46,9 +49,9 @@ public:
     QToolBar *settingsBar() const { return m_settings; }
     QToolBar *layersBar() const { return m_layers; }
     QComboBox *layerChooser() const { return m_layer; }
-    QCheckBox *bidirectional() const { return m_bidirectional; }
-    QComboBox *merge() const { return m_merge; }
-    QCheckBox *goBackwards() const { return m_goBackwards; }
+    QAction *bidirectionalAction() const { return m_bidirectional; }
+    QAction *mergeAction(rnnscope::Merge merge) const { return m_merge[static_cast<int>(merge)]; }
+    QAction *goBackwardsAction() const { return m_goBackwards; }
     QAction *addLayerAction() const { return m_addLayer; }
     QAction *removeLayerAction() const { return m_removeLayer; }
     QAction *moveUpAction() const { return m_moveUp; }
@@ -86,9 +89,9 @@ private:
     QToolBar *m_settings;
     QToolBar *m_layers;
     QComboBox *m_layer = nullptr;
-    QCheckBox *m_bidirectional = nullptr;
-    QComboBox *m_merge = nullptr;
-    QCheckBox *m_goBackwards = nullptr;
+    QAction *m_bidirectional = nullptr;
+    QAction *m_merge[4] = {};
+    QAction *m_goBackwards = nullptr;
     QAction *m_addLayer = nullptr, *m_removeLayer = nullptr, *m_moveUp = nullptr, *m_moveDown = nullptr;
     bool m_syncing = false;
 };

@@ -94,6 +94,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     m_topBars = {m_dimensions, m_dimensions->optionsBar(), m_dimensions->settingsBar(), m_dimensions->layersBar(), m_randomizeBar};
     for (QToolBar *bar : std::as_const(m_topBars))
         addToolBar(Qt::TopToolBarArea, bar);
+    m_barOrder = m_topBars;
     m_playback = new PlaybackBar(session, this);
     addToolBar(Qt::BottomToolBarArea, m_playback);
 
@@ -185,7 +186,7 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
     for (QWidget *w : std::as_const(giving))
         w->setMinimumHeight(100);
     centre->setSizes({230, 215, 400});
-    connect(session, &Session::networkChanged, this, &MainWindow::fitDiagram);
+    connect(session, &Session::networkChanged, this, &MainWindow::scheduleFit); // the Layers bar, the grid's height
     chartSplit->setSizes({600, 400});
     setCentralWidget(centre);
     connect(m_units, &QLineEdit::editingFinished, this, &MainWindow::unitsEdited);

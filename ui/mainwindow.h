@@ -172,6 +172,7 @@ private:
     // Asks what to do with unsaved changes before closing; true when the window may close.
     bool confirmClose();
 
+    QList<QToolBar *> m_barOrder; // the order wrapToolBars last placed the top bars in
     int m_diagramRows = -1; // the grid rows fitDiagram last made room for (0: one layer)
     Session *m_session;
     bool m_persistent;

@@ -110,12 +110,50 @@ void MainWindow::fitDiagram()
 
 void MainWindow::wrapToolBars()
 {
-    // Greedy, as words on a line: a bar that does not fit beside the ones before starts a row.
+    // As words on lines: a bar that does not fit beside the ones before starts a row. The sizes
+    // come first; the others keep their order unless another order takes fewer rows (on a
+    // projector, the Layers bar beside the cell's options rather than on a row of its own).
     const int room = width() - 8;
+    QList<QToolBar *> shown;
+    for (QToolBar *bar : std::as_const(m_topBars))
+        if (!bar->isHidden())
+            shown << bar;
+    const auto rows = [room](const QList<QToolBar *> &order) {
+        int count = 1, x = 0;
+        for (QToolBar *bar : order) {
+            const int w = bar->sizeHint().width();
+            if (x > 0 && x + w > room) {
+                ++count;
+                x = 0;
+            }
+            x += w;
+        }
+        return count;
+    };
+    QList<QToolBar *> best = shown;
+    if (shown.size() > 2) {
+        const auto before = [this](QToolBar *a, QToolBar *b) { return m_topBars.indexOf(a) < m_topBars.indexOf(b); };
+        QList<QToolBar *> rest = shown.mid(1);
+        int fewest = rows(shown);
+        while (std::next_permutation(rest.begin(), rest.end(), before)) {
+            const QList<QToolBar *> order = QList<QToolBar *>{shown.front()} + rest;
+            if (const int r = rows(order); r < fewest) {
+                fewest = r;
+                best = order;
+            }
+        }
+    }
+    if (best != m_barOrder) { // placed again in the new order
+        for (QToolBar *bar : std::as_const(best))
+            removeToolBar(bar);
+        for (QToolBar *bar : std::as_const(best)) {
+            addToolBar(Qt::TopToolBarArea, bar);
+            bar->show();
+        }
+        m_barOrder = best;
+    }
     int x = 0;
-    for (QToolBar *bar : std::as_const(m_topBars)) {
-        if (bar->isHidden())
-            continue;
+    for (QToolBar *bar : std::as_const(best)) {
         const int w = bar->sizeHint().width();
         const bool wrap = x > 0 && x + w > room;
         if (wrap != toolBarBreak(bar)) {

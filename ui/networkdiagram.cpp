@@ -26,45 +26,17 @@
 
 using namespace rnnscope;
 
-namespace {
-
-QString shapeText(std::initializer_list<int> dims)
-{
-    QStringList parts;
-    for (int d : dims)
-        parts << QString::number(d);
-    return QLatin1Char('(') + parts.join(QStringLiteral(", ")) + QLatin1Char(')');
-}
-
-void drawArrow(QPainter &p, QPointF from, QPointF to, qreal head)
-{
-    p.drawLine(from, to);
-    const QPointF d = to - from;
-    const qreal len = std::hypot(d.x(), d.y());
-    if (len < 1)
-        return;
-    const QPointF u = d / len, n(-u.y(), u.x());
-    QPainterPath tip;
-    tip.moveTo(to);
-    tip.lineTo(to - u * head + n * head * 0.5);
-    tip.lineTo(to - u * head - n * head * 0.5);
-    tip.closeSubpath();
-    p.fillPath(tip, p.pen().color());
-}
-
-} // namespace
 
 namespace {
 // What goes up into layer l: "X (N, T, D)", or the layer under it's sequence, "(N, T, 16) concat".
 QString upText(const NetworkConfig &c, int l)
 {
     if (l == 0)
-        return QStringLiteral("X ") + shapeText({c.N, c.T, c.D}) + QStringLiteral(" ↑");
+        return QStringLiteral("X ") + DiagramWidget::shapeText({c.N, c.T, c.D}) + QStringLiteral(" ↑");
     const LayerSpec &under = c.layers[static_cast<std::size_t>(l - 1)];
-    QString s = shapeText({c.N, c.T, under.outputWidth()});
-    if (under.bidirectional)
-        s += QStringLiteral(" ") + QLatin1String(mergeName(under.merge));
-    return s + QStringLiteral(" ↑");
+    // A Bidirectional layer's two directions merged: "concat(→, ←) (N, T, 2M)".
+    const QString merged = under.bidirectional ? QLatin1String(mergeName(under.merge)) + QStringLiteral("(→, ←) ") : QString();
+    return merged + DiagramWidget::shapeText({c.N, c.T, under.outputWidth()}) + QStringLiteral(" ↑");
 }
 } // namespace
 
@@ -114,24 +86,28 @@ DiagramWidget::Grid DiagramWidget::layoutGrid() const
         outW = std::max(outW, smallFm.horizontalAdvance(upText(c, l)) + 1.2 * u);
     g.outW = outW;
     const int fit = std::max(3, int((width() - g.labelW - outW) / colW));
-    QList<int> keep;
-    if (T <= fit) {
-        for (int t = 0; t < T; ++t)
-            g.steps << t;
-    } else {
-        keep = {0, 1, cur - 1, cur, cur + 1, T - 1};
-        if (keep.size() > fit)
-            keep = {0, cur, T - 1};
+    // The columns of the timesteps kept, "…" (−1) where some are folded: each takes a column.
+    const auto fold = [T](QList<int> keep) {
+        QList<int> cols;
         std::sort(keep.begin(), keep.end());
         int prev = -2;
         for (int t : std::as_const(keep)) {
             if (t < 0 || t >= T || t == prev)
                 continue;
             if (prev >= 0 && t > prev + 1)
-                g.steps << -1;
-            g.steps << t;
+                cols << -1;
+            cols << t;
             prev = t;
         }
+        return cols;
+    };
+    if (T <= fit) {
+        for (int t = 0; t < T; ++t)
+            g.steps << t;
+    } else {
+        g.steps = fold({0, 1, cur - 1, cur, cur + 1, T - 1});
+        if (g.steps.size() > fit)
+            g.steps = fold({0, cur, T - 1});
     }
     g.pitch = std::max(u, (width() - g.labelW - outW) / g.steps.size());
     g.left = g.labelW + g.pitch / 2;
@@ -301,10 +277,17 @@ void DiagramWidget::paintGrid(QPainter &p)
         p.drawText(QRectF(0, g.yRow - smallFm.height() / 2, g.labelW + 0.5 * u, smallFm.height()), Qt::AlignRight | Qt::AlignVCenter,
                    (c.K > 0 ? QStringLiteral("Y ") : QStringLiteral("H ")) + shapeText({c.N, c.T, outWidth}));
     } else {
-        // The last state (a Bidirectional layer's merges the forward h_{T−1} with the backward after x_0).
+        // The last state of each direction into the Dense: a direction's last step is at t = T−1,
+        // or at t = 0 when it runs backwards (a Bidirectional layer merges the two).
         const qreal ox = width() - 2.6 * u;
-        const int last = static_cast<int>(g.steps.size()) - 1;
-        drawArrow(p, {colX(last) + g.cellW / 2 + 2, g.rowY[rowOf(c.layerCount() - 1, 0)]}, {ox - 1.2 * u, g.denseRow + 0.6 * u}, 0.45 * u);
+        const int L = c.layerCount();
+        for (int d = 0; d < top.directions(); ++d) {
+            const bool back = top.goBackwards != (d == 1);
+            const int col = back ? 0 : static_cast<int>(g.steps.size()) - 1;
+            const QPointF from = back ? QPointF(colX(col), g.rowY[rowOf(L - 1, d)] - g.cellH / 2 - 1)
+                                      : QPointF(colX(col) + g.cellW / 2 + 2, g.rowY[rowOf(L - 1, d)]);
+            drawArrow(p, from, {ox - 1.2 * u, g.denseRow + 0.6 * u}, 0.45 * u);
+        }
         const QRectF dr(ox - 2.2 * u, g.denseRow - 0.6 * u, 4.4 * u, 1.2 * u);
         if (c.K > 0) {
             p.setBrush(palette().color(QPalette::Base));

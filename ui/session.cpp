@@ -362,7 +362,9 @@ void Session::stepForward()
 
 void Session::stepBack()
 {
-    if (m_network && m_returnTo < 0 && m_stepper.position() == -1 && scheduleIndex() > -1) {
+    // Before a direction's first step is the step before it in the network's schedule (its −1 is
+    // only the network's start).
+    if (m_network && m_returnTo < 0 && m_stepper.position() <= 0 && (m_network->layer > 0 || m_network->direction > 0)) {
         const int l = m_network->layer, d = m_network->direction;
         if (l == 0 && d == 0)
             return;

@@ -233,7 +233,7 @@ public:
     // The network on show stays the last one that builds until fixStack() or another change.
     int brokenLayer() const { return m_brokenLayer; }
     QString stackError() const { return m_stackError; }
-    // The one-click fix: the layer returns sequences again.
+    // The one-click fix: the layer returns sequences again (the undo of unchecking it).
     void fixStack();
     // Edits of the stack, each one undoable change; the selection follows its layer.
     bool insertLayer(int at); // a copy of the selected layer's cell and units at position `at`
@@ -324,6 +324,9 @@ signals:
 private:
     friend class ModelCommand;
     friend class ValueCommand;
+    friend class BrokenStackCommand;
+    // The stack as edited refused at `layer` with Keras's `error` (−1: it builds).
+    void showBrokenStack(int layer, const QString &error);
 
     enum class Change { Structure, Weights, Input };
     // Runs `f`; a refusal (rnnscope::Error, or no memory for `what`) emits errorOccurred and

@@ -70,6 +70,32 @@ private:
     bool m_first = true;
 };
 
+// A layer under another told not to return sequences (Session::setLayerReturnSequences): the
+// stack Keras refuses, on show with its error until undone or fixed.
+class BrokenStackCommand : public QUndoCommand {
+public:
+    BrokenStackCommand(Session *s, int layer, QString error)
+        : QUndoCommand(QObject::tr("Layer %1 returns its last state").arg(layer + 1)), m_session(s), m_layer(layer), m_error(std::move(error))
+    {
+    }
+    void undo() override { m_session->showBrokenStack(-1, QString()); }
+    void redo() override
+    {
+        if (m_first) { // already on show
+            m_first = false;
+            return;
+        }
+        m_session->showBrokenStack(m_layer, m_error);
+    }
+    int layer() const { return m_layer; }
+
+private:
+    Session *m_session;
+    int m_layer;
+    QString m_error;
+    bool m_first = true;
+};
+
 // One edited value of a weight (id set) or of the input X[n, t, d].
 class ValueCommand : public QUndoCommand {
 public:

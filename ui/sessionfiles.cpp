@@ -87,11 +87,21 @@ bool Session::openWeights(const QString &path, const QString &layer)
 {
     const QString name = QFileInfo(path).fileName();
     const QString what = tr("Open %1").arg(name);
-    if (layer.isEmpty()) { // a file of a network opens whole; the diagram then picks its layers
+    // A file of a network opens whole (the diagram then picks its layers). One whose network is
+    // refused (a layer the network cannot hold between its recurrent layers) opens one recurrent
+    // layer below, asking which, and says why.
+    QString refusedNetwork;
+    if (layer.isEmpty()) {
         std::optional<NetworkState> network;
         std::vector<std::string> notes;
         if (!buildInBackground(what, largeFile(path), [&] {
-                std::optional<LoadedNetwork> file = loadNetworkFile(path.toStdString());
+                std::optional<LoadedNetwork> file;
+                try {
+                    file = loadNetworkFile(path.toStdString());
+                } catch (const Error &e) {
+                    refusedNetwork = QString::fromStdString(e.what());
+                    return;
+                }
                 if (!file)
                     return;
                 NetworkRequest request;
@@ -134,7 +144,8 @@ bool Session::openWeights(const QString &path, const QString &layer)
             && !buildInBackground(what, heavy, [&] { candidate.emplace(buildModel(request, &loaded)); }))
             return false;
     }
-    const bool ok = apply(what, Change::Structure, [&](Model &m) {
+    // In place of a network, the one layer alone.
+    const bool ok = m_network ? replaceModel(candidate->state(), what) : apply(what, Change::Structure, [&](Model &m) {
         const Dims &d = candidate->dims(), &old = m.dims();
         if (!loaded.input && d.N == old.N && d.T == old.T && d.D == old.D)
             candidate->setInput(m.input(), d.N, d.T); // keep the input on show
@@ -144,6 +155,9 @@ bool Session::openWeights(const QString &path, const QString &layer)
         return false;
     for (const std::string &note : loaded.notes)
         emit notice(QString::fromStdString(note));
+    if (!refusedNetwork.isEmpty())
+        emit notice(tr("%1 opened as one layer, %2: the whole network is refused: %3")
+                        .arg(name, QString::fromStdString(loaded.layerName), refusedNetwork));
     setFilePath(path, false);
     markSaved();
     return true;
@@ -230,7 +244,7 @@ bool Session::saveSession(const QString &path, const SessionView &view)
 bool Session::loadInput(const QString &path)
 {
     const QString name = QFileInfo(path).fileName();
-    if (largeFile(path))
+    if (largeFile(path) && !m_network)
         m_heavyHint = std::uint64_t(QFileInfo(path).size()) * 4; // read, as double, and the model's copies
     const auto load = [&](Model &m) { m.setInput(loadInputFile(path.toStdString(), m.dims().D)); };
     // A network's input is its first layer's, in time order (N and T follow the file).

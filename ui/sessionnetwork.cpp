@@ -1,7 +1,11 @@
 // Session: a network on show — the layer the views show, the stack's edits, the schedule.
 #include "session.h"
 
+#include "sessioncommands.h"
+
 #include "common/error.h"
+
+#include <QUndoStack>
 
 #include <algorithm>
 #include <utility>
@@ -111,11 +115,7 @@ bool Session::selectLayer(int layer, int direction)
     const int broken = m_brokenLayer;
     const QString error = m_stackError;
     showNetwork(next, std::move(*model), Change::Structure);
-    if (broken >= 0) { // choosing another layer does not mend the stack
-        m_brokenLayer = broken;
-        m_stackError = error;
-        emit networkChanged();
-    }
+    showBrokenStack(broken, error); // choosing another layer does not mend the stack
     return true;
 }
 
@@ -132,8 +132,9 @@ bool Session::editStack(const QString &what, const std::function<void(std::vecto
         for (std::size_t i = 0; i + 1 < c.layers.size(); ++i)
             c.layers[i].returnSequences = true;
         n.state = refitNetwork(n.state, c, from);
+        if (selected != n.layer) // the same layer keeps its direction on show (applyNetwork clamps it)
+            n.direction = 0;
         n.layer = selected;
-        n.direction = 0;
     });
 }
 
@@ -246,9 +247,9 @@ bool Session::setLayerReturnSequences(int layer, bool on)
         }
         std::vector<LayerSpec> broken = c.layers;
         broken[static_cast<std::size_t>(layer)].returnSequences = false;
-        m_brokenLayer = layer;
-        m_stackError = QString::fromStdString(ndimMismatch(broken, layer + 1));
-        emit networkChanged();
+        const QString error = QString::fromStdString(ndimMismatch(broken, layer + 1));
+        showBrokenStack(layer, error);
+        m_undo->push(new BrokenStackCommand(this, layer, error)); // Ctrl+Z checks the box again
         return true;
     }
     return editStack(on ? tr("Return sequences") : tr("Return the last state"),
@@ -259,8 +260,19 @@ void Session::fixStack()
 {
     if (m_brokenLayer < 0)
         return;
-    m_brokenLayer = -1;
-    m_stackError.clear();
+    const QUndoCommand *last = m_undo->index() > 0 ? m_undo->command(m_undo->index() - 1) : nullptr;
+    if (dynamic_cast<const BrokenStackCommand *>(last))
+        m_undo->undo(); // the fix is the undo of the break: Redo breaks it again
+    else
+        showBrokenStack(-1, QString());
+}
+
+void Session::showBrokenStack(int layer, const QString &error)
+{
+    if (layer == m_brokenLayer && error == m_stackError)
+        return;
+    m_brokenLayer = layer;
+    m_stackError = error;
     emit networkChanged();
 }
 

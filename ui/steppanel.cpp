@@ -268,9 +268,10 @@ QString StepPanel::whereInNetwork() const
         direction += t >= 0 ? tr(": step %1 reads x_%2 (backwards)").arg(t).arg(c.T - 1 - t) : tr(": reads x_%1 … x_0").arg(c.T - 1);
     const QString reads = n.layer == 0 ? (c.hasEmbedding() ? tr("the Embedding's rows") : tr("X"))
                                        : tr("what %1 returns").arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(n.layer - 1)]));
-    return tr("Network step %1 of %2 · layer %3 of %4: %5 (%6)%7 · it reads %8")
-        .arg(m_session->scheduleIndex() + 1).arg(m_session->scheduleLength()).arg(n.layer + 1).arg(c.layerCount())
-        .arg(name, QString::fromStdString(layerClassName(layer)), direction, reads);
+    // Short enough for one line at the usual width: the step, the layer, its direction, its input.
+    return tr("Step %1 of %2 · layer %3/%4 %5%6 · reads %7")
+        .arg(std::max(0, m_session->scheduleIndex() + 1)).arg(m_session->scheduleLength()).arg(n.layer + 1).arg(c.layerCount())
+        .arg(name, direction, reads);
 }
 
 void StepPanel::addDtypeLine(int t)

@@ -471,26 +471,35 @@ NetworkState absorbLayerModel(const NetworkState &net, int l, int direction, con
     spec.cell = a.cellSpec();
     if (top)
         spec.returnSequences = a.returnSequences;
-    if (top && !spec.bidirectional)
+    if (a.dense != b.dense) // the network's Dense, whichever layer is on show
         c.dense = a.dense;
     c.dtype = a.dtype;
     c.seed = a.seed;
     c.init = a.init;
     NetworkState s = refitNetwork(net, c);
+    // The view's weights where the change kept their shape (an edited value, another activation);
+    // a weight of a new shape is the one refitNetwork drew from this direction's own stream (the
+    // view draws from layer 0's, and a Bidirectional layer's copies would come out the same).
+    const auto take = [](auto &into, const auto &was, const auto &now) {
+        if (was.rows() == now.rows() && was.cols() == now.cols() && into.rows() == now.rows() && into.cols() == now.cols())
+            into = now;
+    };
     Weights &w = s.weights.layers[static_cast<std::size_t>(l)][static_cast<std::size_t>(direction)];
-    w.Wx = after.weights.Wx;
-    w.Wh = after.weights.Wh;
-    w.bh = after.weights.bh;
+    take(w.Wx, before.weights.Wx, after.weights.Wx);
+    take(w.Wh, before.weights.Wh, after.weights.Wh);
+    take(w.bh, before.weights.bh, after.weights.bh);
     if (top && !spec.bidirectional && c.K > 0) {
-        s.weights.Wo = after.weights.Wo;
-        s.weights.bo = after.weights.bo;
+        take(s.weights.Wo, before.weights.Wo, after.weights.Wo);
+        take(s.weights.bo, before.weights.bo, after.weights.bo);
     }
     const bool sameSizes = a.dims.N == b.dims.N && a.dims.T == b.dims.T && a.dims.D == b.dims.D;
-    if (sameSizes && after.X != before.X) {
+    // (NaN counts as equal to NaN: a NaN the layer under it returns is not an edit of X.)
+    const bool edited = sameSizes && !((after.X.array() == before.X.array()) || (after.X.array().isNaN() && before.X.array().isNaN())).all();
+    if (edited) {
         if (!reads)
             throw Error(ErrorKind::BadUsage, "X of " + where + " is what " +
-                                                 (l == 0 ? std::string("the Embedding looks up") : layerWhere(c, l - 1, 0) + " returns") +
-                                                 ": edit the network's input on the first layer");
+                                                 (l == 0 ? std::string("the Embedding looks up from the token ids: load other ids as the input")
+                                                         : layerWhere(c, l - 1, 0) + " returns: edit the network's input on the first layer"));
         const bool backwards = spec.goBackwards != (direction == 1);
         s.X = backwards ? timeReversed<double>(after.X, c.N, c.T) : after.X;
     }
