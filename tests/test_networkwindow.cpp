@@ -9,6 +9,7 @@
 #include "dimensionsbar.h"
 #include "mainwindow.h"
 #include "session.h"
+#include "sessioncommands.h"
 #include "steppanel.h"
 #include "summaryview.h"
 
@@ -273,6 +274,17 @@ void TestNetworkWindow::editGoesIntoTheNetwork()
     QCOMPARE(errors.size(), 1);
     QVERIFY2(errors.first().first().toString().contains(QStringLiteral("edit the network's input on the first layer")),
              qPrintable(errors.first().first().toString()));
+    // The undo history holds each network once: the one a command ends with is the next one's start.
+    {
+        QVERIFY(session.setWeightValue(WeightId::Wh, 0, 1, 0.0625));
+        const std::uint64_t held = session.undoBytes();
+        const std::uint64_t network = ModelCommand::networkBytes(&*std::make_shared<NetworkShown>(session.shownNetwork()));
+        QVERIFY(session.setWeightValue(WeightId::Wh, 0, 0, 0.125));
+        const std::uint64_t state = ModelCommand::stateBytes(session.model().state());
+        QCOMPARE(session.undoBytes() - held, 2 * state + network); // the new network only
+        session.undoStack()->undo();
+        session.undoStack()->undo();
+    }
     // A NaN that the layer under it returns is not an edit of this layer's X.
     QVERIFY(session.selectLayer(0));
     QVERIFY(session.setWeightValue(WeightId::Wh, 0, 0, std::nan("")));

@@ -16,6 +16,7 @@
 #include "grad/bptt.h"
 #include "grad/dynamics.h"
 #include "io/modelrequest.h"
+#include "io/networkrequest.h"
 #include "io/sessionfile.h"
 #include "nn/weights.h"
 #include "nn/layer.h"
@@ -32,6 +33,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <set>
 
 class BackgroundJob;
 class QUndoStack;
@@ -255,6 +257,8 @@ public:
     // The model a lesson's step sets, as one undoable change named `what` (and set up for `task`
     // when one is named). False (errorOccurred) when refused.
     bool showLessonModel(const rnnscope::ModelRequest &request, std::optional<rnnscope::TaskKind> task, const QString &what);
+    // The network a step sets (its layer `layer` on show), likewise one undoable change.
+    bool showLessonNetwork(const rnnscope::NetworkRequest &request, int layer, const QString &what);
     // `text` with the live values it names ({params.total}, {value.h[3][0]}, …) filled in from the
     // model on show at the current timestep and sample; names without a value go to `unknown`.
     QString lessonText(const QString &text, QStringList *unknown = nullptr) const;
@@ -337,6 +341,8 @@ private:
     // One value typed into weight `id` (row a, column b) or X[a, b, c] (no id), named `name`: held
     // as the dtype holds it (a notice when that overflows or underflows), one undoable command.
     bool enterValue(const QString &name, std::optional<rnnscope::WeightId> id, int a, int b, int c, double before, double value);
+    // undoBytes(), the networks counted going into `counted` (a network shared is counted once).
+    std::uint64_t undoBytes(std::set<const NetworkShown *> *counted) const;
     // Restores a state (undo/redo of a whole-model command) with its network (null: none).
     void restoreState(const rnnscope::ModelState &state, std::shared_ptr<const NetworkShown> network, Change kind);
     void afterChange(Change kind);

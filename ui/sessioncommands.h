@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 // A change of the whole model, kept as the states before and after.
@@ -20,10 +21,23 @@ public:
     {
     }
     void undo() override { m_session->restoreState(m_before, m_networkBefore, static_cast<Session::Change>(m_kind)); }
-    // Bytes of the two states (X and the weights as double), with their networks.
-    std::uint64_t bytes() const
+    // Bytes of the two states (X and the weights as double), with their networks: a network that
+    // `counted` holds already (the one the command before ended with) is not counted again.
+    std::uint64_t bytes(std::set<const NetworkShown *> *counted = nullptr) const
     {
-        return stateBytes(m_before) + stateBytes(m_after) + networkBytes(m_networkBefore.get()) + networkBytes(m_networkAfter.get());
+        std::uint64_t total = stateBytes(m_before) + stateBytes(m_after);
+        std::set<const NetworkShown *> own;
+        std::set<const NetworkShown *> &seen = counted ? *counted : own;
+        for (const NetworkShown *n : {m_networkBefore.get(), m_networkAfter.get()})
+            if (n && seen.insert(n).second)
+                total += networkBytes(n);
+        return total;
+    }
+    // Hands the networks over (to be freed elsewhere) before the command is deleted unused.
+    void releaseNetworks(std::vector<std::shared_ptr<const NetworkShown>> &into)
+    {
+        into.push_back(std::move(m_networkBefore));
+        into.push_back(std::move(m_networkAfter));
     }
     // Hands the states over (to be freed elsewhere) before the command is deleted unused.
     void releaseStates(std::vector<std::unique_ptr<rnnscope::ModelState>> &into)

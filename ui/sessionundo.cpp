@@ -33,7 +33,8 @@ void Session::pushModelCommand(const QString &what, Change kind, ModelState befo
 {
     auto command = std::make_unique<ModelCommand>(this, what, static_cast<int>(kind), std::move(before), std::move(after),
                                                   std::move(networkBefore), std::move(networkAfter));
-    const std::uint64_t held = undoBytes(), added = command->bytes();
+    std::set<const NetworkShown *> counted;
+    const std::uint64_t held = undoBytes(&counted), added = command->bytes(&counted);
     if (held + added <= m_undoBytes) {
         m_undo->push(command.release());
         return;
@@ -42,30 +43,42 @@ void Session::pushModelCommand(const QString &what, Change kind, ModelState befo
     // screen stays modified until it is saved). Its states are freed on another thread.
     setDroppedChanges(true); // first, so that the stack's clean state does not flash unmodified
     std::vector<std::unique_ptr<ModelState>> states;
+    std::vector<std::shared_ptr<const NetworkShown>> networks;
     for (int i = 0; i < m_undo->count(); ++i)
-        if (auto *c = dynamic_cast<ModelCommand *>(const_cast<QUndoCommand *>(m_undo->command(i))))
+        if (auto *c = dynamic_cast<ModelCommand *>(const_cast<QUndoCommand *>(m_undo->command(i)))) {
             c->releaseStates(states);
+            c->releaseNetworks(networks);
+        }
     m_undo->clear();
-    if (added <= m_undoBytes) {
+    if (command->bytes() <= m_undoBytes) { // alone, its networks counted too
         m_undo->push(command.release());
         emit notice(tr("The undo history before “%1” was dropped: it would hold %2, more than the %3 it may keep")
                         .arg(what, QString::fromStdString(formatBytes(held + added)),
                              QString::fromStdString(formatBytes(m_undoBytes))));
     } else {
         command->releaseStates(states);
+        command->releaseNetworks(networks);
         emit notice(tr("“%1” cannot be undone: the model's states take %2, more than the %3 the undo history may keep")
                         .arg(what, QString::fromStdString(formatBytes(added)), QString::fromStdString(formatBytes(m_undoBytes))));
     }
-    disposeLater(std::make_shared<std::vector<std::unique_ptr<ModelState>>>(std::move(states)));
+    disposeLater(std::make_shared<std::pair<std::vector<std::unique_ptr<ModelState>>, std::vector<std::shared_ptr<const NetworkShown>>>>(
+        std::move(states), std::move(networks)));
 }
 
 std::uint64_t Session::undoBytes() const
 {
+    return undoBytes(nullptr);
+}
+
+std::uint64_t Session::undoBytes(std::set<const NetworkShown *> *counted) const
+{
+    std::set<const NetworkShown *> own;
     std::uint64_t total = 0;
-    // Commands above the index (undone) go with the next push.
+    // Commands above the index (undone) go with the next push. A network two commands share
+    // (one's after, the next one's before) is counted once.
     for (int i = 0; i < m_undo->index(); ++i)
         if (const auto *c = dynamic_cast<const ModelCommand *>(m_undo->command(i)))
-            total += c->bytes();
+            total += c->bytes(counted ? counted : &own);
     return total;
 }
 
