@@ -130,7 +130,8 @@ void addOptions(QCommandLineParser &p)
          QStringLiteral("NAME")},
         {QStringLiteral("presentation"), QStringLiteral("Start in presentation mode (larger fonts and lines).")},
         {QStringLiteral("lesson"), QStringLiteral("Start a lesson: a built-in one by name (rnn-shapes, timesteps-vs-features, inside-lstm, "
-                                                  "gru-reset-after, vanishing-gradients) or a .lesson file."), QStringLiteral("NAME|FILE")},
+                                                  "stacking-return-sequences, gru-reset-after, vanishing-gradients) or a .lesson file."),
+         QStringLiteral("NAME|FILE")},
         {QStringLiteral("lesson-step"), QStringLiteral("screenshot: the lesson's step on show (1, 2, …)."), QStringLiteral("k")},
     });
 }

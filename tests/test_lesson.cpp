@@ -25,6 +25,9 @@ private slots:
     void answersAreCheckedAsMeant();
     void valuesAreTheModels();
     void modelRequestFollowsTheStep();
+    void networkRequestFollowsTheStep();
+    void networkMistakesAreRefusedWithTheirLine_data();
+    void networkMistakesAreRefusedWithTheirLine();
     void builtInLessonsAreWhole_data();
     void builtInLessonsAreWhole();
 };
@@ -77,6 +80,11 @@ void TestLesson::mistakesAreRefusedWithTheirLine_data()
     QTest::newRow("choices alone") << "# T\n## S\n@choices a | b\n" << "x.lesson:3: @choices belongs after an '@ask choice'";
     QTest::newRow("one choice") << "# T\n## S\n@ask choice a\n@choices a\n" << "x.lesson:4: @choices needs at least two";
     QTest::newRow("no choices") << "# T\n## S\n@ask choice a\n" << "x.lesson:3: '@ask choice' needs its '@choices";
+    QTest::newRow("unclosed quote") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\n" << "x.lesson:3: @model's quote in";
+    QTest::newRow("empty value") << "# T\n## S\n@model stack=\"\"\n" << "x.lesson:3: @model stack has an empty value";
+    QTest::newRow("break word") << "# T\n## S\n@break first\n" << "x.lesson:3: @break takes the layer (1, 2, …) that stops returning sequences, not 'first'";
+    QTest::newRow("break zero") << "# T\n## S\n@break 0\n" << "x.lesson:3: @break takes the layer";
+    QTest::newRow("two breaks") << "# T\n## S\n@break 1\n@break 2\n" << "x.lesson:4: a second @break in the step (the first is on line 3)";
     QTest::newRow("answer not a choice") << "# T\n## S\n@ask choice d\n@choices a | b\n" << "x.lesson:3: the answer 'd' is not one of the @choices";
 }
 
@@ -184,6 +192,65 @@ void TestLesson::modelRequestFollowsTheStep()
     QVERIFY_THROWS_EXCEPTION(Error, lessonTask(l, l.steps[2]));
 }
 
+void TestLesson::networkRequestFollowsTheStep()
+{
+    const Lesson l = parseLesson("# T\n## Stack\n@model stack=\"bi lstm 8 seq, gru 4\" dims=2,12,3,[8,4],2 seed=3 layer=2 dtype=float64\n@break 1\n"
+                                 "## Units\n@model cell=gru dims=1,10,3,[6,5],0\n## One layer\n@model cell=lstm dims=1,10,3,5,2\n",
+                                 "/lessons/x.lesson");
+    QCOMPARE(l.steps[0].breakLayer, 1);
+    QCOMPARE(l.steps[0].breakLine, 4);
+    const std::optional<NetworkRequest> r = lessonNetworkRequest(l, l.steps[0]);
+    QVERIFY(r && r->stack && r->dims);
+    QCOMPARE(lessonLayer(l, l.steps[0]), 1);
+    const NetworkConfig c = networkConfig(*r);
+    QCOMPARE(c.layerCount(), 2);
+    QVERIFY(c.layers[0].bidirectional && c.layers[0].returnSequences && c.layers[0].cell.kind == CellKind::LSTM);
+    QVERIFY(!c.layers[1].returnSequences && c.layers[1].cell.kind == CellKind::GRU && c.layers[1].units == 4);
+    QCOMPARE(c.T, 12);
+    QCOMPARE(c.K, 2);
+    QCOMPARE(c.seed, std::uint64_t(3));
+    QCOMPARE(c.dtype, DType::Float64);
+    Network net = buildNetwork(*r);
+    QCOMPARE(net.layerState(1, 0).config.dims.D, 16); // the concatenated (N, T, 2·8) below it
+    // dims with [M1,M2] alone: the cell of every layer, the lower ones returning sequences.
+    const NetworkConfig units = networkConfig(*lessonNetworkRequest(l, l.steps[1]));
+    QCOMPARE(units.layerCount(), 2);
+    QVERIFY(units.layers[0].returnSequences && units.layers[1].cell.kind == CellKind::GRU && units.layers[1].units == 5);
+    QCOMPARE(lessonLayer(l, l.steps[1]), 0);
+    QVERIFY(!lessonNetworkRequest(l, l.steps[2]));
+}
+
+void TestLesson::networkMistakesAreRefusedWithTheirLine_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("stack word") << "# T\n## S\n@model stack=\"lstm 8 sq, lstm 4\"\n" << "x.lesson:3: @model stack 'lstm 8 sq, lstm 4': ";
+    QTest::newRow("dims") << "# T\n## S\n@model dims=1,10,3,[8,x],2\n" << "x.lesson:3: @model dims '1,10,3,[8,x],2': ";
+    QTest::newRow("units contradict") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\" dims=1,10,3,[8,5],2\n"
+                                      << "x.lesson:3: @model's network: --dims gives M2=5";
+    QTest::newRow("cell contradicts") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\" cell=gru\n" << "x.lesson:3: @model's network: --cell gru contradicts";
+    QTest::newRow("Keras refuses") << "# T\n## S\n@model stack=\"lstm 8, lstm 4\"\n"
+                                   << "x.lesson:3: @model's network: Input 0 of layer \"lstm_1\" is incompatible with the layer: expected ndim=3, found ndim=2";
+    QTest::newRow("task") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\" task=adding\n" << "x.lesson:3: @model task=adding sets up one layer";
+    QTest::newRow("layer outside") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\" layer=3\n" << "x.lesson:3: @model layer=3, but the network has 2 layers";
+    QTest::newRow("layer word") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\" layer=top\n" << "x.lesson:3: @model layer 'top': expected a layer 1, 2, …";
+    QTest::newRow("break on top") << "# T\n## S\n@model stack=\"lstm 8 seq, lstm 4\"\n@break 2\n"
+                                  << "x.lesson:4: @break 2: layer 2 has no recurrent layer above it (the network has 2 layers)";
+}
+
+void TestLesson::networkMistakesAreRefusedWithTheirLine()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, expected);
+    try {
+        const Lesson l = parseLesson(text.toStdString(), "x.lesson");
+        lessonNetworkRequest(l, l.steps[0]);
+        QFAIL("accepted");
+    } catch (const Error &e) {
+        QVERIFY2(QString::fromStdString(e.what()).startsWith(expected), e.what());
+    }
+}
+
 void TestLesson::builtInLessonsAreWhole_data()
 {
     QTest::addColumn<QString>("path");
@@ -201,8 +268,13 @@ void TestLesson::builtInLessonsAreWhole()
     QVERIFY2(l.steps.size() >= 8 && l.steps.size() <= 15, qPrintable(QString::number(l.steps.size())));
     std::optional<Model> model;
     for (const LessonStep &s : l.steps) {
-        if (!s.model.empty())
+        if (const std::optional<NetworkRequest> network = lessonNetworkRequest(l, s)) {
+            Network net = buildNetwork(*network);
+            QVERIFY(s.breakLayer < net.config().layerCount());
+            model.emplace(net.layerState(lessonLayer(l, s), 0));
+        } else if (!s.model.empty()) {
             model.emplace(buildModel(lessonModelRequest(l, s)));
+        }
         QVERIFY2(model, "the first step sets the model");
         int t = -1;
         if (s.step)

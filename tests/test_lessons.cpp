@@ -28,6 +28,7 @@ private slots:
     void theRestIsDimmed_data();
     void theRestIsDimmed();
     void rnnShapesStepByStep();
+    void stackingShowsItsNetworks();
     void brokenStepsSayWhatIsMissing();
     void malformedLessonIsRefusedWithItsLine();
     void commandLineStartsALesson();
@@ -39,7 +40,8 @@ void TestLessons::builtInLessonsAreListed()
     QStringList names;
     for (const auto &l : lessons)
         names << l.name;
-    QCOMPARE(names, (QStringList{"rnn-shapes", "timesteps-vs-features", "inside-lstm", "gru-reset-after", "vanishing-gradients"}));
+    QCOMPARE(names, (QStringList{"rnn-shapes", "timesteps-vs-features", "inside-lstm", "stacking-return-sequences", "gru-reset-after",
+                                 "vanishing-gradients"}));
     QCOMPARE(lessons[0].title, QStringLiteral("RNN shapes: N, T, D, M, K"));
 }
 
@@ -136,6 +138,68 @@ void TestLessons::rnnShapesStepByStep()
     QVERIFY(!lesson->next()); // the last step
     lesson->close();
     QVERIFY(!lesson->overlay()->isVisible());
+}
+
+// Each step of the stacking lesson shows the network it names (its layers, the layer on show), the
+// values of that layer; the step that breaks the stack shows Keras's error, and Fix mends it.
+void TestLessons::stackingShowsItsNetworks()
+{
+    Session session;
+    MainWindow window(&session, false);
+    window.resize(1600, 900);
+    window.show();
+    QVERIFY(window.openLesson(QStringLiteral("stacking-return-sequences")));
+    LessonPanel *lesson = window.lessonPanel();
+    struct Expected {
+        QString stack;  // stackText of the layers on show
+        int layer;      // the layer on show
+        int K;
+        QString answer;
+    };
+    const QList<Expected> steps = {
+        {QStringLiteral("lstm 8"), 0, 0, QStringLiteral("(4, 8)")},
+        {QStringLiteral("lstm 8 seq, lstm 4"), 1, 0, QStringLiteral("(4, 10, 8)")},
+        {QStringLiteral("lstm 8 seq, lstm 4"), 0, 0, QStringLiteral("(4, 10, 8)")},
+        {QStringLiteral("lstm 8 seq, lstm 4"), 0, 0, QStringLiteral("(4, 8)")},
+        {QStringLiteral("bi lstm 8 seq, lstm 4"), 1, 0, QStringLiteral("(4, 10, 16)")},
+        {QStringLiteral("lstm 8 seq, lstm 4"), 1, 2, QStringLiteral("(4, 2)")},
+        {QStringLiteral("lstm 8 seq, lstm 4 seq"), 1, 2, QStringLiteral("(4, 10, 2)")},
+        {QStringLiteral("lstm 8 seq, gru 6 seq, lstm 4"), 2, 2, QStringLiteral("every layer under another")},
+    };
+    QCOMPARE(lesson->stepCount(), int(steps.size()));
+    for (int i = 0; i < int(steps.size()); ++i) {
+        const Expected &e = steps[i];
+        QCOMPARE(lesson->stepIndex(), i);
+        QVERIFY2(lesson->problems().isEmpty(), qPrintable(lesson->problems().join(QLatin1Char('\n'))));
+        QVERIFY2(!lesson->stepText().contains(QLatin1Char('{')), qPrintable(lesson->stepText()));
+        const NetworkConfig &c = session.networkConfig();
+        QCOMPARE(QString::fromStdString(stackText(c.layers)), e.stack);
+        QCOMPARE(session.isNetwork(), c.layerCount() > 1);
+        QCOMPARE(session.selectedLayer(), e.layer);
+        QCOMPARE(c.K, e.K);
+        QCOMPARE(c.N, 4);
+        QCOMPARE(c.T, 10);
+        QCOMPARE(lesson->expectedAnswer(), e.answer);
+        if (i == 3) {
+            // @break 1: layer 1 no longer returns sequences; Keras's words, as the lesson quotes them.
+            QCOMPARE(session.brokenLayer(), 0);
+            QVERIFY2(lesson->stepText().contains(session.stackError()), qPrintable(session.stackError()));
+            QVERIFY(session.stackError().contains(QStringLiteral("expected ndim=3, found ndim=2")));
+            session.fixStack();
+            QCOMPARE(session.brokenLayer(), -1);
+        } else {
+            QCOMPARE(session.brokenLayer(), -1);
+        }
+        QVERIFY(lesson->answer(e.answer));
+        if (i + 1 < int(steps.size()))
+            QVERIFY(lesson->next());
+    }
+    // Back to the broken step breaks the stack again; the next step's network mends it.
+    lesson->showStep(3);
+    QCOMPARE(session.brokenLayer(), 0);
+    lesson->showStep(4);
+    QCOMPARE(session.brokenLayer(), -1);
+    QVERIFY(session.networkConfig().layers[0].bidirectional);
 }
 
 void TestLessons::brokenStepsSayWhatIsMissing()

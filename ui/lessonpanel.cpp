@@ -119,7 +119,8 @@ QList<LessonPanel::BuiltIn> LessonPanel::builtInLessons()
 {
     // In the order a course meets them.
     const QStringList order = {QStringLiteral("rnn-shapes"), QStringLiteral("timesteps-vs-features"), QStringLiteral("inside-lstm"),
-                               QStringLiteral("gru-reset-after"), QStringLiteral("vanishing-gradients")};
+                               QStringLiteral("stacking-return-sequences"), QStringLiteral("gru-reset-after"),
+                               QStringLiteral("vanishing-gradients")};
     QList<BuiltIn> out;
     for (const QString &name : order) {
         QFile f(kResourceDir + name + QStringLiteral(".lesson"));
@@ -181,13 +182,26 @@ void LessonPanel::showStep(int i)
     m_showing = true;
     if (!s.model.empty()) {
         try {
-            const ModelRequest request = lessonModelRequest(m_lesson, s);
-            const std::optional<TaskKind> task = lessonTask(m_lesson, s);
-            if (!m_session->showLessonModel(request, task, tr("Lesson: %1").arg(QString::fromStdString(s.title))))
+            const QString what = tr("Lesson: %1").arg(QString::fromStdString(s.title));
+            bool shown = false;
+            if (const std::optional<NetworkRequest> network = lessonNetworkRequest(m_lesson, s))
+                shown = m_session->showLessonNetwork(*network, lessonLayer(m_lesson, s), what);
+            else
+                shown = m_session->showLessonModel(lessonModelRequest(m_lesson, s), lessonTask(m_lesson, s), what);
+            if (!shown)
                 m_problems << tr("line %1: the step's model was refused (the status bar says why)").arg(s.modelLine);
         } catch (const Error &e) {
             m_problems << QString::fromStdString(e.what());
         }
+    }
+    if (s.breakLayer > 0) {
+        // Layer l stops returning sequences under the layer above it: the stack Keras refuses.
+        const int L = m_session->networkConfig().layerCount();
+        if (s.breakLayer >= L)
+            m_problems << tr("line %1: @break %2, but the network has no layer above layer %2 (it has %3)")
+                              .arg(s.breakLine).arg(s.breakLayer).arg(L);
+        else
+            m_session->setLayerReturnSequences(s.breakLayer - 1, false);
     }
     if (s.step) {
         const int T = m_session->dims().T;

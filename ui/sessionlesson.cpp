@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include "io/modelrequest.h"
+#include "io/networkrequest.h"
 #include "run/lessonvalues.h"
 
 using namespace rnnscope;
@@ -15,6 +16,13 @@ bool Session::showLessonModel(const ModelRequest &request, std::optional<TaskKin
     if (!replaceModel(model->state(), what))
         return false;
     return !task || prepareForTask(*task);
+}
+
+bool Session::showLessonNetwork(const NetworkRequest &request, int layer, const QString &what)
+{
+    return applyNetwork(what, Change::Structure, [&](NetworkShown &n) {
+        n = NetworkShown{buildNetwork(request).state(), layer, 0};
+    });
 }
 
 QString Session::lessonText(const QString &text, QStringList *unknown) const

@@ -4,6 +4,7 @@
 #include "common/activation.h"
 #include "io/file.h"
 #include "nn/initializer.h"
+#include "nn/layer.h"
 
 #include <algorithm>
 #include <cctype>
@@ -58,6 +59,41 @@ std::optional<std::vector<long long>> tupleOf(const std::string &text)
     return out;
 }
 
+// @model's words: separated by blanks, a value in quotes (key="a b, c") holding blanks.
+std::vector<std::string> modelWords(const std::string &arg, const std::string &path, int line)
+{
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < arg.size()) {
+        if (std::isspace(static_cast<unsigned char>(arg[i]))) {
+            ++i;
+            continue;
+        }
+        std::string w;
+        while (i < arg.size() && !std::isspace(static_cast<unsigned char>(arg[i]))) {
+            if (arg[i] == '"') {
+                const std::size_t close = arg.find('"', i + 1);
+                if (close == std::string::npos)
+                    refuse(path, line, "@model's quote in '" + arg.substr(i > 30 ? i - 30 : 0, 60) + "' is not closed");
+                w += arg.substr(i, close + 1 - i);
+                i = close + 1;
+                continue;
+            }
+            w += arg[i++];
+        }
+        out.push_back(w);
+    }
+    return out;
+}
+
+// Whether a step's @model asks for a network: stack=, dims with [M1,M2,…], layer=.
+bool asksForNetwork(const LessonStep &step)
+{
+    return std::any_of(step.model.begin(), step.model.end(), [](const auto &kv) {
+        return kv.first == "stack" || kv.first == "layer" || (kv.first == "dims" && kv.second.find('[') != std::string::npos);
+    });
+}
+
 std::optional<double> numberOf(const std::string &text)
 {
     std::string s;
@@ -91,7 +127,7 @@ const char *questionKindName(QuestionKind k)
 const std::vector<std::string> &lessonModelKeys()
 {
     static const std::vector<std::string> keys = {"cell", "dims", "seed", "return_sequences", "activation", "dense_activation",
-                                                  "dtype", "reset_after", "init", "weights", "input", "task"};
+                                                  "dtype", "reset_after", "init", "weights", "input", "task", "stack", "layer"};
     return keys;
 }
 
@@ -168,9 +204,7 @@ Lesson parseLesson(const std::string &text, const std::string &path)
             if (step->modelLine)
                 refuse(path, n, "a second @model in the step (the first is on line " + std::to_string(step->modelLine) + ")");
             step->modelLine = n;
-            std::stringstream words(arg);
-            std::string w;
-            while (words >> w) {
+            for (const std::string &w : modelWords(arg, path, n)) {
                 const std::size_t eq = w.find('=');
                 if (eq == std::string::npos || eq == 0 || eq + 1 == w.size())
                     refuse(path, n, "@model takes key=value pairs, not '" + w + "'");
@@ -182,7 +216,12 @@ Lesson parseLesson(const std::string &text, const std::string &path)
                         all += (all.empty() ? "" : ", ") + k;
                     refuse(path, n, "@model has no key '" + key + "': expected " + all);
                 }
-                step->model.emplace_back(key, w.substr(eq + 1));
+                std::string value = w.substr(eq + 1);
+                if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                    value = value.substr(1, value.size() - 2);
+                if (trim(value).empty())
+                    refuse(path, n, "@model " + key + " has an empty value");
+                step->model.emplace_back(key, value);
             }
             if (step->model.empty())
                 refuse(path, n, "@model without a key=value");
@@ -199,6 +238,15 @@ Lesson parseLesson(const std::string &text, const std::string &path)
                 refuse(path, n, "@point takes one view's name (diagram, step-panel, Wx, summary, …), not '" + arg + "'");
             step->point = arg;
             step->pointLine = n;
+        } else if (directive == "break") {
+            char *end = nullptr;
+            const long l = std::strtol(arg.c_str(), &end, 10);
+            if (arg.empty() || *end != '\0' || l < 1 || l >= kMaxLayers)
+                refuse(path, n, "@break takes the layer (1, 2, …) that stops returning sequences, not '" + arg + "'");
+            if (step->breakLine)
+                refuse(path, n, "a second @break in the step (the first is on line " + std::to_string(step->breakLine) + ")");
+            step->breakLayer = int(l);
+            step->breakLine = n;
         } else if (directive == "ask") {
             if (step->question)
                 refuse(path, n, "a second @ask in the step (one question per step)");
@@ -238,7 +286,7 @@ Lesson parseLesson(const std::string &text, const std::string &path)
             if (step->question->choices.size() < 2)
                 refuse(path, n, "@choices needs at least two choices separated by '|'");
         } else {
-            refuse(path, n, "unknown directive '@" + directive + "': expected @model, @step, @point, @ask, @tolerance or @choices");
+            refuse(path, n, "unknown directive '@" + directive + "': expected @model, @step, @point, @break, @ask, @tolerance or @choices");
         }
     }
     closeText();
@@ -286,6 +334,8 @@ ModelRequest lessonModelRequest(const Lesson &lesson, const LessonStep &step)
             r.kind = *k;
             r.config.kind = *k;
         } else if (key == "dims") {
+            if (asksForNetwork(step))
+                continue; // (a network's: lessonNetworkRequest)
             try {
                 r.dims = parseDims(value);
             } catch (const Error &e) {
@@ -317,13 +367,68 @@ ModelRequest lessonModelRequest(const Lesson &lesson, const LessonStep &step)
             if (!s)
                 bad(key, value, "keras, normal, uniform, identity or zeros");
             r.config.init.scheme = *s;
-        } else if (key == "task") {
-            continue; // (the window sets the model up for the task: lessonTask)
+        } else if (key == "task" || key == "stack" || key == "layer") {
+            continue; // (the window sets the model up for the task: lessonTask; a network: lessonNetworkRequest)
         } else if (key == "weights" || key == "input") {
             (key == "weights" ? r.weightsPath : r.inputPath) = !value.empty() && value[0] == '/' ? value : folder + value;
         }
     }
     return r;
+}
+
+std::optional<NetworkRequest> lessonNetworkRequest(const Lesson &lesson, const LessonStep &step)
+{
+    if (!asksForNetwork(step))
+        return std::nullopt;
+    NetworkRequest r;
+    r.model = lessonModelRequest(lesson, step);
+    const auto bad = [&](const std::string &key, const std::string &value, const std::string &problem) {
+        refuse(lesson.path, step.modelLine, "@model " + key + " '" + value + "': " + problem);
+    };
+    for (const auto &[key, value] : step.model) {
+        if (key == "task")
+            refuse(lesson.path, step.modelLine, "@model task=" + value + " sets up one layer → Dense: it does not go with a network");
+        try {
+            if (key == "dims") {
+                r.dims = parseStackDims(value);
+            } else if (key == "stack") {
+                NetworkStack stack = parseNetworkStack(value);
+                r.stack = std::move(stack.layers);
+                r.stackWords = std::move(stack.words);
+                r.vocabulary = stack.vocabulary;
+            }
+        } catch (const Error &e) {
+            bad(key, value, e.what());
+        }
+    }
+    NetworkConfig c;
+    try {
+        c = networkConfig(r);
+        checkStack(c.layers);
+    } catch (const Error &e) {
+        refuse(lesson.path, step.modelLine, std::string("@model's network: ") + e.what());
+    }
+    const int layer = lessonLayer(lesson, step);
+    if (layer >= c.layerCount())
+        refuse(lesson.path, step.modelLine, "@model layer=" + std::to_string(layer + 1) + ", but the network has " +
+                                                std::to_string(c.layerCount()) + (c.layerCount() == 1 ? " layer" : " layers"));
+    if (step.breakLayer >= c.layerCount())
+        refuse(lesson.path, step.breakLine, "@break " + std::to_string(step.breakLayer) + ": layer " + std::to_string(step.breakLayer) +
+                                                " has no recurrent layer above it (the network has " + std::to_string(c.layerCount()) +
+                                                (c.layerCount() == 1 ? " layer)" : " layers)"));
+    return r;
+}
+
+int lessonLayer(const Lesson &lesson, const LessonStep &step)
+{
+    for (const auto &[key, value] : step.model)
+        if (key == "layer") {
+            const auto v = numberOf(value);
+            if (!v || *v < 1 || *v > kMaxLayers || std::floor(*v) != *v)
+                refuse(lesson.path, step.modelLine, "@model layer '" + value + "': expected a layer 1, 2, …");
+            return int(*v) - 1;
+        }
+    return 0;
 }
 
 std::optional<TaskKind> lessonTask(const Lesson &lesson, const LessonStep &step)

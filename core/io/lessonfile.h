@@ -6,6 +6,8 @@
 //
 //   ## The title of a step                         each step starts with '## '
 //   @model cell=simplernn dims=1,10,3,5,2 seed=0   the model the step sets (optional)
+//   @model stack="lstm 8 seq, lstm 4" dims=1,10,3,[8,4],2 layer=2    … or a network of several layers
+//   @break 1                                       layer 1 stops returning sequences (Keras's error)
 //   @step 3                                        the timestep to go to: −1 … T−1 or "end"
 //   @point summary                                 the view to highlight (the rest is dimmed)
 //   Text of the step, with live values: {params.total} parameters, h_3 = {value.h[3][0]} …
@@ -18,13 +20,22 @@
 // @model keys: cell (simplernn, lstm, gru), dims (N,T,D,M,K), seed, return_sequences (true, false),
 // activation, dense_activation, dtype (float32, float64), reset_after (true, false), init (the
 // initializer's name), weights and input (files, relative to the lesson file), task (a training
-// task the model is then set up for: its shapes, and X a batch of its samples). Values in {…} are
-// read from the model on show when the step is shown (run/lessonvalues.h lists them); an answer
-// may be one too, so that no number is written into a lesson that the model gives.
+// task the model is then set up for: its shapes, and X a batch of its samples). A value holding
+// spaces is quoted: key="a b, c" (no quote inside).
+// A network: stack (the --stack text of nn/layer.h, quoted: stack="bi lstm 8 seq, gru 4") and/or
+// dims with the units of every layer (N,T,D,[M1,M2,…],K); the cell, activation and reset_after
+// keys must then agree with the stack's layers, and task does not go with it. layer (1 … L) is the
+// layer the views show (the bottom one without it). @break l (1 … L − 1) then unchecks
+// return_sequences on layer l, under another layer: the window shows the stack Keras refuses, with
+// its error, and the Fix that checks it again.
+// Values in {…} are read from the model on show when the step is shown (run/lessonvalues.h lists
+// them; in a network, the layer on show: its shape.X is what it reads, its shape.y what it returns);
+// an answer may be one too, so that no number is written into a lesson that the model gives.
 //
 // Parsing refuses a malformed file with Error(MalformedHeader): "<file>:<line>: <problem>".
 
 #include "io/modelrequest.h"
+#include "io/networkrequest.h"
 #include "train/task.h"
 
 #include <map>
@@ -54,6 +65,8 @@ struct LessonStep {
     int stepLine = 0;
     std::string point;                              // @point: a view's name; empty: none
     int pointLine = 0;
+    int breakLayer = 0;                             // @break: the layer (1 …) told not to return sequences; 0 none
+    int breakLine = 0;
     std::string text;                               // paragraphs separated by blank lines
     std::optional<LessonQuestion> question;
 };
@@ -73,8 +86,15 @@ Lesson readLesson(const std::string &path); // at most 1 MiB
 
 // The model a step's @model asks for: what it names, the rest a fresh model's defaults (the
 // classic example), files relative to the lesson's folder. Error(MalformedHeader) names the line
-// and the value: "<file>:<line>: @model cell 'lstn': expected simplernn, lstm or gru".
+// and the value: "<file>:<line>: @model cell 'lstn': expected simplernn, lstm or gru". For a
+// network's step, the options its layers share (dims aside: lessonNetworkRequest has them).
 ModelRequest lessonModelRequest(const Lesson &lesson, const LessonStep &step);
+// The network a step's @model asks for (stack=, or dims with [M1,M2,…]), or nullopt when it asks
+// for one layer. Refused like the rest: a stack or dims that do not parse or contradict each other
+// or the other keys, a stack Keras refuses, task=, a layer= or the step's @break outside the stack.
+std::optional<NetworkRequest> lessonNetworkRequest(const Lesson &lesson, const LessonStep &step);
+// The layer the step's @model shows (layer=2 → 1), 0 without layer=.
+int lessonLayer(const Lesson &lesson, const LessonStep &step);
 // The task a step's @model names (task=adding), or nullopt; an unknown one is refused likewise.
 std::optional<TaskKind> lessonTask(const Lesson &lesson, const LessonStep &step);
 
