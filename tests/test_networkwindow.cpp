@@ -160,9 +160,13 @@ void TestNetworkWindow::ndimErrorAndItsFix()
     QVERIFY(!bar->returnSequences()->isChecked());
     // The network on show is still the one that builds.
     QCOMPARE(session.shownNetwork().state.config.layers, before.config.layers);
-    window.diagram()->grab(); // paints the error and its button
+    QTest::qWait(50); // the window makes room for the error
+    const QImage shown = window.grab().toImage(); // paints the error and its button
+    if (const QByteArray dir = qgetenv("RNNSCOPE_LAYOUT_SHOTS"); !dir.isEmpty())
+        shown.save(QString::fromLocal8Bit(dir) + QStringLiteral("/ndim_error.png"));
     const QRectF fix = window.diagram()->fixButton();
     QVERIFY(!fix.isEmpty());
+    QVERIFY(window.diagram()->rect().contains(fix.toAlignedRect()));
 
     // The one-click fix.
     QTest::mouseClick(window.diagram(), Qt::LeftButton, {}, fix.center().toPoint());

@@ -69,7 +69,7 @@ QSize DiagramWidget::sizeHint() const
         int rows = 0;
         for (const LayerSpec &l : m_session->networkConfig().layers)
             rows += l.directions();
-        return {60 * u, int((5.5 + 2.6 * (rows + 0.8)) * u)};
+        return {60 * u, int((5.5 + 3.0 * (rows + 0.8) + (m_session->brokenLayer() >= 0 ? 2.4 : 0)) * u)};
     }
     return {60 * u, 15 * u};
 }

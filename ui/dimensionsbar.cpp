@@ -317,8 +317,7 @@ void DimensionsBar::buildLayersBar()
     m_layer->setObjectName(QStringLiteral("layerChooser"));
     m_layer->setToolTip(tr("The recurrent layer the views show, bottom up as Keras names them. The cell, M, "
                            "return_sequences and the activations are its own; N, T, D and K the network's."));
-    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_layer->setMinimumContentsLength(10);
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents); // "layer 2 bidirectional_1" whole
     m_layers->addWidget(m_layer);
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this](int i) {
         if (!m_syncing && i >= 0 && !m_session->selectLayer(i, 0))

@@ -174,6 +174,7 @@ private:
 
     QList<QToolBar *> m_barOrder; // the order wrapToolBars last placed the top bars in
     int m_diagramRows = -1; // the grid rows fitDiagram last made room for (0: one layer)
+    int m_diagramFitHeight = -1; // and the centre's height then
     Session *m_session;
     bool m_persistent;
     Autosave *m_autosave = nullptr;

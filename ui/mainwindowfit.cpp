@@ -89,15 +89,19 @@ void MainWindow::fitDiagram()
     auto *centre = qobject_cast<QSplitter *>(centralWidget());
     if (!centre || centre->count() < 3)
         return;
-    // Only when the grid's rows change: a splitter the user dragged stays where it is.
+    // Only when the grid's rows or the centre's height change: a splitter the user dragged stays
+    // where it is.
     int rows = 0;
     if (m_session->isNetwork())
         for (const rnnscope::LayerSpec &l : m_session->networkConfig().layers)
             rows += l.directions();
+    if (m_session->brokenLayer() >= 0)
+        rows += rnnscope::kMaxLayers * 2 + 1; // Keras's error between two rows: another height
     const int H = centre->height();
-    if (rows == m_diagramRows || H <= 0)
+    if ((rows == m_diagramRows && H == m_diagramFitHeight) || H <= 0)
         return;
     m_diagramRows = rows;
+    m_diagramFitHeight = H;
     QList<int> sizes = centre->sizes();
     const int want = std::min(m_diagram->sizeHint().height(), H / 2);
     const int usual = std::min(230, want);

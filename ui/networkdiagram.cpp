@@ -116,7 +116,10 @@ DiagramWidget::Grid DiagramWidget::layoutGrid() const
     // Rows, top down: y, the Dense, the layers (the top one first), x.
     const int layerRows = static_cast<int>(g.rows.size());
     const qreal top = 1.0 * u, dense = c.K > 0 ? 2.4 * u : 0;
-    const qreal pitch = std::clamp<qreal>((height() - top - dense - 2.0 * u) / (layerRows + 0.8), 1.8 * u, 3.2 * u);
+    // A broken connection holds Keras's error on two lines and its button: 2.4 more font heights.
+    const int broken = m_session->brokenLayer();
+    const qreal errorRoom = broken >= 0 ? 2.4 * u : 0;
+    const qreal pitch = std::clamp<qreal>((height() - top - dense - errorRoom - 2.0 * u) / (layerRows + 0.8), 1.8 * u, 3.2 * u);
     g.yRow = 0.6 * u;
     g.denseRow = top + 0.9 * u;
     qreal y = top + dense + 0.9 * u;
@@ -124,6 +127,8 @@ DiagramWidget::Grid DiagramWidget::layoutGrid() const
     for (int r = layerRows - 1; r >= 0; --r) { // bottom up like rows, placed top down
         g.rowY[r] = y;
         y += pitch;
+        if (broken >= 0 && r > 0 && g.rows[r].first == broken + 1 && g.rows[r - 1].first == broken)
+            y += errorRoom;
     }
     g.xRow = y - 0.2 * u;
     return g;
@@ -228,6 +233,7 @@ void DiagramWidget::paintGrid(QPainter &p)
             const qreal fixW = smallFm.horizontalAdvance(fixText) + u;
             g.fix = QRectF(box.right() - fixW - 0.2 * u, box.center().y() - 0.6 * u, fixW, 1.2 * u);
             p.setPen(QColor(0x90, 0x10, 0x10));
+            p.setFont(small);
             p.drawText(box.adjusted(0.3 * u, 0, -fixW - 0.5 * u, 0), Qt::AlignVCenter | Qt::AlignLeft | Qt::TextWordWrap, error);
             p.setPen(QPen(pal.highlight, lw));
             p.setBrush(palette().color(QPalette::Button));
