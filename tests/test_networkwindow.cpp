@@ -8,6 +8,8 @@
 #include "diagramwidget.h"
 #include "dimensionsbar.h"
 #include "mainwindow.h"
+#include "matrixtablemodel.h"
+#include "matrixview.h"
 #include "session.h"
 #include "sessioncommands.h"
 #include "steppanel.h"
@@ -244,6 +246,12 @@ void TestNetworkWindow::bidirectionalBackwardCopy()
     QVERIFY2(where.contains(QStringLiteral("backward copy")), qPrintable(where));
     QVERIFY2(where.contains(QStringLiteral("step 1 reads x_3")), qPrintable(where));
     QVERIFY2(where.contains(QStringLiteral("Step 7 of 10")), qPrintable(where));
+    // X as the backward copy reads it: its row s is x_{T−1−s}.
+    MatrixView *input = window.inputView();
+    QVERIFY2(input->title().contains(QStringLiteral("input, reversed")), qPrintable(input->title()));
+    QCOMPARE(input->model()->headerData(1, Qt::Vertical, Qt::DisplayRole).toString(), QStringLiteral("x_3"));
+    QCOMPARE(input->model()->data(input->model()->index(1, 0), MatrixTableModel::ValueRole).toDouble(),
+             double(float(Network(session.shownNetwork().state).inputArray().values[3 * 3 + 0]))); // X[0, 3, 0] in float32
     checkViewMatchesNetwork(session);
     // New units from the backward copy: each copy draws from its own stream (the command line's draws).
     QVERIFY(session.setDimension('M', 6));

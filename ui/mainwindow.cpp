@@ -311,6 +311,16 @@ MainWindow::MainWindow(Session *session, bool persistent, QWidget *parent)
         statusBar()->showMessage(message, 15000);
     });
     connect(session, &Session::structureChanged, this, [this] {
+        if (m_session->isNetwork()) { // the network's sizes, and the layer on show
+            const rnnscope::NetworkConfig &c = m_session->networkConfig();
+            const int l = m_session->selectedLayer();
+            statusBar()->showMessage(tr("N=%1 T=%2 D=%3 K=%4 · layer %5 of %6: %7, M=%8, reads %9 features")
+                                         .arg(c.N).arg(c.T).arg(c.D).arg(c.K).arg(l + 1).arg(c.layerCount())
+                                         .arg(QString::fromStdString(rnnscope::layerNames(c.layers)[static_cast<std::size_t>(l)]))
+                                         .arg(m_session->dims().M).arg(m_session->dims().D),
+                                     4000);
+            return;
+        }
         statusBar()->showMessage(tr("N=%1 T=%2 D=%3 M=%4 K=%5")
                                      .arg(m_session->dims().N).arg(m_session->dims().T).arg(m_session->dims().D)
                                      .arg(m_session->dims().M).arg(m_session->dims().K), 4000);

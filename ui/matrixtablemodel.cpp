@@ -362,7 +362,9 @@ QString MatrixTableModel::axisShort(Axis axis, int i) const
     case Axis::HiddenPrev: return QStringLiteral("h\u209C\u208B\u2081[%1]").arg(n); // hₜ₋₁[i]
     case Axis::HiddenNext: return QStringLiteral("h\u209C[%1]").arg(n);             // hₜ[j]
     case Axis::Output: return QStringLiteral("y[%1]").arg(n);
-    case Axis::Time: return QStringLiteral("t = %1").arg(n);
+    case Axis::Time: // a backward direction reads x_{T−1−s} at its step s
+        return m_source == Source::Input && m_session->readsBackwards() ? QStringLiteral("x_%1").arg(m_session->dims().T - 1 - i)
+                                                                        : QStringLiteral("t = %1").arg(n);
     case Axis::Token: return QStringLiteral("id %1").arg(n);
     case Axis::BiasRow:
         return pytorch() ? (i == 0 ? QStringLiteral("bias_ih") : QStringLiteral("bias_hh"))
@@ -382,7 +384,10 @@ QString MatrixTableModel::axisLong(Axis axis, int i) const
     case Axis::HiddenPrev: return QStringLiteral("hidden unit %1 at t\u22121").arg(n);
     case Axis::HiddenNext: return QStringLiteral("hidden unit %1 at t").arg(n);
     case Axis::Output: return QStringLiteral("output %1").arg(n);
-    case Axis::Time: return QStringLiteral("timestep t = %1").arg(n);
+    case Axis::Time:
+        return m_source == Source::Input && m_session->readsBackwards()
+                   ? QStringLiteral("step %1 reads x_%2 (backwards)").arg(n).arg(m_session->dims().T - 1 - i)
+                   : QStringLiteral("timestep t = %1").arg(n);
     case Axis::Token: return QStringLiteral("token id %1").arg(n);
     case Axis::BiasRow: return i == 0 ? QStringLiteral("input bias") : QStringLiteral("recurrent bias");
     case Axis::Single: return pytorch() && m_spec ? QString::fromStdString(m_spec->pytorchName) : QStringLiteral("bias");
@@ -437,7 +442,7 @@ QString MatrixTableModel::title() const
         return name + QLatin1Char(' ') + matrixShape;
     }
     if (m_source == Source::Input)
-        return QStringLiteral("X[n=%1] \u00B7 input ").arg(m_session->sample()) + matrixShape;
+        return QStringLiteral("X[n=%1] \u00B7 %2 ").arg(m_session->sample()).arg(m_session->inputName()) + matrixShape;
     if (m_source == Source::Embedding)
         return rows == 0 ? QStringLiteral("E \u00B7 embeddings \u2014 no Embedding layer")
                          : QStringLiteral("E \u00B7 embeddings ") + matrixShape;

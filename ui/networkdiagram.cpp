@@ -165,14 +165,19 @@ void DiagramWidget::paintGrid(QPainter &p)
     for (int l = 0; l < c.layerCount(); ++l) {
         const LayerSpec &s = c.layers[static_cast<std::size_t>(l)];
         const qreal y0 = g.rowY[rowOf(l, 0)], y1 = g.rowY[rowOf(l, s.directions() - 1)];
-        const QRectF r(0.2 * u, std::min(y0, y1) - 0.9 * u, g.labelW - 0.6 * u, std::abs(y1 - y0) + 1.8 * u);
+        // As tall as the layer's rows, at most up to the next layer's.
+        const qreal half = g.rowY.size() > 1 ? std::min(0.9 * u, std::abs(g.rowY[0] - g.rowY[1]) / 2 - 0.05 * u) : 0.9 * u;
+        const QRectF r(0.2 * u, std::min(y0, y1) - half, g.labelW - 0.6 * u, std::abs(y1 - y0) + 2 * half);
         p.setPen(l == shown.layer ? QPen(pal.highlight, 2 * lw) : Qt::NoPen);
         p.setBrush(l == shown.layer ? QBrush(pal.highlightFill) : QBrush(Qt::NoBrush));
         p.drawRoundedRect(r, 0.3 * u, 0.3 * u);
         p.setPen(ink);
         p.setFont(font());
-        QString text = QString::fromStdString(names[static_cast<std::size_t>(l)]) + QLatin1Char('\n') +
-                       QStringLiteral("%1 %2").arg(QLatin1String(cellClassName(s.cell.kind))).arg(s.units);
+        // The cell and its units under the name where the rows are far enough apart for two lines.
+        const bool roomy = r.height() >= 2.2 * u && (g.rowY.size() < 2 || std::abs(g.rowY[0] - g.rowY[1]) >= 2.2 * u);
+        QString text = QString::fromStdString(names[static_cast<std::size_t>(l)]);
+        if (roomy)
+            text += QLatin1Char('\n') + QStringLiteral("%1 %2").arg(QLatin1String(cellClassName(s.cell.kind))).arg(s.units);
         p.drawText(r, Qt::AlignCenter, text);
     }
 

@@ -276,6 +276,25 @@ void Session::showBrokenStack(int layer, const QString &error)
     emit networkChanged();
 }
 
+bool Session::readsBackwards() const
+{
+    if (!m_network)
+        return false;
+    const LayerSpec &l = m_network->state.config.layers[static_cast<std::size_t>(m_network->layer)];
+    return l.goBackwards != (m_network->direction == 1);
+}
+
+QString Session::inputName() const
+{
+    if (!m_network)
+        return tr("input");
+    const NetworkConfig &c = m_network->state.config;
+    const QString reads = m_network->layer > 0
+                              ? tr("what %1 returns").arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(m_network->layer - 1)]))
+                              : c.hasEmbedding() ? tr("the Embedding's rows") : tr("input");
+    return readsBackwards() ? tr("%1, reversed").arg(reads) : reads;
+}
+
 int Session::scheduleIndex() const
 {
     if (!m_network)
