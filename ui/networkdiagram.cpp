@@ -31,8 +31,9 @@ namespace {
 // What goes up into layer l: "X (N, T, D)", or the layer under it's sequence, "(N, T, 16) concat".
 QString upText(const NetworkConfig &c, int l)
 {
-    if (l == 0)
-        return QStringLiteral("X ") + DiagramWidget::shapeText({c.N, c.T, c.D}) + QStringLiteral(" ↑");
+    if (l == 0) // with an Embedding, X is the rows of its table E that the token ids pick
+        return (c.hasEmbedding() ? QStringLiteral("E[ids] ") : QStringLiteral("X ")) + DiagramWidget::shapeText({c.N, c.T, c.D}) +
+               QStringLiteral(" ↑");
     const LayerSpec &under = c.layers[static_cast<std::size_t>(l - 1)];
     // A Bidirectional layer's two directions merged: "concat(→, ←) (N, T, 2M)".
     const QString merged = under.bidirectional ? QLatin1String(mergeName(under.merge)) + QStringLiteral("(→, ←) ") : QString();
@@ -260,7 +261,9 @@ void DiagramWidget::paintGrid(QPainter &p)
     p.setFont(font());
     for (int i = 0; i < g.steps.size(); ++i) {
         p.setPen(ink);
-        const QString text = g.steps[i] < 0 ? QStringLiteral("…") : QStringLiteral("x_%1").arg(g.steps[i]);
+        const QString text = g.steps[i] < 0           ? QStringLiteral("…")
+                             : c.hasEmbedding() ? QStringLiteral("E[id_%1]").arg(g.steps[i])
+                                                : QStringLiteral("x_%1").arg(g.steps[i]);
         p.drawText(QRectF(colX(i) - g.pitch / 2, g.xRow - 0.5 * u, g.pitch, u), Qt::AlignCenter, text);
     }
 
