@@ -223,6 +223,9 @@ def test_malformed_stacks_and_dims_are_refused_with_the_word():
     refused("summary", "--stack", "lstm 8 seq,, lstm 4", mentions=["layer 2", "empty"])
     refused("summary", "--stack", "lstm 0", mentions=["units=0"])
     refused("summary", "--stack", "lstm 8 act=softmax", mentions=['"softmax"'])
+    refused("summary", "--stack", "lstm 8 reset_after=false", mentions=['"reset_after=false"', "an lstm has no reset_after"])
+    refused("summary", "--stack", "gru 8 seq, simplernn 4 reset_after=true",
+            mentions=["layer 2", '"reset_after=true"', "a simplernn has no reset_after"])
     refused("summary", "--dims", "1,10,3,[8,4,2", mentions=["1,10,3,[8,4,2"])
     refused("summary", "--dims", "1,10,3,[8,0],2", mentions=["M=0"])
     refused("summary", "--dims", "1,99999999999,3,[4],2", mentions=["T=99999999999 is out of range"])

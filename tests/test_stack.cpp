@@ -179,6 +179,21 @@ void TestStack::stackTextRoundTrips()
                      e.what());
         }
     }
+    // reset_after= is a GRU's alone: on an lstm or a simplernn it is refused naming the word.
+    const std::pair<const char *, const char *> resetAfterElsewhere[] = {
+        {"lstm 8 reset_after=false", "layer 1 (\"lstm 8 reset_after=false\"): \"reset_after=false\": an lstm has no reset_after"},
+        {"reset_after=true lstm 8", "\"reset_after=true\": an lstm has no reset_after"},
+        {"gru 4 seq reset_after=false, simplernn 2 reset_after=true", "layer 2 (\"simplernn 2 reset_after=true\"): \"reset_after=true\": a simplernn has no reset_after"}};
+    for (const auto &[bad, says] : resetAfterElsewhere) {
+        try {
+            parseStack(bad);
+            QFAIL(bad);
+        } catch (const Error &e) {
+            QCOMPARE(e.kind(), ErrorKind::BadUsage);
+            QVERIFY2(QString(e.what()).contains(QString::fromUtf8(says)), e.what());
+        }
+    }
+    QVERIFY(!parseStack("gru 4 reset_after=false").front().cell.resetAfter);
     const StackDims d = parseStackDims("8,1000,32,[256,256,256],10");
     QCOMPARE(d.units, (std::vector<int>{256, 256, 256}));
     QCOMPARE(stackDimsText(d), std::string("8,1000,32,[256,256,256],10"));

@@ -98,7 +98,7 @@ LayerSpec parseLayer(const std::string &text, int index, LayerWords &said)
     LayerSpec layer;
     layer.units = 0;
     bool haveCell = false, haveUnits = false, haveMerge = false;
-    std::string recurrentWord;
+    std::string recurrentWord, resetAfterWord;
     std::istringstream words(text);
     std::string word;
     while (words >> word) {
@@ -152,6 +152,7 @@ LayerSpec parseLayer(const std::string &text, int index, LayerWords &said)
         } else if (key == "reset_after" && (value == "false" || value == "true")) {
             layer.cell.resetAfter = value == "true";
             said.resetAfter = true;
+            resetAfterWord = word;
         } else {
             refuse("\"" + word + "\" is not a cell (simplernn, lstm, gru), a number of units or a flag (seq, back, "
                                  "bi, bi=MERGE, act=NAME, rec=NAME, reset_after=false)");
@@ -161,6 +162,9 @@ LayerSpec parseLayer(const std::string &text, int index, LayerWords &said)
         refuse("names no cell: expected simplernn, lstm or gru");
     if (!recurrentWord.empty() && layer.cell.kind == CellKind::SimpleRNN)
         refuse("\"" + recurrentWord + "\": a simplernn has no recurrent activation (rec= is an lstm's or a gru's)");
+    if (!resetAfterWord.empty() && layer.cell.kind != CellKind::GRU)
+        refuse("\"" + resetAfterWord + "\": " + (layer.cell.kind == CellKind::LSTM ? "an " : "a ") + cellName(layer.cell.kind) +
+               " has no reset_after (reset_after= is a gru's)");
     return layer;
 }
 

@@ -85,8 +85,9 @@ std::string ndimMismatch(const std::vector<LayerSpec> &layers, int l);
 // The text described above. parseStack throws Error(BadUsage) naming the layer and the word it
 // does not understand, or two words that contradict each other ("lstm gru", "bi=sum bi=mul");
 // units it does not find stay 0 (the sizes give them). stackText writes the short form back.
-// A rec= on a simplernn (which has no recurrent activation) is refused naming the word. `words`,
-// when given, receives what each layer's text set explicitly (the rest of its LayerSpec are defaults).
+// A rec= on a simplernn (which has no recurrent activation) and a reset_after= on an lstm or a
+// simplernn (a gru's alone) are refused naming the word. `words`, when given, receives what each
+// layer's text set explicitly (the rest of its LayerSpec are defaults).
 struct LayerWords {
     bool activation = false, recurrent = false, resetAfter = false; // act=, rec=, reset_after=
     bool operator==(const LayerWords &) const = default;
