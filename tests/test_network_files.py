@@ -2,7 +2,8 @@
 """Networks in files, checked from outside: the Keras fixtures that hold several recurrent layers or a
 Bidirectional one open whole; PyTorch's own nn.LSTM(num_layers=3) and nn.GRU(bidirectional=True)
 state_dicts open and reproduce PyTorch's outputs, and rnnscope's `save --layout pytorch` of a stack
-loads into those modules; positional .npz stacks are told from their shapes or refused with the
+loads into those modules; an nn.Embedding before the RNN opens as the network's Embedding (PyTorch's
+own modules and rnnscope's save of an Embedding network, for token ids); positional .npz stacks are told from their shapes or refused with the
 reason; a file that contradicts --stack, --dims or --cell is refused naming both.
 
 Usage: /usr/bin/python3 tests/test_network_files.py BUILD/app/rnnscope SHARED_DIR
@@ -466,6 +467,99 @@ def test_save_layout_pytorch_loads_into_pytorch_modules():
         y2 = tmp("y2.npy")
         run("forward", "--weights", wpath, "--input", xpath, "--dtype", "float64", "--out", y2)
         assert float(np.abs(np.load(y2) - np.load(ypath)).max()) < 1e-12
+
+
+EMBEDDING_STACKS = [("embedding 20, lstm 5 seq, lstm 5", 2, "LSTM", False), ("embedding 20, gru 5", 1, "GRU", False),
+                    ("embedding 20, bi gru 5 seq, bi gru 5", 2, "GRU", True)]
+
+
+def test_save_layout_pytorch_of_an_embedding_network_opens_again():
+    """save --layout pytorch of a network with an Embedding writes embedding.weight (V, D) before
+    rnn.weight_ih_l0 …; the file opens as that network (one layer too), whose forward of the same
+    token ids equals the original's, and loads strictly into nn.Embedding + the RNN + nn.Linear."""
+    torch = need_torch()
+    rng = np.random.default_rng(21)
+    N, T, D, K, V = 3, 6, 4, 2, 20
+    ids = rng.integers(0, V, size=(N, T))
+    ipath = tmp("emb_pt_ids.npy")
+    np.save(ipath, ids)
+    for stack, L, kind, bi in EMBEDDING_STACKS:
+        units = ",".join(["5"] * L)
+        common = ["--stack", stack, "--dims", f"{N},{T},{D},[{units}],{K}", "--dtype", "float64", "--seed", "7"]
+        wpath, y0, y1 = tmp("emb_pt.npz"), tmp("emb_y0.npy"), tmp("emb_y1.npy")
+        run("save", wpath, *common, "--layout", "pytorch")
+        with np.load(wpath) as z:
+            assert z.files[0] == "embedding.weight" and z["embedding.weight"].shape == (V, D), z.files
+            sd = {k: torch.from_numpy(z[k]) for k in z.files}
+        out = run("summary", "--weights", wpath).stdout
+        assert f"Stack: {stack}\n" in out and f"nn.Embedding({V}, {D})" in out and "ignored" not in out, out
+        run("forward", *common, "--input", ipath, "--out", y0)
+        run("forward", "--weights", wpath, "--input", ipath, "--dtype", "float64", "--out", y1)
+        Y0, Y1 = np.load(y0), np.load(y1)
+        assert Y0.shape == Y1.shape == (N, K), (stack, Y0.shape, Y1.shape)
+        diff = float(np.abs(Y1 - Y0).max())
+        assert diff < 1e-12, (stack, diff)
+        emb = torch.nn.Embedding(V, D).double()
+        rnn, fc = pytorch_model(torch, kind, D, 5, L, bi, K, seed=0)
+        emb.load_state_dict({"weight": sd["embedding.weight"]}, strict=True)
+        rnn.load_state_dict({k[4:]: v for k, v in sd.items() if k.startswith("rnn.")}, strict=True)
+        fc.load_state_dict({k[3:]: v for k, v in sd.items() if k.startswith("fc.")}, strict=True)
+        X = emb(torch.from_numpy(ids)).detach().numpy()
+        diff = float(np.abs(Y1 - pytorch_outputs(torch, rnn, fc, X, False)).max())
+        print(f"       save --layout pytorch of '{stack}' reopened: max |Y − PyTorch| = {diff:.2e}")
+        assert diff < 1e-10, (stack, diff)
+
+
+def test_pytorch_embedding_state_dicts_reproduce_pytorch():
+    """A PyTorch module nn.Embedding → nn.LSTM / nn.GRU(batch_first=True) → nn.Linear, its state_dict
+    saved with np.savez, opens with its Embedding and reproduces PyTorch's output for integer token
+    ids: the table named embedding.weight (or any module name holding "embed"), or told by its shape
+    as word_language_model's encoder.weight (V, D) without bias before decoder.weight, decoder.bias."""
+    torch = need_torch()
+
+    class Model(torch.nn.Module):
+        def __init__(self, names, kind, V, D, M, L, K):
+            super().__init__()
+            self.names = names
+            setattr(self, names[0], torch.nn.Embedding(V, D))
+            setattr(self, names[1], getattr(torch.nn, kind)(D, M, num_layers=L, batch_first=True))
+            setattr(self, names[2], torch.nn.Linear(M, K))
+
+        def forward(self, ids):
+            out, _ = getattr(self, self.names[1])(getattr(self, self.names[0])(ids))
+            return getattr(self, self.names[2])(out[:, -1])
+
+    rng = np.random.default_rng(23)
+    N, T, V, D, M, K = 4, 7, 30, 5, 6, 3
+    for names, kind, L in ((("embedding", "rnn", "fc"), "LSTM", 1), (("embedding", "lstm", "fc"), "LSTM", 2),
+                           (("word_embed", "gru", "head"), "GRU", 2), (("encoder", "rnn", "decoder"), "LSTM", 1)):
+        torch.manual_seed(len(names[0]) + L)
+        model = Model(names, kind, V, D, M, L, K).double()
+        ids = rng.integers(0, V, size=(N, T))
+        with torch.no_grad():
+            Y_ref = model(torch.from_numpy(ids)).numpy()
+        wpath, ipath, ypath = tmp("torch_emb.npz"), tmp("torch_ids.npy"), tmp("torch_emb_y.npy")
+        save_state_dict(wpath, model.state_dict())
+        np.save(ipath, ids.astype(np.int64))
+        out = run("summary", "--weights", wpath).stdout
+        assert f"Stack: embedding {V}, " in out and f"nn.Embedding({V}, {D})" in out and "ignored" not in out, (names, out)
+        for dtype, tol in (("float64", 1e-12), ("float32", 1e-5)):
+            run("forward", "--weights", wpath, "--input", ipath, "--dtype", dtype, "--out", ypath)
+            Y = np.load(ypath)
+            assert Y.shape == Y_ref.shape, (names, Y.shape)
+            diff = float(np.abs(Y - Y_ref).max())
+            print(f"       {names[0]}.weight + nn.{kind}(num_layers={L}) + {names[2]}, {dtype}: max |Y − PyTorch| = {diff:.2e}")
+            assert diff < tol, (names, dtype, diff)
+    # Tables that do not fit are refused naming them.
+    model = Model(("embedding", "rnn", "fc"), "LSTM", V, D, M, 1, K).double()
+    sd = dict(model.state_dict())
+    sd["embedding.weight"] = torch.zeros(V, D + 1, dtype=torch.float64)
+    save_state_dict(P["emb_wide.npz"], sd)
+    refused("summary", "--weights", P["emb_wide.npz"], mentions=["embedding.weight has shape (30, 6)", "reads 5 features"])
+    sd = dict(model.state_dict())
+    sd["char_embedding.weight"] = torch.zeros(V, D, dtype=torch.float64)
+    save_state_dict(P["emb_two.npz"], sd)
+    refused("summary", "--weights", P["emb_two.npz"], mentions=["several Embeddings", "embedding.weight (30, 5)"])
 
 
 def test_networks_without_a_pytorch_form_are_refused_saying_why():

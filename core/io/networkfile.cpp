@@ -38,7 +38,10 @@ void finish(LoadedNetwork &n, const NamedArrays &arrays, const std::set<std::str
         if (used.count(key) && a.dtype != DType::Float64)
             allFloat64 = false;
     n.dtype = allFloat64 ? DType::Float64 : DType::Float32;
-    if (const NdArray *x = find(arrays, "X")) {
+    const NdArray *x = find(arrays, "X");
+    if (x && n.vocabulary() > 0)
+        x = nullptr; // an Embedding reads token ids (--input), not X (N, T, D): listed as ignored
+    if (x) {
         try {
             n.input = inputFromArray(*x, n.D());
         } catch (const Error &e) {
@@ -48,7 +51,7 @@ void finish(LoadedNetwork &n, const NamedArrays &arrays, const std::set<std::str
     }
     std::string ignored;
     for (const auto &[key, a] : arrays)
-        if (!used.count(key) && key != "X")
+        if (!used.count(key) && (key != "X" || n.vocabulary() > 0))
             ignored += (ignored.empty() ? "" : ", ") + printableText(key, 40) + " " + shapeString(a.shape);
     if (!ignored.empty())
         n.notes.push_back("ignored arrays: " + printableText(ignored, 400));
@@ -59,6 +62,7 @@ void checkNetworkShapes(const LoadedNetwork &n, const std::string &source)
 {
     NetworkConfig c;
     c.layers = n.layers;
+    c.vocabulary = n.vocabulary();
     c.D = n.D();
     c.K = n.K();
     try {
@@ -121,7 +125,16 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
     const PyTorchExtent extent = pytorchExtent(arrays, p, source);
     const int L = extent.layers;
     const bool bidirectional = extent.bidirectional;
-    if (L == 1 && !bidirectional)
+    // The Embedding's table, told before the layers are read from the shapes the keys give (D of
+    // weight_ih_l0, the top layer's width from weight_hh's columns); they are checked below.
+    const auto columns = [&](const std::string &key) -> std::int64_t {
+        const NdArray *a = find(arrays, key);
+        return a && a->rank() == 2 ? a->shape[1] : -1;
+    };
+    const std::int64_t topM = columns(pytorchKey(p, "weight_hh", L - 1, false));
+    const std::string embeddingKey =
+        pytorchEmbeddingKey(arrays, columns(pytorchKey(p, "weight_ih")), topM < 1 ? -1 : topM * (bidirectional ? 2 : 1), source);
+    if (L == 1 && !bidirectional && embeddingKey.empty())
         return std::nullopt;
     for (const auto &[key, a] : arrays)
         if (key.rfind(p + "weight_hr_l", 0) == 0)
@@ -178,16 +191,34 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
     const int width = n.layers.back().outputWidth();
     std::vector<std::string> linearNotes;
     if (const auto linear = pytorchLinear(arrays, width, "the top layer's " + std::to_string(width) + " features", source,
-                                          linearNotes, used)) {
+                                          linearNotes, used, embeddingKey)) {
         n.weights.Wo = linear->Wo;
         n.weights.bo = linear->bo;
     } else {
         n.weights.Wo = Eigen::MatrixXd(width, 0);
         n.weights.bo = Eigen::VectorXd(0);
     }
+    std::string embeddingText;
+    if (!embeddingKey.empty()) {
+        const NdArray &table = *find(arrays, embeddingKey);
+        const int D = n.D();
+        if (table.shape[1] != D || table.shape[0] < 1 || table.shape[0] > kMaxVocabulary)
+            fail(ErrorKind::ShapeMismatch, source,
+                 "the Embedding " + printableText(embeddingKey, 40) + " has shape " + shapeString(table.shape) + ", but " +
+                     printableText(pytorchKey(p, "weight_ih"), 40) + " reads " + std::to_string(D) + " features: expected (V, " +
+                     std::to_string(D) + ") with 1 ≤ V ≤ " + std::to_string(kMaxVocabulary));
+        n.weights.embedding = matrixFromArray(table);
+        used.insert(embeddingKey);
+        const std::string V = std::to_string(table.shape[0]);
+        embeddingText = "nn.Embedding(" + V + ", " + std::to_string(D) + ") + ";
+        n.notes.push_back("nn.Embedding " + printableText(embeddingKey, 40) + " (V=" + V + ", D=" + std::to_string(D) +
+                          ") reads token ids (N, T), 0 … " + std::to_string(table.shape[0] - 1) + ": X is their rows of its table");
+    }
     const char *module = n.layers.front().cell.kind == CellKind::LSTM ? "nn.LSTM" : n.layers.front().cell.kind == CellKind::GRU ? "nn.GRU" : "nn.RNN";
-    n.layoutDescription = std::string("PyTorch state_dict of ") + module + "(num_layers=" + std::to_string(L) +
-                          (bidirectional ? ", bidirectional=True" : "") + ") (" + printableText(pytorchKey(p, "weight_ih"), 40) + " …)";
+    n.layoutDescription = "PyTorch state_dict of " + embeddingText + module + "(num_layers=" + std::to_string(L) +
+                          (bidirectional ? ", bidirectional=True" : "") + ") (" +
+                          (embeddingKey.empty() ? std::string() : printableText(embeddingKey, 40) + ", ") +
+                          printableText(pytorchKey(p, "weight_ih"), 40) + " …)";
     n.notes.push_back(std::string(module) + " as Keras layers: bh = bias_ih + bias_hh" +
                       (n.layers.front().cell.kind == CellKind::GRU ? " (a GRU keeps both as reset_after=True's two rows)" : "") +
                       "; gate rows reordered into Keras's columns" +
@@ -196,9 +227,8 @@ std::optional<LoadedNetwork> fromPyTorch(const NamedArrays &arrays, const std::s
         if (note.find("bias=False") != std::string::npos)
             n.notes.push_back(note);
     n.notes.insert(n.notes.end(), linearNotes.begin(), linearNotes.end());
-    n.notes.push_back("the lower layers return sequences and the top one its last state (" +
-                      std::string(bidirectional ? "cat(h_n[-2], h_n[-1])" : "output[:, -1]") +
-                      "): --return-sequences for every step");
+    n.notes.push_back(std::string(L > 1 ? "the lower layers return sequences and the top one its last state (" : "the layer returns its last state (") +
+                      (bidirectional ? "cat(h_n[-2], h_n[-1])" : "output[:, -1]") + "): --return-sequences for every step");
     if (n.layers.front().cell.kind == CellKind::SimpleRNN)
         n.notes.push_back("a state_dict does not record nn.RNN's nonlinearity: PyTorch's default is tanh");
     checkNetworkShapes(n, source);

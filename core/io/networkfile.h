@@ -3,9 +3,10 @@
 // and the Dense after the top one, as the command line opens them (the window opens one layer of a
 // file through weightfile.h's LoadedModel).
 //
-// A file is a network when it holds more than one recurrent layer, a Bidirectional one or one that
-// runs backwards (go_backwards); a file of one plain recurrent layer is not (loadNetworkFile gives
-// nullopt, and loadWeightsFile opens it as a LoadedModel, as it always did). What is read:
+// A file is a network when it holds more than one recurrent layer, a Bidirectional one, one that
+// runs backwards (go_backwards) or an Embedding before it; a file of one plain recurrent layer is
+// not (loadNetworkFile gives nullopt, and loadWeightsFile opens it as a LoadedModel, as it always
+// did). What is read:
 //
 //   Keras files (kerasfile.h)  every recurrent layer in model order with its config (cell, units,
 //                              activations, return_sequences, go_backwards, Bidirectional and its
@@ -27,7 +28,11 @@
 //                              The layers and directions are those any key names (_l{k},
 //                              _reverse): one missing a weight (a gap, a _reverse for only some)
 //                              is MissingArray naming the key. The Linear and each layer are read
-//                              by weightfile.h's readers, <p> empty or not.
+//                              by weightfile.h's readers, <p> empty or not. An nn.Embedding's
+//                              table before the RNN (weightfile.h's pytorchEmbeddingKey:
+//                              embedding.weight, or told by its shape) is the network's Embedding,
+//                              (V, D) with D weight_ih_l0's columns; with one, a file of one
+//                              layer is a network too (it reads token ids).
 //
 // Refusals are those of weightfile.h and kerasfile.h, one line starting with the file's name.
 

@@ -297,7 +297,10 @@ Assembled fromPyTorch(const NamedArrays &arrays, const std::string &source, std:
                          printableText(pytorchKey(p, "weight_hh"), 40);
     const std::string mText = "M=" + std::to_string(w.M()) + " (" +
                               (kind == CellKind::LSTM ? "nn.LSTM" : kind == CellKind::GRU ? "nn.GRU" : "nn.RNN") + ")";
-    if (const auto linear = pytorchLinear(arrays, w.M(), mText, source, notes, out.used)) {
+    const std::string embedding = pytorchEmbeddingKey(arrays, w.D(), w.M(), source);
+    if (!embedding.empty())
+        notes.push_back("the Embedding " + printableText(embedding, 40) + " before the RNN is left out: one layer reads X (N, T, D)");
+    if (const auto linear = pytorchLinear(arrays, w.M(), mText, source, notes, out.used, embedding)) {
         w.Wo = linear->Wo;
         w.bo = linear->bo;
         layout += ", " + printableText(linear->weightKey, 40) +
@@ -494,12 +497,42 @@ Weights pytorchLayerWeights(const NamedArrays &arrays, const std::string &prefix
     return w;
 }
 
+std::string pytorchEmbeddingKey(const NamedArrays &arrays, std::int64_t D, std::int64_t width, const std::string &source)
+{
+    std::vector<Part> weights, named, unbiased;
+    for (const auto &[key, a] : arrays) {
+        if ((key != "weight" && !endsWith(key, ".weight")) || a.rank() != 2)
+            continue;
+        weights.push_back(Part{&a, key});
+        if (key == "weight")
+            continue; // a bare Linear's
+        const std::string module = key.substr(0, key.size() - 7);
+        std::string name = module.substr(module.rfind('.') == std::string::npos ? 0 : module.rfind('.') + 1);
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (name.find("embed") != std::string::npos)
+            named.push_back(weights.back());
+        else if (D >= 1 && a.shape[1] == D && !findArray(arrays, module + ".bias"))
+            unbiased.push_back(weights.back());
+    }
+    if (named.size() > 1)
+        fail(ErrorKind::Unsupported, source,
+             "holds several Embeddings (" + printableText(named[0].key, 40) + " " + shapeString(named[0].array->shape) + ", " +
+                 printableText(named[1].key, 40) + " " + shapeString(named[1].array->shape) +
+                 "): rnnscope models one Embedding before the recurrent layers");
+    if (named.size() == 1)
+        return named.front().key;
+    if (unbiased.size() == 1 && (weights.size() > 1 || unbiased.front().array->shape[1] != width))
+        return unbiased.front().key;
+    return {};
+}
+
 std::optional<PyTorchLinear> pytorchLinear(const NamedArrays &arrays, std::int64_t width, const std::string &reader,
-                                           const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used)
+                                           const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used,
+                                           const std::string &embeddingKey)
 {
     std::vector<Part> linear;
     for (const auto &[key, a] : arrays)
-        if ((key == "weight" || endsWith(key, ".weight")) && a.rank() == 2)
+        if ((key == "weight" || endsWith(key, ".weight")) && a.rank() == 2 && key != embeddingKey)
             linear.push_back(Part{&a, key});
     if (linear.size() > 1)
         fail(ErrorKind::Unsupported, source,

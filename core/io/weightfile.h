@@ -19,6 +19,8 @@
 //         <p>bias_ih_l0 (gM,) + <p>bias_hh_l0 (gM,) = bh        (both absent: bias=False, bh = 0)
 //         nn.GRU: bias (2, 3M) = [bias_ih; bias_hh], a GRU with reset_after (exact)
 //         <q>weight (K, M) = Woᵀ,  <q>bias (K,) = bo             (one Linear; bias=False: bo = 0)
+//       An nn.Embedding's table before the RNN (pytorchEmbeddingKey) makes the file a network
+//       (networkfile.h); read as one layer it is an ignored array.
 //
 // In every layout a key "X" holds the input batch. Shapes are checked against each other
 // (ShapeMismatch: "Wh (recurrent_kernel) has shape (5, 4), but M=5 needs (5, 5)"); a missing
@@ -74,9 +76,22 @@ std::vector<std::string> pytorchPrefixes(const NamedArrays &arrays);
 Weights pytorchLayerWeights(const NamedArrays &arrays, const std::string &prefix, int layer, bool reverse,
                             const std::string &source, std::vector<std::string> &notes, std::set<std::string> &used);
 
+// The key of the nn.Embedding table of a state_dict, empty when there is none. It is the rank-2
+// "<q>weight" (q ending in '.') that
+//   - is named so: the module's own name (q's last component) holds "embed", case aside
+//     (embedding.weight, encoder.tok_embed.weight, word_embeddings.weight); several so named are
+//     Unsupported, naming two;
+//   - else is told by its shape: the one rank-2 weight without "<q>bias" that reads (V, D) with D
+//     the first layer's input size, when it cannot be the Linear (another rank-2 weight is there,
+//     or its columns are not the top layer's width), as nn.Embedding → RNN → nn.Linear(bias)
+//     (word_language_model's encoder.weight, decoder.weight).
+// A bare "weight" is never the table. D or width < 1 (not known): only the name tells.
+std::string pytorchEmbeddingKey(const NamedArrays &arrays, std::int64_t D, std::int64_t width, const std::string &source);
+
 // The one nn.Linear of a state_dict: the rank-2 "weight" or "<q>.weight", (K, width), and
-// "<q>bias" (absent: bo = 0, noted); nullopt when there is none. Refuses several, and a weight that
-// does not read `width` features, saying whose they are (`reader`: "M=5 (nn.RNN)").
+// "<q>bias" (absent: bo = 0, noted); nullopt when there is none. `embeddingKey` (the table of
+// pytorchEmbeddingKey, or empty) is not a Linear. Refuses several, and a weight that does not read
+// `width` features, saying whose they are (`reader`: "M=5 (nn.RNN)").
 struct PyTorchLinear {
     Eigen::MatrixXd Wo; // (width, K)
     Eigen::VectorXd bo; // (K)
@@ -84,7 +99,7 @@ struct PyTorchLinear {
 };
 std::optional<PyTorchLinear> pytorchLinear(const NamedArrays &arrays, std::int64_t width, const std::string &reader,
                                            const std::string &source, std::vector<std::string> &notes,
-                                           std::set<std::string> &used);
+                                           std::set<std::string> &used, const std::string &embeddingKey = {});
 
 // Loads a weight file, dispatching on its extension (case-insensitive):
 //   .npz          → readNpz + weightsFromArrays
