@@ -107,7 +107,7 @@ private slots:
     void openSessionRestoresEverything();
     void saveThenReopenIsEqual();
     void dropOpensWeightsSessionsAndInputs();
-    void severalLayersAskWhichOne();
+    void stackedFileOpensWholeOrOneLayerByName();
     void malformedFileLeavesTheModel_data();
     void malformedFileLeavesTheModel();
     void recentFilesFollowOpenAndSave();
@@ -743,7 +743,7 @@ void TestMainWindow::dropOpensWeightsSessionsAndInputs()
     QVERIFY(!enter.isAccepted());
 }
 
-void TestMainWindow::severalLayersAskWhichOne()
+void TestMainWindow::stackedFileOpensWholeOrOneLayerByName()
 {
     // A stacked file opens whole (the network's layers are picked in the diagram); with a layer
     // named, that layer opens alone, as --layer NAME does. Nothing asks which.

@@ -26,6 +26,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolBar>
 #include <QUndoStack>
 
 using namespace rnnscope;
@@ -80,6 +81,7 @@ private slots:
     void playbackWalksTheSchedule();
     void stackedSessionRoundTrip();
     void networkFileOpensWhole();
+    void breaksUndoInTurnAndTheLayersBarFollows();
 };
 
 void TestNetworkWindow::buildStackInTheBar()
@@ -393,6 +395,38 @@ void TestNetworkWindow::networkFileOpensWhole()
                 checkViewMatchesNetwork(session);
             }
     }
+}
+
+void TestNetworkWindow::breaksUndoInTurnAndTheLayersBarFollows()
+{
+    Session session(Network(stackOf("simplernn 4 seq, simplernn 3 seq, gru 2", 1, 5, 2, 1)).state());
+    MainWindow window(&session, false);
+    window.resize(1600, 900);
+    window.show();
+    QVERIFY(session.setLayerReturnSequences(0, false));
+    QVERIFY(session.setLayerReturnSequences(1, false));
+    QCOMPARE(session.brokenLayer(), 1);
+    session.undoStack()->undo(); // back to the first break, not to a mended stack
+    QCOMPARE(session.brokenLayer(), 0);
+    QVERIFY(session.stackError().contains(QStringLiteral("simple_rnn_1")));
+    session.undoStack()->undo();
+    QCOMPARE(session.brokenLayer(), -1);
+
+    // The Layers bar shows with a network, also after presentation mode restores the window's state.
+    QToolBar *layers = window.dimensionsBar()->layersBar();
+    QVERIFY(layers->isVisible());
+    window.setPresentation(true);
+    window.setPresentation(false);
+    QCoreApplication::processEvents();
+    QVERIFY(layers->isVisible());
+    QVERIFY(session.removeLayer(2));
+    QVERIFY(session.removeLayer(1));
+    QVERIFY(!session.isNetwork());
+    QVERIFY(!layers->isVisible());
+    window.setPresentation(true);
+    window.setPresentation(false);
+    QCoreApplication::processEvents();
+    QVERIFY(!layers->isVisible());
 }
 
 QTEST_MAIN(TestNetworkWindow)

@@ -379,14 +379,22 @@ void DimensionsBar::syncLayers()
     const NetworkConfig &net = m_session->networkConfig();
     const std::vector<std::string> names = layerNames(net.layers);
     const int L = net.layerCount(), selected = m_session->selectedLayer();
-    m_layer->clear();
+    QStringList items, tips;
     for (int l = 0; l < L; ++l) {
         const LayerSpec &spec = net.layers[static_cast<std::size_t>(l)];
-        m_layer->addItem(tr("layer %1 %2").arg(l + 1).arg(QString::fromStdString(names[static_cast<std::size_t>(l)])));
-        m_layer->setItemData(l, QStringLiteral("%1 (%2), %3 units").arg(QString::fromStdString(names[static_cast<std::size_t>(l)]),
-                                                                      QString::fromStdString(layerClassName(spec)))
-                                    .arg(spec.units),
-                             Qt::ToolTipRole);
+        items << tr("layer %1 %2").arg(l + 1).arg(QString::fromStdString(names[static_cast<std::size_t>(l)]));
+        tips << QStringLiteral("%1 (%2), %3 units").arg(QString::fromStdString(names[static_cast<std::size_t>(l)]),
+                                                        QString::fromStdString(layerClassName(spec)))
+                    .arg(spec.units);
+    }
+    bool same = m_layer->count() == L; // (rebuilt only when the stack changed: an open list stays open)
+    for (int l = 0; same && l < L; ++l)
+        same = m_layer->itemText(l) == items[l] && m_layer->itemData(l, Qt::ToolTipRole).toString() == tips[l];
+    if (!same) {
+        m_layer->clear();
+        m_layer->addItems(items);
+        for (int l = 0; l < L; ++l)
+            m_layer->setItemData(l, tips[l], Qt::ToolTipRole);
     }
     m_layer->setCurrentIndex(selected);
     const LayerSpec &spec = net.layers[static_cast<std::size_t>(selected)];

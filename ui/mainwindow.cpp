@@ -436,8 +436,11 @@ void MainWindow::buildMenus()
     view->addSeparator();
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
-    for (QToolBar *bar : std::as_const(m_topBars))
-        view->addAction(bar->toggleViewAction());
+    for (QToolBar *bar : std::as_const(m_topBars)) {
+        if (bar != m_dimensions->layersBar()) // (it shows with a network, and only then)
+            view->addAction(bar->toggleViewAction());
+        connect(bar, &QToolBar::visibilityChanged, this, &MainWindow::scheduleFit); // rows again
+    }
     view->addAction(m_playback->toggleViewAction());
 
     QMenu *play = menuBar()->addMenu(tr("&Playback"));
@@ -537,8 +540,10 @@ void MainWindow::setPresentation(bool on)
         tabifyDockWidget(m_inputDock, m_summaryDock);
         m_weightsDock->raise();
     } else if (!on && m_presentation) {
-        if (!m_statePresentation.isEmpty())
+        if (!m_statePresentation.isEmpty()) {
             restoreState(m_statePresentation);
+            afterStateRestored();
+        }
     }
     m_presentation = on;
     if (m_presentationAction && m_presentationAction->isChecked() != on)
@@ -1053,6 +1058,7 @@ void MainWindow::restoreSettings()
         setWindowState(windowState() | Qt::WindowMaximized);
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    afterStateRestored();
     m_zoom = s.value(QStringLiteral("view/zoom"), 0).toInt();
     setPresentation(s.value(QStringLiteral("view/presentation"), false).toBool());
     m_session->setLayout(s.value(QStringLiteral("view/layout")).toString() == QLatin1String("pytorch") ? Layout::PyTorch

@@ -164,6 +164,9 @@ private:
     void fitWindow();
     // The diagram's height: a network's grid takes the rows its layers need.
     void fitDiagram();
+    // After restoreState (a restart, leaving presentation mode): the bars' order and the Layers
+    // bar are the window's own again, not those the saved state had.
+    void afterStateRestored();
     void wrapToolBars();
     void fitDocks();
     void showWeightGradients(bool on);
@@ -175,6 +178,7 @@ private:
     QList<QToolBar *> m_barOrder; // the order wrapToolBars last placed the top bars in
     int m_diagramRows = -1; // the grid rows fitDiagram last made room for (0: one layer)
     int m_diagramFitHeight = -1; // and the centre's height then
+    int m_diagramFitSize = -1;   // and the diagram's height it gave (a drag of the user's differs)
     Session *m_session;
     bool m_persistent;
     Autosave *m_autosave = nullptr;

@@ -89,8 +89,8 @@ void MainWindow::fitDiagram()
     auto *centre = qobject_cast<QSplitter *>(centralWidget());
     if (!centre || centre->count() < 3)
         return;
-    // Only when the grid's rows or the centre's height change: a splitter the user dragged stays
-    // where it is.
+    // When the grid's rows change, or the centre's height does while the splitter is where this
+    // put it: a splitter the user dragged stays where it is.
     int rows = 0;
     if (m_session->isNetwork())
         for (const rnnscope::LayerSpec &l : m_session->networkConfig().layers)
@@ -98,11 +98,12 @@ void MainWindow::fitDiagram()
     if (m_session->brokenLayer() >= 0)
         rows += rnnscope::kMaxLayers * 2 + 1; // Keras's error between two rows: another height
     const int H = centre->height();
-    if ((rows == m_diagramRows && H == m_diagramFitHeight) || H <= 0)
+    QList<int> sizes = centre->sizes();
+    const bool dragged = m_diagramFitSize >= 0 && sizes[0] != m_diagramFitSize;
+    if ((rows == m_diagramRows && (H == m_diagramFitHeight || dragged)) || H <= 0)
         return;
     m_diagramRows = rows;
     m_diagramFitHeight = H;
-    QList<int> sizes = centre->sizes();
     const int want = std::min(m_diagram->sizeHint().height(), H / 2);
     const int usual = std::min(230, want);
     const int target = m_session->isNetwork() ? std::max(want, usual) : usual;
@@ -110,6 +111,14 @@ void MainWindow::fitDiagram()
     sizes[0] = target;
     sizes[2] = std::max(0, sizes[2] - delta);
     centre->setSizes(sizes);
+    m_diagramFitSize = centre->sizes().value(0);
+}
+
+void MainWindow::afterStateRestored()
+{
+    m_barOrder.clear(); // placed again in the order wrapToolBars chooses
+    m_dimensions->layersBar()->setVisible(m_session->isNetwork());
+    scheduleFit();
 }
 
 void MainWindow::wrapToolBars()
@@ -118,9 +127,9 @@ void MainWindow::wrapToolBars()
     // come first; the others keep their order unless another order takes fewer rows (on a
     // projector, the Layers bar beside the cell's options rather than on a row of its own).
     const int room = width() - 8;
-    QList<QToolBar *> shown;
+    QList<QToolBar *> shown; // (a bar the user hid, floated or moved to another edge stays as it is)
     for (QToolBar *bar : std::as_const(m_topBars))
-        if (!bar->isHidden())
+        if (!bar->isHidden() && !bar->isFloating() && toolBarArea(bar) == Qt::TopToolBarArea)
             shown << bar;
     const auto rows = [room](const QList<QToolBar *> &order) {
         int count = 1, x = 0;

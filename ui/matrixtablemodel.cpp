@@ -152,10 +152,7 @@ int MatrixTableModel::currentRow() const
         const int p = m_session->position(), T = m_session->dims().T;
         if (p < 0 || p >= T)
             return -1;
-        const rnnscope::NetworkConfig &c = m_session->networkConfig();
-        const int layer = m_session->selectedLayer();
-        const bool backwards = layer >= 0 && layer < c.layerCount()
-            && c.layers[static_cast<std::size_t>(layer)].goBackwards != (m_session->selectedDirection() == 1);
+        const bool backwards = m_session->readsBackwards();
         const int id = m_session->tokenId(m_session->sample(), backwards ? T - 1 - p : p);
         return id >= 0 && id < rowCount() ? id : -1;
     }

@@ -56,7 +56,7 @@ struct DiagramWidget::Grid {
 int DiagramWidget::gridColumn(int t) const
 {
     const NetworkShown n = m_session->shownNetwork();
-    const bool back = n.state.config.layers[static_cast<std::size_t>(n.layer)].goBackwards != (n.direction == 1);
+    const bool back = n.state.config.layers[static_cast<std::size_t>(n.layer)].readsBackwards(n.direction);
     return back && t >= 0 ? n.state.config.T - 1 - t : t;
 }
 
@@ -156,7 +156,7 @@ void DiagramWidget::paintGrid(QPainter &p)
     const auto computed = [&](int l, int d, int t) {
         if (l != shown.layer || d != shown.direction)
             return l < shown.layer || (l == shown.layer && d < shown.direction);
-        const bool back = c.layers[static_cast<std::size_t>(l)].goBackwards != (d == 1);
+        const bool back = c.layers[static_cast<std::size_t>(l)].readsBackwards(d);
         return pos >= 0 && (back ? c.T - 1 - t <= pos : t <= pos);
     };
     const int curCol = gridColumn(pos);
@@ -186,7 +186,7 @@ void DiagramWidget::paintGrid(QPainter &p)
     for (int r = 0; r < g.rows.size(); ++r) {
         const auto [l, d] = g.rows[r];
         const LayerSpec &s = c.layers[static_cast<std::size_t>(l)];
-        const bool back = s.goBackwards != (d == 1);
+        const bool back = s.readsBackwards(d);
         const qreal y = g.rowY[r];
         qreal prevEdge = -1;
         for (int i = 0; i < g.steps.size(); ++i) {
@@ -296,7 +296,7 @@ void DiagramWidget::paintGrid(QPainter &p)
         const qreal ox = width() - 2.6 * u;
         const int L = c.layerCount();
         for (int d = 0; d < top.directions(); ++d) {
-            const bool back = top.goBackwards != (d == 1);
+            const bool back = top.readsBackwards(d);
             const int col = back ? 0 : static_cast<int>(g.steps.size()) - 1;
             const QPointF from = back ? QPointF(colX(col), g.rowY[rowOf(L - 1, d)] - g.cellH / 2 - 1)
                                       : QPointF(colX(col) + g.cellW / 2 + 2, g.rowY[rowOf(L - 1, d)]);
@@ -346,7 +346,7 @@ bool DiagramWidget::gridClick(QPointF at)
             if (g.steps[i] < 0 || std::abs(at.x() - (g.left + i * g.pitch)) > g.pitch / 2)
                 continue;
             const LayerSpec &s = c.layers[static_cast<std::size_t>(l)];
-            const bool back = s.goBackwards != (d == 1);
+            const bool back = s.readsBackwards(d);
             const int step = back ? c.T - 1 - g.steps[i] : g.steps[i];
             if (m_session->selectLayer(l, d))
                 m_session->seek(step);

@@ -366,8 +366,6 @@ void Session::stepBack()
     // only the network's start).
     if (m_network && m_returnTo < 0 && m_stepper.position() <= 0 && (m_network->layer > 0 || m_network->direction > 0)) {
         const int l = m_network->layer, d = m_network->direction;
-        if (l == 0 && d == 0)
-            return;
         const int pl = d > 0 ? l : l - 1;
         const int pd = d > 0 ? d - 1 : m_network->state.config.layers[static_cast<std::size_t>(pl)].directions() - 1;
         if (selectLayer(pl, pd))

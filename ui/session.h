@@ -215,9 +215,9 @@ public:
     // Whether the layer on show reads its input reversed (a backward copy or go_backwards): its
     // step s reads x_{T−1−s}.
     bool readsBackwards() const;
-    // What the model on show reads, for the views' titles: "input", "what lstm returns", "input
-    // reversed", "the Embedding's rows".
-    QString inputName() const;
+    // What the model on show reads, for the views' titles: "input", "what lstm returns", "the
+    // Embedding's rows", with ", reversed" when it reads them backwards (and `reversed` is true).
+    QString inputName(bool reversed = true) const;
     int selectedDirection() const { return m_network ? m_network->direction : 0; }
     // The network's Embedding table (V, D), without a copy; empty (0 × 0) without an Embedding.
     const Eigen::MatrixXd &embeddingTable() const

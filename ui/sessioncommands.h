@@ -90,9 +90,11 @@ class BrokenStackCommand : public QUndoCommand {
 public:
     BrokenStackCommand(Session *s, int layer, QString error)
         : QUndoCommand(QObject::tr("Layer %1 returns its last state").arg(layer + 1)), m_session(s), m_layer(layer), m_error(std::move(error))
+        , m_beforeLayer(s->brokenLayer()), m_beforeError(s->stackError())
     {
     }
-    void undo() override { m_session->showBrokenStack(-1, QString()); }
+    // Back to the stack as it was shown before (mended, or broken at another layer).
+    void undo() override { m_session->showBrokenStack(m_beforeLayer, m_beforeError); }
     void redo() override
     {
         if (m_first) { // already on show
@@ -107,6 +109,8 @@ private:
     Session *m_session;
     int m_layer;
     QString m_error;
+    int m_beforeLayer;
+    QString m_beforeError;
     bool m_first = true;
 };
 

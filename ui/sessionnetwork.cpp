@@ -248,8 +248,9 @@ bool Session::setLayerReturnSequences(int layer, bool on)
         std::vector<LayerSpec> broken = c.layers;
         broken[static_cast<std::size_t>(layer)].returnSequences = false;
         const QString error = QString::fromStdString(ndimMismatch(broken, layer + 1));
+        auto *command = new BrokenStackCommand(this, layer, error); // Ctrl+Z checks the box again
         showBrokenStack(layer, error);
-        m_undo->push(new BrokenStackCommand(this, layer, error)); // Ctrl+Z checks the box again
+        m_undo->push(command);
         return true;
     }
     return editStack(on ? tr("Return sequences") : tr("Return the last state"),
@@ -281,10 +282,10 @@ bool Session::readsBackwards() const
     if (!m_network)
         return false;
     const LayerSpec &l = m_network->state.config.layers[static_cast<std::size_t>(m_network->layer)];
-    return l.goBackwards != (m_network->direction == 1);
+    return l.readsBackwards(m_network->direction);
 }
 
-QString Session::inputName() const
+QString Session::inputName(bool reversed) const
 {
     if (!m_network)
         return tr("input");
@@ -292,7 +293,7 @@ QString Session::inputName() const
     const QString reads = m_network->layer > 0
                               ? tr("what %1 returns").arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(m_network->layer - 1)]))
                               : c.hasEmbedding() ? tr("the Embedding's rows") : tr("input");
-    return readsBackwards() ? tr("%1, reversed").arg(reads) : reads;
+    return reversed && readsBackwards() ? tr("%1, reversed").arg(reads) : reads;
 }
 
 int Session::scheduleIndex() const

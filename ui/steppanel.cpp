@@ -257,21 +257,18 @@ void StepPanel::rebuild()
 QString StepPanel::whereInNetwork() const
 {
     // Which layer and direction the step computes, and where it is in the network's schedule.
-    const NetworkShown n = m_session->shownNetwork();
-    const NetworkConfig &c = n.state.config;
-    const LayerSpec &layer = c.layers[static_cast<std::size_t>(n.layer)];
-    const QString name = QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(n.layer)]);
-    const bool back = layer.goBackwards != (n.direction == 1);
+    const NetworkConfig &c = m_session->networkConfig();
+    const int l = m_session->selectedLayer(), d = m_session->selectedDirection();
+    const LayerSpec &layer = c.layers[static_cast<std::size_t>(l)];
+    const QString name = QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(l)]);
     const int t = m_session->position();
-    QString direction = layer.bidirectional ? (n.direction == 0 ? tr(", forward copy") : tr(", backward copy")) : QString();
-    if (back)
+    QString direction = layer.bidirectional ? (d == 0 ? tr(", forward copy") : tr(", backward copy")) : QString();
+    if (m_session->readsBackwards())
         direction += t >= 0 ? tr(": step %1 reads x_%2 (backwards)").arg(t).arg(c.T - 1 - t) : tr(": reads x_%1 … x_0").arg(c.T - 1);
-    const QString reads = n.layer == 0 ? (c.hasEmbedding() ? tr("the Embedding's rows") : tr("X"))
-                                       : tr("what %1 returns").arg(QString::fromStdString(layerNames(c.layers)[static_cast<std::size_t>(n.layer - 1)]));
     // Short enough for one line at the usual width: the step, the layer, its direction, its input.
     return tr("Step %1 of %2 · layer %3/%4 %5%6 · reads %7")
-        .arg(std::max(0, m_session->scheduleIndex() + 1)).arg(m_session->scheduleLength()).arg(n.layer + 1).arg(c.layerCount())
-        .arg(name, direction, reads);
+        .arg(std::max(0, m_session->scheduleIndex() + 1)).arg(m_session->scheduleLength()).arg(l + 1).arg(c.layerCount())
+        .arg(name, direction, m_session->inputName(false));
 }
 
 void StepPanel::addDtypeLine(int t)

@@ -57,6 +57,9 @@ struct LayerSpec {
     Merge merge = Merge::Concat;
 
     int directions() const { return bidirectional ? 2 : 1; }
+    // Whether direction d (0 forward, 1 a Bidirectional layer's backward copy) reads the sequence
+    // reversed: x_{T−1} … x_0 (go_backwards, or the backward copy of a forward layer).
+    bool readsBackwards(int direction) const { return goBackwards != (direction == 1); }
     // The features of each output step: 2M for a concatenating Bidirectional, else M.
     int outputWidth() const { return bidirectional && merge == Merge::Concat ? 2 * units : units; }
     // Keras's count for this layer on `inputWidth` features (both directions).

@@ -500,7 +500,7 @@ NetworkState absorbLayerModel(const NetworkState &net, int l, int direction, con
             throw Error(ErrorKind::BadUsage, "X of " + where + " is what " +
                                                  (l == 0 ? std::string("the Embedding looks up from the token ids: load other ids as the input")
                                                          : layerWhere(c, l - 1, 0) + " returns: edit the network's input on the first layer"));
-        const bool backwards = spec.goBackwards != (direction == 1);
+        const bool backwards = spec.readsBackwards(direction);
         s.X = backwards ? timeReversed<double>(after.X, c.N, c.T) : after.X;
     }
     return s;
@@ -573,7 +573,7 @@ int Network::stepCount() const
 bool Network::runsBackwards(int layer, int direction) const
 {
     checkLayer(layer);
-    return m_config.layers[static_cast<std::size_t>(layer)].goBackwards != (direction == 1);
+    return m_config.layers[static_cast<std::size_t>(layer)].readsBackwards(direction);
 }
 
 void Network::checkLayer(int l) const
