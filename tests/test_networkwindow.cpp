@@ -238,7 +238,7 @@ void TestNetworkWindow::bidirectionalBackwardCopy()
     QVERIFY(session.selectLayer(0, 1));
     session.seek(1);
     // The weights on show are the backward copy's own.
-    const Weights &backward = session.shownNetwork().state.weights.layers[0][1];
+    const Weights backward = session.shownNetwork().state.weights.layers[0][1];
     QCOMPARE(session.weights().Wh, backward.Wh);
     QCOMPARE(session.weights().Wx, backward.Wx);
     QVERIFY(session.weights().Wh != session.shownNetwork().state.weights.layers[0][0].Wh);
