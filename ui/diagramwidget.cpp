@@ -94,6 +94,11 @@ QList<int> DiagramWidget::visibleTimesteps() const
     // takes 0.85 more, the output column its own width.
     const qreal u = fontMetrics().height();
     const int fit = std::max(3, int((width() - u - outputColumnWidth()) / columnWidth() - 0.85));
+    return foldedColumns(T, cur, fit);
+}
+
+QList<int> DiagramWidget::foldedColumns(int T, int cur, int fit)
+{
     QList<int> cols;
     if (T <= fit) {
         for (int t = 0; t < T; ++t)

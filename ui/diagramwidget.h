@@ -32,6 +32,10 @@ public:
     static QString shapeText(std::initializer_list<int> dims);
     static void drawArrow(QPainter &p, QPointF from, QPointF to, qreal head);
 
+    // The columns of T timesteps in `fit` columns around `cur`: all of them, or the first two, cur
+    // with a neighbour each side and the last (else the first, cur and the last), −1 for "…".
+    static QList<int> foldedColumns(int T, int cur, int fit);
+
     // The timesteps drawn as columns (−1 marks the folded "…" column).
     QList<int> visibleTimesteps() const;
     // A network's grid: where the broken stack's fix button is (empty when the stack builds).

@@ -55,9 +55,7 @@ struct DiagramWidget::Grid {
 
 int DiagramWidget::gridColumn(int t) const
 {
-    const NetworkShown n = m_session->shownNetwork();
-    const bool back = n.state.config.layers[static_cast<std::size_t>(n.layer)].readsBackwards(n.direction);
-    return back && t >= 0 ? n.state.config.T - 1 - t : t;
+    return m_session->readsBackwards() && t >= 0 ? m_session->networkConfig().T - 1 - t : t;
 }
 
 DiagramWidget::Grid DiagramWidget::layoutGrid() const
@@ -87,29 +85,8 @@ DiagramWidget::Grid DiagramWidget::layoutGrid() const
         outW = std::max(outW, smallFm.horizontalAdvance(upText(c, l)) + 1.2 * u);
     g.outW = outW;
     const int fit = std::max(3, int((width() - g.labelW - outW) / colW));
-    // The columns of the timesteps kept, "…" (−1) where some are folded: each takes a column.
-    const auto fold = [T](QList<int> keep) {
-        QList<int> cols;
-        std::sort(keep.begin(), keep.end());
-        int prev = -2;
-        for (int t : std::as_const(keep)) {
-            if (t < 0 || t >= T || t == prev)
-                continue;
-            if (prev >= 0 && t > prev + 1)
-                cols << -1;
-            cols << t;
-            prev = t;
-        }
-        return cols;
-    };
-    if (T <= fit) {
-        for (int t = 0; t < T; ++t)
-            g.steps << t;
-    } else {
-        g.steps = fold({0, 1, cur - 1, cur, cur + 1, T - 1});
-        if (g.steps.size() > fit)
-            g.steps = fold({0, cur, T - 1});
-    }
+    // As the one-layer diagram folds them; a "…" (−1) takes a column as well.
+    g.steps = foldedColumns(T, cur, fit);
     g.pitch = std::max(u, (width() - g.labelW - outW) / g.steps.size());
     g.left = g.labelW + g.pitch / 2;
     g.cellW = std::min(g.pitch * 0.7, 6.0 * u);
@@ -138,8 +115,11 @@ DiagramWidget::Grid DiagramWidget::layoutGrid() const
 void DiagramWidget::paintGrid(QPainter &p)
 {
     Grid g = layoutGrid();
-    const NetworkShown shown = m_session->shownNetwork();
-    const NetworkConfig &c = shown.state.config;
+    // (The config and the selection, not shownNetwork(): a paint copies no weights.)
+    const NetworkConfig &c = m_session->networkConfig();
+    const struct {
+        int layer, direction;
+    } shown{m_session->selectedLayer(), m_session->selectedDirection()};
     const qreal u = g.unit;
     const ViewPalette &pal = ViewPalette::current();
     const QColor ink = palette().color(QPalette::WindowText);

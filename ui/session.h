@@ -372,6 +372,8 @@ private:
     // A stack edit: `edit` changes the layers, says where each new layer's weights come from and
     // which layer is selected after.
     bool editStack(const QString &what, const std::function<void(std::vector<rnnscope::LayerSpec> &, std::vector<int> &, int &)> &edit);
+    // A stack edit of one layer's flags (`edit`), which stays selected.
+    bool editLayer(int layer, const QString &what, const std::function<void(rnnscope::LayerSpec &)> &edit);
     // The selected layer's view of `shown` (Network::layerState).
     static rnnscope::ModelState layerView(const NetworkShown &shown);
     // `network` on show with `model` its view (replaces both; no undo step).

@@ -206,31 +206,30 @@ bool Session::moveLayer(int layer, int to)
                      });
 }
 
+bool Session::editLayer(int layer, const QString &what, const std::function<void(LayerSpec &)> &edit)
+{
+    return editStack(what, [&](std::vector<LayerSpec> &layers, std::vector<int> &, int &selected) {
+        edit(layers.at(static_cast<std::size_t>(layer)));
+        selected = layer;
+    });
+}
+
 bool Session::setLayerBidirectional(int layer, bool on)
 {
-    return editStack(on ? tr("Bidirectional layer %1").arg(layer + 1) : tr("One direction in layer %1").arg(layer + 1),
-                     [&](std::vector<LayerSpec> &layers, std::vector<int> &, int &selected) {
-                         layers.at(static_cast<std::size_t>(layer)).bidirectional = on;
-                         selected = layer;
-                     });
+    return editLayer(layer, on ? tr("Bidirectional layer %1").arg(layer + 1) : tr("One direction in layer %1").arg(layer + 1),
+                     [on](LayerSpec &l) { l.bidirectional = on; });
 }
 
 bool Session::setLayerMerge(int layer, Merge merge)
 {
-    return editStack(tr("Merge layer %1 by %2").arg(layer + 1).arg(QLatin1String(mergeName(merge))),
-                     [&](std::vector<LayerSpec> &layers, std::vector<int> &, int &selected) {
-                         layers.at(static_cast<std::size_t>(layer)).merge = merge;
-                         selected = layer;
-                     });
+    return editLayer(layer, tr("Merge layer %1 by %2").arg(layer + 1).arg(QLatin1String(mergeName(merge))),
+                     [merge](LayerSpec &l) { l.merge = merge; });
 }
 
 bool Session::setLayerGoBackwards(int layer, bool on)
 {
-    return editStack(on ? tr("Layer %1 goes backwards").arg(layer + 1) : tr("Layer %1 goes forwards").arg(layer + 1),
-                     [&](std::vector<LayerSpec> &layers, std::vector<int> &, int &selected) {
-                         layers.at(static_cast<std::size_t>(layer)).goBackwards = on;
-                         selected = layer;
-                     });
+    return editLayer(layer, on ? tr("Layer %1 goes backwards").arg(layer + 1) : tr("Layer %1 goes forwards").arg(layer + 1),
+                     [on](LayerSpec &l) { l.goBackwards = on; });
 }
 
 bool Session::setLayerReturnSequences(int layer, bool on)
